@@ -1,0 +1,298 @@
+//! The backward engine: runs the graph from some roots in reverse topological order.
+//!
+//! 1. Discover the nodes reachable from the roots (iterative DFS) and count, for each, how many
+//!    edges from reachable nodes point at it.
+//! 2. When only some inputs are wanted (`autograd.grad`, `backward(inputs=...)`), mark the nodes
+//!    that lead to them; others are never run.
+//! 3. Run ready nodes (all incoming gradients arrived) latest-created first from a max-heap keyed
+//!    by the node's sequence number, summing gradients into per-node input buffers.
+//! No recursion anywhere, so graph depth is bounded only by memory.
+
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
+
+use super::grad_mode::GradModeGuard;
+use super::node::{Edge, GradMeta, Node, NodeKind};
+use crate::error::{Error, Result};
+use crate::ops;
+use crate::tensor::{shape_str, Tensor};
+
+/// What a backward run delivers.
+pub enum Delivery {
+    /// `backward()`: accumulate into every reachable leaf's `.grad`.
+    AccumulateAll,
+    /// `backward(inputs=...)`: accumulate only into these tensors' `.grad`.
+    AccumulateInto(Vec<Tensor>),
+    /// `autograd.grad(...)`: return the gradients of these tensors, touch no `.grad`.
+    Capture(Vec<Tensor>),
+}
+
+/// Options of one backward run.
+pub struct RunOptions {
+    /// Keep saved tensors for another backward.
+    pub retain_graph: bool,
+    /// Record the backward pass itself (grad mode on while it runs).
+    pub create_graph: bool,
+}
+
+fn node_key(node: &Arc<Node>) -> usize {
+    Arc::as_ptr(node) as usize
+}
+
+/// A node waiting in the ready queue, ordered by sequence number.
+struct Ready(Arc<Node>);
+
+impl PartialEq for Ready {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.seq == other.0.seq
+    }
+}
+impl Eq for Ready {}
+impl PartialOrd for Ready {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ready {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.seq.cmp(&other.0.seq)
+    }
+}
+
+/// The gradient edge of each root, or PyTorch's error for a root outside any graph.
+pub fn root_edges(roots: &[Tensor]) -> Result<Vec<Edge>> {
+    roots
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            t.gradient_edge().ok_or_else(|| {
+                Error::runtime(format!("element {i} of tensors does not require grad and does not have a grad_fn"))
+            })
+        })
+        .collect()
+}
+
+/// Runs backward from `roots` with the given root gradients (already checked against the roots'
+/// shapes). For `Delivery::Capture`, returns one entry per requested tensor (`None` if unreached).
+pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delivery, options: &RunOptions) -> Result<Vec<Option<Tensor>>> {
+    let edges = root_edges(roots)?;
+    let _grad_mode = GradModeGuard::new(options.create_graph);
+
+    // Targets: (node, input_nr) pairs whose incoming gradient is delivered or captured.
+    let targets: Vec<Option<Edge>> = match delivery {
+        Delivery::AccumulateAll => Vec::new(),
+        Delivery::AccumulateInto(ts) | Delivery::Capture(ts) => ts.iter().map(Tensor::gradient_edge).collect(),
+    };
+    let (dependencies, order) = discover(&edges);
+    let needed = match delivery {
+        Delivery::AccumulateAll => None,
+        _ => Some(mark_needed(&order, &targets)),
+    };
+
+    let mut buffers: HashMap<usize, Vec<Option<Tensor>>> = HashMap::new();
+    let mut remaining = dependencies;
+    for (edge, grad) in edges.iter().zip(root_grads) {
+        add_to_buffer(&mut buffers, edge, grad)?;
+    }
+    let mut heap = BinaryHeap::new();
+    let mut queued = HashSet::new();
+    for edge in &edges {
+        let key = node_key(&edge.node);
+        if remaining.get(&key).copied().unwrap_or(0) == 0 && queued.insert(key) {
+            heap.push(Ready(edge.node.clone()));
+        }
+    }
+
+    let mut captured: Vec<Option<Tensor>> = vec![None; targets.len()];
+    while let Some(Ready(node)) = heap.pop() {
+        let key = node_key(&node);
+        let mut inputs = buffers.remove(&key).unwrap_or_else(|| vec![None; node.input_meta.len()]);
+        inputs.resize(node.input_meta.len(), None);
+        deliver_retained(&node, &inputs)?;
+        for (slot, target) in captured.iter_mut().zip(&targets) {
+            if let Some(t) = target {
+                if node_key(&t.node) == key {
+                    *slot = inputs[t.input_nr].clone();
+                }
+            }
+        }
+        if needed.as_ref().is_some_and(|n| !n.contains(&key)) {
+            continue;
+        }
+        let outputs = match node.kind() {
+            NodeKind::AccumulateGrad(variable) => {
+                if !matches!(delivery, Delivery::Capture(_)) {
+                    if let Some(grad) = inputs.into_iter().next().flatten() {
+                        accumulate_grad(variable, grad, options.create_graph)?;
+                    }
+                }
+                continue;
+            }
+            NodeKind::Op(backward) => {
+                let outputs = if inputs.iter().all(Option::is_none) {
+                    vec![None; node.next_edges.len()]
+                } else {
+                    let grads = inputs
+                        .into_iter()
+                        .zip(&node.input_meta)
+                        .map(|(g, meta)| g.unwrap_or_else(|| Tensor::zeros(&meta.shape, meta.dtype)))
+                        .collect();
+                    backward.apply(&node, grads)?
+                };
+                if !options.retain_graph {
+                    backward.release_saved();
+                }
+                outputs
+            }
+        };
+        if outputs.len() < node.next_edges.len() {
+            return Err(Error::runtime(format!(
+                "function {} returned an incorrect number of gradients (expected {}, got {})",
+                node.name(),
+                node.next_edges.len(),
+                outputs.len()
+            )));
+        }
+        for (i, (edge, grad)) in node.next_edges.iter().zip(outputs).enumerate() {
+            let Some(edge) = edge else { continue };
+            if let Some(grad) = grad {
+                let grad = validate_grad(&node, i, grad, &edge.node.input_meta[edge.input_nr])?;
+                add_to_buffer(&mut buffers, edge, grad)?;
+            }
+            let next_key = node_key(&edge.node);
+            let count = remaining.get_mut(&next_key).expect("discovered");
+            *count -= 1;
+            let is_needed = needed.as_ref().is_none_or(|n| n.contains(&next_key));
+            if *count == 0 && is_needed && queued.insert(next_key) {
+                heap.push(Ready(edge.node.clone()));
+            }
+        }
+    }
+
+    if let Delivery::AccumulateInto(tensors) = delivery {
+        // Non-leaf inputs get their .grad like retain_grad; leaves were handled by AccumulateGrad.
+        for (tensor, grad) in tensors.iter().zip(&captured) {
+            if let (false, Some(grad)) = (tensor.is_leaf(), grad) {
+                accumulate_grad(tensor, grad.clone(), options.create_graph)?;
+            }
+        }
+    }
+    Ok(captured)
+}
+
+/// Counts incoming edges of every node reachable from the roots; returns the counts and the nodes
+/// in DFS post-order (every node after all nodes it leads to).
+fn discover(roots: &[Edge]) -> (HashMap<usize, usize>, Vec<Arc<Node>>) {
+    let mut dependencies: HashMap<usize, usize> = HashMap::new();
+    let mut seen = HashSet::new();
+    let mut post_order = Vec::new();
+    let mut stack: Vec<(Arc<Node>, usize)> = Vec::new();
+    for root in roots {
+        dependencies.entry(node_key(&root.node)).or_insert(0);
+        if seen.insert(node_key(&root.node)) {
+            stack.push((root.node.clone(), 0));
+        }
+        while let Some((node, child)) = stack.pop() {
+            if child < node.next_edges.len() {
+                stack.push((node.clone(), child + 1));
+                if let Some(edge) = &node.next_edges[child] {
+                    let key = node_key(&edge.node);
+                    *dependencies.entry(key).or_insert(0) += 1;
+                    if seen.insert(key) {
+                        stack.push((edge.node.clone(), 0));
+                    }
+                }
+            } else {
+                post_order.push(node);
+            }
+        }
+    }
+    (dependencies, post_order)
+}
+
+/// The nodes from which some target can be reached (targets included).
+fn mark_needed(post_order: &[Arc<Node>], targets: &[Option<Edge>]) -> HashSet<usize> {
+    let mut needed: HashSet<usize> = targets.iter().flatten().map(|e| node_key(&e.node)).collect();
+    for node in post_order {
+        let leads_to_target =
+            node.next_edges.iter().flatten().any(|e| needed.contains(&node_key(&e.node)));
+        if leads_to_target {
+            needed.insert(node_key(node));
+        }
+    }
+    needed
+}
+
+fn add_to_buffer(buffers: &mut HashMap<usize, Vec<Option<Tensor>>>, edge: &Edge, grad: Tensor) -> Result<()> {
+    let slots = buffers.entry(node_key(&edge.node)).or_insert_with(|| vec![None; edge.node.input_meta.len()]);
+    let slot = &mut slots[edge.input_nr];
+    *slot = Some(match slot.take() {
+        None => grad,
+        Some(existing) => ops::add(&existing, &grad)?,
+    });
+    Ok(())
+}
+
+/// Checks a gradient a node produced against what the next node expects: reduces a broadcast
+/// shape, casts the dtype (a float32 leaf used in a float64 op gets a float32 grad).
+fn validate_grad(node: &Node, index: usize, grad: Tensor, meta: &GradMeta) -> Result<Tensor> {
+    let mut grad = grad;
+    let shape = grad.shape();
+    if shape != meta.shape {
+        if crate::tensor::broadcast_shapes(&meta.shape, &shape).ok().as_deref() != Some(&shape[..]) {
+            return Err(Error::runtime(format!(
+                "Function {} returned an invalid gradient at index {index} - got {} but expected shape compatible with {}",
+                node.name(),
+                shape_str(&shape),
+                shape_str(&meta.shape)
+            )));
+        }
+        grad = ops::sum_to_size(&grad, &meta.shape)?;
+    }
+    if grad.dtype() != meta.dtype {
+        grad = ops::to_dtype(&grad, meta.dtype)?;
+    }
+    Ok(grad)
+}
+
+/// Fills `.grad` of non-leaves that called `retain_grad()` with the gradient arriving at `node`.
+fn deliver_retained(node: &Arc<Node>, inputs: &[Option<Tensor>]) -> Result<()> {
+    let retained: Vec<_> = node.retained.lock().iter().map(|r| (r.input_nr, r.tensor.upgrade())).collect();
+    for (input_nr, tensor) in retained {
+        let (Some(impl_), Some(grad)) = (tensor, inputs.get(input_nr).cloned().flatten()) else { continue };
+        let tensor = Tensor(impl_);
+        let mut meta = tensor.autograd_meta();
+        let new = match meta.grad.take() {
+            // PyTorch's retain_grad hook clones the first gradient (CloneBackward0 under create_graph).
+            None => ops::clone(&grad)?,
+            Some(existing) => ops::add(&existing, &grad)?,
+        };
+        meta.grad = Some(new);
+    }
+    Ok(())
+}
+
+/// AccumulateGrad: adds `grad` into `variable.grad` as PyTorch does. Without create_graph the
+/// first gradient is stored (copied unless it is an unshared contiguous tensor) and later ones
+/// are added in place; with create_graph the sum is out of place and recorded.
+pub fn accumulate_grad(variable: &Tensor, grad: Tensor, create_graph: bool) -> Result<()> {
+    let existing = variable.autograd_meta().grad.take();
+    let updated = match existing {
+        None if create_graph => ops::copy_with_history(&grad)?,
+        // Steal a gradient nobody else can see; copy one that is shared or a view (an expanded
+        // ones, a slice, the user's own root gradient): later in-place accumulation into .grad
+        // must not write through to it.
+        None if grad.is_exclusively_owned() && !grad.requires_grad() => grad,
+        None => ops::clone(&grad.detach())?,
+        Some(existing) if !create_graph => {
+            if let Err(e) = ops::add_in_place(&existing, &grad) {
+                variable.autograd_meta().grad = Some(existing);
+                return Err(e);
+            }
+            existing
+        }
+        Some(existing) => ops::add(&existing, &grad)?,
+    };
+    variable.autograd_meta().grad = Some(updated);
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! Per-tensor autograd state and the tensor methods that read or change it.
+
+use std::sync::{Arc, Weak};
+
+use super::node::{Edge, GradMeta, Node, NodeKind, RetainedGrad};
+use crate::error::{Error, Result};
+use crate::tensor::{shape_str, DType, Tensor};
+
+/// The autograd side of one tensor object.
+#[derive(Default)]
+pub struct AutogradMeta {
+    /// For a leaf: whether it requires grad. (A non-leaf requires grad because it has a grad_fn.)
+    pub requires_grad: bool,
+    /// The accumulated gradient (`.grad`).
+    pub grad: Option<Tensor>,
+    /// The node that produced this tensor; `None` for leaves.
+    pub grad_fn: Option<Arc<Node>>,
+    /// Which output of `grad_fn` this tensor is.
+    pub output_nr: usize,
+    /// A leaf's AccumulateGrad node, shared by every graph the leaf is used in while one lives.
+    pub grad_accumulator: Weak<Node>,
+    /// `retain_grad()` was called on this non-leaf.
+    pub retains_grad: bool,
+}
+
+/// The C++ type name PyTorch shows in the `.grad` dtype error (`'long int'`).
+fn cpp_type_name(dtype: DType) -> &'static str {
+    match dtype {
+        DType::Bool => "bool",
+        DType::I64 => "long int",
+        DType::F32 => "float",
+        DType::F64 => "double",
+    }
+}
+
+impl Tensor {
+    /// True when gradients flow to or through this tensor.
+    pub fn requires_grad(&self) -> bool {
+        let meta = self.autograd_meta();
+        meta.requires_grad || meta.grad_fn.is_some()
+    }
+
+    /// True for tensors not produced by a recorded op.
+    pub fn is_leaf(&self) -> bool {
+        self.autograd_meta().grad_fn.is_none()
+    }
+
+    /// The node that produced this tensor.
+    pub fn grad_fn(&self) -> Option<Arc<Node>> {
+        self.autograd_meta().grad_fn.clone()
+    }
+
+    /// Which output of its grad_fn this tensor is.
+    pub fn output_nr(&self) -> usize {
+        self.autograd_meta().output_nr
+    }
+
+    /// Marks a leaf as requiring grad (`requires_grad=` in a factory call), with that path's wording.
+    pub fn with_requires_grad(self, requires_grad: bool) -> Result<Tensor> {
+        if requires_grad && !self.dtype().is_float() {
+            return Err(Error::runtime("Only Tensors of floating point and complex dtype can require gradients"));
+        }
+        self.autograd_meta().requires_grad = requires_grad;
+        Ok(self)
+    }
+
+    /// `requires_grad_()` / the `requires_grad` setter.
+    pub fn set_requires_grad(&self, requires_grad: bool) -> Result<()> {
+        let mut meta = self.autograd_meta();
+        if meta.grad_fn.is_some() {
+            if requires_grad {
+                return Ok(()); // already requires grad through its history: a no-op, as in PyTorch
+            }
+            return Err(Error::runtime(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
+            ));
+        }
+        if requires_grad && !self.dtype().is_float() {
+            return Err(Error::runtime("only Tensors of floating point dtype can require gradients"));
+        }
+        meta.requires_grad = requires_grad;
+        Ok(())
+    }
+
+    /// The accumulated gradient.
+    pub fn grad(&self) -> Option<Tensor> {
+        self.autograd_meta().grad.clone()
+    }
+
+    /// Assigns `.grad`, checking size and dtype as PyTorch does.
+    pub fn set_grad(&self, grad: Option<Tensor>) -> Result<()> {
+        if let Some(g) = &grad {
+            let (gs, ts) = (g.shape(), self.shape());
+            if gs != ts {
+                return Err(Error::runtime(format!(
+                    "attempting to assign a gradient of size '{}' to a tensor of size '{}'. Please ensure that the gradient and the tensor are the same size",
+                    shape_str(&gs),
+                    shape_str(&ts)
+                )));
+            }
+            if g.dtype() != self.dtype() {
+                return Err(Error::runtime(format!(
+                    "attempting to assign a gradient with dtype '{}' to a tensor with grad_dtype '{}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems that assume they match.",
+                    cpp_type_name(g.dtype()),
+                    self.dtype().scalar_type_name()
+                )));
+            }
+        }
+        self.autograd_meta().grad = grad;
+        Ok(())
+    }
+
+    /// True after `retain_grad()` on a non-leaf.
+    pub fn retains_grad(&self) -> bool {
+        self.autograd_meta().retains_grad
+    }
+
+    /// Makes backward fill `.grad` of this non-leaf too (a no-op on leaves).
+    pub fn retain_grad(&self) -> Result<()> {
+        if !self.requires_grad() {
+            return Err(Error::runtime("can't retain_grad on Tensor that has requires_grad=False"));
+        }
+        let mut meta = self.autograd_meta();
+        if meta.grad_fn.is_none() || meta.retains_grad {
+            return Ok(());
+        }
+        meta.retains_grad = true;
+        let node = meta.grad_fn.clone().expect("non-leaf");
+        node.retained.lock().push(RetainedGrad { input_nr: meta.output_nr, tensor: Arc::downgrade(&self.0) });
+        Ok(())
+    }
+
+    /// A new leaf sharing data and version counter, outside the graph.
+    pub fn detach(&self) -> Tensor {
+        self.alias()
+    }
+
+    /// Cuts this tensor out of the graph in place: it becomes a leaf that does not require grad.
+    pub fn detach_(&self) {
+        let mut meta = self.autograd_meta();
+        meta.grad_fn = None;
+        meta.output_nr = 0;
+        meta.requires_grad = false;
+        meta.retains_grad = false;
+    }
+
+    /// Where a gradient for this tensor goes: its grad_fn, or its leaf's AccumulateGrad node
+    /// (created on first use), or nowhere when it does not require grad.
+    pub fn gradient_edge(&self) -> Option<Edge> {
+        let mut meta = self.autograd_meta();
+        if let Some(node) = &meta.grad_fn {
+            return Some(Edge { node: node.clone(), input_nr: meta.output_nr });
+        }
+        if !meta.requires_grad {
+            return None;
+        }
+        let node = match meta.grad_accumulator.upgrade() {
+            Some(node) => node,
+            None => {
+                let grad_meta = GradMeta { shape: self.shape(), dtype: self.dtype() };
+                let node = Node::new(NodeKind::AccumulateGrad(self.clone()), Vec::new(), vec![grad_meta]);
+                meta.grad_accumulator = Arc::downgrade(&node);
+                node
+            }
+        };
+        Some(Edge { node, input_nr: 0 })
+    }
+
+    /// Makes `node` this tensor's history (a new op output, or an in-place op rewriting it).
+    /// A `retain_grad()` registration moves to the new node.
+    pub(crate) fn set_grad_fn(&self, node: Arc<Node>, output_nr: usize) {
+        let mut meta = self.autograd_meta();
+        if meta.retains_grad {
+            if let Some(old) = &meta.grad_fn {
+                old.retained.lock().retain(|r| !std::ptr::eq(r.tensor.as_ptr(), Arc::as_ptr(&self.0)));
+            }
+            node.retained.lock().push(RetainedGrad { input_nr: output_nr, tensor: Arc::downgrade(&self.0) });
+        }
+        meta.grad_fn = Some(node);
+        meta.output_nr = output_nr;
+    }
+}

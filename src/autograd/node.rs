@@ -1,0 +1,150 @@
+//! Graph nodes: one per recorded op (its backward function) or per leaf (`AccumulateGrad`).
+//!
+//! A node is reference counted: tensors hold their `grad_fn`, nodes hold the nodes they feed
+//! (`next_edges`), so a node is freed exactly when nothing can reach it any more. Dropping is
+//! iterative (see `Drop for Node`), so a chain of a million ops frees without deep recursion.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+
+use parking_lot::Mutex;
+
+use crate::error::Result;
+use crate::tensor::{DType, Tensor, TensorImpl};
+
+/// Where a gradient flows: input `input_nr` of `node` (that is, the gradient of the forward op's
+/// output number `input_nr`).
+#[derive(Clone)]
+pub struct Edge {
+    /// The node that receives the gradient.
+    pub node: Arc<Node>,
+    /// Which of its inputs.
+    pub input_nr: usize,
+}
+
+/// Shape and dtype of a gradient a node expects on one input (its forward op's output).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GradMeta {
+    /// Expected shape.
+    pub shape: Vec<usize>,
+    /// Expected dtype; gradients of another dtype are cast to it.
+    pub dtype: DType,
+}
+
+/// A backward function: gradients of the forward op's outputs in, gradients of its inputs out.
+/// Formulas are written with rustgrad ops, so running one with grad mode on records the graph of
+/// the backward pass itself (higher-order gradients).
+pub trait Backward: Send + Sync {
+    /// PyTorch's node name (`MulBackward0`).
+    fn name(&self) -> Cow<'static, str>;
+    /// Computes one gradient per forward input (`None` where the input needs none). `grads` has
+    /// one entry per forward output; missing ones are materialised as zeros by the engine.
+    fn apply(&self, node: &Arc<Node>, grads: Vec<Tensor>) -> Result<Vec<Option<Tensor>>>;
+    /// Drops the tensors saved for backward (after a backward without `retain_graph`).
+    fn release_saved(&self) {}
+    /// The saved tensors, for in-place ops that must retarget them.
+    fn saved(&self) -> Option<&super::saved::SavedSet> {
+        None
+    }
+}
+
+/// What a node does.
+pub enum NodeKind {
+    /// A recorded op.
+    Op(Box<dyn Backward>),
+    /// The sink of a leaf: adds incoming gradients into `variable.grad`.
+    AccumulateGrad(Tensor),
+}
+
+/// A tensor whose `.grad` is filled from one of a node's inputs (`retain_grad()` on a non-leaf).
+pub(crate) struct RetainedGrad {
+    pub input_nr: usize,
+    pub tensor: Weak<TensorImpl>,
+}
+
+/// One node of the graph.
+pub struct Node {
+    /// Creation order; the engine runs ready nodes latest-first, as PyTorch's ready queue does.
+    pub seq: u64,
+    kind: ManuallyDrop<NodeKind>,
+    /// Where the gradients of the forward op's inputs go, one entry per input (`None` for inputs
+    /// that need no gradient).
+    pub next_edges: Vec<Option<Edge>>,
+    /// What gradient each input of this node must have.
+    pub input_meta: Vec<GradMeta>,
+    pub(crate) retained: Mutex<Vec<RetainedGrad>>,
+    /// Borrowed pointer to the Python object wrapping this node, or null; owned by the bindings.
+    pub py_object: AtomicPtr<c_void>,
+}
+
+static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
+
+impl Node {
+    /// A new node; `seq` is taken from a global counter so later ops run first in backward.
+    pub fn new(kind: NodeKind, next_edges: Vec<Option<Edge>>, input_meta: Vec<GradMeta>) -> Arc<Node> {
+        Arc::new(Node {
+            seq: NEXT_SEQ.fetch_add(1, Ordering::Relaxed),
+            kind: ManuallyDrop::new(kind),
+            next_edges,
+            input_meta,
+            retained: Mutex::new(Vec::new()),
+            py_object: AtomicPtr::new(std::ptr::null_mut()),
+        })
+    }
+
+    /// What the node does.
+    pub fn kind(&self) -> &NodeKind {
+        &self.kind
+    }
+
+    /// PyTorch's name for the node (`PowBackward0`, `AccumulateGrad`).
+    pub fn name(&self) -> Cow<'static, str> {
+        match &*self.kind {
+            NodeKind::Op(b) => b.name(),
+            NodeKind::AccumulateGrad(_) => Cow::Borrowed("AccumulateGrad"),
+        }
+    }
+
+    /// True when the forward op's input `i` needs a gradient.
+    pub fn needs_input_grad(&self, i: usize) -> bool {
+        self.next_edges.get(i).is_some_and(Option::is_some)
+    }
+
+    /// A stable identity while the node lives.
+    pub fn id(&self) -> usize {
+        self as *const Node as usize
+    }
+}
+
+thread_local! {
+    /// Parts of dropped nodes waiting to be freed, and whether a drain loop is running.
+    static PENDING_DROPS: RefCell<Vec<(NodeKind, Vec<Option<Edge>>)>> = const { RefCell::new(Vec::new()) };
+    static DRAINING: Cell<bool> = const { Cell::new(false) };
+}
+
+impl Drop for Node {
+    // Freeing a node frees what it holds: next nodes, saved tensors (whose grad_fn is the previous
+    // node)... Done naively that recursion is as deep as the graph. Instead the first drop on a
+    // thread becomes a loop that frees queued parts; nested drops only enqueue theirs.
+    fn drop(&mut self) {
+        // SAFETY: `kind` is never used again after this point; it is taken exactly once, here.
+        let kind = unsafe { ManuallyDrop::take(&mut self.kind) };
+        let edges = std::mem::take(&mut self.next_edges);
+        PENDING_DROPS.with(|q| q.borrow_mut().push((kind, edges)));
+        if DRAINING.with(|d| d.replace(true)) {
+            return;
+        }
+        loop {
+            let next = PENDING_DROPS.with(|q| q.borrow_mut().pop());
+            match next {
+                Some(parts) => drop(parts),
+                None => break,
+            }
+        }
+        DRAINING.with(|d| d.set(false));
+    }
+}

@@ -1,0 +1,58 @@
+//! The one generic backward node used by the built-in ops: a name, the saved tensors, and the
+//! formula as a closure over (node, saved, grads).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::autograd::{Backward, Node, SavedSet, SavedTensor};
+use crate::error::Result;
+use crate::tensor::Tensor;
+
+/// A built-in op's backward: `formula(node, saved, grads)` gives one gradient per forward input.
+pub(crate) struct OpBackward<F> {
+    name: &'static str,
+    saved: Option<SavedSet>,
+    formula: F,
+}
+
+/// A backward node named `name` saving `saved` (empty: saves nothing, so a second backward
+/// through it works, as in PyTorch).
+pub(crate) fn backward_fn<F>(name: &'static str, saved: Vec<Option<SavedTensor>>, formula: F) -> OpBackward<F>
+where
+    F: Fn(&Arc<Node>, Vec<Option<Tensor>>, Vec<Tensor>) -> Result<Vec<Option<Tensor>>> + Send + Sync,
+{
+    let saved = if saved.is_empty() { None } else { Some(SavedSet::new(saved)) };
+    OpBackward { name, saved, formula }
+}
+
+impl<F> Backward for OpBackward<F>
+where
+    F: Fn(&Arc<Node>, Vec<Option<Tensor>>, Vec<Tensor>) -> Result<Vec<Option<Tensor>>> + Send + Sync,
+{
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed(self.name)
+    }
+
+    fn apply(&self, node: &Arc<Node>, grads: Vec<Tensor>) -> Result<Vec<Option<Tensor>>> {
+        let saved = match &self.saved {
+            Some(set) => set.unpack(node)?,
+            None => Vec::new(),
+        };
+        (self.formula)(node, saved, grads)
+    }
+
+    fn release_saved(&self) {
+        if let Some(set) = &self.saved {
+            set.release();
+        }
+    }
+
+    fn saved(&self) -> Option<&SavedSet> {
+        self.saved.as_ref()
+    }
+}
+
+/// Saves `t` as an input when `condition` holds.
+pub(crate) fn save_if(condition: bool, t: &Tensor) -> Option<SavedTensor> {
+    condition.then(|| SavedTensor::input(t))
+}

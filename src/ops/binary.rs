@@ -1,0 +1,267 @@
+//! Arithmetic between tensors (and Python numbers wrapped as tensors), with broadcasting and
+//! PyTorch's type promotion.
+
+use std::ops::{Add, Div, Mul, Sub};
+
+use super::backward::{backward_fn, save_if};
+use super::{needs, record};
+use crate::autograd::SavedTensor;
+use crate::cpu::elementwise;
+use crate::error::Result;
+use crate::ops::{log, neg, shape::convert};
+use crate::tensor::{broadcast_shapes, DType, Element, Scalar, Tensor};
+
+/// An elementwise arithmetic operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+}
+
+/// Element types arithmetic kernels run on (bool is computed as int64).
+pub(crate) trait Numeric: Element + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
+    fn pow(self, exponent: Self) -> Self;
+}
+
+impl Numeric for f32 {
+    fn pow(self, e: Self) -> Self {
+        self.powf(e)
+    }
+}
+impl Numeric for f64 {
+    fn pow(self, e: Self) -> Self {
+        self.powf(e)
+    }
+}
+impl Numeric for i64 {
+    fn pow(self, e: Self) -> Self {
+        if e >= 0 {
+            self.wrapping_pow(e.min(u32::MAX as i64) as u32)
+        } else {
+            (self as f64).powf(e as f64) as i64
+        }
+    }
+}
+
+fn kernel<T: Numeric>(op: Arith, a: &Tensor, b: &Tensor, shape: &[usize]) -> Result<Tensor> {
+    let (da, db) = (a.data(), b.data());
+    let (ba, bb) = (da.storage.read(), db.storage.read());
+    let (sa, sb) = (T::slice(&ba), T::slice(&bb));
+    let (la, lb) = (&da.layout, &db.layout);
+    let out = match op {
+        Arith::Add => elementwise::binary(sa, la, sb, lb, shape, |x, y| x + y),
+        Arith::Sub => elementwise::binary(sa, la, sb, lb, shape, |x, y| x - y),
+        Arith::Mul => elementwise::binary(sa, la, sb, lb, shape, |x, y| x * y),
+        Arith::Div => elementwise::binary(sa, la, sb, lb, shape, |x, y| x / y),
+        Arith::Pow => elementwise::binary(sa, la, sb, lb, shape, |x, y| x.pow(y)),
+    };
+    Tensor::from_vec(out, shape)
+}
+
+/// The dtype of `a op b` under PyTorch's promotion (true division of integers gives float).
+pub(crate) fn result_dtype(op: Arith, a: &Tensor, b: &Tensor) -> DType {
+    let dtype = DType::result_type(&[(a.dtype(), a.promotion_rank()), (b.dtype(), b.promotion_rank())]);
+    if op == Arith::Div && !dtype.is_float() {
+        DType::DEFAULT_FLOAT
+    } else {
+        dtype
+    }
+}
+
+/// `a op b` computed without recording.
+pub(crate) fn arith_raw(op: Arith, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+    let dtype = result_dtype(op, a, b);
+    let compute = if dtype == DType::Bool { DType::I64 } else { dtype };
+    let (a, b) = (convert(a, compute), convert(b, compute));
+    let out = match compute {
+        DType::F32 => kernel::<f32>(op, &a, &b, &shape)?,
+        DType::F64 => kernel::<f64>(op, &a, &b, &shape)?,
+        DType::I64 => kernel::<i64>(op, &a, &b, &shape)?,
+        DType::Bool => unreachable!("bool arithmetic runs as int64"),
+    };
+    Ok(if dtype == DType::Bool { convert(&out, DType::Bool) } else { out })
+}
+
+/// `t * c` without recording.
+pub(crate) fn mul_scalar_raw(t: &Tensor, c: f64) -> Result<Tensor> {
+    arith_raw(Arith::Mul, t, &Scalar::Float(c).to_tensor())
+}
+
+/// `t ** e` without recording.
+pub(crate) fn pow_scalar_raw(t: &Tensor, e: Scalar) -> Result<Tensor> {
+    arith_raw(Arith::Pow, t, &e.to_tensor())
+}
+
+/// `a + b`.
+pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    add_scaled(a, b, 1.0)
+}
+
+/// `a + alpha * b` (`torch.add(a, b, alpha=...)`).
+pub fn add_scaled(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
+    let scaled = if alpha == 1.0 { b.clone() } else { mul_scalar_raw(b, alpha)? };
+    let out = arith_raw(Arith::Add, a, &scaled)?;
+    record(&[a, b], &[&out], || {
+        // d(a + alpha*b) = grad, alpha*grad
+        backward_fn("AddBackward0", vec![], move |node, _, g| {
+            let grad_b = if needs(node, 1) && alpha != 1.0 { Some(mul_scalar(&g[0], alpha)?) } else { Some(g[0].clone()) };
+            Ok(vec![Some(g[0].clone()), grad_b])
+        })
+    });
+    Ok(out)
+}
+
+/// `a - b`.
+pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    sub_scaled(a, b, 1.0)
+}
+
+/// `a - alpha * b`.
+pub fn sub_scaled(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
+    let scaled = if alpha == 1.0 { b.clone() } else { mul_scalar_raw(b, alpha)? };
+    let out = arith_raw(Arith::Sub, a, &scaled)?;
+    record(&[a, b], &[&out], || {
+        // d(a - alpha*b) = grad, -alpha*grad
+        backward_fn("SubBackward0", vec![], move |node, _, g| {
+            let grad_b = if needs(node, 1) { Some(mul_scalar(&g[0], -alpha)?) } else { None };
+            Ok(vec![Some(g[0].clone()), grad_b])
+        })
+    });
+    Ok(out)
+}
+
+/// `other - alpha * a` for a Python number `other` (`1 - a`).
+pub fn rsub_scalar(a: &Tensor, other: Scalar) -> Result<Tensor> {
+    let out = arith_raw(Arith::Sub, &other.to_tensor(), a)?;
+    record(&[a], &[&out], || {
+        // d(c - a) = -grad
+        backward_fn("RsubBackward1", vec![], |_, _, g| Ok(vec![Some(neg(&g[0])?)]))
+    });
+    Ok(out)
+}
+
+/// `a * b`.
+pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let out = arith_raw(Arith::Mul, a, b)?;
+    record(&[a, b], &[&out], || {
+        // d(a*b) = grad*b, grad*a
+        let saved = vec![save_if(b.requires_grad(), a), save_if(a.requires_grad(), b)];
+        backward_fn("MulBackward0", saved, |node, s, g| {
+            let grad_a = if needs(node, 0) { Some(mul(&g[0], s[1].as_ref().expect("saved"))?) } else { None };
+            let grad_b = if needs(node, 1) { Some(mul(&g[0], s[0].as_ref().expect("saved"))?) } else { None };
+            Ok(vec![grad_a, grad_b])
+        })
+    });
+    Ok(out)
+}
+
+/// `t * c` for a number `c`, recorded (used by backward formulas).
+pub(crate) fn mul_scalar(t: &Tensor, c: f64) -> Result<Tensor> {
+    mul(t, &Scalar::Float(c).to_tensor())
+}
+
+/// `a / b` (true division).
+pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let out = arith_raw(Arith::Div, a, b)?;
+    record(&[a, b], &[&out], || {
+        // d(a/b) = grad/b, -grad*a/b^2
+        let saved = vec![save_if(b.requires_grad(), a), Some(SavedTensor::input(b))];
+        backward_fn("DivBackward0", saved, |node, s, g| {
+            let b = s[1].as_ref().expect("saved");
+            let grad_a = if needs(node, 0) { Some(div(&g[0], b)?) } else { None };
+            let grad_b = if needs(node, 1) {
+                let a = s[0].as_ref().expect("saved");
+                Some(neg(&div(&mul(&g[0], a)?, &mul(b, b)?)?)?)
+            } else {
+                None
+            };
+            Ok(vec![grad_a, grad_b])
+        })
+    });
+    Ok(out)
+}
+
+/// `a ** b` for two tensors.
+pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let out = arith_raw(Arith::Pow, a, b)?;
+    record(&[a, b], &[&out], || {
+        // d(a^b) = grad*b*a^(b-1), grad*a^b*ln(a)
+        let saved = vec![Some(SavedTensor::input(a)), Some(SavedTensor::input(b)), Some(SavedTensor::output(&out, 0))];
+        backward_fn("PowBackward1", saved, |node, s, g| {
+            let (a, b, result) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"), s[2].as_ref().expect("saved"));
+            let grad_a = if needs(node, 0) {
+                let b_minus_1 = sub(b, &Scalar::Int(1).to_tensor())?;
+                Some(mul(&mul(&g[0], b)?, &pow(a, &b_minus_1)?)?)
+            } else {
+                None
+            };
+            let grad_b = if needs(node, 1) { Some(mul(&mul(&g[0], result)?, &log(a)?)?) } else { None };
+            Ok(vec![grad_a, grad_b])
+        })
+    });
+    Ok(out)
+}
+
+/// `a ** exponent` for a Python number exponent.
+pub fn pow_scalar(a: &Tensor, exponent: Scalar) -> Result<Tensor> {
+    let out = pow_scalar_raw(a, exponent)?;
+    record(&[a], &[&out], || {
+        // d(a^e) = grad*e*a^(e-1)
+        backward_fn("PowBackward0", vec![Some(SavedTensor::input(a))], move |_, s, g| {
+            let a = s[0].as_ref().expect("saved");
+            let e = exponent.to_f64();
+            if e == 0.0 {
+                return Ok(vec![Some(Tensor::zeros(&a.shape(), g[0].dtype()))]);
+            }
+            let lowered = pow_scalar(a, Scalar::Float(e - 1.0))?;
+            Ok(vec![Some(mul(&mul_scalar(&g[0], e)?, &lowered)?)])
+        })
+    });
+    Ok(out)
+}
+
+/// `base ** a` for a Python number base.
+pub fn rpow_scalar(base: Scalar, a: &Tensor) -> Result<Tensor> {
+    let out = arith_raw(Arith::Pow, &base.to_tensor(), a)?;
+    record(&[a], &[&out], || {
+        // d(c^a) = grad*c^a*ln(c)
+        backward_fn("PowBackward2", vec![Some(SavedTensor::output(&out, 0))], move |_, s, g| {
+            let result = s[0].as_ref().expect("saved");
+            Ok(vec![Some(mul_scalar(&mul(&g[0], result)?, base.to_f64().ln())?)])
+        })
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensor::DType::*;
+
+    fn t(values: &[f32], shape: &[usize]) -> Tensor {
+        Tensor::from_vec(values.to_vec(), shape).unwrap()
+    }
+
+    #[test]
+    fn broadcasting_add_and_promotion() {
+        let a = t(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+        let b = t(&[10.0, 20.0, 30.0], &[3]);
+        assert_eq!(add(&a, &b).unwrap().to_vec::<f32>().unwrap(), vec![11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
+        let ints = Tensor::from_vec(vec![1i64, 2], &[2]).unwrap();
+        let half = div(&ints, &Scalar::Int(2).to_tensor()).unwrap();
+        assert_eq!(half.dtype(), F32);
+        assert_eq!(half.to_vec::<f32>().unwrap(), vec![0.5, 1.0]);
+        assert_eq!(mul(&ints, &Scalar::Float(1.5).to_tensor()).unwrap().dtype(), F32);
+        assert_eq!(mul(&ints, &Scalar::Int(3).to_tensor()).unwrap().dtype(), I64);
+    }
+
+    #[test]
+    fn shape_mismatch_is_reported_like_pytorch() {
+        let err = add(&Tensor::ones(&[3], F32), &Tensor::ones(&[2], F32)).unwrap_err();
+        assert_eq!(err.message(), "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0");
+    }
+}

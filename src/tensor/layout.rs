@@ -1,0 +1,209 @@
+//! Layout: how a tensor's logical elements sit in its storage (shape, strides, offset), and
+//! broadcasting between shapes.
+
+use crate::error::{Error, Result};
+
+/// Shape, element strides and storage offset of a tensor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Size of each dimension.
+    pub shape: Vec<usize>,
+    /// Step in elements between neighbours along each dimension (0 for broadcast dimensions).
+    pub strides: Vec<usize>,
+    /// Index of the first element in the storage.
+    pub offset: usize,
+}
+
+/// Row-major strides of a shape.
+pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![0; shape.len()];
+    let mut step = 1;
+    for (stride, &size) in strides.iter_mut().zip(shape).rev() {
+        *stride = step;
+        step *= size.max(1);
+    }
+    strides
+}
+
+/// Number of elements of a shape.
+pub fn numel(shape: &[usize]) -> usize {
+    shape.iter().product()
+}
+
+/// The shape two operands broadcast to, or PyTorch's error naming the first mismatching dim.
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let ndim = a.len().max(b.len());
+    let mut out = vec![0; ndim];
+    for i in 0..ndim {
+        // Align from the right; a missing dimension counts as 1.
+        let da = if i + a.len() >= ndim { a[i + a.len() - ndim] } else { 1 };
+        let db = if i + b.len() >= ndim { b[i + b.len() - ndim] } else { 1 };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(Error::runtime(format!(
+                "The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton dimension {i}"
+            )));
+        };
+    }
+    Ok(out)
+}
+
+/// Formats a shape as PyTorch does inside messages: `[2, 3]`.
+pub fn shape_str(shape: &[usize]) -> String {
+    format!("{shape:?}")
+}
+
+impl Layout {
+    /// A row-major layout starting at offset 0.
+    pub fn contiguous(shape: &[usize]) -> Self {
+        Layout { shape: shape.to_vec(), strides: contiguous_strides(shape), offset: 0 }
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        numel(&self.shape)
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// True when elements are laid out row-major without gaps (dims of size 1 may have any stride).
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1;
+        for (&size, &stride) in self.shape.iter().zip(&self.strides).rev() {
+            if size == 0 {
+                return true;
+            }
+            if size != 1 {
+                if stride != expected {
+                    return false;
+                }
+                expected *= size;
+            }
+        }
+        true
+    }
+
+    /// The layout viewing this one expanded to `shape` (PyTorch's `expand`): new leading dims and
+    /// dims of size 1 get stride 0.
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Layout> {
+        // Callers (Tensor::expand) report too few sizes with the dtype in the message.
+        let extra = shape.len().checked_sub(self.ndim()).ok_or_else(|| {
+            Error::runtime(format!("cannot expand shape {} to {}", shape_str(&self.shape), shape_str(shape)))
+        })?;
+        let mut strides = vec![0; shape.len()];
+        for (i, &target) in shape.iter().enumerate().skip(extra) {
+            let size = self.shape[i - extra];
+            if size == target {
+                strides[i] = self.strides[i - extra];
+            } else if size != 1 {
+                return Err(Error::runtime(format!(
+                    "The expanded size of the tensor ({target}) must match the existing size ({size}) at non-singleton dimension {i}.  Target sizes: {}.  Tensor sizes: {}",
+                    shape_str(shape),
+                    shape_str(&self.shape)
+                )));
+            }
+        }
+        Ok(Layout { shape: shape.to_vec(), strides, offset: self.offset })
+    }
+
+    /// Calls `f` with the storage offset of every element, in row-major logical order.
+    pub fn for_each_offset(&self, mut f: impl FnMut(usize)) {
+        let n = self.numel();
+        if n == 0 {
+            return;
+        }
+        if self.is_contiguous() {
+            (self.offset..self.offset + n).for_each(f);
+            return;
+        }
+        let ndim = self.ndim();
+        let inner_size = self.shape[ndim - 1];
+        let inner_stride = self.strides[ndim - 1];
+        let mut index = vec![0usize; ndim - 1];
+        let mut base = self.offset;
+        loop {
+            let mut off = base;
+            for _ in 0..inner_size {
+                f(off);
+                off += inner_stride;
+            }
+            // Odometer step over the outer dims.
+            let mut d = ndim - 1;
+            loop {
+                if d == 0 {
+                    return;
+                }
+                d -= 1;
+                index[d] += 1;
+                base += self.strides[d];
+                if index[d] < self.shape[d] {
+                    break;
+                }
+                base -= self.strides[d] * self.shape[d];
+                index[d] = 0;
+            }
+        }
+    }
+
+    /// Gathers the elements of `data` in logical order into a new contiguous vector.
+    pub fn gather<T: Copy>(&self, data: &[T]) -> Vec<T> {
+        if self.is_contiguous() {
+            return data[self.offset..self.offset + self.numel()].to_vec();
+        }
+        let mut out = Vec::with_capacity(self.numel());
+        self.for_each_offset(|o| out.push(data[o]));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasting_aligns_from_the_right() {
+        assert_eq!(broadcast_shapes(&[2, 3], &[3]).unwrap(), vec![2, 3]);
+        assert_eq!(broadcast_shapes(&[2, 1], &[1, 4]).unwrap(), vec![2, 4]);
+        assert_eq!(broadcast_shapes(&[], &[5]).unwrap(), vec![5]);
+        let err = broadcast_shapes(&[3], &[2]).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0"
+        );
+    }
+
+    #[test]
+    fn strided_iteration_visits_a_transpose_in_logical_order() {
+        // A 2x3 row-major block seen as its 3x2 transpose.
+        let t = Layout { shape: vec![3, 2], strides: vec![1, 3], offset: 0 };
+        assert!(!t.is_contiguous());
+        assert_eq!(t.gather(&[0, 1, 2, 3, 4, 5]), vec![0, 3, 1, 4, 2, 5]);
+    }
+
+    #[test]
+    fn broadcast_layout_repeats_with_zero_stride() {
+        let row = Layout::contiguous(&[3]);
+        let b = row.broadcast_to(&[2, 3]).unwrap();
+        assert_eq!(b.strides, vec![0, 1]);
+        assert_eq!(b.gather(&[1, 2, 3]), vec![1, 2, 3, 1, 2, 3]);
+        let err = Layout::contiguous(&[2, 3]).broadcast_to(&[3, 3]).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "The expanded size of the tensor (3) must match the existing size (2) at non-singleton dimension 0.  Target sizes: [3, 3].  Tensor sizes: [2, 3]"
+        );
+    }
+
+    #[test]
+    fn zero_dim_and_empty_layouts() {
+        let scalar = Layout::contiguous(&[]);
+        assert_eq!(scalar.numel(), 1);
+        assert_eq!(scalar.gather(&[7]), vec![7]);
+        assert_eq!(Layout::contiguous(&[0, 3]).gather::<i32>(&[]), Vec::<i32>::new());
+    }
+}
