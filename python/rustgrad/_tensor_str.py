@@ -305,5 +305,7 @@ def _format(t, spec):
     if t.dim() == 0 and not _is_parameter(t):
         return t.tolist().__format__(spec)
     # str(t) for an empty spec, otherwise TypeError("unsupported format string
-    # passed to Tensor.__format__"), with the class name, exactly as PyTorch.
-    return object.__format__(t, spec)
+    # passed to Tensor.__format__") with the bare class name, exactly as PyTorch.
+    if spec:
+        raise TypeError(f"unsupported format string passed to {type(t).__name__}.__format__")
+    return str(t)

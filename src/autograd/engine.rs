@@ -11,7 +11,7 @@
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
-use super::grad_mode::GradModeGuard;
+use super::grad_mode::{is_anomaly_check_nan_enabled, is_anomaly_enabled, GradModeGuard};
 use super::node::{Edge, GradMeta, Node, NodeKind};
 use crate::error::{Error, Result};
 use crate::ops;
@@ -139,6 +139,9 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
                         .collect();
                     backward.apply(&node, grads)?
                 };
+                if is_anomaly_enabled() && is_anomaly_check_nan_enabled() {
+                    check_nan(&node, &outputs)?;
+                }
                 if !options.retain_graph {
                     backward.release_saved();
                 }
@@ -178,6 +181,18 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
         }
     }
     Ok(captured)
+}
+
+/// Anomaly mode: fails naming the node when one of its gradients contains NaN.
+fn check_nan(node: &Node, outputs: &[Option<Tensor>]) -> Result<()> {
+    for (i, grad) in outputs.iter().enumerate() {
+        if let Some(g) = grad {
+            if g.dtype().is_float() && g.to_f64_vec().iter().any(|v| v.is_nan()) {
+                return Err(Error::runtime(format!("Function '{}' returned nan values in its {i}th output.", node.name())));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Counts incoming edges of every node reachable from the roots; returns the counts and the nodes

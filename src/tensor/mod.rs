@@ -166,6 +166,12 @@ impl Tensor {
         Self::from_parts(self.data(), self.0.version.clone(), false)
     }
 
+    /// A new tensor object over the same data with its own version counter (what `.data` returns:
+    /// in-place changes through it are invisible to autograd's checks, as in PyTorch).
+    pub fn data_alias(&self) -> Tensor {
+        Self::from_parts(self.data(), Arc::default(), false)
+    }
+
     /// A new tensor object viewing this one's storage through `layout`; it shares the version
     /// counter, as every view does.
     pub fn view_with_layout(&self, layout: Layout) -> Tensor {

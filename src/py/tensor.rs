@@ -1,0 +1,781 @@
+//! `rustgrad.Tensor`: the Python face of a core tensor. Every operator and method is one call into
+//! Rust; printing is delegated to `rustgrad._tensor_str` (a port of PyTorch's formatter).
+
+use std::ffi::{c_void, CString};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use numpy::{PyArray, PyArrayMethods};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyUserWarning, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PySequence, PyTuple};
+
+use super::convert::{operand, scalar, size_from_args, to_nested_list, type_name};
+use super::dtype::PyDType;
+use super::node::wrap_node;
+use crate::cpu::GRAIN;
+use crate::error::Error;
+use crate::ops;
+use crate::tensor::{DType, Scalar, Tensor};
+
+/// A multi-dimensional array that records the operations done on it for automatic differentiation.
+#[pyclass(name = "Tensor", module = "rustgrad", subclass, frozen, weakref)]
+pub struct PyTensor {
+    /// The core tensor.
+    pub inner: Tensor,
+    /// True when this object is the one registered in the tensor's Python-object slot.
+    registered: AtomicBool,
+}
+
+impl Drop for PyTensor {
+    fn drop(&mut self) {
+        if self.registered.load(Ordering::Relaxed) {
+            self.inner.py_object_slot().store(std::ptr::null_mut(), Ordering::Release);
+        }
+    }
+}
+
+/// The Python object of `t`: the existing one if `t` already has one, so identity is preserved
+/// (`x.grad is x.grad`, `b.relu_() is b`).
+pub fn wrap_tensor(py: Python<'_>, t: Tensor) -> PyResult<Bound<'_, PyAny>> {
+    let ptr = t.py_object_slot().load(Ordering::Acquire);
+    if !ptr.is_null() {
+        // SAFETY: the slot holds a live object: it is cleared in Drop, under the GIL we hold.
+        return Ok(unsafe { Bound::from_borrowed_ptr(py, ptr as *mut pyo3::ffi::PyObject) });
+    }
+    let obj = Bound::new(py, PyTensor { inner: t.clone(), registered: AtomicBool::new(true) })?;
+    t.py_object_slot().store(obj.as_ptr() as *mut c_void, Ordering::Release);
+    Ok(obj.into_any())
+}
+
+/// A fresh tensor object for `#[new]` (subclasses such as Parameter) that is not yet registered.
+pub fn unregistered(t: Tensor) -> PyTensor {
+    PyTensor { inner: t, registered: AtomicBool::new(false) }
+}
+
+/// Runs `f` with the GIL released when the work is big enough to be worth it, so other Python
+/// threads run meanwhile.
+pub fn maybe_detach<R: Send>(py: Python<'_>, numel: usize, f: impl FnOnce() -> R + Send) -> R {
+    if numel >= GRAIN {
+        py.detach(f)
+    } else {
+        f()
+    }
+}
+
+/// Emits a `UserWarning` attributed to the Python caller's line.
+pub fn user_warning(py: Python<'_>, message: &str) -> PyResult<()> {
+    let message = CString::new(message).expect("no NUL in warnings");
+    PyErr::warn(py, &py.get_type::<PyUserWarning>(), &message, 1)
+}
+
+const NON_LEAF_GRAD_WARNING: &str = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.";
+
+const CREATE_GRAPH_WARNING: &str = "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters to None after use to break the cycle and avoid the leak.";
+
+/// Tensors from `None`, a tensor, or a sequence of tensors.
+pub fn tensor_list(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Tensor>>> {
+    let Some(obj) = obj.filter(|o| !o.is_none()) else { return Ok(None) };
+    if let Ok(t) = obj.cast::<PyTensor>() {
+        return Ok(Some(vec![t.get().inner.clone()]));
+    }
+    let seq = obj
+        .cast::<PySequence>()
+        .map_err(|_| PyTypeError::new_err(format!("'{}' object is not iterable", type_name(obj))))?;
+    (0..seq.len()?)
+        .map(|i| {
+            let item = seq.get_item(i)?;
+            item.cast::<PyTensor>()
+                .map(|t| t.get().inner.clone())
+                .map_err(|_| PyTypeError::new_err(format!("expected Tensor as element {i}, but got {}", type_name(&item))))
+        })
+        .collect::<PyResult<Vec<_>>>()
+        .map(Some)
+}
+
+/// Dims from `None`, an int, or a sequence of ints.
+fn dims_arg(dim: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
+    match dim {
+        None => Ok(None),
+        Some(d) if d.is_none() => Ok(None),
+        Some(d) => match d.extract::<i64>() {
+            Ok(i) => Ok(Some(vec![i])),
+            Err(_) => Ok(Some(d.extract::<Vec<i64>>()?)),
+        },
+    }
+}
+
+/// Ints from `*args` or from one sequence argument (`view(2, 3)` / `view((2, 3))`).
+fn int_args(args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
+    if args.len() == 1 {
+        let first = args.get_item(0)?;
+        if let Ok(v) = first.extract::<i64>() {
+            return Ok(vec![v]);
+        }
+        return first.extract::<Vec<i64>>();
+    }
+    args.extract::<Vec<i64>>()
+}
+
+fn python_scalar<'py>(py: Python<'py>, t: &Tensor, value: f64) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match t.dtype() {
+        DType::Bool => PyBool::new(py, value != 0.0).to_owned().into_any(),
+        DType::I64 => (value as i64).into_pyobject(py)?.into_any(),
+        DType::F32 | DType::F64 => PyFloat::new(py, value).into_any(),
+    })
+}
+
+impl PyTensor {
+    fn t(&self) -> &Tensor {
+        &self.inner
+    }
+
+    /// Applies a binary op with a tensor-or-number operand; `NotImplemented` for other operands.
+    fn binary<'py>(
+        &self,
+        py: Python<'py>,
+        other: &Bound<'py, PyAny>,
+        op: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Some(other) = operand(other) else { return Ok(py.NotImplemented().into_bound(py)) };
+        let a = self.inner.clone();
+        let out = maybe_detach(py, a.numel().max(other.numel()), move || op(&a, &other))?;
+        wrap_tensor(py, out)
+    }
+
+    /// Runs an in-place op and returns `self`.
+    fn in_place<'py>(
+        slf: &Bound<'py, Self>,
+        compute: impl FnOnce(&Tensor) -> crate::Result<Tensor> + Send,
+    ) -> PyResult<Bound<'py, Self>> {
+        let target = slf.get().inner.clone();
+        maybe_detach(slf.py(), target.numel(), move || ops::in_place(&target, compute))?;
+        Ok(slf.clone())
+    }
+
+    fn in_place_operand(other: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+        operand(other).ok_or_else(|| {
+            PyTypeError::new_err(format!("unsupported operand type for in-place op: '{}'", type_name(other)))
+        })
+    }
+}
+
+#[pymethods]
+impl PyTensor {
+    #[new]
+    #[pyo3(signature = (*args))]
+    fn new(args: &Bound<'_, PyTuple>) -> PyResult<Self> {
+        // Legacy constructor: Tensor(*sizes) gives uninitialised (here zero) float32 data,
+        // Tensor(data) copies data as float32.
+        if args.is_empty() {
+            return Ok(unregistered(Tensor::zeros(&[0], DType::F32)));
+        }
+        let first = args.get_item(0)?;
+        if args.len() == 1 && first.extract::<i64>().is_err() {
+            return Ok(unregistered(super::convert::tensor_from_data(&first, Some(DType::F32))?));
+        }
+        Ok(unregistered(Tensor::zeros(&size_from_args(args)?, DType::F32)))
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
+        py.import("rustgrad._tensor_str")?.getattr("_str")?.call1((slf,))?.extract()
+    }
+
+    fn __str__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Self::__repr__(slf)
+    }
+
+    fn __format__(slf: &Bound<'_, Self>, spec: &str) -> PyResult<String> {
+        let py = slf.py();
+        py.import("rustgrad._tensor_str")?.getattr("_format")?.call1((slf, spec))?.extract()
+    }
+
+    fn __hash__(slf: &Bound<'_, Self>) -> isize {
+        slf.as_ptr() as isize
+    }
+
+    // ----- metadata -----
+
+    /// The shape, as a `rustgrad.Size`.
+    #[getter]
+    fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        size_object(py, &self.t().shape())
+    }
+
+    /// The shape, or the size of one dimension.
+    #[pyo3(signature = (dim=None))]
+    fn size<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        let shape = self.t().shape();
+        match dim {
+            None => size_object(py, &shape),
+            Some(d) => Ok(shape[ops::wrap_dim(d, shape.len())?].into_pyobject(py)?.into_any()),
+        }
+    }
+
+    /// The element type.
+    #[getter]
+    fn dtype(&self) -> PyDType {
+        PyDType(self.t().dtype())
+    }
+
+    /// Number of dimensions.
+    fn dim(&self) -> usize {
+        self.t().dim()
+    }
+
+    /// Number of dimensions.
+    #[getter]
+    fn ndim(&self) -> usize {
+        self.t().dim()
+    }
+
+    /// Number of elements.
+    fn numel(&self) -> usize {
+        self.t().numel()
+    }
+
+    /// Number of elements.
+    fn nelement(&self) -> usize {
+        self.t().numel()
+    }
+
+    /// Element strides, or the stride of one dimension.
+    #[pyo3(signature = (dim=None))]
+    fn stride<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        let strides = self.t().strides();
+        match dim {
+            None => Ok(PyTuple::new(py, strides)?.into_any()),
+            Some(d) => Ok(strides[ops::wrap_dim(d, strides.len())?].into_pyobject(py)?.into_any()),
+        }
+    }
+
+    /// True when the elements are row-major without gaps.
+    fn is_contiguous(&self) -> bool {
+        self.t().is_contiguous()
+    }
+
+    /// True for float32 and float64 tensors.
+    fn is_floating_point(&self) -> bool {
+        self.t().dtype().is_float()
+    }
+
+    fn __len__(&self) -> PyResult<usize> {
+        match self.t().shape().first() {
+            Some(&n) => Ok(n),
+            None => Err(PyTypeError::new_err("len() of a 0-d tensor")),
+        }
+    }
+
+    // ----- conversion to Python -----
+
+    /// The single value as a Python number.
+    fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        python_scalar(py, self.t(), self.t().item_f64()?)
+    }
+
+    /// The elements as nested lists.
+    fn tolist<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_nested_list(py, self.t())
+    }
+
+    /// A numpy array with the tensor's values.
+    fn numpy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let t = self.t();
+        if t.requires_grad() {
+            return Err(PyRuntimeError::new_err(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
+            ));
+        }
+        let shape = t.shape();
+        macro_rules! array {
+            ($ty:ty) => {
+                PyArray::from_vec(py, t.to_vec::<$ty>()?).reshape(shape)?.into_any()
+            };
+        }
+        Ok(match t.dtype() {
+            DType::F32 => array!(f32),
+            DType::F64 => array!(f64),
+            DType::I64 => array!(i64),
+            DType::Bool => array!(bool),
+        })
+    }
+
+    #[pyo3(signature = (dtype=None, copy=None))]
+    fn __array__<'py>(
+        &self,
+        py: Python<'py>,
+        dtype: Option<&Bound<'py, PyAny>>,
+        copy: Option<bool>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = copy; // always a copy for now
+        let array = self.detach_impl().numpy(py)?;
+        match dtype {
+            Some(d) if !d.is_none() => array.call_method1("astype", (d,)),
+            _ => Ok(array),
+        }
+    }
+
+    fn __float__(&self) -> PyResult<f64> {
+        if self.t().numel() != 1 {
+            return Err(PyValueError::new_err("only one element tensors can be converted to Python scalars"));
+        }
+        Ok(self.t().item_f64()?)
+    }
+
+    fn __int__(&self) -> PyResult<i64> {
+        if self.t().numel() != 1 {
+            return Err(PyValueError::new_err("only one element tensors can be converted to Python scalars"));
+        }
+        Ok(self.t().item_f64()?.trunc() as i64)
+    }
+
+    fn __index__(&self) -> PyResult<i64> {
+        if self.t().dtype() != DType::I64 || self.t().numel() != 1 {
+            return Err(PyTypeError::new_err("only integer tensors of a single element can be converted to an index"));
+        }
+        Ok(self.t().item_f64()? as i64)
+    }
+
+    fn __bool__(&self) -> PyResult<bool> {
+        match self.t().numel() {
+            1 => Ok(self.t().item_f64()? != 0.0),
+            0 => Err(PyRuntimeError::new_err("Boolean value of Tensor with no values is ambiguous")),
+            _ => Err(PyRuntimeError::new_err("Boolean value of Tensor with more than one value is ambiguous")),
+        }
+    }
+
+    // ----- autograd attributes -----
+
+    /// Whether gradients flow to this tensor.
+    #[getter]
+    fn get_requires_grad(&self) -> bool {
+        self.t().requires_grad()
+    }
+
+    #[setter]
+    fn set_requires_grad(&self, value: bool) -> PyResult<()> {
+        Ok(self.t().set_requires_grad(value)?)
+    }
+
+    /// Sets `requires_grad` in place and returns `self`.
+    #[pyo3(signature = (requires_grad=true))]
+    fn requires_grad_<'py>(slf: &Bound<'py, Self>, requires_grad: bool) -> PyResult<Bound<'py, Self>> {
+        slf.get().t().set_requires_grad(requires_grad)?;
+        Ok(slf.clone())
+    }
+
+    /// True for tensors not produced by a recorded op.
+    #[getter]
+    fn is_leaf(&self) -> bool {
+        self.t().is_leaf()
+    }
+
+    /// The node that produced this tensor, or None.
+    #[getter]
+    fn grad_fn<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.t().grad_fn().map(|node| wrap_node(py, &node)).transpose()
+    }
+
+    /// The accumulated gradient (None until a backward reaches this leaf).
+    #[getter]
+    fn get_grad<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let t = self.t();
+        if t.requires_grad() && !t.is_leaf() && !t.retains_grad() {
+            user_warning(py, NON_LEAF_GRAD_WARNING)?;
+        }
+        t.grad().map(|g| wrap_tensor(py, g)).transpose()
+    }
+
+    #[setter]
+    fn set_grad(&self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let grad = match value {
+            None => None,
+            Some(v) if v.is_none() => None,
+            Some(v) => match v.cast::<PyTensor>() {
+                Ok(t) => Some(t.get().inner.clone()),
+                Err(_) => {
+                    return Err(PyTypeError::new_err(format!(
+                        "assigned grad expected to be a Tensor or None but got grad of type {}",
+                        type_name(v)
+                    )))
+                }
+            },
+        };
+        Ok(self.t().set_grad(grad)?)
+    }
+
+    /// True after `retain_grad()` on a non-leaf.
+    #[getter]
+    fn retains_grad(&self) -> bool {
+        self.t().retains_grad()
+    }
+
+    /// Makes backward populate `.grad` of this non-leaf tensor.
+    fn retain_grad(&self) -> PyResult<()> {
+        Ok(self.t().retain_grad()?)
+    }
+
+    /// Which output of its grad_fn this tensor is.
+    #[getter]
+    fn output_nr(&self) -> usize {
+        self.t().output_nr()
+    }
+
+    /// The number of in-place modifications of this tensor's data.
+    #[getter]
+    fn _version(&self) -> u64 {
+        self.t().version()
+    }
+
+    /// The tensor's data as a tensor outside autograd (sharing storage, not the version counter).
+    #[getter]
+    fn get_data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, self.t().data_alias())
+    }
+
+    #[setter]
+    fn set_data(&self, value: &Bound<'_, PyTensor>) {
+        self.t().set_data(value.get().inner.data());
+    }
+
+    fn detach_impl(&self) -> PyTensor {
+        unregistered(self.t().detach())
+    }
+
+    /// A new tensor sharing data, outside the graph.
+    fn detach<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, self.t().detach())
+    }
+
+    /// Cuts this tensor out of the graph in place.
+    fn detach_<'py>(slf: &Bound<'py, Self>) -> Bound<'py, Self> {
+        slf.get().t().detach_();
+        slf.clone()
+    }
+
+    /// Computes the gradient of this tensor with respect to graph leaves.
+    #[pyo3(signature = (gradient=None, retain_graph=None, create_graph=false, inputs=None))]
+    fn backward(
+        &self,
+        py: Python<'_>,
+        gradient: Option<&Bound<'_, PyAny>>,
+        retain_graph: Option<bool>,
+        create_graph: bool,
+        inputs: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let gradient = match gradient.filter(|g| !g.is_none()) {
+            None => None,
+            Some(g) => Some(operand(g).ok_or_else(|| {
+                PyTypeError::new_err(format!("gradient must be a Tensor, not {}", type_name(g)))
+            })?),
+        };
+        let inputs = tensor_list(inputs)?;
+        if create_graph {
+            user_warning(py, CREATE_GRAPH_WARNING)?;
+        }
+        run_backward(py, vec![self.t().clone()], vec![gradient], retain_graph, create_graph, inputs)
+    }
+
+    // ----- arithmetic -----
+
+    fn __add__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.binary(py, other, ops::add)
+    }
+    fn __radd__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.binary(py, other, |a, b| ops::add(b, a))
+    }
+    fn __sub__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.binary(py, other, ops::sub)
+    }
+    fn __rsub__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        match scalar(other) {
+            Some(s) => wrap_tensor(py, ops::rsub_scalar(self.t(), s)?),
+            None => self.binary(py, other, |a, b| ops::sub(b, a)),
+        }
+    }
+    fn __mul__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.binary(py, other, ops::mul)
+    }
+    fn __rmul__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.binary(py, other, |a, b| ops::mul(b, a))
+    }
+    fn __truediv__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.binary(py, other, ops::div)
+    }
+    fn __rtruediv__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        // PyTorch computes `c / a` as `a.reciprocal() * c` (so its node is MulBackward0).
+        self.binary(py, other, |a, c| ops::mul(&ops::reciprocal(a)?, c))
+    }
+    fn __pow__<'py>(
+        &self,
+        py: Python<'py>,
+        other: &Bound<'py, PyAny>,
+        modulo: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = modulo;
+        match scalar(other) {
+            Some(e) => wrap_tensor(py, ops::pow_scalar(self.t(), e)?),
+            None => self.binary(py, other, ops::pow),
+        }
+    }
+    fn __rpow__<'py>(
+        &self,
+        py: Python<'py>,
+        other: &Bound<'py, PyAny>,
+        modulo: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = modulo;
+        match scalar(other) {
+            Some(base) => wrap_tensor(py, ops::rpow_scalar(base, self.t())?),
+            None => self.binary(py, other, |a, b| ops::pow(b, a)),
+        }
+    }
+    fn __neg__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::neg(self.t())?)
+    }
+    fn __pos__<'py>(slf: &Bound<'py, Self>) -> Bound<'py, Self> {
+        slf.clone()
+    }
+
+    fn __iadd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = Self::in_place_operand(other)?;
+        Self::in_place(slf, move |t| ops::add(t, &other)).map(|_| ())
+    }
+    fn __isub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = Self::in_place_operand(other)?;
+        Self::in_place(slf, move |t| ops::sub(t, &other)).map(|_| ())
+    }
+    fn __imul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = Self::in_place_operand(other)?;
+        Self::in_place(slf, move |t| ops::mul(t, &other)).map(|_| ())
+    }
+    fn __itruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = Self::in_place_operand(other)?;
+        Self::in_place(slf, move |t| ops::div(t, &other)).map(|_| ())
+    }
+
+    /// `self + alpha * other`.
+    #[pyo3(signature = (other, *, alpha=1.0))]
+    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, PyAny>> {
+        let other = Self::in_place_operand(other)?;
+        wrap_tensor(py, ops::add_scaled(self.t(), &other, alpha)?)
+    }
+    /// `self - alpha * other`.
+    #[pyo3(signature = (other, *, alpha=1.0))]
+    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, PyAny>> {
+        let other = Self::in_place_operand(other)?;
+        wrap_tensor(py, ops::sub_scaled(self.t(), &other, alpha)?)
+    }
+    /// `self * other`.
+    fn mul<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let other = Self::in_place_operand(other)?;
+        wrap_tensor(py, ops::mul(self.t(), &other)?)
+    }
+    /// `self / other`.
+    fn div<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let other = Self::in_place_operand(other)?;
+        wrap_tensor(py, ops::div(self.t(), &other)?)
+    }
+    /// `self ** exponent`.
+    fn pow<'py>(&self, py: Python<'py>, exponent: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.__pow__(py, exponent, None)
+    }
+    /// `self * self`.
+    fn square<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::pow_scalar(self.t(), Scalar::Int(2))?)
+    }
+    /// `-self`.
+    fn neg<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.__neg__(py)
+    }
+    /// `e ** self`.
+    fn exp<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::exp(self.t())?)
+    }
+    /// Natural logarithm.
+    fn log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::log(self.t())?)
+    }
+    /// `1 / self`.
+    fn reciprocal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::reciprocal(self.t())?)
+    }
+
+    /// In-place `self += alpha * other`.
+    #[pyo3(signature = (other, *, alpha=1.0))]
+    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
+        let other = Self::in_place_operand(other)?;
+        Self::in_place(slf, move |t| ops::add_scaled(t, &other, alpha))
+    }
+    /// In-place `self -= alpha * other`.
+    #[pyo3(signature = (other, *, alpha=1.0))]
+    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
+        let other = Self::in_place_operand(other)?;
+        Self::in_place(slf, move |t| ops::sub_scaled(t, &other, alpha))
+    }
+    /// In-place `self *= other`.
+    fn mul_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let other = Self::in_place_operand(other)?;
+        Self::in_place(slf, move |t| ops::mul(t, &other))
+    }
+    /// In-place `self /= other`.
+    fn div_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let other = Self::in_place_operand(other)?;
+        Self::in_place(slf, move |t| ops::div(t, &other))
+    }
+    /// Fills with zeros in place.
+    fn zero_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        let target = slf.get().inner.clone();
+        ops::fill_(&target, Scalar::Int(0), "ZeroBackward0")?;
+        Ok(slf.clone())
+    }
+    /// Fills with `value` in place.
+    fn fill_<'py>(slf: &Bound<'py, Self>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let value = match scalar(value) {
+            Some(s) => s,
+            None => Scalar::Float(value.extract::<PyRef<PyTensor>>()?.inner.item_f64()?),
+        };
+        ops::fill_(&slf.get().inner, value, "FillBackward0")?;
+        Ok(slf.clone())
+    }
+
+    // ----- reductions -----
+
+    /// Sum of all elements, or over `dim`.
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn sum<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
+        let t = self.t().clone();
+        let dims = dims_arg(dim)?;
+        let out = maybe_detach(py, t.numel(), move || match dims {
+            None => ops::sum(&t),
+            Some(d) => ops::sum_dims(&t, &d, keepdim),
+        })?;
+        wrap_tensor(py, out)
+    }
+
+    /// Mean of all elements, or over `dim`.
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
+        let t = self.t().clone();
+        let dims = dims_arg(dim)?;
+        let out = maybe_detach(py, t.numel(), move || match dims {
+            None => ops::mean(&t),
+            Some(d) => ops::mean_dims(&t, &d, keepdim),
+        })?;
+        wrap_tensor(py, out)
+    }
+
+    // ----- copies, casts, shapes -----
+
+    /// A copy that stays in the graph.
+    fn clone<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::clone(self.t())?)
+    }
+
+    /// The tensor in another dtype (`to(rustgrad.float64)`, or `to(other_tensor)`).
+    #[pyo3(signature = (*args, **kwargs))]
+    fn to<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut dtype = None;
+        let mut candidates: Vec<Bound<'py, PyAny>> = args.iter().collect();
+        if let Some(kw) = kwargs {
+            if let Some(d) = kw.get_item("dtype")? {
+                candidates.push(d);
+            }
+        }
+        for arg in candidates {
+            if let Ok(d) = arg.cast::<PyDType>() {
+                dtype = Some(d.get().0);
+            } else if let Ok(t) = arg.cast::<PyTensor>() {
+                dtype = Some(t.get().inner.dtype());
+            } else if arg.extract::<String>().is_ok_and(|s| s == "cpu") || arg.is_none() {
+                // CPU is the only device.
+            } else {
+                return Err(PyTypeError::new_err(format!("to() received an invalid combination of arguments: {}", type_name(&arg))));
+            }
+        }
+        match dtype {
+            Some(d) if d != slf.get().inner.dtype() => wrap_tensor(slf.py(), ops::to_dtype(&slf.get().inner, d)?),
+            _ => Ok(slf.clone().into_any()),
+        }
+    }
+
+    /// As float32.
+    fn float<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast(slf, DType::F32)
+    }
+    /// As float64.
+    fn double<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast(slf, DType::F64)
+    }
+    /// As int64.
+    fn long<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast(slf, DType::I64)
+    }
+    /// As bool.
+    fn bool<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast(slf, DType::Bool)
+    }
+
+    /// The same data with another shape (a view when possible, else a copy).
+    #[pyo3(signature = (*shape))]
+    fn reshape<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::reshape(self.t(), &int_args(shape)?)?)
+    }
+
+    /// A view with another shape; the tensor must be contiguous.
+    #[pyo3(signature = (*shape))]
+    fn view<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        if !self.t().is_contiguous() {
+            return Err(Error::runtime("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.").into());
+        }
+        wrap_tensor(py, ops::reshape(self.t(), &int_args(shape)?)?)
+    }
+
+    /// A view repeating dimensions of size 1 (`-1` keeps a size).
+    #[pyo3(signature = (*sizes))]
+    fn expand<'py>(&self, py: Python<'py>, sizes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        let requested = int_args(sizes)?;
+        let shape = self.t().shape();
+        let lead = requested.len().saturating_sub(shape.len());
+        let target: Vec<usize> = requested
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| if s == -1 && i >= lead { shape[i - lead] } else { s.max(0) as usize })
+            .collect();
+        wrap_tensor(py, ops::expand(self.t(), &target)?)
+    }
+
+    /// `expand` to another tensor's shape.
+    fn expand_as<'py>(&self, py: Python<'py>, other: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::expand(self.t(), &other.inner.shape())?)
+    }
+}
+
+fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {
+    if slf.get().inner.dtype() == dtype {
+        return Ok(slf.clone().into_any());
+    }
+    wrap_tensor(slf.py(), ops::to_dtype(&slf.get().inner, dtype)?)
+}
+
+/// `rustgrad.Size(shape)`.
+pub fn size_object<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
+    py.import("rustgrad._size")?.getattr("Size")?.call1((PyTuple::new(py, shape)?,))
+}
+
+/// Runs the engine with the GIL released (it is retaken only by Python hooks and Functions).
+pub fn run_backward(
+    py: Python<'_>,
+    tensors: Vec<Tensor>,
+    grads: Vec<Option<Tensor>>,
+    retain_graph: Option<bool>,
+    create_graph: bool,
+    inputs: Option<Vec<Tensor>>,
+) -> PyResult<()> {
+    py.detach(move || crate::autograd::backward(&tensors, grads, retain_graph, create_graph, inputs))?;
+    Ok(())
+}
