@@ -1,7 +1,9 @@
 //! The one error type of the core. Each variant names the Python exception it becomes;
 //! `src/py/error.rs` is the only place that maps them. Messages are worded as PyTorch words them.
 
+use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 /// An error raised by a tensor op, the autograd engine or a kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +16,33 @@ pub enum Error {
     Value(String),
     /// Raised as `TypeError`: an argument of the wrong kind.
     Type(String),
+    /// An error raised by user code the core called back into (a Python hook or custom Function),
+    /// carried through the engine unchanged and re-raised as it was.
+    Foreign(ForeignError),
 }
+
+/// An opaque error from outside the core (the bindings put a Python exception in it).
+#[derive(Clone)]
+pub struct ForeignError {
+    /// The error object, recovered by whoever created it.
+    pub payload: Arc<dyn Any + Send + Sync>,
+    /// Its text, for Display.
+    pub message: String,
+}
+
+impl fmt::Debug for ForeignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ForeignError({})", self.message)
+    }
+}
+
+impl PartialEq for ForeignError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.payload, &other.payload)
+    }
+}
+
+impl Eq for ForeignError {}
 
 /// The core's result type.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -40,6 +68,7 @@ impl Error {
     pub fn message(&self) -> &str {
         match self {
             Error::Runtime(m) | Error::Index(m) | Error::Value(m) | Error::Type(m) => m,
+            Error::Foreign(e) => &e.message,
         }
     }
 }

@@ -132,12 +132,7 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
                 let outputs = if inputs.iter().all(Option::is_none) {
                     vec![None; node.next_edges.len()]
                 } else {
-                    let grads = inputs
-                        .into_iter()
-                        .zip(&node.input_meta)
-                        .map(|(g, meta)| g.unwrap_or_else(|| Tensor::zeros(&meta.shape, meta.dtype)))
-                        .collect();
-                    backward.apply(&node, grads)?
+                    backward.apply(&node, inputs)?
                 };
                 if is_anomaly_enabled() && is_anomaly_check_nan_enabled() {
                     check_nan(&node, &outputs)?;

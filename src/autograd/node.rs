@@ -42,10 +42,16 @@ pub trait Backward: Send + Sync {
     /// PyTorch's node name (`MulBackward0`).
     fn name(&self) -> Cow<'static, str>;
     /// Computes one gradient per forward input (`None` where the input needs none). `grads` has
-    /// one entry per forward output; missing ones are materialised as zeros by the engine.
-    fn apply(&self, node: &Arc<Node>, grads: Vec<Tensor>) -> Result<Vec<Option<Tensor>>>;
+    /// one entry per forward output, `None` where no gradient arrived for that output (built-in
+    /// formulas materialise those as zeros with [`Node::materialize_grads`]).
+    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>>;
     /// Drops the tensors saved for backward (after a backward without `retain_graph`).
     fn release_saved(&self) {}
+    /// The concrete type, for code that created the node and needs it back (the bindings find a
+    /// Python Function's context this way).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
     /// The saved tensors, for in-place ops that must retarget them.
     fn saved(&self) -> Option<&super::saved::SavedSet> {
         None
@@ -112,6 +118,15 @@ impl Node {
     /// True when the forward op's input `i` needs a gradient.
     pub fn needs_input_grad(&self, i: usize) -> bool {
         self.next_edges.get(i).is_some_and(Option::is_some)
+    }
+
+    /// Gradients for every output, with zeros where none arrived.
+    pub fn materialize_grads(&self, grads: Vec<Option<Tensor>>) -> Vec<Tensor> {
+        grads
+            .into_iter()
+            .zip(&self.input_meta)
+            .map(|(g, meta)| g.unwrap_or_else(|| Tensor::zeros(&meta.shape, meta.dtype)))
+            .collect()
     }
 
     /// A stable identity while the node lives.

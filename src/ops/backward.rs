@@ -33,7 +33,8 @@ where
         Cow::Borrowed(self.name)
     }
 
-    fn apply(&self, node: &Arc<Node>, grads: Vec<Tensor>) -> Result<Vec<Option<Tensor>>> {
+    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+        let grads = node.materialize_grads(grads);
         let saved = match &self.saved {
             Some(set) => set.unpack(node)?,
             None => Vec::new(),

@@ -3,6 +3,7 @@
 mod convert;
 mod dtype;
 mod error;
+mod function;
 mod functions;
 mod node;
 mod tensor;
@@ -20,5 +21,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(dtype.name(), dtype::PyDType(dtype))?;
     }
     functions::register(m)?;
+    m.add_function(wrap_pyfunction!(function::_function_record, m)?)?;
+    m.add_function(wrap_pyfunction!(function::_function_saved_tensors, m)?)?;
+    m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;
     Ok(())
 }

@@ -5,34 +5,61 @@
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
+use super::function::FunctionState;
 use super::tensor::wrap_tensor;
 use crate::autograd::{Node, NodeKind};
+
+/// How a Python node object refers to its node: built-in nodes strongly (the node holds only a
+/// borrowed pointer back); a custom Function's context weakly (its node owns the context).
+enum NodeRef {
+    Detached,
+    Strong(Arc<Node>),
+    Weak(Weak<Node>),
+}
 
 /// A node of the autograd graph (the base of every `XBackward` class).
 #[pyclass(name = "Node", module = "rustgrad.autograd.graph", subclass, frozen, weakref)]
 pub struct PyNode {
-    inner: Mutex<Option<Arc<Node>>>,
+    inner: Mutex<NodeRef>,
+    function: Mutex<Option<Arc<FunctionState>>>,
     metadata: Mutex<Option<Py<PyDict>>>,
 }
 
 impl PyNode {
     fn node(&self) -> PyResult<Arc<Node>> {
-        self.inner
-            .lock()
-            .clone()
-            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this Node object is not attached to a graph"))
+        let node = match &*self.inner.lock() {
+            NodeRef::Strong(n) => Some(n.clone()),
+            NodeRef::Weak(w) => w.upgrade(),
+            NodeRef::Detached => None,
+        };
+        node.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this Node object is not attached to a graph"))
+    }
+
+    /// Makes this context object the face of a custom Function's node.
+    pub fn attach_function(&self, node: &Arc<Node>, state: Arc<FunctionState>) {
+        *self.inner.lock() = NodeRef::Weak(Arc::downgrade(node));
+        *self.function.lock() = Some(state);
+    }
+
+    /// The node and saved-tensor state of a custom Function's context.
+    pub fn function_parts(&self) -> PyResult<(Arc<Node>, Arc<FunctionState>)> {
+        let state = self.function.lock().clone();
+        match (self.node(), state) {
+            (Ok(node), Some(state)) => Ok((node, state)),
+            _ => Ok((self.node()?, Arc::new(FunctionState::default()))),
+        }
     }
 }
 
 impl Drop for PyNode {
     fn drop(&mut self) {
-        if let Some(node) = self.inner.get_mut().take() {
+        if let NodeRef::Strong(node) = std::mem::replace(self.inner.get_mut(), NodeRef::Detached) {
             // Forget this Python object; the next access creates a new one.
             node.py_object.store(std::ptr::null_mut(), Ordering::Release);
         }
@@ -63,7 +90,7 @@ pub fn wrap_node<'py>(py: Python<'py>, node: &Arc<Node>) -> PyResult<Bound<'py, 
         return Ok(unsafe { Bound::from_borrowed_ptr(py, ptr as *mut pyo3::ffi::PyObject) });
     }
     let obj = node_class(py, &node.name())?.call0()?;
-    *obj.cast::<PyNode>()?.get().inner.lock() = Some(node.clone());
+    *obj.cast::<PyNode>()?.get().inner.lock() = NodeRef::Strong(node.clone());
     node.py_object.store(obj.as_ptr() as *mut c_void, Ordering::Release);
     Ok(obj)
 }
@@ -72,7 +99,7 @@ pub fn wrap_node<'py>(py: Python<'py>, node: &Arc<Node>) -> PyResult<Bound<'py, 
 impl PyNode {
     #[new]
     fn new() -> Self {
-        PyNode { inner: Mutex::new(None), metadata: Mutex::new(None) }
+        PyNode { inner: Mutex::new(NodeRef::Detached), function: Mutex::new(None), metadata: Mutex::new(None) }
     }
 
     /// The node's name (`PowBackward0`; `torch::autograd::AccumulateGrad` for leaves, as PyTorch).

@@ -190,6 +190,24 @@ impl PyTensor {
         py.import("rustgrad._tensor_str")?.getattr("_format")?.call1((slf, spec))?.extract()
     }
 
+    // Lets Python's garbage collector see a cycle through a custom Function's context
+    // (`ctx.out = out`): PyTorch's rule, visiting the context only when this object is the sole
+    // owner of the tensor and the tensor the sole owner of its node, so no reference is counted twice.
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        if self.inner.handle_count() != 1 {
+            return Ok(());
+        }
+        let Some(meta) = self.inner.try_autograd_meta() else { return Ok(()) };
+        if let Some(node) = meta.grad_fn.as_ref().filter(|n| std::sync::Arc::strong_count(n) == 1) {
+            if let crate::autograd::NodeKind::Op(backward) = node.kind() {
+                if let Some(f) = backward.as_any().and_then(|a| a.downcast_ref::<super::function::PyFunctionBackward>()) {
+                    visit.call(&f.ctx)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn __hash__(slf: &Bound<'_, Self>) -> isize {
         slf.as_ptr() as isize
     }

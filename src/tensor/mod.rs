@@ -194,6 +194,17 @@ impl Tensor {
         self.0.autograd.lock()
     }
 
+    /// The autograd metadata if it can be locked without waiting (for the garbage collector,
+    /// which must never block).
+    pub fn try_autograd_meta(&self) -> Option<MutexGuard<'_, AutogradMeta>> {
+        self.0.autograd.try_lock()
+    }
+
+    /// How many handles share this tensor object.
+    pub fn handle_count(&self) -> usize {
+        Arc::strong_count(&self.0)
+    }
+
     /// The shape.
     pub fn shape(&self) -> Vec<usize> {
         self.0.data.read().layout.shape.clone()

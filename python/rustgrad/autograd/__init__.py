@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from .. import _core
 _C = _core
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
+from .function import Function, FunctionCtx, once_differentiable
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from . import graph
 
@@ -64,4 +65,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return _C._grad(outputs, tuple(inputs), grads, retain_graph, create_graph, allow_unused, materialize_grads)
 
 
-__all__ = ["backward", "grad", "detect_anomaly", "set_detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "graph"]
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "detect_anomaly", "set_detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "graph"]
