@@ -21,6 +21,31 @@ pub struct AutogradMeta {
     pub grad_accumulator: Weak<Node>,
     /// `retain_grad()` was called on this non-leaf.
     pub retains_grad: bool,
+    /// For a view: its base and how it was made (decides what an in-place op on it may do).
+    pub view: Option<ViewMeta>,
+}
+
+/// How a view was created, as PyTorch's `CreationMeta`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CreationMeta {
+    /// An ordinary view with grad mode on.
+    Default,
+    /// Made under `no_grad`: modifying it in place with grad mode on is an error.
+    NoGradMode,
+    /// One of several views returned by one op (`unbind`, `split`): in-place changes are refused.
+    MultipleOutput {
+        /// The op's name as PyTorch prints it (`Unbind`, `Split`).
+        op: &'static str,
+    },
+}
+
+/// The base of a view (the tensor that owns the storage, never itself a view).
+#[derive(Clone)]
+pub struct ViewMeta {
+    /// The root tensor whose storage this view looks into.
+    pub base: Tensor,
+    /// How the view was made.
+    pub creation: CreationMeta,
 }
 
 /// The C++ type name PyTorch shows in the `.grad` dtype error (`'long int'`).
@@ -136,12 +161,27 @@ impl Tensor {
     }
 
     /// Cuts this tensor out of the graph in place: it becomes a leaf that does not require grad.
-    pub fn detach_(&self) {
+    pub fn detach_(&self) -> Result<()> {
         let mut meta = self.autograd_meta();
+        if meta.view.is_some() {
+            return Err(Error::runtime("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."));
+        }
         meta.grad_fn = None;
         meta.output_nr = 0;
         meta.requires_grad = false;
         meta.retains_grad = false;
+        Ok(())
+    }
+
+    /// The view information when this tensor is a view.
+    pub fn view_meta(&self) -> Option<ViewMeta> {
+        self.autograd_meta().view.clone()
+    }
+
+    /// Records that this tensor views `base`'s storage (called by view ops; the root base is kept).
+    pub fn set_view_of(&self, base: &Tensor, creation: CreationMeta) {
+        let root = base.view_meta().map(|v| v.base).unwrap_or_else(|| base.clone());
+        self.autograd_meta().view = Some(ViewMeta { base: root, creation });
     }
 
     /// Where a gradient for this tensor goes: its grad_fn, or its leaf's AccumulateGrad node

@@ -2,21 +2,58 @@
 //! then writes the values into the target's storage, bumps the version counter, and makes the
 //! node the target's history. Computing first means a failing op leaves the target untouched, and
 //! `x.add_(x)` never reads and writes one buffer at once.
+//!
+//! When the target is a view whose base is in a graph (or the op brings one), the base's history
+//! is rewritten instead, as PyTorch's `CopySlices`: the base's new node routes the gradient of the
+//! viewed region through the op's backward and the rest straight to the base's old history.
+
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::backward::backward_fn;
 use super::shape::{clone, convert};
 use super::record;
-use crate::autograd::{is_grad_enabled, NodeKind};
+use crate::autograd::{is_grad_enabled, Backward, CreationMeta, GradMeta, Node, NodeKind, ViewMeta};
 use crate::cpu::elementwise::scatter_into;
 use crate::error::{Error, Result};
-use crate::tensor::{shape_str, DType, Element, Scalar, Tensor};
+use crate::tensor::{shape_str, Buffer, DType, Element, Layout, Scalar, Storage, Tensor};
 use crate::with_dtype;
+
+/// Refuses in-place ops that PyTorch refuses before computing anything.
+fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()> {
+    if !is_grad_enabled() {
+        return Ok(());
+    }
+    match view {
+        Some(v) => {
+            if v.base.is_leaf() && v.base.requires_grad() {
+                return Err(Error::runtime("a view of a leaf Variable that requires grad is being used in an in-place operation."));
+            }
+            if v.base.requires_grad() {
+                match &v.creation {
+                    CreationMeta::Default => {}
+                    CreationMeta::NoGradMode => return Err(Error::runtime(
+                        "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+                    )),
+                    CreationMeta::MultipleOutput { op } => return Err(Error::runtime(format!(
+                        "Output {} of {op} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+                        target.output_nr()
+                    ))),
+                }
+            }
+            Ok(())
+        }
+        None if target.is_leaf() && target.requires_grad() => {
+            Err(Error::runtime("a leaf Variable that requires grad is being used in an in-place operation."))
+        }
+        None => Ok(()),
+    }
+}
 
 /// Runs `compute(target)` and stores its result into `target` in place.
 pub fn in_place(target: &Tensor, compute: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<()> {
-    if is_grad_enabled() && target.is_leaf() && target.requires_grad() {
-        return Err(Error::runtime("a leaf Variable that requires grad is being used in an in-place operation."));
-    }
+    let view = target.view_meta();
+    check_in_place_allowed(target, view.as_ref())?;
     let result = compute(target)?;
     let (rs, ts) = (result.shape(), target.shape());
     if rs != ts {
@@ -44,10 +81,108 @@ pub fn in_place(target: &Tensor, compute: impl FnOnce(&Tensor) -> Result<Tensor>
     }
     write_values(target, &convert(&result, td));
     target.version_counter().bump();
-    if let Some(node) = node {
-        target.set_grad_fn(node, 0);
+    match (node, view) {
+        (Some(node), Some(view)) => rebase_view_history(target, &view.base, node),
+        (Some(node), None) => target.set_grad_fn(node, 0),
+        (None, _) => {}
     }
     Ok(())
+}
+
+/// After an in-place op (node `op`) on `view`: the base gets a CopySlices node, and the view a
+/// node that reads its region back out of the base's gradient.
+fn rebase_view_history(view: &Tensor, base: &Tensor, op: Arc<Node>) {
+    let (base_layout, view_layout) = (base.data().layout, view.data().layout);
+    let mut edges = vec![base.gradient_edge()];
+    edges.extend(op.next_edges.iter().skip(1).cloned());
+    let base_meta = GradMeta { shape: base.shape(), dtype: base.dtype() };
+    let copy_slices = CopySlices { base_layout: base_layout.clone(), view_layout: view_layout.clone(), op };
+    let base_node = Node::new(NodeKind::Op(Box::new(copy_slices)), edges, vec![base_meta]);
+    base.set_grad_fn(base_node.clone(), 0);
+    let view_meta = GradMeta { shape: view.shape(), dtype: view.dtype() };
+    let as_strided = AsStridedBackward { base_layout, view_layout };
+    let view_node = Node::new(NodeKind::Op(Box::new(as_strided)), vec![Some(crate::autograd::Edge { node: base_node, input_nr: 0 })], vec![view_meta]);
+    view.set_grad_fn(view_node, 0);
+}
+
+/// Elements a storage needs so that `layout` fits in it.
+fn extent(layout: &Layout) -> usize {
+    if layout.numel() == 0 {
+        return layout.offset;
+    }
+    layout.offset + layout.shape.iter().zip(&layout.strides).map(|(&n, &s)| (n - 1) * s).sum::<usize>() + 1
+}
+
+/// A zeroed scratch storage shared by a base's layout and a view's layout.
+fn scratch(base: &Layout, view: &Layout, dtype: DType) -> Arc<Storage> {
+    let len = extent(base).max(extent(view));
+    Arc::new(Storage::new(with_dtype!(dtype, T => T::into_buffer(vec![T::default(); len]))))
+}
+
+/// Reads the elements `layout` addresses in `storage` into a new contiguous tensor.
+fn read_region(storage: &Arc<Storage>, layout: &Layout, dtype: DType) -> Result<Tensor> {
+    let buffer = storage.read();
+    let values: Buffer = with_dtype!(dtype, T => T::into_buffer(layout.gather(T::slice(&buffer))));
+    Tensor::from_buffer(values, &layout.shape)
+}
+
+/// Gradient of a view that was modified in place: its region of the base's gradient (d view =
+/// grad placed at the view's elements of a zero base).
+struct AsStridedBackward {
+    base_layout: Layout,
+    view_layout: Layout,
+}
+
+impl Backward for AsStridedBackward {
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("AsStridedBackward0")
+    }
+
+    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+        let grad = node.materialize_grads(grads).remove(0);
+        let storage = scratch(&self.base_layout, &self.view_layout, grad.dtype());
+        write_values(&Tensor::from_storage(storage.clone(), self.view_layout.clone(), grad.dtype()), &grad);
+        Ok(vec![Some(read_region(&storage, &self.base_layout, grad.dtype())?)])
+    }
+}
+
+/// The base's node after an in-place op on one of its views: d base = grad outside the view, and
+/// the op's input gradient inside it; the op's other inputs get their gradients from the op.
+struct CopySlices {
+    base_layout: Layout,
+    view_layout: Layout,
+    op: Arc<Node>,
+}
+
+impl Backward for CopySlices {
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("CopySlices")
+    }
+
+    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+        let grad = node.materialize_grads(grads).remove(0);
+        let dtype = grad.dtype();
+        let storage = scratch(&self.base_layout, &self.view_layout, dtype);
+        write_values(&Tensor::from_storage(storage.clone(), self.base_layout.clone(), dtype), &grad);
+        let grad_of_view = read_region(&storage, &self.view_layout, dtype)?;
+        let NodeKind::Op(op) = self.op.kind() else { unreachable!("CopySlices wraps an op node") };
+        let mut op_grads = op.apply(&self.op, vec![Some(grad_of_view)])?;
+        let region = Tensor::from_storage(storage.clone(), self.view_layout.clone(), dtype);
+        let into_view = match op_grads.first_mut().and_then(Option::take) {
+            Some(g) => convert(&g, dtype),
+            None => Tensor::zeros(&self.view_layout.shape, dtype),
+        };
+        write_values(&region, &into_view);
+        let mut outputs = vec![Some(read_region(&storage, &self.base_layout, dtype)?)];
+        outputs.extend(op_grads.into_iter().skip(1));
+        Ok(outputs)
+    }
+
+    fn release_saved(&self) {
+        if let NodeKind::Op(op) = self.op.kind() {
+            op.release_saved();
+        }
+    }
 }
 
 /// Copies the elements of `values` (same shape and dtype) into `target`'s storage.

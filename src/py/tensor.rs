@@ -466,9 +466,9 @@ impl PyTensor {
     }
 
     /// Cuts this tensor out of the graph in place.
-    fn detach_<'py>(slf: &Bound<'py, Self>) -> Bound<'py, Self> {
-        slf.get().t().detach_();
-        slf.clone()
+    fn detach_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        slf.get().t().detach_()?;
+        Ok(slf.clone())
     }
 
     /// Computes the gradient of this tensor with respect to graph leaves.

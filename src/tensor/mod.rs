@@ -129,6 +129,11 @@ impl Tensor {
         Ok(Self::from_parts(data, Arc::default(), false))
     }
 
+    /// A tensor over an existing storage through `layout` (a fresh version counter).
+    pub fn from_storage(storage: Arc<Storage>, layout: Layout, dtype: DType) -> Tensor {
+        Self::from_parts(TensorData { storage, layout, dtype }, Arc::default(), false)
+    }
+
     /// A new contiguous tensor from a vector of elements.
     pub fn from_vec<T: Element>(values: Vec<T>, shape: &[usize]) -> Result<Tensor> {
         Self::from_buffer(T::into_buffer(values), shape)
@@ -173,10 +178,23 @@ impl Tensor {
     }
 
     /// A new tensor object viewing this one's storage through `layout`; it shares the version
-    /// counter, as every view does.
+    /// counter, as every view does, and remembers its base for in-place autograd (a view made
+    /// under no_grad is marked so).
     pub fn view_with_layout(&self, layout: Layout) -> Tensor {
+        let creation = if crate::autograd::is_grad_enabled() {
+            crate::autograd::CreationMeta::Default
+        } else {
+            crate::autograd::CreationMeta::NoGradMode
+        };
+        self.view_with_layout_as(layout, creation)
+    }
+
+    /// [`Tensor::view_with_layout`] with an explicit creation kind (`unbind`/`split` outputs).
+    pub fn view_with_layout_as(&self, layout: Layout, creation: crate::autograd::CreationMeta) -> Tensor {
         let data = self.data();
-        Self::from_parts(TensorData { storage: data.storage, layout, dtype: data.dtype }, self.0.version.clone(), false)
+        let view = Self::from_parts(TensorData { storage: data.storage, layout, dtype: data.dtype }, self.0.version.clone(), false);
+        view.set_view_of(self, creation);
+        view
     }
 
     /// A snapshot of the data description (cheap: an `Arc` and a small layout).
