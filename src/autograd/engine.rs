@@ -11,6 +11,7 @@
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
+use super::hooks::{check_replacement, run_tensor_hooks};
 use super::grad_mode::{is_anomaly_check_nan_enabled, is_anomaly_enabled, GradModeGuard};
 use super::node::{Edge, GradMeta, Node, NodeKind};
 use crate::error::{Error, Result};
@@ -108,7 +109,7 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
         let key = node_key(&node);
         let mut inputs = buffers.remove(&key).unwrap_or_else(|| vec![None; node.input_meta.len()]);
         inputs.resize(node.input_meta.len(), None);
-        deliver_retained(&node, &inputs)?;
+        run_input_hooks(&node, &mut inputs)?;
         for (slot, target) in captured.iter_mut().zip(&targets) {
             if let Some(t) = target {
                 if node_key(&t.node) == key {
@@ -124,16 +125,25 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
                 if !matches!(delivery, Delivery::Capture(_)) {
                     if let Some(grad) = inputs.into_iter().next().flatten() {
                         accumulate_grad(variable, grad, options.create_graph)?;
+                        let hooks = variable.autograd_meta().post_accumulate_hooks.clone();
+                        for h in hooks {
+                            (h.hook)(variable)?;
+                        }
                     }
                 }
                 continue;
             }
             NodeKind::Op(backward) => {
-                let outputs = if inputs.iter().all(Option::is_none) {
+                let has_post_hooks = !node.post_hooks.lock().is_empty();
+                let grad_outputs = if has_post_hooks { inputs.clone() } else { Vec::new() };
+                let mut outputs = if inputs.iter().all(Option::is_none) {
                     vec![None; node.next_edges.len()]
                 } else {
                     backward.apply(&node, inputs)?
                 };
+                if has_post_hooks {
+                    outputs = run_post_hooks(&node, outputs, &grad_outputs)?;
+                }
                 if is_anomaly_enabled() && is_anomaly_check_nan_enabled() {
                     check_nan(&node, &outputs)?;
                 }
@@ -265,21 +275,62 @@ fn validate_grad(node: &Node, index: usize, grad: Tensor, meta: &GradMeta) -> Re
     Ok(grad)
 }
 
-/// Fills `.grad` of non-leaves that called `retain_grad()` with the gradient arriving at `node`.
-fn deliver_retained(node: &Arc<Node>, inputs: &[Option<Tensor>]) -> Result<()> {
-    let retained: Vec<_> = node.retained.lock().iter().map(|r| (r.input_nr, r.tensor.upgrade())).collect();
-    for (input_nr, tensor) in retained {
-        let (Some(impl_), Some(grad)) = (tensor, inputs.get(input_nr).cloned().flatten()) else { continue };
-        let tensor = Tensor(impl_);
-        let mut meta = tensor.autograd_meta();
-        let new = match meta.grad.take() {
-            // PyTorch's retain_grad hook clones the first gradient (CloneBackward0 under create_graph).
-            None => ops::clone(&grad)?,
-            Some(existing) => ops::add(&existing, &grad)?,
-        };
-        meta.grad = Some(new);
+/// Before a node runs: the hooks of the tensors whose gradients arrive here (a leaf's hooks for
+/// AccumulateGrad), then `retain_grad()` copies (post-hook values), then the node's pre-hooks.
+fn run_input_hooks(node: &Arc<Node>, inputs: &mut [Option<Tensor>]) -> Result<()> {
+    match node.kind() {
+        NodeKind::AccumulateGrad(variable) => {
+            let hooks = variable.autograd_meta().hooks.clone();
+            if !hooks.is_empty() {
+                if let Some(grad) = inputs[0].take() {
+                    inputs[0] = Some(run_tensor_hooks(&hooks, grad)?);
+                }
+            }
+        }
+        NodeKind::Op(_) => {
+            let observers: Vec<_> = node.observers.lock().iter().map(|r| (r.input_nr, r.tensor.upgrade())).collect();
+            for (input_nr, tensor) in observers {
+                let Some(impl_) = tensor else { continue };
+                let tensor = Tensor(impl_);
+                let (hooks, retains) = {
+                    let meta = tensor.autograd_meta();
+                    (meta.hooks.clone(), meta.retains_grad)
+                };
+                let Some(grad) = inputs.get_mut(input_nr).and_then(Option::take) else { continue };
+                let grad = run_tensor_hooks(&hooks, grad)?;
+                if retains {
+                    let existing = tensor.autograd_meta().grad.take();
+                    let new = match existing {
+                        // PyTorch's retain_grad hook clones the first gradient (CloneBackward0 under create_graph).
+                        None => ops::clone(&grad)?,
+                        Some(existing) => ops::add(&existing, &grad)?,
+                    };
+                    tensor.autograd_meta().grad = Some(new);
+                }
+                inputs[input_nr] = Some(grad);
+            }
+        }
+    }
+    let pre_hooks = node.pre_hooks.lock().clone();
+    for h in pre_hooks {
+        if let Some(new) = (h.hook)(inputs)? {
+            let new = check_replacement(&h.name, inputs, new)?;
+            inputs.clone_from_slice(&new);
+        }
     }
     Ok(())
+}
+
+/// After a node ran: its post-hooks may replace the gradients it produced.
+fn run_post_hooks(node: &Arc<Node>, grad_inputs: Vec<Option<Tensor>>, grad_outputs: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
+    let hooks = node.post_hooks.lock().clone();
+    let mut grads = grad_inputs;
+    for h in hooks {
+        if let Some(new) = (h.hook)(&grads, grad_outputs)? {
+            grads = check_replacement(&h.name, &grads, new)?;
+        }
+    }
+    Ok(grads)
 }
 
 /// AccumulateGrad: adds `grad` into `variable.grad` as PyTorch does. Without create_graph the

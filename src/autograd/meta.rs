@@ -2,7 +2,8 @@
 
 use std::sync::{Arc, Weak};
 
-use super::node::{Edge, GradMeta, Node, NodeKind, RetainedGrad};
+use super::hooks::{PostAccumulateHook, Registered, TensorHook};
+use super::node::{Edge, GradMeta, Node, NodeKind, TensorObserver};
 use crate::error::{Error, Result};
 use crate::tensor::{shape_str, DType, Tensor};
 
@@ -23,6 +24,10 @@ pub struct AutogradMeta {
     pub retains_grad: bool,
     /// For a view: its base and how it was made (decides what an in-place op on it may do).
     pub view: Option<ViewMeta>,
+    /// Hooks on the gradient flowing into this tensor.
+    pub hooks: Vec<Registered<TensorHook>>,
+    /// Hooks called after a leaf's `.grad` was accumulated.
+    pub post_accumulate_hooks: Vec<Registered<PostAccumulateHook>>,
 }
 
 /// How a view was created, as PyTorch's `CreationMeta`.
@@ -150,9 +155,51 @@ impl Tensor {
             return Ok(());
         }
         meta.retains_grad = true;
-        let node = meta.grad_fn.clone().expect("non-leaf");
-        node.retained.lock().push(RetainedGrad { input_nr: meta.output_nr, tensor: Arc::downgrade(&self.0) });
+        if meta.hooks.is_empty() {
+            let node = meta.grad_fn.clone().expect("non-leaf");
+            node.observers.lock().push(TensorObserver { input_nr: meta.output_nr, tensor: Arc::downgrade(&self.0) });
+        }
         Ok(())
+    }
+
+    /// Registers a hook on the gradient of this tensor; returns the id that removes it.
+    pub fn register_hook(&self, name: &str, hook: TensorHook) -> Result<u64> {
+        if !self.requires_grad() {
+            return Err(Error::runtime("cannot register a hook on a tensor that doesn't require gradient"));
+        }
+        let registered = Registered::new(name, hook);
+        let id = registered.id;
+        let mut meta = self.autograd_meta();
+        let watched = meta.retains_grad || !meta.hooks.is_empty();
+        meta.hooks.push(registered);
+        if let (Some(node), false) = (meta.grad_fn.clone(), watched) {
+            node.observers.lock().push(TensorObserver { input_nr: meta.output_nr, tensor: Arc::downgrade(&self.0) });
+        }
+        Ok(id)
+    }
+
+    /// Removes a tensor hook (no effect when already removed).
+    pub fn remove_hook(&self, id: u64) {
+        self.autograd_meta().hooks.retain(|h| h.id != id);
+    }
+
+    /// Registers a hook called with this leaf after its `.grad` is accumulated.
+    pub fn register_post_accumulate_grad_hook(&self, name: &str, hook: PostAccumulateHook) -> Result<u64> {
+        if !self.is_leaf() {
+            return Err(Error::runtime("post accumulate grad hooks cannot be registered on non-leaf tensors"));
+        }
+        if !self.requires_grad() {
+            return Err(Error::runtime("cannot register a hook on a tensor that doesn't require gradient"));
+        }
+        let registered = Registered::new(name, hook);
+        let id = registered.id;
+        self.autograd_meta().post_accumulate_hooks.push(registered);
+        Ok(id)
+    }
+
+    /// Removes a post-accumulate hook.
+    pub fn remove_post_accumulate_grad_hook(&self, id: u64) {
+        self.autograd_meta().post_accumulate_hooks.retain(|h| h.id != id);
     }
 
     /// A new leaf sharing data and version counter, outside the graph.
@@ -210,11 +257,11 @@ impl Tensor {
     /// A `retain_grad()` registration moves to the new node.
     pub(crate) fn set_grad_fn(&self, node: Arc<Node>, output_nr: usize) {
         let mut meta = self.autograd_meta();
-        if meta.retains_grad {
+        if meta.retains_grad || !meta.hooks.is_empty() {
             if let Some(old) = &meta.grad_fn {
-                old.retained.lock().retain(|r| !std::ptr::eq(r.tensor.as_ptr(), Arc::as_ptr(&self.0)));
+                old.observers.lock().retain(|r| !std::ptr::eq(r.tensor.as_ptr(), Arc::as_ptr(&self.0)));
             }
-            node.retained.lock().push(RetainedGrad { input_nr: output_nr, tensor: Arc::downgrade(&self.0) });
+            node.observers.lock().push(TensorObserver { input_nr: output_nr, tensor: Arc::downgrade(&self.0) });
         }
         meta.grad_fn = Some(node);
         meta.output_nr = output_nr;

@@ -3,6 +3,7 @@
 
 mod engine;
 mod grad_mode;
+mod hooks;
 mod meta;
 mod node;
 mod saved;
@@ -12,6 +13,7 @@ pub use grad_mode::{
     is_anomaly_check_nan_enabled, is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled,
     set_anomaly_enabled, set_grad_enabled, set_inference_mode, GradModeGuard,
 };
+pub use hooks::{NodePostHook, NodePreHook, PostAccumulateHook, Registered, TensorHook};
 pub use meta::{AutogradMeta, CreationMeta, ViewMeta};
 pub use node::{Backward, Edge, GradMeta, Node, NodeKind};
 pub use saved::{SavedSet, SavedTensor};

@@ -13,6 +13,7 @@ use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
+use super::hooks::{NodePostHook, NodePreHook, Registered};
 use crate::error::Result;
 use crate::tensor::{DType, Tensor, TensorImpl};
 
@@ -66,8 +67,9 @@ pub enum NodeKind {
     AccumulateGrad(Tensor),
 }
 
-/// A tensor whose `.grad` is filled from one of a node's inputs (`retain_grad()` on a non-leaf).
-pub(crate) struct RetainedGrad {
+/// A non-leaf tensor that watches one of a node's inputs: its hooks run on that gradient and,
+/// after `retain_grad()`, its `.grad` is filled from it.
+pub(crate) struct TensorObserver {
     pub input_nr: usize,
     pub tensor: Weak<TensorImpl>,
 }
@@ -82,7 +84,11 @@ pub struct Node {
     pub next_edges: Vec<Option<Edge>>,
     /// What gradient each input of this node must have.
     pub input_meta: Vec<GradMeta>,
-    pub(crate) retained: Mutex<Vec<RetainedGrad>>,
+    pub(crate) observers: Mutex<Vec<TensorObserver>>,
+    /// Hooks run on the node's incoming gradients before it runs.
+    pub pre_hooks: Mutex<Vec<Registered<NodePreHook>>>,
+    /// Hooks run on the gradients the node produced.
+    pub post_hooks: Mutex<Vec<Registered<NodePostHook>>>,
     /// Borrowed pointer to the Python object wrapping this node, or null; owned by the bindings.
     pub py_object: AtomicPtr<c_void>,
 }
@@ -97,7 +103,9 @@ impl Node {
             kind: ManuallyDrop::new(kind),
             next_edges,
             input_meta,
-            retained: Mutex::new(Vec::new()),
+            observers: Mutex::new(Vec::new()),
+            pre_hooks: Mutex::new(Vec::new()),
+            post_hooks: Mutex::new(Vec::new()),
             py_object: AtomicPtr::new(std::ptr::null_mut()),
         })
     }

@@ -5,6 +5,7 @@ mod dtype;
 mod error;
 mod function;
 mod functions;
+mod hooks;
 mod node;
 mod tensor;
 
@@ -17,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tensor::PyTensor>()?;
     m.add_class::<dtype::PyDType>()?;
     m.add_class::<node::PyNode>()?;
+    m.add_class::<hooks::RemovableHandle>()?;
     for dtype in [DType::F32, DType::F64, DType::I64, DType::Bool] {
         m.add(dtype.name(), dtype::PyDType(dtype))?;
     }

@@ -32,6 +32,11 @@ pub struct PyNode {
 }
 
 impl PyNode {
+    /// The node (alive), for hook registration.
+    pub fn node_strong(&self) -> PyResult<Arc<Node>> {
+        self.node()
+    }
+
     fn node(&self) -> PyResult<Arc<Node>> {
         let node = match &*self.inner.lock() {
             NodeRef::Strong(n) => Some(n.clone()),
