@@ -330,13 +330,6 @@ def test_inference_mode_decorator(with_parentheses):
     assert rustgrad.is_inference_mode_enabled() is False
 
 
-# Inference tensors (is_inference and their errors) are low priority in the spec: enforced once the core has them.
-needs_inference_tensors = pytest.mark.skipif(
-    not hasattr(rustgrad.Tensor, "is_inference"), reason="core has no inference tensors yet"
-)
-
-
-@needs_inference_tensors
 def test_inference_tensors():
     x = _x()
     with rustgrad.inference_mode():
@@ -347,7 +340,6 @@ def test_inference_tensors():
     assert u.is_inference() is False
 
 
-@needs_inference_tensors
 def test_inference_tensor_errors():
     x = _x()
     with rustgrad.inference_mode():

@@ -108,6 +108,9 @@ impl Tensor {
         if requires_grad && !self.dtype().is_float() {
             return Err(Error::runtime("only Tensors of floating point dtype can require gradients"));
         }
+        if requires_grad && self.is_inference() && !super::is_inference_mode_enabled() {
+            return Err(Error::runtime("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."));
+        }
         meta.requires_grad = requires_grad;
         Ok(())
     }

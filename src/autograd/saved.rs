@@ -102,6 +102,11 @@ impl SavedSet {
         saved.iter().map(|s| s.as_ref().map(|s| s.unpack(node)).transpose()).collect()
     }
 
+    /// True when one of the saved tensors was made in inference mode (those cannot be saved).
+    pub fn holds_inference_tensor(&self) -> bool {
+        self.0.lock().iter().flatten().flatten().any(|s| s.tensor.is_inference())
+    }
+
     /// Frees the saved tensors.
     pub fn release(&self) {
         self.0.lock().take();

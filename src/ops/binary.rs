@@ -111,7 +111,7 @@ pub fn add_scaled(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
             let grad_b = if needs(node, 1) && alpha != 1.0 { Some(mul_scalar(&g[0], alpha)?) } else { Some(g[0].clone()) };
             Ok(vec![Some(g[0].clone()), grad_b])
         })
-    });
+    })?;
     Ok(out)
 }
 
@@ -130,7 +130,7 @@ pub fn sub_scaled(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
             let grad_b = if needs(node, 1) { Some(mul_scalar(&g[0], -alpha)?) } else { None };
             Ok(vec![Some(g[0].clone()), grad_b])
         })
-    });
+    })?;
     Ok(out)
 }
 
@@ -140,7 +140,7 @@ pub fn rsub_scalar(a: &Tensor, other: Scalar) -> Result<Tensor> {
     record(&[a], &[&out], || {
         // d(c - a) = -grad
         backward_fn("RsubBackward1", vec![], |_, _, g| Ok(vec![Some(neg(&g[0])?)]))
-    });
+    })?;
     Ok(out)
 }
 
@@ -155,7 +155,7 @@ pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             let grad_b = if needs(node, 1) { Some(mul(&g[0], s[0].as_ref().expect("saved"))?) } else { None };
             Ok(vec![grad_a, grad_b])
         })
-    });
+    })?;
     Ok(out)
 }
 
@@ -181,7 +181,7 @@ pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             };
             Ok(vec![grad_a, grad_b])
         })
-    });
+    })?;
     Ok(out)
 }
 
@@ -202,7 +202,7 @@ pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
             let grad_b = if needs(node, 1) { Some(mul(&mul(&g[0], result)?, &log(a)?)?) } else { None };
             Ok(vec![grad_a, grad_b])
         })
-    });
+    })?;
     Ok(out)
 }
 
@@ -220,7 +220,7 @@ pub fn pow_scalar(a: &Tensor, exponent: Scalar) -> Result<Tensor> {
             let lowered = pow_scalar(a, Scalar::Float(e - 1.0))?;
             Ok(vec![Some(mul(&mul_scalar(&g[0], e)?, &lowered)?)])
         })
-    });
+    })?;
     Ok(out)
 }
 
@@ -233,7 +233,7 @@ pub fn rpow_scalar(base: Scalar, a: &Tensor) -> Result<Tensor> {
             let result = s[0].as_ref().expect("saved");
             Ok(vec![Some(mul_scalar(&mul(&g[0], result)?, base.to_f64().ln())?)])
         })
-    });
+    })?;
     Ok(out)
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::backward::backward_fn;
 use super::shape::{clone, convert};
 use super::record;
-use crate::autograd::{is_grad_enabled, Backward, CreationMeta, GradMeta, Node, NodeKind, ViewMeta};
+use crate::autograd::{is_grad_enabled, is_inference_mode_enabled, Backward, CreationMeta, GradMeta, Node, NodeKind, ViewMeta};
 use crate::cpu::elementwise::scatter_into;
 use crate::error::{Error, Result};
 use crate::tensor::{shape_str, Buffer, DType, Element, Layout, Scalar, Storage, Tensor};
@@ -21,6 +21,9 @@ use crate::with_dtype;
 
 /// Refuses in-place ops that PyTorch refuses before computing anything.
 fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()> {
+    if target.is_inference() && !is_inference_mode_enabled() {
+        return Err(Error::runtime("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."));
+    }
     if !is_grad_enabled() {
         return Ok(());
     }
@@ -205,7 +208,7 @@ pub fn fill_(target: &Tensor, value: Scalar, node_name: &'static str) -> Result<
         record(&[t], &[&out], || {
             // d fill(t) = 0
             backward_fn(node_name, vec![], |_, _, g| Ok(vec![Some(Tensor::zeros(&g[0].shape(), g[0].dtype()))]))
-        });
+        })?;
         Ok(out)
     })
 }

@@ -23,17 +23,28 @@ use crate::tensor::Tensor;
 
 /// Records `make()` as the grad_fn of `outputs` when grad mode is on and an input requires grad.
 /// `make` runs only then, so ops save tensors only when a graph is really built.
-pub(crate) fn record<B: Backward + 'static>(inputs: &[&Tensor], outputs: &[&Tensor], make: impl FnOnce() -> B) {
+pub(crate) fn record<B: Backward + 'static>(inputs: &[&Tensor], outputs: &[&Tensor], make: impl FnOnce() -> B) -> Result<()> {
     if !is_grad_enabled() || !inputs.iter().any(|t| t.requires_grad()) {
-        return;
+        return Ok(());
+    }
+    let backward = make();
+    if inputs.iter().chain(outputs).any(|t| t.is_inference()) {
+        if let Some(saved) = backward.saved() {
+            if saved.holds_inference_tensor() {
+                return Err(Error::runtime(INFERENCE_SAVED_MESSAGE));
+            }
+        }
     }
     let next_edges = inputs.iter().map(|t| t.gradient_edge()).collect();
     let input_meta = outputs.iter().map(|o| GradMeta { shape: o.shape(), dtype: o.dtype() }).collect();
-    let node = Node::new(NodeKind::Op(Box::new(make())), next_edges, input_meta);
+    let node = Node::new(NodeKind::Op(Box::new(backward)), next_edges, input_meta);
     for (i, out) in outputs.iter().enumerate() {
         out.set_grad_fn(node.clone(), i);
     }
+    Ok(())
 }
+
+const INFERENCE_SAVED_MESSAGE: &str = "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it in autograd, or use `rustgrad.no_grad()` instead of `rustgrad.inference_mode()`.";
 
 /// True when a node being run needs the gradient of its forward input `i`.
 pub(crate) fn needs(node: &Arc<Node>, i: usize) -> bool {

@@ -70,7 +70,7 @@ pub fn sum(t: &Tensor) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d sum(t) = grad expanded to t's shape
         backward_fn("SumBackward0", vec![], move |_, _, g| Ok(vec![Some(expand(&g[0], &shape)?)]))
-    });
+    })?;
     Ok(out)
 }
 
@@ -84,7 +84,7 @@ pub fn sum_dims(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
         backward_fn("SumBackward1", vec![], move |_, _, g| {
             Ok(vec![Some(expand(&reshape(&g[0], &keepdim_shape(&shape, &reduce))?, &shape)?)])
         })
-    });
+    })?;
     Ok(out)
 }
 
@@ -108,7 +108,7 @@ pub fn mean(t: &Tensor) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d mean(t) = grad/n expanded to t's shape
         backward_fn("MeanBackward0", vec![], move |_, _, g| Ok(vec![Some(expand(&mul_scalar(&g[0], 1.0 / n as f64)?, &shape)?)]))
-    });
+    })?;
     Ok(out)
 }
 
@@ -126,7 +126,7 @@ pub fn mean_dims(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
             let scaled = mul_scalar(&g[0], 1.0 / count as f64)?;
             Ok(vec![Some(expand(&reshape(&scaled, &keepdim_shape(&shape, &reduce))?, &shape)?)])
         })
-    });
+    })?;
     Ok(out)
 }
 

@@ -33,7 +33,7 @@ pub fn to_dtype(t: &Tensor, dtype: DType) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d to(t) = grad.to(original dtype)
         backward_fn("ToCopyBackward0", vec![], move |_, _, g| Ok(vec![Some(to_dtype(&g[0], source)?)]))
-    });
+    })?;
     Ok(out)
 }
 
@@ -48,7 +48,7 @@ pub fn clone(t: &Tensor) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d clone(t) = grad
         backward_fn("CloneBackward0", vec![], |_, _, g| Ok(vec![Some(g[0].clone())]))
-    });
+    })?;
     Ok(out)
 }
 
@@ -59,7 +59,7 @@ pub fn copy_with_history(t: &Tensor) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d copy(t) = grad
         backward_fn("CopyBackwards", vec![], |_, _, g| Ok(vec![Some(g[0].clone())]))
-    });
+    })?;
     Ok(out)
 }
 
@@ -81,7 +81,7 @@ pub fn expand(t: &Tensor, shape: &[usize]) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d expand(t) = grad summed back to t's shape
         backward_fn("ExpandBackward0", vec![], move |_, _, g| Ok(vec![Some(sum_to_size(&g[0], &input_shape)?)]))
-    });
+    })?;
     Ok(out)
 }
 
@@ -133,7 +133,7 @@ pub fn reshape(t: &Tensor, requested: &[i64]) -> Result<Tensor> {
             let back: Vec<i64> = input_shape.iter().map(|&d| d as i64).collect();
             Ok(vec![Some(reshape(&g[0], &back)?)])
         })
-    });
+    })?;
     Ok(out)
 }
 

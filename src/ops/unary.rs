@@ -60,7 +60,7 @@ pub fn neg(t: &Tensor) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d(-t) = -grad
         backward_fn("NegBackward0", vec![], |_, _, g| Ok(vec![Some(neg(&g[0])?)]))
-    });
+    })?;
     Ok(out)
 }
 
@@ -77,7 +77,7 @@ pub fn exp(t: &Tensor) -> Result<Tensor> {
         backward_fn("ExpBackward0", vec![Some(SavedTensor::output(&out, 0))], |_, s, g| {
             Ok(vec![Some(mul(&g[0], s[0].as_ref().expect("saved"))?)])
         })
-    });
+    })?;
     Ok(out)
 }
 
@@ -89,7 +89,7 @@ pub fn log(t: &Tensor) -> Result<Tensor> {
         backward_fn("LogBackward0", vec![Some(SavedTensor::input(t))], |_, s, g| {
             Ok(vec![Some(div(&g[0], s[0].as_ref().expect("saved"))?)])
         })
-    });
+    })?;
     Ok(out)
 }
 
@@ -102,6 +102,6 @@ pub fn reciprocal(t: &Tensor) -> Result<Tensor> {
             let r = s[0].as_ref().expect("saved");
             Ok(vec![Some(mul_scalar(&mul(&g[0], &mul(r, r)?)?, -1.0)?)])
         })
-    });
+    })?;
     Ok(out)
 }

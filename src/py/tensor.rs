@@ -272,6 +272,11 @@ impl PyTensor {
         self.t().is_contiguous()
     }
 
+    /// True for a tensor created in inference mode.
+    fn is_inference(&self) -> bool {
+        self.t().is_inference()
+    }
+
     /// True for float32 and float64 tensors.
     fn is_floating_point(&self) -> bool {
         self.t().dtype().is_float()

@@ -92,6 +92,8 @@ pub struct TensorImpl {
     autograd: Mutex<AutogradMeta>,
     /// A Python number wrapped as a 0-d tensor: it ranks lowest in type promotion.
     wrapped_number: bool,
+    /// Created inside inference mode: never recorded, never saved for backward.
+    inference: bool,
     /// Borrowed pointer to the Python object that wraps this tensor, or null. Owned and cleared by
     /// the bindings so that one tensor always shows up in Python as one object (`x.grad is x.grad`,
     /// `acc.variable is x`), as PyTorch's PyObject slot does. The core never dereferences it.
@@ -111,6 +113,7 @@ impl Tensor {
             version,
             autograd: Mutex::new(AutogradMeta::default()),
             wrapped_number,
+            inference: crate::autograd::is_inference_mode_enabled(),
             py_object: AtomicPtr::new(std::ptr::null_mut()),
         }))
     }
@@ -251,6 +254,11 @@ impl Tensor {
     /// True when the elements are row-major without gaps.
     pub fn is_contiguous(&self) -> bool {
         self.0.data.read().layout.is_contiguous()
+    }
+
+    /// True for a tensor created in inference mode (`is_inference()`).
+    pub fn is_inference(&self) -> bool {
+        self.0.inference
     }
 
     /// True for a Python number wrapped as a tensor.
