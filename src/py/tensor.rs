@@ -162,8 +162,12 @@ impl PyTensor {
 #[pymethods]
 impl PyTensor {
     #[new]
-    #[pyo3(signature = (*args))]
-    fn new(args: &Bound<'_, PyTuple>) -> PyResult<Self> {
+    #[pyo3(signature = (*args, _alias_of=None))]
+    fn new(args: &Bound<'_, PyTuple>, _alias_of: Option<PyRef<'_, PyTensor>>) -> PyResult<Self> {
+        // Subclasses (nn.Parameter) wrap a new tensor object over another's data.
+        if let Some(source) = _alias_of {
+            return Ok(unregistered(source.inner.data_alias()));
+        }
         // Legacy constructor: Tensor(*sizes) gives uninitialised (here zero) float32 data,
         // Tensor(data) copies data as float32.
         if args.is_empty() {
@@ -174,6 +178,17 @@ impl PyTensor {
             return Ok(unregistered(super::convert::tensor_from_data(&first, Some(DType::F32))?));
         }
         Ok(unregistered(Tensor::zeros(&size_from_args(args)?, DType::F32)))
+    }
+
+    /// Makes this object the one Python face of its tensor (called by subclasses such as
+    /// nn.Parameter right after construction), so the engine hands back this very object.
+    fn _register(slf: &Bound<'_, Self>) {
+        let this = slf.get();
+        let slot = this.inner.py_object_slot();
+        if slot.load(Ordering::Acquire).is_null() {
+            slot.store(slf.as_ptr() as *mut c_void, Ordering::Release);
+            this.registered.store(true, Ordering::Relaxed);
+        }
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

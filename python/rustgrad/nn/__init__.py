@@ -1,0 +1,5 @@
+"""``rustgrad.nn``: neural-network building blocks (PyTorch's ``torch.nn``)."""
+
+from .parameter import Parameter
+
+__all__ = ["Parameter"]
