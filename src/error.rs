@@ -16,6 +16,8 @@ pub enum Error {
     Value(String),
     /// Raised as `TypeError`: an argument of the wrong kind.
     Type(String),
+    /// Raised as `NotImplementedError`: an op without a kernel for a dtype.
+    NotImplemented(String),
     /// An error raised by user code the core called back into (a Python hook or custom Function),
     /// carried through the engine unchanged and re-raised as it was.
     Foreign(ForeignError),
@@ -67,7 +69,7 @@ impl Error {
     /// The message without the kind.
     pub fn message(&self) -> &str {
         match self {
-            Error::Runtime(m) | Error::Index(m) | Error::Value(m) | Error::Type(m) => m,
+            Error::Runtime(m) | Error::Index(m) | Error::Value(m) | Error::Type(m) | Error::NotImplemented(m) => m,
             Error::Foreign(e) => &e.message,
         }
     }

@@ -132,12 +132,14 @@ impl Generator {
 fn box_muller_16(data: &mut [f64], single: bool) {
     for j in 0..8 {
         if single {
+            // PyTorch's AVX2 path: Cephes log/sincos in float32 (bit-identical samples).
             let u1 = 1.0f32 - data[j] as f32; // [0, 1) -> (0, 1] for the logarithm
             let u2 = data[j + 8] as f32;
-            let radius = (-2.0f32 * u1.ln()).sqrt();
+            let radius = (-2.0f32 * crate::cpu::cephes::log(u1)).sqrt();
             let theta = (2.0 * std::f64::consts::PI) as f32 * u2;
-            data[j] = (radius * theta.cos()) as f64;
-            data[j + 8] = (radius * theta.sin()) as f64;
+            let (sin, cos) = crate::cpu::cephes::sincos(theta);
+            data[j] = (radius * cos) as f64;
+            data[j + 8] = (radius * sin) as f64;
         } else {
             let u1 = 1.0 - data[j];
             let u2 = data[j + 8];

@@ -180,8 +180,12 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
     if let Delivery::AccumulateInto(tensors) = delivery {
         // Non-leaf inputs get their .grad like retain_grad; leaves were handled by AccumulateGrad.
         for (tensor, grad) in tensors.iter().zip(&captured) {
-            if let (false, Some(grad)) = (tensor.is_leaf(), grad) {
-                accumulate_grad(tensor, grad.clone(), options.create_graph)?;
+            if !tensor.is_leaf() {
+                // As PyTorch: a non-leaf named in `inputs` is treated as if retain_grad() was called.
+                tensor.autograd_meta().retains_grad = true;
+                if let Some(grad) = grad {
+                    accumulate_grad(tensor, grad.clone(), options.create_graph)?;
+                }
             }
         }
     }

@@ -94,8 +94,17 @@ impl Tensor {
         Ok(self)
     }
 
-    /// `requires_grad_()` / the `requires_grad` setter.
+    /// `requires_grad_()`.
     pub fn set_requires_grad(&self, requires_grad: bool) -> Result<()> {
+        self.set_requires_grad_worded(requires_grad, "only Tensors of floating point dtype can require gradients")
+    }
+
+    /// The `requires_grad` attribute setter (PyTorch words its dtype error differently).
+    pub fn set_requires_grad_attribute(&self, requires_grad: bool) -> Result<()> {
+        self.set_requires_grad_worded(requires_grad, "only Tensors of floating point and complex dtype can require gradients")
+    }
+
+    fn set_requires_grad_worded(&self, requires_grad: bool, dtype_message: &str) -> Result<()> {
         let mut meta = self.autograd_meta();
         if meta.grad_fn.is_some() {
             if requires_grad {
@@ -106,7 +115,7 @@ impl Tensor {
             ));
         }
         if requires_grad && !self.dtype().is_float() {
-            return Err(Error::runtime("only Tensors of floating point dtype can require gradients"));
+            return Err(Error::runtime(dtype_message));
         }
         if requires_grad && self.is_inference() && !super::is_inference_mode_enabled() {
             return Err(Error::runtime("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."));

@@ -58,7 +58,7 @@ impl SavedTensor {
             None => self.tensor.grad_fn().map(|f| (f.name().into_owned(), self.tensor.output_nr())),
         };
         let which = match producer {
-            Some((name, nr)) => format!(", which is output {nr} of {}", strip_backward_suffix(&name)),
+            Some((name, nr)) => format!(", which is output {nr} of {},", strip_backward_suffix(&name)),
             None => String::new(),
         };
         let hint = if is_anomaly_enabled() {
@@ -67,7 +67,7 @@ impl SavedTensor {
             "Hint: enable anomaly detection to find the operation that failed to compute its gradient, with rustgrad.autograd.set_detect_anomaly(True, check_nan=False)."
         };
         Error::runtime(format!(
-            "one of the variables needed for gradient computation has been modified by an inplace operation: [{} {}]{which}, is at version {current}; expected version {} instead. {hint}",
+            "one of the variables needed for gradient computation has been modified by an inplace operation: [{} {}]{which} is at version {current}; expected version {} instead. {hint}",
             self.tensor.dtype().legacy_type_name(),
             shape_str(&self.tensor.shape()),
             self.saved_version

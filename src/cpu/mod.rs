@@ -1,6 +1,7 @@
 //! CPU kernels over typed slices and layouts. They know nothing of autograd or Python, never read
 //! grad mode, and run on rayon workers above a grain size.
 
+pub mod cephes;
 pub mod elementwise;
 pub mod reduce;
 

@@ -7,7 +7,7 @@ use super::backward::{backward_fn, save_if};
 use super::{needs, record};
 use crate::autograd::SavedTensor;
 use crate::cpu::elementwise;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ops::{log, neg, shape::convert};
 use crate::tensor::{broadcast_shapes, DType, Element, Scalar, Tensor};
 
@@ -41,7 +41,13 @@ impl Numeric for i64 {
         if e >= 0 {
             self.wrapping_pow(e.min(u32::MAX as i64) as u32)
         } else {
-            (self as f64).powf(e as f64) as i64
+            // Integer powers with a negative exponent truncate toward zero, as PyTorch's kernel.
+            match self {
+                1 => 1,
+                -1 if e % 2 == 0 => 1,
+                -1 => -1,
+                _ => 0,
+            }
         }
     }
 }
@@ -71,10 +77,26 @@ pub(crate) fn result_dtype(op: Arith, a: &Tensor, b: &Tensor) -> DType {
     }
 }
 
+/// PyTorch's refusals before any arithmetic on bool operands.
+fn check_bool_operands(op: Arith, a: &Tensor, b: &Tensor, dtype: DType) -> Result<()> {
+    let (a_bool, b_bool) = (a.dtype() == DType::Bool, b.dtype() == DType::Bool);
+    match op {
+        Arith::Sub if a_bool && b_bool => Err(Error::runtime(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+        )),
+        Arith::Sub if a_bool || b_bool => Err(Error::runtime(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+        )),
+        Arith::Pow if dtype == DType::Bool => Err(Error::NotImplemented("\"pow\" not implemented for 'Bool'".into())),
+        _ => Ok(()),
+    }
+}
+
 /// `a op b` computed without recording.
 pub(crate) fn arith_raw(op: Arith, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let shape = broadcast_shapes(&a.shape(), &b.shape())?;
     let dtype = result_dtype(op, a, b);
+    check_bool_operands(op, a, b, dtype)?;
     let compute = if dtype == DType::Bool { DType::I64 } else { dtype };
     let (a, b) = (convert(a, compute), convert(b, compute));
     let out = match compute {
@@ -93,7 +115,19 @@ pub(crate) fn mul_scalar_raw(t: &Tensor, c: f64) -> Result<Tensor> {
 
 /// `t ** e` without recording.
 pub(crate) fn pow_scalar_raw(t: &Tensor, e: Scalar) -> Result<Tensor> {
-    arith_raw(Arith::Pow, t, &e.to_tensor())
+    if let Scalar::Int(i) = e {
+        if i < 0 && !t.dtype().is_float() {
+            return Err(Error::runtime("Integers to negative integer powers are not allowed."));
+        }
+    }
+    // PyTorch answers x**0 and x**1 without a kernel (so even bool tensors accept them).
+    let exponent = e.to_tensor();
+    let v = e.to_f64();
+    if v == 0.0 || v == 1.0 {
+        let dtype = result_dtype(Arith::Pow, t, &exponent);
+        return Ok(if v == 0.0 { Tensor::ones(&t.shape(), dtype) } else { Tensor::from_buffer(convert(t, dtype).contiguous_buffer(), &t.shape())? });
+    }
+    arith_raw(Arith::Pow, t, &exponent)
 }
 
 /// `a + b`.

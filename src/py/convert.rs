@@ -201,7 +201,12 @@ fn from_numpy(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Option<T
         ($t:ty) => {
             if let Ok(array) = obj.cast::<PyArrayDyn<$t>>() {
                 let shape = array.shape().to_vec();
-                let values: Vec<$t> = array.to_vec().unwrap_or_else(|_| array.to_owned_array().iter().copied().collect());
+                // Logical (C) order whatever the array's strides (Fortran order, transposes).
+                let values: Vec<$t> = if array.is_c_contiguous() {
+                    array.to_vec().expect("contiguous")
+                } else {
+                    array.to_owned_array().iter().copied().collect()
+                };
                 let t = Tensor::from_vec(values, &shape)?;
                 return Ok(Some(match dtype {
                     Some(d) => crate::ops::to_dtype(&t, d)?,

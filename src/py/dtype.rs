@@ -38,3 +38,8 @@ impl PyDType {
         self.0.name().to_string()
     }
 }
+
+/// The module's own dtype object (`rustgrad.float32`), so `t.dtype is rustgrad.float32` holds.
+pub fn dtype_object(py: Python<'_>, dtype: DType) -> PyResult<Bound<'_, PyAny>> {
+    py.import("rustgrad._core")?.getattr(dtype.name())
+}

@@ -1,6 +1,6 @@
 //! The one place where core errors become Python exceptions.
 
-use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::{PyErr, Python};
 
 use crate::error::Error;
@@ -12,6 +12,7 @@ impl From<Error> for PyErr {
             Error::Index(m) => PyIndexError::new_err(m),
             Error::Value(m) => PyValueError::new_err(m),
             Error::Type(m) => PyTypeError::new_err(m),
+            Error::NotImplemented(m) => PyNotImplementedError::new_err(m),
             Error::Foreign(f) => match f.payload.downcast_ref::<PyErr>() {
                 Some(err) => Python::attach(|py| err.clone_ref(py)),
                 None => PyRuntimeError::new_err(f.message),

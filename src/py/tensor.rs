@@ -247,8 +247,8 @@ impl PyTensor {
 
     /// The element type.
     #[getter]
-    fn dtype(&self) -> PyDType {
-        PyDType(self.t().dtype())
+    fn dtype<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        super::dtype::dtype_object(py, self.t().dtype())
     }
 
     /// Number of dimensions.
@@ -392,7 +392,7 @@ impl PyTensor {
 
     #[setter]
     fn set_requires_grad(&self, value: bool) -> PyResult<()> {
-        Ok(self.t().set_requires_grad(value)?)
+        Ok(self.t().set_requires_grad_attribute(value)?)
     }
 
     /// Sets `requires_grad` in place and returns `self`.

@@ -34,7 +34,8 @@ pub fn numel(shape: &[usize]) -> usize {
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let ndim = a.len().max(b.len());
     let mut out = vec![0; ndim];
-    for i in 0..ndim {
+    // From the last dimension backwards, as PyTorch checks (and reports the first mismatch met).
+    for i in (0..ndim).rev() {
         // Align from the right; a missing dimension counts as 1.
         let da = if i + a.len() >= ndim { a[i + a.len() - ndim] } else { 1 };
         let db = if i + b.len() >= ndim { b[i + b.len() - ndim] } else { 1 };
@@ -171,6 +172,11 @@ mod tests {
         assert_eq!(broadcast_shapes(&[2, 3], &[3]).unwrap(), vec![2, 3]);
         assert_eq!(broadcast_shapes(&[2, 1], &[1, 4]).unwrap(), vec![2, 4]);
         assert_eq!(broadcast_shapes(&[], &[5]).unwrap(), vec![5]);
+        let err = broadcast_shapes(&[2, 3], &[3, 2]).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1"
+        );
         let err = broadcast_shapes(&[3], &[2]).unwrap_err();
         assert_eq!(
             err.message(),
