@@ -129,6 +129,11 @@ impl Tensor {
         Ok(Self::from_parts(data, Arc::default(), false))
     }
 
+    /// A new tensor viewing `storage` through `layout` (e.g. memory shared with numpy).
+    pub fn from_storage(storage: Arc<Storage>, layout: Layout, dtype: DType) -> Tensor {
+        Self::from_parts(TensorData { storage, layout, dtype }, Arc::default(), false)
+    }
+
     /// A new contiguous tensor from a vector of elements.
     pub fn from_vec<T: Element>(values: Vec<T>, shape: &[usize]) -> Result<Tensor> {
         Self::from_buffer(T::into_buffer(values), shape)
@@ -272,6 +277,7 @@ impl Tensor {
             && data.layout.offset == 0
             && data.layout.is_contiguous()
             && data.storage.read().len() == data.layout.numel()
+            && !data.storage.is_shared()
     }
 
     /// The raw pointer slot used by the bindings (see [`TensorImpl::py_object`]).
