@@ -38,3 +38,12 @@ impl PyDType {
         self.0.name().to_string()
     }
 }
+
+static DTYPE_OBJECTS: pyo3::sync::PyOnceLock<Vec<Py<PyDType>>> = pyo3::sync::PyOnceLock::new();
+
+/// The one Python object of each dtype, so that `x.dtype is rustgrad.float32` holds as in PyTorch.
+pub fn dtype_object(py: Python<'_>, dtype: DType) -> PyResult<Py<PyDType>> {
+    let all = DTYPE_OBJECTS.get_or_try_init(py, || DType::ALL.iter().map(|&d| Py::new(py, PyDType(d))).collect())?;
+    let i = DType::ALL.iter().position(|&d| d == dtype).expect("every dtype is listed");
+    Ok(all[i].clone_ref(py))
+}

@@ -20,7 +20,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dtype::PyDType>()?;
     m.add_class::<node::PyNode>()?;
     for dtype in DType::ALL {
-        m.add(dtype.name(), dtype::PyDType(dtype))?;
+        m.add(dtype.name(), dtype::dtype_object(m.py(), dtype)?)?;
     }
     functions::register(m)?;
     creation::register(m)?;

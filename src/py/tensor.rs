@@ -213,8 +213,8 @@ impl PyTensor {
 
     /// The element type.
     #[getter]
-    fn dtype(&self) -> PyDType {
-        PyDType(self.t().dtype())
+    fn dtype(&self, py: Python<'_>) -> PyResult<Py<PyDType>> {
+        super::dtype::dtype_object(py, self.t().dtype())
     }
 
     /// Number of dimensions.
