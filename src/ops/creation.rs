@@ -28,11 +28,13 @@ fn cpp_number(v: f64) -> String {
 /// integer types), then cast.
 pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
     let integral = !dtype.is_float();
-    // PyTorch converts the bounds to the accumulation type first (int64 for integer types).
-    let acc = |v: f64| if integral { v.trunc() } else { v };
+    // PyTorch checks int64 ranges on the bounds truncated to int64, every other dtype on the
+    // given numbers (so an int32 arange with step 0.5 is legal and repeats `start`).
+    let acc = |v: f64| if dtype == DType::I64 { v.trunc() } else { v };
     let (xstart, xend, xstep) = (acc(start), acc(end), acc(step));
     if xstep == 0.0 {
-        return Err(Error::runtime("step must be nonzero"));
+        // A fractional step that int64 truncates to zero is a ValueError in PyTorch.
+        return Err(if step != 0.0 { Error::value("step must be nonzero") } else { Error::runtime("step must be nonzero") });
     }
     if !xstart.is_finite() || !xend.is_finite() {
         return Err(Error::runtime(format!("unsupported range: {} -> {}", cpp_number(xstart), cpp_number(xend))));
@@ -54,7 +56,8 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
     let n = size as usize;
     let out = with_dtype!(dtype, T => {
         let values: Vec<T> = if integral {
-            let (s, st) = (xstart as i64, xstep as i64);
+            // values accumulate in int64 from the truncated start and step
+            let (s, st) = (start.trunc() as i64, step.trunc() as i64);
             (0..n as i64).map(|i| T::from_i64(s.wrapping_add(i.wrapping_mul(st)))).collect()
         } else {
             (0..n).map(|i| T::from_f64(xstart + xstep * i as f64)).collect()
