@@ -60,7 +60,7 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
             let (s, st) = (start.trunc() as i64, step.trunc() as i64);
             (0..n as i64).map(|i| T::from_i64(s.wrapping_add(i.wrapping_mul(st)))).collect()
         } else {
-            (0..n).map(|i| T::from_f64(xstart + xstep * i as f64)).collect()
+            (0..n).map(|i| T::from_f64(xstep.mul_add(i as f64, xstart))).collect()
         };
         Tensor::from_vec(values, &[n])?
     });
@@ -68,7 +68,8 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
 }
 
 /// `linspace(start, end, steps)` in `dtype`: `start + i * step` for the first half and
-/// `end - (steps - 1 - i) * step` for the second, in the element type (double for integers).
+/// `end - (steps - 1 - i) * step` for the second, in the element type (double for integers),
+/// fused multiply-adds as PyTorch's FMA-enabled kernels compute them.
 pub fn linspace(start: f64, end: f64, steps: i64, dtype: DType) -> Result<Tensor> {
     if steps < 0 {
         return Err(Error::runtime("number of steps must be non-negative"));
@@ -81,12 +82,12 @@ pub fn linspace(start: f64, end: f64, steps: i64, dtype: DType) -> Result<Tensor
         DType::F32 => {
             let (s, e) = (start as f32, end as f32);
             let step = if n > 1 { (e - s) / (n - 1) as f32 } else { 0.0 };
-            Tensor::from_vec(halves(n, |i| s + step * i as f32, |j| e - step * j as f32), &[n])?
+            Tensor::from_vec(halves(n, |i| step.mul_add(i as f32, s), |j| (-step).mul_add(j as f32, e)), &[n])?
         }
         _ => {
             let (s, e) = with_dtype!(dtype, T => (T::from_f64(start).to_f64(), T::from_f64(end).to_f64()));
             let step = if n > 1 { (e - s) / (n - 1) as f64 } else { 0.0 };
-            let values = halves(n, |i| s + step * i as f64, |j| e - step * j as f64);
+            let values = halves(n, |i| step.mul_add(i as f64, s), |j| (-step).mul_add(j as f64, e));
             with_dtype!(dtype, T => Tensor::from_vec(values.into_iter().map(T::from_f64).collect::<Vec<T>>(), &[n])?)
         }
     };

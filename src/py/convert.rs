@@ -219,6 +219,8 @@ fn read_numpy(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Option<T
     try_array!(f32);
     try_array!(f64);
     try_array!(i64);
+    try_array!(i32);
+    try_array!(u8);
     try_array!(bool);
     // Other numeric numpy arrays (int32, float16, ...): let numpy widen them.
     if obj.hasattr("__array_interface__")? && obj.hasattr("astype")? {
