@@ -11,7 +11,21 @@ from ._core import (
     float32,
     float64,
     int64,
+    int32,
+    uint8,
+    Generator,
     tensor,
+    empty,
+    empty_like,
+    full_like,
+    rand_like,
+    randn_like,
+    randint,
+    randperm,
+    arange,
+    linspace,
+    eye,
+    from_numpy,
     zeros,
     ones,
     full,
@@ -19,7 +33,6 @@ from ._core import (
     ones_like,
     randn,
     rand,
-    initial_seed,
     is_grad_enabled,
     is_inference_mode_enabled,
     is_anomaly_enabled,
@@ -28,6 +41,9 @@ from ._core import (
     get_num_threads,
 )
 from ._size import Size
+from ._device import device
+from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
+from . import random
 from ._tensor_str import set_printoptions
 from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from . import autograd
@@ -38,14 +54,10 @@ from . import nn
 float = float32
 double = float64
 long = int64
+int = int32
 bool = _core.bool
 
 __version__ = "0.1.0"
-
-
-def manual_seed(seed):
-    """Seeds the global random generator; the same seed gives the same tensors."""
-    _core._manual_seed(int(seed))
 
 
 # Function forms of Tensor methods (`rustgrad.exp(x)` is `x.exp()`).

@@ -57,6 +57,8 @@ pub struct ViewMeta {
 fn cpp_type_name(dtype: DType) -> &'static str {
     match dtype {
         DType::Bool => "bool",
+        DType::U8 => "unsigned char",
+        DType::I32 => "int",
         DType::I64 => "long int",
         DType::F32 => "float",
         DType::F64 => "double",

@@ -12,7 +12,7 @@ pub fn unary<T: Element, U: Element>(a: &[T], layout: &Layout, f: impl Fn(T) -> 
     if layout.is_contiguous() {
         let src = &a[layout.offset..layout.offset + n];
         if n >= GRAIN {
-            return src.par_iter().with_min_len(GRAIN / 4).map(|&x| f(x)).collect();
+            return super::install(|| src.par_iter().with_min_len(GRAIN / 4).map(|&x| f(x)).collect());
         }
         return src.iter().map(|&x| f(x)).collect();
     }
@@ -36,7 +36,7 @@ pub fn binary<T: Element, U: Element>(
     if a_full && b_full {
         let (sa, sb) = (&a[la.offset..la.offset + n], &b[lb.offset..lb.offset + n]);
         if n >= GRAIN {
-            return sa.par_iter().zip(sb.par_iter()).with_min_len(GRAIN / 4).map(|(&x, &y)| f(x, y)).collect();
+            return super::install(|| sa.par_iter().zip(sb.par_iter()).with_min_len(GRAIN / 4).map(|(&x, &y)| f(x, y)).collect());
         }
         return sa.iter().zip(sb).map(|(&x, &y)| f(x, y)).collect();
     }

@@ -5,17 +5,10 @@ pub mod cephes;
 pub mod elementwise;
 pub mod reduce;
 
+mod pool;
+
+pub use pool::{get_num_threads, install, set_num_threads};
+
 /// Elements below which a kernel stays on the calling thread: spawning rayon work costs more than
 /// it saves for small tensors (PyTorch uses the same grain, 32768).
 pub const GRAIN: usize = 32768;
-
-/// Sets the number of rayon worker threads used by kernels. Only the first call before any kernel
-/// runs can take effect (rayon's global pool is built once); later calls return false.
-pub fn set_num_threads(n: usize) -> bool {
-    rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().is_ok()
-}
-
-/// The number of threads kernels may use.
-pub fn get_num_threads() -> usize {
-    rayon::current_num_threads()
-}

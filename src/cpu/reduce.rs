@@ -39,7 +39,7 @@ pub fn sum_all<T: Element + Add<Output = T>>(data: &[T], layout: &Layout) -> T {
         &gathered[..]
     };
     let partials: Vec<T> = if n >= GRAIN {
-        values.par_chunks(CHUNK).map(sum_slice).collect()
+        super::install(|| values.par_chunks(CHUNK).map(sum_slice).collect())
     } else {
         values.chunks(CHUNK).map(sum_slice).collect()
     };

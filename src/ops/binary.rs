@@ -97,15 +97,16 @@ pub(crate) fn arith_raw(op: Arith, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let shape = broadcast_shapes(&a.shape(), &b.shape())?;
     let dtype = result_dtype(op, a, b);
     check_bool_operands(op, a, b, dtype)?;
-    let compute = if dtype == DType::Bool { DType::I64 } else { dtype };
+    // Integer and bool arithmetic runs in int64, then wraps into the result type (as C++ does).
+    let compute = if dtype.is_float() { dtype } else { DType::I64 };
     let (a, b) = (convert(a, compute), convert(b, compute));
     let out = match compute {
         DType::F32 => kernel::<f32>(op, &a, &b, &shape)?,
         DType::F64 => kernel::<f64>(op, &a, &b, &shape)?,
         DType::I64 => kernel::<i64>(op, &a, &b, &shape)?,
-        DType::Bool => unreachable!("bool arithmetic runs as int64"),
+        _ => unreachable!("narrow integer and bool arithmetic runs as int64"),
     };
-    Ok(if dtype == DType::Bool { convert(&out, DType::Bool) } else { out })
+    Ok(if compute != dtype { convert(&out, dtype) } else { out })
 }
 
 /// `t * c` without recording.

@@ -67,7 +67,7 @@ pub fn in_place(target: &Tensor, compute: impl FnOnce(&Tensor) -> Result<Tensor>
         )));
     }
     let (rd, td) = (result.dtype(), target.dtype());
-    if (rd.is_float() && !td.is_float()) || (rd == DType::I64 && td == DType::Bool) {
+    if (rd.is_float() && !td.is_float()) || (rd != DType::Bool && td == DType::Bool) {
         return Err(Error::runtime(format!(
             "result type {} can't be cast to the desired output type {}",
             rd.scalar_type_name(),

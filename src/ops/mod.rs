@@ -4,11 +4,13 @@
 
 mod backward;
 mod binary;
+mod creation;
 mod inplace;
 mod reduce;
 mod shape;
 mod unary;
 
+pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
 pub use inplace::{add_in_place, fill_, in_place};
 pub use reduce::{mean, mean_dims, sum, sum_dims, sum_to_size};

@@ -29,7 +29,7 @@ fn sum_raw(t: &Tensor, reduce: &[bool], out_shape: &[usize]) -> Result<Tensor> {
         DType::F32 => sum_kernel::<f32>(t, reduce, out_shape),
         DType::F64 => sum_kernel::<f64>(t, reduce, out_shape),
         DType::I64 => sum_kernel::<i64>(t, reduce, out_shape),
-        DType::Bool => sum_kernel::<i64>(&convert(t, DType::I64), reduce, out_shape),
+        DType::Bool | DType::U8 | DType::I32 => sum_kernel::<i64>(&convert(t, DType::I64), reduce, out_shape),
     }
 }
 

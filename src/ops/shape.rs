@@ -11,7 +11,7 @@ use crate::with_dtype;
 fn cast_kernel<S: Element, D: Element>(t: &Tensor) -> Result<Tensor> {
     let data = t.data();
     let buffer = data.storage.read();
-    let values = elementwise::unary(S::slice(&buffer), &data.layout, |x: S| D::from_f64(x.to_f64()));
+    let values = elementwise::unary(S::slice(&buffer), &data.layout, |x: S| x.cast::<D>());
     Tensor::from_vec(values, &data.layout.shape)
 }
 

@@ -47,18 +47,24 @@ pub fn size_from_args(args: &Bound<'_, PyTuple>) -> PyResult<Vec<usize>> {
 
 /// A shape from a sequence of ints.
 pub fn size_from_sequence(obj: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
-    let seq = obj.cast::<PySequence>().map_err(|_| {
-        PyTypeError::new_err(format!("size must be a tuple of ints, not {}", type_name(obj)))
-    })?;
+    let seq = obj
+        .cast::<PySequence>()
+        .map_err(|_| PyTypeError::new_err(format!("size must be a tuple of ints, not {}", type_name(obj))))?;
     (0..seq.len()?)
         .map(|i| {
             let item = seq.get_item(i)?;
             let v: i64 = item.extract().map_err(|_| {
-                PyTypeError::new_err(format!("size must be a tuple of ints, but got element of type {}", type_name(&item)))
+                PyTypeError::new_err(format!(
+                    "size must be a tuple of ints, but got element of type {}",
+                    type_name(&item)
+                ))
             })?;
             usize::try_from(v).map_err(|_| {
-                crate::Error::runtime(format!("Trying to create tensor with negative dimension {v}: {:?}", seq_repr(seq)))
-                    .into()
+                crate::Error::runtime(format!(
+                    "Trying to create tensor with negative dimension {v}: {:?}",
+                    seq_repr(seq)
+                ))
+                .into()
             })
         })
         .collect()
@@ -98,12 +104,14 @@ impl Collector {
                 Ok(t) => {
                     let t = &t.get().inner;
                     if t.numel() != 1 || t.dim() != 0 {
-                        return Err(PyValueError::new_err("only one element tensors can be converted to Python scalars"));
+                        return Err(PyValueError::new_err(
+                            "only one element tensors can be converted to Python scalars",
+                        ));
                     }
                     let v = t.item_f64()?;
                     match t.dtype() {
                         DType::Bool => Scalar::Bool(v != 0.0),
-                        DType::I64 => Scalar::Int(v as i64),
+                        DType::U8 | DType::I32 | DType::I64 => Scalar::Int(v as i64),
                         _ => Scalar::Float(v),
                     }
                 }
@@ -114,10 +122,7 @@ impl Collector {
                     } else if let Ok(f) = obj.call_method0("__float__").and_then(|v| v.extract::<f64>()) {
                         Scalar::Float(f)
                     } else {
-                        return Err(PyTypeError::new_err(format!(
-                            "new(): invalid data type '{}'",
-                            type_name(obj)
-                        )));
+                        return Err(PyTypeError::new_err(format!("new(): invalid data type '{}'", type_name(obj))));
                     }
                 }
             },
@@ -195,8 +200,8 @@ fn cast_values<T: Element>(values: Values) -> Vec<T> {
     }
 }
 
-/// Reads a numpy array (any of our dtypes, or one numpy can cast to them).
-fn from_numpy(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Option<Tensor>> {
+/// Reads a numpy array into a new tensor (any of our dtypes, or one numpy can cast to them).
+fn read_numpy(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Option<Tensor>> {
     macro_rules! try_array {
         ($t:ty) => {
             if let Ok(array) = obj.cast::<PyArrayDyn<$t>>() {
@@ -218,6 +223,8 @@ fn from_numpy(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Option<T
     try_array!(f32);
     try_array!(f64);
     try_array!(i64);
+    try_array!(i32);
+    try_array!(u8);
     try_array!(bool);
     // Other numeric numpy arrays (int32, float16, ...): let numpy widen them.
     if obj.hasattr("__array_interface__")? && obj.hasattr("astype")? {
@@ -229,7 +236,7 @@ fn from_numpy(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Option<T
             _ => return Ok(None),
         };
         let widened = obj.call_method1("astype", (target,))?;
-        let t = from_numpy(&widened, None)?.expect("widened array");
+        let t = read_numpy(&widened, None)?.expect("widened array");
         let natural = if kind == "f" { DType::F32 } else { t.dtype() };
         // numpy float16/float32 become float32; float64 arrays were handled above.
         return Ok(Some(crate::ops::to_dtype(&t, dtype.unwrap_or(natural))?));
@@ -247,7 +254,7 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
             None => t,
         });
     }
-    if let Some(t) = from_numpy(data, dtype)? {
+    if let Some(t) = read_numpy(data, dtype)? {
         // A copy, detached from numpy's buffer.
         return Ok(if t.is_exclusively_owned() { t } else { crate::ops::clone(&t)? });
     }
@@ -286,12 +293,17 @@ pub fn to_nested_list<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, P
     })
 }
 
-fn nest<'py, T: Element + IntoPyObjectClone>(py: Python<'py>, values: &[T], shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
+fn nest<'py, T: Element + IntoPyObjectClone>(
+    py: Python<'py>,
+    values: &[T],
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyAny>> {
     match shape.split_first() {
         None => values[0].to_py(py),
         Some((&n, rest)) => {
             let step: usize = rest.iter().product();
-            let items = (0..n).map(|i| nest(py, &values[i * step..(i + 1) * step], rest)).collect::<PyResult<Vec<_>>>()?;
+            let items =
+                (0..n).map(|i| nest(py, &values[i * step..(i + 1) * step], rest)).collect::<PyResult<Vec<_>>>()?;
             Ok(PyList::new(py, items)?.into_any())
         }
     }
@@ -311,6 +323,16 @@ impl IntoPyObjectClone for f32 {
 impl IntoPyObjectClone for f64 {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(PyFloat::new(py, *self).into_any())
+    }
+}
+impl IntoPyObjectClone for i32 {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.into_pyobject(py)?.into_any())
+    }
+}
+impl IntoPyObjectClone for u8 {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.into_pyobject(py)?.into_any())
     }
 }
 impl IntoPyObjectClone for i64 {

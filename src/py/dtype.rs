@@ -39,7 +39,11 @@ impl PyDType {
     }
 }
 
-/// The module's own dtype object (`rustgrad.float32`), so `t.dtype is rustgrad.float32` holds.
-pub fn dtype_object(py: Python<'_>, dtype: DType) -> PyResult<Bound<'_, PyAny>> {
-    py.import("rustgrad._core")?.getattr(dtype.name())
+static DTYPE_OBJECTS: pyo3::sync::PyOnceLock<Vec<Py<PyDType>>> = pyo3::sync::PyOnceLock::new();
+
+/// The one Python object of each dtype, so that `x.dtype is rustgrad.float32` holds as in PyTorch.
+pub fn dtype_object(py: Python<'_>, dtype: DType) -> PyResult<Py<PyDType>> {
+    let all = DTYPE_OBJECTS.get_or_try_init(py, || DType::ALL.iter().map(|&d| Py::new(py, PyDType(d))).collect())?;
+    let i = DType::ALL.iter().position(|&d| d == dtype).expect("every dtype is listed");
+    Ok(all[i].clone_ref(py))
 }

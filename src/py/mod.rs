@@ -1,12 +1,15 @@
 //! PyO3 bindings: the only code that knows Python. `lib.rs` of the extension `rustgrad._core`.
 
 mod convert;
+mod creation;
 mod dtype;
 mod error;
 mod function;
 mod functions;
 mod hooks;
+mod generator;
 mod node;
+mod numpy_interop;
 mod tensor;
 
 use pyo3::prelude::*;
@@ -19,10 +22,13 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<dtype::PyDType>()?;
     m.add_class::<node::PyNode>()?;
     m.add_class::<hooks::RemovableHandle>()?;
-    for dtype in [DType::F32, DType::F64, DType::I64, DType::Bool] {
-        m.add(dtype.name(), dtype::PyDType(dtype))?;
+    for dtype in DType::ALL {
+        m.add(dtype.name(), dtype::dtype_object(m.py(), dtype)?)?;
     }
     functions::register(m)?;
+    creation::register(m)?;
+    generator::register(m)?;
+    numpy_interop::register(m)?;
     m.add_function(wrap_pyfunction!(function::_function_record, m)?)?;
     m.add_function(wrap_pyfunction!(function::_function_saved_tensors, m)?)?;
     m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;

@@ -4,7 +4,6 @@
 use std::ffi::{c_void, CString};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use numpy::{PyArray, PyArrayMethods};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PySequence, PyTuple};
@@ -119,7 +118,7 @@ fn int_args(args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
 fn python_scalar<'py>(py: Python<'py>, t: &Tensor, value: f64) -> PyResult<Bound<'py, PyAny>> {
     Ok(match t.dtype() {
         DType::Bool => PyBool::new(py, value != 0.0).to_owned().into_any(),
-        DType::I64 => (value as i64).into_pyobject(py)?.into_any(),
+        DType::U8 | DType::I32 | DType::I64 => (value as i64).into_pyobject(py)?.into_any(),
         DType::F32 | DType::F64 => PyFloat::new(py, value).into_any(),
     })
 }
@@ -247,7 +246,7 @@ impl PyTensor {
 
     /// The element type.
     #[getter]
-    fn dtype<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn dtype(&self, py: Python<'_>) -> PyResult<Py<PyDType>> {
         super::dtype::dtype_object(py, self.t().dtype())
     }
 
@@ -316,43 +315,6 @@ impl PyTensor {
         to_nested_list(py, self.t())
     }
 
-    /// A numpy array with the tensor's values.
-    fn numpy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let t = self.t();
-        if t.requires_grad() {
-            return Err(PyRuntimeError::new_err(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
-            ));
-        }
-        let shape = t.shape();
-        macro_rules! array {
-            ($ty:ty) => {
-                PyArray::from_vec(py, t.to_vec::<$ty>()?).reshape(shape)?.into_any()
-            };
-        }
-        Ok(match t.dtype() {
-            DType::F32 => array!(f32),
-            DType::F64 => array!(f64),
-            DType::I64 => array!(i64),
-            DType::Bool => array!(bool),
-        })
-    }
-
-    #[pyo3(signature = (dtype=None, copy=None))]
-    fn __array__<'py>(
-        &self,
-        py: Python<'py>,
-        dtype: Option<&Bound<'py, PyAny>>,
-        copy: Option<bool>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let _ = copy; // always a copy for now
-        let array = self.detach_impl().numpy(py)?;
-        match dtype {
-            Some(d) if !d.is_none() => array.call_method1("astype", (d,)),
-            _ => Ok(array),
-        }
-    }
-
     fn __float__(&self) -> PyResult<f64> {
         if self.t().numel() != 1 {
             return Err(PyValueError::new_err("only one element tensors can be converted to Python scalars"));
@@ -368,7 +330,7 @@ impl PyTensor {
     }
 
     fn __index__(&self) -> PyResult<i64> {
-        if self.t().dtype() != DType::I64 || self.t().numel() != 1 {
+        if !self.t().dtype().is_integral() || self.t().numel() != 1 {
             return Err(PyTypeError::new_err("only integer tensors of a single element can be converted to an index"));
         }
         Ok(self.t().item_f64()? as i64)

@@ -5,6 +5,10 @@
 pub enum DType {
     /// `bool`
     Bool,
+    /// `uint8` (what RNG states are made of)
+    U8,
+    /// `int32`
+    I32,
     /// `int64` (PyTorch's default integer type)
     I64,
     /// `float32` (the default floating type)
@@ -34,6 +38,8 @@ impl DType {
     pub fn name(self) -> &'static str {
         match self {
             DType::Bool => "bool",
+            DType::U8 => "uint8",
+            DType::I32 => "int32",
             DType::I64 => "int64",
             DType::F32 => "float32",
             DType::F64 => "float64",
@@ -44,6 +50,8 @@ impl DType {
     pub fn legacy_type_name(self) -> &'static str {
         match self {
             DType::Bool => "rustgrad.BoolTensor",
+            DType::U8 => "rustgrad.ByteTensor",
+            DType::I32 => "rustgrad.IntTensor",
             DType::I64 => "rustgrad.LongTensor",
             DType::F32 => "rustgrad.FloatTensor",
             DType::F64 => "rustgrad.DoubleTensor",
@@ -54,6 +62,8 @@ impl DType {
     pub fn scalar_type_name(self) -> &'static str {
         match self {
             DType::Bool => "Bool",
+            DType::U8 => "Byte",
+            DType::I32 => "Int",
             DType::I64 => "Long",
             DType::F32 => "Float",
             DType::F64 => "Double",
@@ -68,21 +78,29 @@ impl DType {
     /// Bytes per element.
     pub fn size_in_bytes(self) -> usize {
         match self {
-            DType::Bool => 1,
+            DType::Bool | DType::U8 => 1,
             DType::I64 | DType::F64 => 8,
-            DType::F32 => 4,
+            DType::I32 | DType::F32 => 4,
         }
     }
 
-    /// The smallest type both promote to (PyTorch's `promoteTypes` on these four types).
+    /// True for the integer types (not bool).
+    pub fn is_integral(self) -> bool {
+        matches!(self, DType::U8 | DType::I32 | DType::I64)
+    }
+
+    /// Every dtype, in promotion order.
+    pub const ALL: [DType; 6] = [DType::Bool, DType::U8, DType::I32, DType::I64, DType::F32, DType::F64];
+
+    /// The smallest type both promote to (PyTorch's `promoteTypes`). Without int8/int16 and
+    /// complex types PyTorch's table restricted to these six is a chain:
+    /// bool < uint8 < int32 < int64 < float32 < float64.
     pub fn promote(self, other: DType) -> DType {
-        use DType::*;
-        match (self, other) {
-            (a, b) if a == b => a,
-            (F64, _) | (_, F64) => F64,
-            (F32, _) | (_, F32) => F32,
-            (I64, _) | (_, I64) => I64,
-            _ => Bool,
+        let rank = |d: DType| DType::ALL.iter().position(|&x| x == d).expect("listed");
+        if rank(self) >= rank(other) {
+            self
+        } else {
+            other
         }
     }
 
@@ -142,5 +160,25 @@ mod tests {
         assert_eq!(DType::result_type(&[(Bool, Dimensioned), (I64, Wrapped)]), I64);
         assert_eq!(DType::result_type(&[(I64, Dimensioned), (I64, Wrapped)]), I64);
         assert_eq!(DType::result_type(&[(F64, Wrapped), (F64, Wrapped)]), F32);
+    }
+
+    #[test]
+    fn narrow_integers_promote_as_in_pytorch() {
+        // torch.promote_types over {bool, uint8, int32, int64, float32, float64}
+        assert_eq!(U8.promote(Bool), U8);
+        assert_eq!(U8.promote(I32), I32);
+        assert_eq!(I32.promote(I64), I64);
+        assert_eq!(I32.promote(F32), F32);
+        assert_eq!(U8.promote(F64), F64);
+        // a Python int does not widen an int32 / uint8 tensor; a Python float gives float32
+        assert_eq!(DType::result_type(&[(I32, Dimensioned), (I64, Wrapped)]), I32);
+        assert_eq!(DType::result_type(&[(U8, Dimensioned), (I64, Wrapped)]), U8);
+        assert_eq!(DType::result_type(&[(I32, Dimensioned), (F64, Wrapped)]), F32);
+        // a 0-d int64 tensor does not widen an int32 tensor, a dimensioned one does
+        assert_eq!(DType::result_type(&[(I32, Dimensioned), (I64, ZeroDim)]), I32);
+        assert_eq!(DType::result_type(&[(I32, Dimensioned), (I64, Dimensioned)]), I64);
+        // a bool tensor takes the category of a 0-d int32 tensor
+        assert_eq!(DType::result_type(&[(Bool, Dimensioned), (I32, ZeroDim)]), I32);
+        assert_eq!(DType::result_type(&[(U8, Dimensioned), (I32, ZeroDim)]), U8);
     }
 }

@@ -132,7 +132,7 @@ impl Tensor {
         Ok(Self::from_parts(data, Arc::default(), false))
     }
 
-    /// A tensor over an existing storage through `layout` (a fresh version counter).
+    /// A new tensor viewing `storage` through `layout` (e.g. memory shared with numpy).
     pub fn from_storage(storage: Arc<Storage>, layout: Layout, dtype: DType) -> Tensor {
         Self::from_parts(TensorData { storage, layout, dtype }, Arc::default(), false)
     }
@@ -309,6 +309,7 @@ impl Tensor {
             && data.layout.offset == 0
             && data.layout.is_contiguous()
             && data.storage.read().len() == data.layout.numel()
+            && !data.storage.is_shared()
     }
 
     /// The raw pointer slot used by the bindings (see [`TensorImpl::py_object`]).

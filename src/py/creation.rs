@@ -1,0 +1,529 @@
+//! Factory functions of `rustgrad` (`tensor`, `zeros`, `arange`, `randn`, `randint`, ...), the
+//! random in-place fills `normal_` / `uniform_`, dtype casts (`.int()`, `.type()`) and `.device`.
+
+use pyo3::exceptions::{PyAssertionError, PyNotImplementedError, PyRuntimeError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
+
+use super::convert::{dtype_arg, scalar, size_from_args, size_from_sequence, tensor_from_data, type_name};
+use super::generator::generator_arg;
+use super::tensor::{wrap_tensor, PyTensor};
+use crate::ops;
+use crate::tensor::{DType, Scalar, Tensor};
+
+/// Accepts `device=None`, `"cpu"`, `"cpu:0"` or `rustgrad.device("cpu")`.
+pub fn check_device(device: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    let Some(device) = device.filter(|d| !d.is_none()) else {
+        return Ok(());
+    };
+    let text = device.str()?.to_string();
+    let kind = text.split(':').next().unwrap_or_default();
+    match kind {
+        "cpu" => Ok(()),
+        "cuda" => Err(PyAssertionError::new_err("rustgrad not compiled with CUDA enabled")),
+        _ => {
+            // Let rustgrad.device word the error for malformed names.
+            device.py().import("rustgrad._device")?.getattr("device")?.call1((device,))?;
+            Err(PyRuntimeError::new_err(format!("rustgrad supports only the cpu device, not {text}")))
+        }
+    }
+}
+
+/// `rustgrad.device("cpu")`.
+pub fn cpu_device(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    py.import("rustgrad._device")?.getattr("device")?.call1(("cpu",))
+}
+
+fn finish<'py>(py: Python<'py>, t: Tensor, requires_grad: bool) -> PyResult<Bound<'py, PyAny>> {
+    wrap_tensor(py, t.with_requires_grad(requires_grad)?)
+}
+
+/// `rustgrad.tensor(data, *, dtype=None, requires_grad=False)`: a new tensor copying `data`.
+#[pyfunction]
+#[pyo3(signature = (data, *, dtype=None, device=None, requires_grad=false))]
+fn tensor<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    finish(py, tensor_from_data(data, dtype_arg(dtype)?)?, requires_grad)
+}
+
+/// `zeros` / `ones` / `empty`: `*size` filled with `value` (`empty` gives zeros: its contents are
+/// unspecified in PyTorch, and zeros are a valid choice).
+macro_rules! filled_factory {
+    ($name:ident, $value:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[pyfunction]
+        #[pyo3(signature = (*size, dtype=None, device=None, requires_grad=false))]
+        fn $name<'py>(
+            py: Python<'py>,
+            size: &Bound<'py, PyTuple>,
+            dtype: Option<&Bound<'py, PyAny>>,
+            device: Option<&Bound<'py, PyAny>>,
+            requires_grad: bool,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            check_device(device)?;
+            let dtype = dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT);
+            finish(py, Tensor::full(&size_from_args(size)?, $value, dtype), requires_grad)
+        }
+    };
+}
+
+filled_factory!(zeros, 0.0, "A tensor of zeros.");
+filled_factory!(ones, 1.0, "A tensor of ones.");
+filled_factory!(empty, 0.0, "An uninitialised tensor (zero-filled here).");
+
+fn natural_dtype(value: Scalar) -> DType {
+    match value {
+        Scalar::Bool(_) => DType::Bool,
+        Scalar::Int(_) => DType::I64,
+        Scalar::Float(_) => DType::DEFAULT_FLOAT,
+    }
+}
+
+/// A Python number (or one-element tensor) argument.
+fn number_arg(obj: &Bound<'_, PyAny>, function: &str, name: &str) -> PyResult<Scalar> {
+    if let Some(s) = scalar(obj) {
+        return Ok(s);
+    }
+    if let Ok(t) = obj.cast::<PyTensor>() {
+        let t = &t.get().inner;
+        let v = t.item_f64()?;
+        return Ok(if t.dtype().is_float() { Scalar::Float(v) } else { Scalar::Int(v as i64) });
+    }
+    Err(PyTypeError::new_err(format!("{function}(): argument '{name}' must be Number, not {}", type_name(obj))))
+}
+
+/// A tensor filled with `fill_value` (its dtype follows the value unless given).
+#[pyfunction]
+#[pyo3(signature = (size, fill_value, *, dtype=None, device=None, requires_grad=false))]
+fn full<'py>(
+    py: Python<'py>,
+    size: &Bound<'py, PyAny>,
+    fill_value: &Bound<'py, PyAny>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    let value =
+        scalar(fill_value).ok_or_else(|| PyTypeError::new_err("full(): argument 'fill_value' must be a Number"))?;
+    let dtype = dtype_arg(dtype)?.unwrap_or(natural_dtype(value));
+    finish(py, Tensor::full(&size_from_sequence(size)?, value.to_f64(), dtype), requires_grad)
+}
+
+fn like<'py>(
+    py: Python<'py>,
+    input: &PyTensor,
+    value: f64,
+    dtype: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let dtype = dtype_arg(dtype)?.unwrap_or(input.inner.dtype());
+    finish(py, Tensor::full(&input.inner.shape(), value, dtype), requires_grad)
+}
+
+/// `zeros_like` / `ones_like` / `empty_like`.
+macro_rules! like_factory {
+    ($name:ident, $value:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[pyfunction]
+        #[pyo3(signature = (input, *, dtype=None, device=None, requires_grad=false, memory_format=None))]
+        fn $name<'py>(
+            py: Python<'py>,
+            input: PyRef<'py, PyTensor>,
+            dtype: Option<&Bound<'py, PyAny>>,
+            device: Option<&Bound<'py, PyAny>>,
+            requires_grad: bool,
+            memory_format: Option<&Bound<'py, PyAny>>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let _ = memory_format; // every tensor made here is contiguous
+            check_device(device)?;
+            like(py, &input, $value, dtype, requires_grad)
+        }
+    };
+}
+
+like_factory!(zeros_like, 0.0, "Zeros shaped like `input`.");
+like_factory!(ones_like, 1.0, "Ones shaped like `input`.");
+like_factory!(empty_like, 0.0, "An uninitialised (zero-filled) tensor shaped like `input`.");
+
+/// `fill_value` shaped like `input` (in `input`'s dtype unless given).
+#[pyfunction]
+#[pyo3(signature = (input, fill_value, *, dtype=None, device=None, requires_grad=false, memory_format=None))]
+fn full_like<'py>(
+    py: Python<'py>,
+    input: PyRef<'py, PyTensor>,
+    fill_value: &Bound<'py, PyAny>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+    memory_format: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let _ = memory_format;
+    check_device(device)?;
+    let value = number_arg(fill_value, "full_like", "fill_value")?;
+    like(py, &input, value.to_f64(), dtype, requires_grad)
+}
+
+/// Checks that `dtype` is a float type for a kernel named `kernel` (PyTorch's message).
+fn float_dtype(dtype: DType, kernel: &str) -> PyResult<DType> {
+    if !dtype.is_float() {
+        return Err(PyNotImplementedError::new_err(format!(
+            "\"{kernel}\" not implemented for '{}'",
+            dtype.scalar_type_name()
+        )));
+    }
+    Ok(dtype)
+}
+
+/// Standard normal samples.
+#[pyfunction]
+#[pyo3(signature = (*size, generator=None, dtype=None, device=None, requires_grad=false))]
+fn randn<'py>(
+    py: Python<'py>,
+    size: &Bound<'py, PyTuple>,
+    generator: Option<&Bound<'py, PyAny>>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    let generator = generator_arg(generator, "randn")?;
+    let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT), "normal_kernel_cpu")?;
+    let shape = size_from_args(size)?;
+    let t = py.detach(|| crate::random::randn_with(&shape, dtype, generator.as_ref()));
+    finish(py, t, requires_grad)
+}
+
+/// Uniform samples in [0, 1).
+#[pyfunction]
+#[pyo3(signature = (*size, generator=None, dtype=None, device=None, requires_grad=false))]
+fn rand<'py>(
+    py: Python<'py>,
+    size: &Bound<'py, PyTuple>,
+    generator: Option<&Bound<'py, PyAny>>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    let generator = generator_arg(generator, "rand")?;
+    let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT), "check_uniform_bounds")?;
+    let shape = size_from_args(size)?;
+    let t = py.detach(|| crate::random::rand_with(&shape, dtype, generator.as_ref()));
+    finish(py, t, requires_grad)
+}
+
+/// Standard normal samples shaped like `input`.
+#[pyfunction]
+#[pyo3(signature = (input, *, generator=None, dtype=None, device=None, requires_grad=false, memory_format=None))]
+fn randn_like<'py>(
+    py: Python<'py>,
+    input: PyRef<'py, PyTensor>,
+    generator: Option<&Bound<'py, PyAny>>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+    memory_format: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let _ = memory_format;
+    check_device(device)?;
+    let generator = generator_arg(generator, "randn_like")?;
+    let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(input.inner.dtype()), "normal_kernel_cpu")?;
+    finish(py, crate::random::randn_with(&input.inner.shape(), dtype, generator.as_ref()), requires_grad)
+}
+
+/// Uniform samples in [0, 1) shaped like `input`.
+#[pyfunction]
+#[pyo3(signature = (input, *, generator=None, dtype=None, device=None, requires_grad=false, memory_format=None))]
+fn rand_like<'py>(
+    py: Python<'py>,
+    input: PyRef<'py, PyTensor>,
+    generator: Option<&Bound<'py, PyAny>>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+    memory_format: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let _ = memory_format;
+    check_device(device)?;
+    let generator = generator_arg(generator, "rand_like")?;
+    let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(input.inner.dtype()), "check_uniform_bounds")?;
+    finish(py, crate::random::rand_with(&input.inner.shape(), dtype, generator.as_ref()), requires_grad)
+}
+
+const RANDINT_SIGNATURES: &str = " * (int high, tuple of ints size, *, rustgrad.Generator generator, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)
+ * (int high, tuple of ints size, *, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)
+ * (int low, int high, tuple of ints size, *, rustgrad.Generator generator, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)
+ * (int low, int high, tuple of ints size, *, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)
+";
+
+/// The inclusive value range of an integer dtype with its C++ name (for randint's bound checks).
+fn int_bounds(dtype: DType) -> Option<(i64, i64, &'static str)> {
+    match dtype {
+        DType::Bool => Some((0, 1, "bool")),
+        DType::U8 => Some((0, 255, "unsigned char")),
+        DType::I32 => Some((i32::MIN as i64, i32::MAX as i64, "int")),
+        _ => None,
+    }
+}
+
+/// `randint(low=0, high, size, *, generator=None, dtype=int64, requires_grad=False)`.
+#[pyfunction]
+#[pyo3(signature = (*args, **kwargs))]
+fn randint<'py>(
+    py: Python<'py>,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kw = |name: &str| -> PyResult<Option<Bound<'py, PyAny>>> {
+        match kwargs {
+            Some(k) => k.get_item(name),
+            None => Ok(None),
+        }
+    };
+    let mut positional: Vec<Bound<'py, PyAny>> = args.iter().collect();
+    for name in ["low", "high", "size"] {
+        if let Some(v) = kw(name)? {
+            if name == "low" && positional.is_empty() {
+                positional.push(v);
+            } else if name == "low" {
+                positional.insert(0, v);
+            } else {
+                positional.push(v);
+            }
+        }
+    }
+    let explicit_low = kw("low")?.is_some() || positional.len() == 3;
+    let described = || {
+        let kinds: Vec<String> = positional.iter().map(type_name).collect();
+        PyTypeError::new_err(format!(
+            "randint() received an invalid combination of arguments - got ({}), but expected one of:\n{RANDINT_SIGNATURES}",
+            kinds.join(", ")
+        ))
+    };
+    let is_int = |o: &Bound<'py, PyAny>| o.is_instance_of::<PyInt>();
+    let (low, high, size) = match positional.as_slice() {
+        [high, size] if !explicit_low && is_int(high) => (None, high, size),
+        [low, high, size] if is_int(low) && is_int(high) => (Some(low), high, size),
+        _ => return Err(described()),
+    };
+    let size_position = if low.is_some() { 3 } else { 2 };
+    if size.is_instance_of::<PyInt>() || !(size.is_instance_of::<PyTuple>() || size.is_instance_of::<PyList>()) {
+        return Err(PyTypeError::new_err(format!(
+            "randint(): argument 'size' (position {size_position}) must be tuple of ints, not {}",
+            type_name(size)
+        )));
+    }
+    let shape = size_from_sequence(size)?;
+    let low: i64 = low.map(|l| l.extract()).transpose()?.unwrap_or(0);
+    let high: i64 = high.extract()?;
+    let generator = generator_arg(kw("generator")?.as_ref(), "randint")?;
+    let dtype = dtype_arg(kw("dtype")?.as_ref())?.unwrap_or(DType::I64);
+    check_device(kw("device")?.as_ref())?;
+    let requires_grad = kw("requires_grad")?.map(|r| r.extract::<bool>()).transpose()?.unwrap_or(false);
+    if low < high {
+        if let Some((min, max, name)) = int_bounds(dtype) {
+            if low < min {
+                return Err(PyRuntimeError::new_err(format!("from is out of bounds for {name}")));
+            }
+            if high - 1 > max {
+                return Err(PyRuntimeError::new_err(format!("to - 1 is out of bounds for {name}")));
+            }
+        }
+    }
+    let t = ops::randint(low, high, &shape, dtype, generator.as_ref())?;
+    finish(py, t, requires_grad)
+}
+
+/// A random permutation of `0..n`.
+#[pyfunction]
+#[pyo3(signature = (n, *, generator=None, dtype=None, device=None, requires_grad=false))]
+fn randperm<'py>(
+    py: Python<'py>,
+    n: i64,
+    generator: Option<&Bound<'py, PyAny>>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    if n < 0 {
+        return Err(PyRuntimeError::new_err(format!("Trying to create tensor with negative dimension {n}: [{n}]")));
+    }
+    let generator = generator_arg(generator, "randperm")?;
+    let dtype = dtype_arg(dtype)?.unwrap_or(DType::I64);
+    finish(py, ops::randperm(n as usize, dtype, generator.as_ref())?, requires_grad)
+}
+
+/// `arange(end)` / `arange(start, end, step=1)`: int64 unless a bound or the step is a float.
+#[pyfunction]
+#[pyo3(signature = (start, end=None, step=None, *, dtype=None, device=None, requires_grad=false))]
+fn arange<'py>(
+    py: Python<'py>,
+    start: &Bound<'py, PyAny>,
+    end: Option<&Bound<'py, PyAny>>,
+    step: Option<&Bound<'py, PyAny>>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    let first = number_arg(start, "arange", "start")?;
+    let (start, end) = match end.filter(|e| !e.is_none()) {
+        Some(e) => (first, number_arg(e, "arange", "end")?),
+        None => (Scalar::Int(0), first),
+    };
+    let step = match step.filter(|s| !s.is_none()) {
+        Some(s) => number_arg(s, "arange", "step")?,
+        None => Scalar::Int(1),
+    };
+    let any_float = [start, end, step].iter().any(|s| matches!(s, Scalar::Float(_)));
+    let natural = if any_float { DType::DEFAULT_FLOAT } else { DType::I64 };
+    let dtype = dtype_arg(dtype)?.unwrap_or(natural);
+    finish(py, ops::arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype)?, requires_grad)
+}
+
+/// `steps` evenly spaced values from `start` to `end` inclusive.
+#[pyfunction]
+#[pyo3(signature = (start, end, steps, *, dtype=None, device=None, requires_grad=false))]
+fn linspace<'py>(
+    py: Python<'py>,
+    start: &Bound<'py, PyAny>,
+    end: &Bound<'py, PyAny>,
+    steps: i64,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    let start = number_arg(start, "linspace", "start")?.to_f64();
+    let end = number_arg(end, "linspace", "end")?.to_f64();
+    let dtype = dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT);
+    finish(py, ops::linspace(start, end, steps, dtype)?, requires_grad)
+}
+
+/// The `n x m` identity matrix.
+#[pyfunction]
+#[pyo3(signature = (n, m=None, *, dtype=None, device=None, requires_grad=false))]
+fn eye<'py>(
+    py: Python<'py>,
+    n: i64,
+    m: Option<i64>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    let dtype = dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT);
+    finish(py, ops::eye(n, m, dtype)?, requires_grad)
+}
+
+fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {
+    if slf.get().inner.dtype() == dtype {
+        return Ok(slf.clone().into_any());
+    }
+    wrap_tensor(slf.py(), ops::to_dtype(&slf.get().inner, dtype)?)
+}
+
+#[pymethods]
+impl PyTensor {
+    /// Fills in place with samples of N(mean, std^2).
+    #[pyo3(signature = (mean=0.0, std=1.0, *, generator=None))]
+    fn normal_<'py>(
+        slf: &Bound<'py, Self>,
+        mean: f64,
+        std: f64,
+        generator: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let generator = generator_arg(generator, "normal_")?;
+        let target = slf.get().inner.clone();
+        float_dtype(target.dtype(), "normal_kernel_cpu")?;
+        slf.py().detach(|| ops::normal_(&target, mean, std, generator.as_ref()))?;
+        Ok(slf.clone())
+    }
+
+    /// Fills in place with samples uniform in [from, to).
+    #[pyo3(signature = (from=0.0, to=1.0, *, generator=None))]
+    fn uniform_<'py>(
+        slf: &Bound<'py, Self>,
+        from: f64,
+        to: f64,
+        generator: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let generator = generator_arg(generator, "uniform_")?;
+        let target = slf.get().inner.clone();
+        float_dtype(target.dtype(), "check_uniform_bounds")?;
+        slf.py().detach(|| ops::uniform_(&target, from, to, generator.as_ref()))?;
+        Ok(slf.clone())
+    }
+
+    /// As int32.
+    fn int<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast(slf, DType::I32)
+    }
+
+    /// As uint8.
+    fn byte<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        cast(slf, DType::U8)
+    }
+
+    /// `x.type()`: the legacy type name (`'rustgrad.FloatTensor'`); `x.type(dtype)`: a cast.
+    #[pyo3(signature = (dtype=None))]
+    fn r#type<'py>(slf: &Bound<'py, Self>, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        match dtype.filter(|d| !d.is_none()) {
+            None => Ok(PyString::new(py, slf.get().inner.dtype().legacy_type_name()).into_any()),
+            Some(d) => {
+                if let Ok(name) = d.extract::<String>() {
+                    let target = DType::ALL.into_iter().find(|t| t.legacy_type_name() == name);
+                    return match target {
+                        Some(t) => cast(slf, t),
+                        None => Err(PyRuntimeError::new_err(format!("invalid type: '{name}'"))),
+                    };
+                }
+                cast(slf, dtype_arg(Some(d))?.expect("not None"))
+            }
+        }
+    }
+
+    /// The device holding the data (always the CPU).
+    #[getter]
+    fn device<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        cpu_device(py)
+    }
+
+    /// True: rustgrad tensors live on the CPU.
+    #[getter]
+    fn is_cpu(&self) -> bool {
+        true
+    }
+}
+
+/// Adds this file's functions to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(tensor, m)?)?;
+    m.add_function(wrap_pyfunction!(zeros, m)?)?;
+    m.add_function(wrap_pyfunction!(ones, m)?)?;
+    m.add_function(wrap_pyfunction!(empty, m)?)?;
+    m.add_function(wrap_pyfunction!(full, m)?)?;
+    m.add_function(wrap_pyfunction!(zeros_like, m)?)?;
+    m.add_function(wrap_pyfunction!(ones_like, m)?)?;
+    m.add_function(wrap_pyfunction!(empty_like, m)?)?;
+    m.add_function(wrap_pyfunction!(full_like, m)?)?;
+    m.add_function(wrap_pyfunction!(randn, m)?)?;
+    m.add_function(wrap_pyfunction!(rand, m)?)?;
+    m.add_function(wrap_pyfunction!(randn_like, m)?)?;
+    m.add_function(wrap_pyfunction!(rand_like, m)?)?;
+    m.add_function(wrap_pyfunction!(randint, m)?)?;
+    m.add_function(wrap_pyfunction!(randperm, m)?)?;
+    m.add_function(wrap_pyfunction!(arange, m)?)?;
+    m.add_function(wrap_pyfunction!(linspace, m)?)?;
+    m.add_function(wrap_pyfunction!(eye, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+"""Factory functions: values, dtypes, shapes and errors against PyTorch."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import rustgrad
+from _helpers import torch_or_skip
+
+
+def outcome(f):
+    try:
+        r = f()
+    except Exception as e:  # noqa: BLE001 - the exception type is compared
+        return ("error", type(e).__name__, str(e).replace("torch.", "rustgrad."))
+    return ("ok", str(r.dtype).split(".")[-1], tuple(r.shape), r.tolist(), r.requires_grad)
+
+
+def same(call):
+    """Runs ``call(lib)`` with both libraries and compares dtype, shape, values and errors."""
+    torch = torch_or_skip()
+    ours, theirs = outcome(lambda: call(rustgrad)), outcome(lambda: call(torch))
+    if ours[0] == theirs[0] == "ok" and ours[1].startswith("float"):
+        # PyTorch's vectorised range kernels compute `base + i * step` per SIMD lane (lane count
+        # depends on the CPU), which can round the last bit differently from `start + idx * step`.
+        assert ours[:3] + ours[4:] == theirs[:3] + theirs[4:]
+        rtol = 1e-6 if ours[1] == "float32" else 1e-13
+        np.testing.assert_allclose(ours[3], theirs[3], rtol=rtol, atol=rtol)
+    else:
+        assert ours == theirs
+
+
+CASES = [
+    lambda m: m.arange(5),
+    lambda m: m.arange(0.0, 1.0, 0.25),
+    lambda m: m.arange(1, 2.5),
+    lambda m: m.arange(0, 1, 0.1),
+    lambda m: m.arange(10, 0, -3),
+    lambda m: m.arange(-2.5, 3.7, 0.3, dtype=m.float64),
+    lambda m: m.arange(0, 10, 3, dtype=m.int32),
+    lambda m: m.arange(0.5, 3, dtype=m.int64),
+    lambda m: m.arange(0, 2.5, dtype=m.int32),
+    lambda m: m.arange(True),
+    lambda m: m.arange(5.0, requires_grad=True),
+    lambda m: m.arange(5, requires_grad=True),
+    lambda m: m.arange(0, 5, 0),
+    lambda m: m.arange(5, 0, 1),
+    lambda m: m.arange(float("inf")),
+    lambda m: m.linspace(0, 1, 5),
+    lambda m: m.linspace(-3, 7, 11, dtype=m.float64),
+    lambda m: m.linspace(0, 10, 5, dtype=m.int64),
+    lambda m: m.linspace(0, 10, 6, dtype=m.int32),
+    lambda m: m.linspace(0, 1, 1),
+    lambda m: m.linspace(0, 1, 0),
+    lambda m: m.linspace(0, 1, -1),
+    lambda m: m.linspace(0.1, 0.9, 33),
+    lambda m: m.eye(3),
+    lambda m: m.eye(2, 3),
+    lambda m: m.eye(3, 1, dtype=m.int64),
+    lambda m: m.eye(2, dtype=m.bool),
+    lambda m: m.eye(-1),
+    lambda m: m.eye(2, -1),
+    lambda m: m.zeros(2, 3, dtype=m.int32),
+    lambda m: m.ones((2, 1), dtype=m.float64),
+    lambda m: m.empty(2, 3).shape and m.zeros(2, 3),
+    lambda m: m.empty(0, 3),
+    lambda m: m.full((2, 2), 7),
+    lambda m: m.full((2,), 1.5, dtype=m.float64),
+    lambda m: m.full_like(m.zeros(2), 3),
+    lambda m: m.full_like(m.zeros(2, dtype=m.int32), 2.5),
+    lambda m: m.full_like(m.zeros(2), 3, dtype=m.int64),
+    lambda m: m.zeros_like(m.zeros(2, 3, dtype=m.int32)),
+    lambda m: m.ones_like(m.zeros(2), requires_grad=True),
+    lambda m: m.empty_like(m.zeros(2, dtype=m.float64)).fill_(0),
+    lambda m: m.rand_like(m.zeros(2, dtype=m.int64)),
+    lambda m: m.randn_like(m.zeros(2, dtype=m.int64)),
+    lambda m: m.randn(2, dtype=m.int64),
+    lambda m: m.rand(2, dtype=m.int64),
+    lambda m: m.randint(5, 3),
+    lambda m: m.randint(3, 3, (2,)),
+    lambda m: m.randint(5, 3, (2,)),
+    lambda m: m.randint(3, (2,), dtype=m.bool),
+    lambda m: m.randint(0, 3, (2,), requires_grad=True),
+    lambda m: m.randperm(-1),
+    lambda m: m.randperm(4, requires_grad=True),
+    lambda m: m.tensor([1, 2], dtype=m.int32),
+    lambda m: m.tensor([[1.0, 2.0], [3.0]]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_factory_matches_pytorch(case):
+    same(CASES[case])
+
+
+def test_empty_and_like_factories_keep_shapes_and_dtypes():
+    x = rustgrad.empty(2, 3, dtype=rustgrad.int32)
+    assert x.shape == (2, 3) and x.dtype is rustgrad.int32
+    like = rustgrad.empty_like(x)
+    assert like.shape == (2, 3) and like.dtype is rustgrad.int32
+    r = rustgrad.rand_like(rustgrad.zeros(4, 5, dtype=rustgrad.float64))
+    assert r.shape == (4, 5) and r.dtype is rustgrad.float64
+    assert all(0 <= v < 1 for row in r.tolist() for v in row)
+    n = rustgrad.randn_like(rustgrad.zeros(3), requires_grad=True)
+    assert n.requires_grad and n.is_leaf and n.shape == (3,)
+
+
+def test_random_factories_take_sizes_like_pytorch():
+    for size in [(2, 3), ((2, 3),), ([2, 3],)]:
+        assert rustgrad.randn(*size).shape == (2, 3)
+        assert rustgrad.rand(*size).shape == (2, 3)
+    assert rustgrad.rand(()).shape == () and rustgrad.randn(2, requires_grad=True).is_leaf
+    assert rustgrad.randint(0, 10, (5,)).dtype is rustgrad.int64
+    assert rustgrad.randint(5, (3,)).shape == (3,) and rustgrad.randint(high=3, size=(2, 2)).shape == (2, 2)
+    assert rustgrad.randint(low=1, high=3, size=[4]).shape == (4,)
+    assert rustgrad.randint(3, 10, size=(3,)).shape == (3,)
+    assert rustgrad.randint(10, (3,), dtype=rustgrad.int32).dtype is rustgrad.int32
+    assert rustgrad.randperm(5).dtype is rustgrad.int64
+    assert rustgrad.randperm(5, dtype=rustgrad.float32).dtype is rustgrad.float32
+    with pytest.raises(TypeError, match=r"randint\(\) received an invalid combination of arguments"):
+        rustgrad.randint(1.5, 3, (2,))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.floats(-50, 50, allow_nan=False),
+    length=st.floats(0.1, 60),
+    step=st.floats(0.05, 7),
+    descending=st.booleans(),
+    dtype=st.sampled_from(["float32", "float64", "int64", "int32"]),
+)
+def test_arange_sizes_and_values_match_pytorch(start, length, step, descending, dtype):
+    end = start - length if descending else start + length
+    step = -step if descending else step
+    same(lambda m: m.arange(start, end, step, dtype=getattr(m, dtype)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.floats(-50, 50, allow_nan=False),
+    end=st.floats(-50, 50, allow_nan=False),
+    steps=st.integers(0, 70),
+    dtype=st.sampled_from(["float32", "float64", "int64"]),
+)
+def test_linspace_matches_pytorch(start, end, steps, dtype):
+    torch = torch_or_skip()
+    if dtype == "int64":
+        # From 2 * SIMD-width elements on, PyTorch truncates a per-vector base before adding
+        # lane steps, so integer results depend on the CPU; below that every CPU runs the scalar
+        # formula, which rustgrad reproduces exactly.
+        steps = min(steps, 7)
+    ours = rustgrad.linspace(start, end, steps, dtype=getattr(rustgrad, dtype))
+    theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype))
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    if dtype == "int64":
+        assert ours.tolist() == theirs.tolist()
+    else:
+        # PyTorch's vectorised kernels may round a step product differently in the last bit.
+        np.testing.assert_allclose(ours.tolist(), theirs.tolist(), rtol=1e-6, atol=1e-5)

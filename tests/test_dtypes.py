@@ -1,0 +1,118 @@
+"""dtypes: names, promotion with int32/uint8, casts (spec 1.5)."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import rustgrad
+from _helpers import torch_or_skip
+
+NAMES = ["bool", "uint8", "int32", "int64", "float32", "float64"]
+
+
+def err(f):
+    try:
+        f()
+    except Exception as e:  # noqa: BLE001 - the type is part of what is compared
+        return type(e).__name__, str(e)
+    return None
+
+
+def test_dtype_objects_print_with_the_rustgrad_prefix():
+    for name in NAMES:
+        d = getattr(rustgrad, name)
+        assert repr(d) == str(d) == f"rustgrad.{name}"
+    assert rustgrad.int is rustgrad.int32 and rustgrad.long is rustgrad.int64
+    assert rustgrad.int32.itemsize == 4 and rustgrad.uint8.itemsize == 1
+    assert not rustgrad.int32.is_floating_point
+
+
+def test_int32_tensors_print_their_dtype():
+    assert repr(rustgrad.tensor([1, 2], dtype=rustgrad.int32)) == "tensor([1, 2], dtype=rustgrad.int32)"
+    assert repr(rustgrad.tensor([1, 2], dtype=rustgrad.uint8)) == "tensor([1, 2], dtype=rustgrad.uint8)"
+    assert repr(rustgrad.tensor([1, 2])) == "tensor([1, 2])"
+
+
+def test_attributes_of_spec_1_5():
+    x = rustgrad.zeros(2, 3)
+    assert repr(x.shape) == "rustgrad.Size([2, 3])" and type(x.shape) is rustgrad.Size
+    assert x.size() == (2, 3) and x.size(1) == 3 and x.size(-1) == 3
+    assert x.dtype is rustgrad.float32 and x.dim() == x.ndim == 2 and x.numel() == 6
+    assert str(x.device) == "cpu" and repr(x.device) == "device(type='cpu')"
+    assert x.device == rustgrad.device("cpu") and x.stride() == (3, 1) and x.is_contiguous()
+    assert len(rustgrad.zeros(3, 2)) == 3
+    assert err(lambda: len(rustgrad.tensor(1.0))) == ("TypeError", "len() of a 0-d tensor")
+    assert rustgrad.tensor(1).dtype is rustgrad.int64 and rustgrad.tensor(1.5).dtype is rustgrad.float32
+
+
+def test_device_objects_parse_like_pytorch():
+    assert repr(rustgrad.device("cpu:0")) == "device(type='cpu', index=0)"
+    assert str(rustgrad.device("cpu", 0)) == "cpu:0"
+    assert rustgrad.device("cpu").type == "cpu" and rustgrad.device("cpu").index is None
+    assert hash(rustgrad.device("cpu")) == hash(rustgrad.zeros(1).device)
+    kind, msg = err(lambda: rustgrad.device("foo"))
+    assert kind == "RuntimeError" and msg.endswith("device type at start of device string: foo")
+    assert err(lambda: rustgrad.zeros(2, device="cuda"))[0] == "AssertionError"
+    assert rustgrad.zeros(2, device="cpu").shape == (2,)
+    assert rustgrad.zeros(2, device=rustgrad.device("cpu")).shape == (2,)
+
+
+@pytest.mark.parametrize("a,b", list(itertools.product(NAMES, NAMES)))
+def test_promotion_matches_pytorch(a, b):
+    torch = torch_or_skip()
+    values = {"bool": [True, False], "uint8": [3, 200], "int32": [7, -2], "int64": [5, 9]}
+    values.update({"float32": [1.5, -0.25], "float64": [2.5, 0.125]})
+    for shape_b in ("dim", "zero_dim", "python"):
+        results = []
+        for lib in (rustgrad, torch):
+            x = lib.tensor(values[a], dtype=getattr(lib, a))
+            if shape_b == "dim":
+                y = lib.tensor(values[b], dtype=getattr(lib, b))
+            elif shape_b == "zero_dim":
+                y = lib.tensor(values[b][0], dtype=getattr(lib, b))
+            else:
+                y = {"bool": True, "float32": 1.5, "float64": 2.5}.get(b, 3)
+            ops = [x * y] if a == "bool" and b == "bool" else [x + y, x * y]
+            results.append(([str(r.dtype).split(".")[-1] for r in ops], [r.tolist() for r in ops]))
+        (our_dtypes, ours), (their_dtypes, theirs) = results
+        assert our_dtypes == their_dtypes, shape_b
+        np.testing.assert_allclose(np.array(ours, dtype=float), np.array(theirs, dtype=float), rtol=1e-6)
+
+
+def test_casts_and_wrapping_match_pytorch():
+    torch = torch_or_skip()
+    data = [-3.7, -1.0, 0.0, 0.5, 2.9, 300.0]
+    for lib_name, method in [("int32", "int"), ("int64", "long"), ("float64", "double"), ("bool", "bool"), ("uint8", "byte")]:
+        ours = getattr(rustgrad.tensor(data), method)()
+        theirs = getattr(torch.tensor(data), method)()
+        assert ours.dtype is getattr(rustgrad, lib_name)
+        assert ours.tolist() == theirs.tolist(), method
+        assert rustgrad.tensor(data).to(getattr(rustgrad, lib_name)).tolist() == theirs.tolist()
+    big = [2**31 + 5, -(2**31) - 7, 2**40 + 3]
+    assert rustgrad.tensor(big).int().tolist() == torch.tensor(big).int().tolist()
+    assert rustgrad.tensor([-1, 256, 300]).to(rustgrad.uint8).tolist() == [255, 0, 44]
+    i = rustgrad.tensor([1, 2], dtype=rustgrad.int32)
+    assert i.float().dtype is rustgrad.float32 and i.int() is i
+    assert (i * 2**30).tolist() == torch.tensor([1, 2], dtype=torch.int32).mul(2**30).tolist()
+
+
+def test_type_method():
+    x = rustgrad.zeros(2)
+    assert x.type() == "rustgrad.FloatTensor"
+    assert rustgrad.zeros(2, dtype=rustgrad.int32).type() == "rustgrad.IntTensor"
+    assert x.type(rustgrad.int32).dtype is rustgrad.int32
+    assert x.type("rustgrad.DoubleTensor").dtype is rustgrad.float64
+
+
+def test_int32_sums_to_int64_and_index_works():
+    i = rustgrad.tensor([1, 2, 3], dtype=rustgrad.int32)
+    assert i.sum().dtype is rustgrad.int64 and i.sum().item() == 6
+    assert [10, 20, 30][rustgrad.tensor(1, dtype=rustgrad.int32)] == 20
+    assert err(lambda: rustgrad.zeros(2, dtype=rustgrad.int32).requires_grad_()) == (
+        "RuntimeError",
+        "only Tensors of floating point and complex dtype can require gradients",
+    ) or err(lambda: rustgrad.zeros(2, dtype=rustgrad.int32, requires_grad=True)) == (
+        "RuntimeError",
+        "Only Tensors of floating point and complex dtype can require gradients",
+    )
