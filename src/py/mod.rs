@@ -6,6 +6,7 @@ mod error;
 mod functions;
 mod node;
 mod tensor;
+mod tensor_elementwise;
 
 use pyo3::prelude::*;
 
@@ -20,5 +21,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(dtype.name(), dtype::PyDType(dtype))?;
     }
     functions::register(m)?;
+    tensor_elementwise::register(m)?;
     Ok(())
 }
