@@ -138,6 +138,8 @@ del _name
 
 def _binary(name):
     def f(input, other):
+        if name in _TENSOR_ONLY and not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
         return getattr(input, name)(other)
 
     f.__name__ = f.__qualname__ = name
@@ -145,6 +147,7 @@ def _binary(name):
     return f
 
 
+_TENSOR_ONLY = {"maximum", "minimum", "logical_and", "logical_or", "logical_xor"}
 for _name in "maximum minimum eq ne lt le gt ge logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor".split():
     globals()[_name] = _binary(_name)
 del _name

@@ -39,12 +39,13 @@ fn grad_where(op: Cmp, t: &Tensor, v: f64, g: &Tensor) -> Result<Tensor> {
     keep_where(&compare(op, t, &num(v))?, g)
 }
 
-/// `max(t, 0)`; int64 stays int64 (ReluBackward0 saves the result).
+/// `max(t, 0)` (NaN and -0.0 pass through, as in PyTorch); int64 stays int64 (ReluBackward0 saves
+/// the result).
 pub fn relu(t: &Tensor) -> Result<Tensor> {
     if t.dtype() == DType::Bool {
         return Err(Error::runtime("Boolean inputs not supported for relu"));
     }
-    let out = with_dtype!(t.dtype(), T => map_kernel(t, |x: T| if x > T::default() || x != x { x } else { T::default() })?);
+    let out = with_dtype!(t.dtype(), T => map_kernel(t, |x: T| if x < T::default() { T::default() } else { x })?);
     record(&[t], &[&out], || {
         // d relu(t) = grad where relu(t) > 0, else 0
         backward_fn("ReluBackward0", vec![Some(SavedTensor::output(&out, 0))], |_, s, g| {

@@ -297,8 +297,15 @@ pub fn extremum(which: Extremum, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             let out = elementwise::binary(T::slice(&ba), &da.layout, T::slice(&bb), &db.layout, &shape, move |x: T, y: T| {
                 #[allow(clippy::eq_op)]
                 let nan = x != x || y != y;
-                let keep_x = if which == Extremum::Max { x > y } else { x < y };
-                if nan { if x != x { x } else { y } } else if keep_x { x } else { y }
+                // Ties keep x (maximum(-0.0, 0.0) is -0.0 in PyTorch).
+                let take_y = if which == Extremum::Max { x < y } else { y < x };
+                if nan {
+                    if x != x { x } else { y }
+                } else if take_y {
+                    y
+                } else {
+                    x
+                }
             });
             Tensor::from_vec(out, &shape)?
         })

@@ -376,14 +376,10 @@ pub fn abs(t: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
+/// `(0 < x) - (x < 0)`, as PyTorch computes it: sign(-0.0) = 0.0 and sign(NaN) = 0.
 fn sign_f<T: Float>(x: T) -> T {
-    if x > <T as Zero>::zero() {
-        <T as One>::one()
-    } else if x < <T as Zero>::zero() {
-        -<T as One>::one()
-    } else {
-        x // 0 stays 0 (keeping its sign), NaN stays NaN
-    }
+    let (zero, one) = (<T as Zero>::zero(), <T as One>::one());
+    (if zero < x { one } else { zero }) - (if x < zero { one } else { zero })
 }
 
 /// `sign(t)`: -1, 0 or 1 (bool stays bool).

@@ -173,18 +173,18 @@ compare_methods! {
 }
 
 macro_rules! binary_logic_methods {
-    ($($name:ident, $name_:ident, $op:expr, $func:path;)*) => {
+    ($($name:ident, $name_:ident, $op:expr, $func:path, $arg:path;)*) => {
         #[pymethods]
         impl PyTensor {
             $(
                 #[doc = concat!("Elementwise `", stringify!($name), "`.")]
                 fn $name<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-                    let other = tensor_arg(other, stringify!($name), "other")?;
+                    let other = $arg(other, stringify!($name), "other")?;
                     apply(py, &self.inner, move |t| $func($op, t, &other))
                 }
                 #[doc = concat!("In-place `", stringify!($name), "`.")]
                 fn $name_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-                    let other = tensor_arg(other, stringify!($name_), "other")?;
+                    let other = $arg(other, stringify!($name_), "other")?;
                     in_place(slf, move |t| $func($op, t, &other))
                 }
             )*
@@ -193,12 +193,12 @@ macro_rules! binary_logic_methods {
 }
 
 binary_logic_methods! {
-    logical_and, logical_and_, Logic::And, ops::logical;
-    logical_or, logical_or_, Logic::Or, ops::logical;
-    logical_xor, logical_xor_, Logic::Xor, ops::logical;
-    bitwise_and, bitwise_and_, Logic::And, ops::bitwise;
-    bitwise_or, bitwise_or_, Logic::Or, ops::bitwise;
-    bitwise_xor, bitwise_xor_, Logic::Xor, ops::bitwise;
+    logical_and, logical_and_, Logic::And, ops::logical, tensor_only;
+    logical_or, logical_or_, Logic::Or, ops::logical, tensor_only;
+    logical_xor, logical_xor_, Logic::Xor, ops::logical, tensor_only;
+    bitwise_and, bitwise_and_, Logic::And, ops::bitwise, tensor_arg;
+    bitwise_or, bitwise_or_, Logic::Or, ops::bitwise, tensor_arg;
+    bitwise_xor, bitwise_xor_, Logic::Xor, ops::bitwise, tensor_arg;
 }
 
 impl PyTensor {
