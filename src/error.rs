@@ -66,6 +66,10 @@ impl Error {
     pub fn type_error(msg: impl Into<String>) -> Self {
         Error::Type(msg.into())
     }
+    /// A `NotImplementedError` with the given message.
+    pub fn not_implemented(msg: impl Into<String>) -> Self {
+        Error::NotImplemented(msg.into())
+    }
     /// The message without the kind.
     pub fn message(&self) -> &str {
         match self {

@@ -31,7 +31,9 @@ def _raises(exc_type, message, fn):
 ANY = st.floats(-2.0, 2.0)
 POSITIVE = st.floats(0.5, 2.5)                                    # log, pow base
 AWAY_FROM_ZERO = st.one_of(st.floats(-2.0, -0.5), st.floats(0.5, 2.0))   # divisors
-EXPONENT = st.floats(-2.0, 2.0)
+# A tensor exponent of exactly 0 is where PyTorch's formula masks the base gradient (where(b == 0, 0, ...)),
+# so its derivative in b is not the finite difference there; stay off that single point.
+EXPONENT = st.floats(-2.0, 2.0).filter(lambda e: abs(e) > 1e-3)
 
 
 @st.composite

@@ -126,3 +126,63 @@ def numel(input):
 def is_tensor(obj):
     """True for rustgrad tensors (and their subclasses)."""
     return isinstance(obj, Tensor)
+
+
+# ----- elementwise ops (issue 3): function forms of the Tensor methods -----
+from ._core import where
+
+
+def _unary(name):
+    def f(input):
+        return getattr(input, name)()
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"rustgrad.{name}(input) is input.{name}()."
+    return f
+
+
+for _name in (
+    "abs sign sqrt rsqrt sin cos tan tanh sigmoid relu erf atan log1p expm1 floor ceil logical_not bitwise_not "
+    "abs_ sqrt_ rsqrt_ sin_ cos_ tan_ tanh_ sigmoid_ relu_ erf_ atan_ log1p_ expm1_ floor_ ceil_ exp_ log_ neg_ "
+    "reciprocal_ square_"
+).split():
+    globals()[_name] = _unary(_name)
+del _name
+
+
+def _binary(name):
+    def f(input, other):
+        if name in _TENSOR_ONLY and not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        return getattr(input, name)(other)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"rustgrad.{name}(input, other) is input.{name}(other)."
+    return f
+
+
+_TENSOR_ONLY = {"maximum", "minimum", "logical_and", "logical_or", "logical_xor"}
+for _name in "maximum minimum eq ne lt le gt ge logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor".split():
+    globals()[_name] = _binary(_name)
+del _name
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def round(input, *, decimals=None):
+    return input.round(decimals=decimals)
+
+
+def clamp(input, min=None, max=None):
+    return input.clamp(min, max)
+
+
+def clamp_(input, min=None, max=None):
+    return input.clamp_(min, max)
+
+
+clip, clip_ = clamp, clamp_
+
+
+def masked_fill(input, mask, value):
+    return input.masked_fill(mask, value)
+# ----- end of elementwise ops -----

@@ -40,12 +40,13 @@ pub fn binary<T: Element, U: Element>(
         }
         return sa.iter().zip(sb).map(|(&x, &y)| f(x, y)).collect();
     }
-    // One side a single value (a Python scalar, a 0-d tensor): map the other side.
-    if a_full && lb.numel() == 1 {
+    // One side a single value (a Python scalar, a 0-d tensor, or one value expanded with stride 0
+    // such as the gradient of sum()): map the other side.
+    if a_full && (lb.numel() == 1 || is_single_value(lb)) {
         let y = b[lb.offset];
         return unary(a, la, |x| f(x, y));
     }
-    if b_full && la.numel() == 1 {
+    if b_full && (la.numel() == 1 || is_single_value(la)) {
         let x = a[la.offset];
         return unary(b, lb, |y| f(x, y));
     }
@@ -54,6 +55,11 @@ pub fn binary<T: Element, U: Element>(
     let mut out = Vec::with_capacity(n);
     for_each_offset_pair(&la, &lb, |oa, ob| out.push(f(a[oa], b[ob])));
     out
+}
+
+/// True when every element of a non-empty layout is one storage element (all strides 0).
+fn is_single_value(l: &Layout) -> bool {
+    l.numel() > 0 && l.strides.iter().all(|&s| s == 0)
 }
 
 /// Calls `f` with the storage offsets of the same logical element in two layouts of one shape.

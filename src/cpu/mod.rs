@@ -3,6 +3,7 @@
 
 pub mod cephes;
 pub mod elementwise;
+pub mod math;
 pub mod reduce;
 
 mod pool;

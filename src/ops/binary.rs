@@ -224,13 +224,16 @@ pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> {
 pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = arith_raw(Arith::Pow, a, b)?;
     record(&[a, b], &[&out], || {
-        // d(a^b) = grad*b*a^(b-1), grad*a^b*ln(a)
+        // d(a^b) = grad*b*a^(b-1) (0 where b = 0), grad*a^b*ln(a)
         let saved = vec![Some(SavedTensor::input(a)), Some(SavedTensor::input(b)), Some(SavedTensor::output(&out, 0))];
         backward_fn("PowBackward1", saved, |node, s, g| {
             let (a, b, result) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"), s[2].as_ref().expect("saved"));
             let grad_a = if needs(node, 0) {
+                // PyTorch masks exponent 0 (where 0 * a^-1 would give nan at a = 0).
                 let b_minus_1 = sub(b, &Scalar::Int(1).to_tensor())?;
-                Some(mul(&mul(&g[0], b)?, &pow(a, &b_minus_1)?)?)
+                let full = mul(&mul(&g[0], b)?, &pow(a, &b_minus_1)?)?;
+                let exponent_is_zero = crate::ops::compare(crate::ops::Cmp::Eq, b, &Scalar::Float(0.0).to_tensor())?;
+                Some(crate::ops::where_(&exponent_is_zero, &Tensor::zeros(&[], full.dtype()), &full)?)
             } else {
                 None
             };

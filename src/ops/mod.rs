@@ -2,9 +2,11 @@
 //! an input requires grad, records a node whose backward formula is written with these same ops
 //! (so `create_graph=True` records the backward pass too).
 
+mod activation;
 mod backward;
 mod binary;
 mod creation;
+mod compare;
 mod inplace;
 mod reduce;
 mod shape;
@@ -16,6 +18,9 @@ pub use inplace::{add_in_place, fill_, in_place};
 pub use reduce::{mean, mean_dims, sum, sum_dims, sum_to_size};
 pub use shape::{clone, copy_with_history, expand, reshape, to_dtype};
 pub use unary::{exp, log, neg, reciprocal};
+pub use unary::{abs, atan, ceil, cos, erf, expm1, floor, log1p, round, round_decimals, rsqrt, sigmoid, sign, sin, sqrt, tan, tanh};
+pub use activation::{clamp, clamp_tensor, elu, elu_, gelu, hardtanh, leaky_relu, leaky_relu_, relu, silu, softplus, GeluApprox};
+pub use compare::{bitwise, bitwise_not, compare, copy_, extremum, logical, logical_not, masked_fill, masked_fill_tensor, where_, Cmp, Extremum, Logic};
 
 use std::sync::Arc;
 

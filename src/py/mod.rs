@@ -11,6 +11,7 @@ mod generator;
 mod node;
 mod numpy_interop;
 mod tensor;
+mod tensor_elementwise;
 
 use pyo3::prelude::*;
 
@@ -32,5 +33,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(function::_function_record, m)?)?;
     m.add_function(wrap_pyfunction!(function::_function_saved_tensors, m)?)?;
     m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;
+    tensor_elementwise::register(m)?;
     Ok(())
 }

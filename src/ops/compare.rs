@@ -1,0 +1,353 @@
+//! Comparisons, logical and bitwise ops (not differentiable: they return bool or integer
+//! tensors), and the selecting ops built on masks: maximum/minimum, where, masked_fill, copy_.
+
+use super::backward::backward_fn;
+use super::binary::{mul, result_dtype, Arith};
+use super::inplace::in_place;
+use super::record;
+use super::shape::convert;
+use super::unary::not_implemented;
+use super::needs;
+use crate::autograd::SavedTensor;
+use crate::cpu::elementwise;
+use crate::error::{Error, Result};
+use crate::tensor::{broadcast_shapes, DType, Element, Scalar, Tensor};
+use crate::with_dtype;
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl Cmp {
+    fn apply<T: PartialOrd>(self, x: T, y: T) -> bool {
+        match self {
+            Cmp::Eq => x == y,
+            Cmp::Ne => x != y,
+            Cmp::Lt => x < y,
+            Cmp::Le => x <= y,
+            Cmp::Gt => x > y,
+            Cmp::Ge => x >= y,
+        }
+    }
+}
+
+/// `f` pairwise over `a` and `b` converted to `compute`, broadcast together.
+fn zip_as<U: Element>(a: &Tensor, b: &Tensor, compute: DType, f: impl Fn(f64, f64) -> U + Sync + Send + Copy) -> Result<Tensor> {
+    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+    let (a, b) = (convert(a, compute), convert(b, compute));
+    let (da, db) = (a.data(), b.data());
+    let (ba, bb) = (da.storage.read(), db.storage.read());
+    with_dtype!(compute, T => {
+        let out = elementwise::binary(T::slice(&ba), &da.layout, T::slice(&bb), &db.layout, &shape, |x: T, y: T| f(x.to_f64(), y.to_f64()));
+        Tensor::from_vec(out, &shape)
+    })
+}
+
+/// The dtype both operands are compared in (PyTorch's promotion).
+fn common_dtype(a: &Tensor, b: &Tensor) -> DType {
+    result_dtype(Arith::Add, a, b)
+}
+
+/// `a <op> b` as a bool tensor.
+pub fn compare(op: Cmp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let compute = common_dtype(a, b);
+    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+    let (a, b) = (convert(a, compute), convert(b, compute));
+    let (da, db) = (a.data(), b.data());
+    let (ba, bb) = (da.storage.read(), db.storage.read());
+    // Compared in the operands' own type: exact for int64 beyond 2^53.
+    with_dtype!(compute, T => {
+        let out = elementwise::binary(T::slice(&ba), &da.layout, T::slice(&bb), &db.layout, &shape, move |x: T, y: T| op.apply(x, y));
+        Tensor::from_vec(out, &shape)
+    })
+}
+
+/// A logical operator on the truth values of its operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Logic {
+    /// and
+    And,
+    /// or
+    Or,
+    /// exclusive or
+    Xor,
+}
+
+/// `logical_and/or/xor(a, b)`: a bool tensor.
+pub fn logical(op: Logic, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    zip_as(a, b, DType::F64, move |x, y| {
+        let (x, y) = (x != 0.0, y != 0.0);
+        match op {
+            Logic::And => x && y,
+            Logic::Or => x || y,
+            Logic::Xor => x != y,
+        }
+    })
+}
+
+/// `logical_not(t)`: a bool tensor.
+pub fn logical_not(t: &Tensor) -> Result<Tensor> {
+    let t = convert(t, DType::Bool);
+    super::unary::map_kernel(&t, |x: bool| !x)
+}
+
+/// `a & b`, `a | b`, `a ^ b` on bool and integer tensors.
+pub fn bitwise(op: Logic, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let dtype = common_dtype(a, b);
+    let kernel = match op {
+        Logic::And => "bitwise_and_cpu",
+        Logic::Or => "bitwise_or_cpu",
+        Logic::Xor => "bitwise_xor_cpu",
+    };
+    if dtype.is_float() {
+        return Err(not_implemented(kernel, dtype));
+    }
+    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+    let (a, b) = (convert(a, dtype), convert(b, dtype));
+    let (da, db) = (a.data(), b.data());
+    let (ba, bb) = (da.storage.read(), db.storage.read());
+    macro_rules! run {
+        ($T:ty) => {{
+            let out = elementwise::binary(<$T>::slice(&ba), &da.layout, <$T>::slice(&bb), &db.layout, &shape, move |x: $T, y: $T| match op {
+                Logic::And => x & y,
+                Logic::Or => x | y,
+                Logic::Xor => x ^ y,
+            });
+            Tensor::from_vec(out, &shape)
+        }};
+    }
+    if dtype == DType::Bool {
+        run!(bool)
+    } else {
+        run!(i64)
+    }
+}
+
+/// `~t` on bool and integer tensors.
+pub fn bitwise_not(t: &Tensor) -> Result<Tensor> {
+    match t.dtype() {
+        DType::Bool => super::unary::map_kernel(t, |x: bool| !x),
+        DType::I64 => super::unary::map_kernel(t, |x: i64| !x),
+        other => Err(not_implemented("bitwise_not_cpu", other)),
+    }
+}
+
+/// `cond ? a : b` elementwise in `dtype`, all three broadcast together; not recorded.
+pub(crate) fn select_raw(cond: &Tensor, a: &Tensor, b: &Tensor, dtype: DType) -> Result<Tensor> {
+    let shape = broadcast_shapes(&broadcast_shapes(&cond.shape(), &a.shape())?, &b.shape())?;
+    let (a, b) = (convert(a, dtype), convert(b, dtype));
+    let mask = broadcast_values::<bool>(cond, &shape)?;
+    with_dtype!(dtype, T => {
+        let out: Vec<T> = match (scalar_value::<T>(&a), scalar_value::<T>(&b)) {
+            (Some(x), Some(y)) => mask.iter().map(|&m| if m { x } else { y }).collect(),
+            (Some(x), None) => {
+                let bv = broadcast_values::<T>(&b, &shape)?;
+                mask.iter().zip(bv).map(|(&m, y)| if m { x } else { y }).collect()
+            }
+            (None, Some(y)) => {
+                let av = broadcast_values::<T>(&a, &shape)?;
+                mask.iter().zip(av).map(|(&m, x)| if m { x } else { y }).collect()
+            }
+            (None, None) => {
+                let (av, bv) = (broadcast_values::<T>(&a, &shape)?, broadcast_values::<T>(&b, &shape)?);
+                mask.iter().zip(av.iter().zip(bv)).map(|(&m, (&x, y))| if m { x } else { y }).collect()
+            }
+        };
+        Tensor::from_vec(out, &shape)
+    })
+}
+
+/// The single value of a one-element tensor.
+fn scalar_value<T: Element>(t: &Tensor) -> Option<T> {
+    (t.numel() == 1).then(|| {
+        let d = t.data();
+        let buffer = d.storage.read();
+        T::slice(&buffer)[d.layout.offset]
+    })
+}
+
+/// The elements of `t` broadcast to `shape`, in logical order.
+fn broadcast_values<T: Element>(t: &Tensor, shape: &[usize]) -> Result<Vec<T>> {
+    let d = t.data();
+    let buffer = d.storage.read();
+    let s = T::slice(&buffer);
+    if d.layout.shape == shape && d.layout.is_contiguous() {
+        return Ok(s[d.layout.offset..d.layout.offset + d.layout.numel()].to_vec());
+    }
+    Ok(d.layout.broadcast_to(shape)?.gather(s))
+}
+
+/// `where(cond, grad, 0)` recorded, for backward formulas (zero where the mask is false).
+pub(crate) fn keep_where(cond: &Tensor, g: &Tensor) -> Result<Tensor> {
+    where_(cond, g, &Tensor::wrapped_scalar(0.0, DType::F64))
+}
+
+/// `where(cond, 0, grad)` recorded.
+fn zero_where(cond: &Tensor, g: &Tensor) -> Result<Tensor> {
+    where_(cond, &Tensor::wrapped_scalar(0.0, DType::F64), g)
+}
+
+/// `rustgrad.where(cond, a, b)`; `a` / `b` may be wrapped Python numbers.
+pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    if cond.dtype() != DType::Bool {
+        return Err(Error::runtime(format!(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype {}",
+            cond.dtype().scalar_type_name()
+        )));
+    }
+    let out = select_raw(cond, a, b, common_dtype(a, b))?;
+    record(&[a, b], &[&out], || {
+        // d where(c, a, b) = where(c, grad, 0), where(c, 0, grad)
+        backward_fn("WhereBackward0", vec![Some(SavedTensor::input(cond))], |node, s, g| {
+            let cond = s[0].as_ref().expect("saved");
+            let ga = if needs(node, 0) { Some(keep_where(cond, &g[0])?) } else { None };
+            let gb = if needs(node, 1) { Some(zero_where(cond, &g[0])?) } else { None };
+            Ok(vec![ga, gb])
+        })
+    })?;
+    Ok(out)
+}
+
+/// The C++ type name PyTorch prints for a mask dtype.
+fn cpp_type_name(dtype: DType) -> &'static str {
+    match dtype {
+        DType::Bool => "bool",
+        DType::U8 => "unsigned char",
+        DType::I32 => "int",
+        DType::I64 => "long int",
+        DType::F32 => "float",
+        DType::F64 => "double",
+    }
+}
+
+fn check_mask(mask: &Tensor) -> Result<()> {
+    if mask.dtype() != DType::Bool {
+        return Err(Error::runtime(format!(
+            "masked_fill_ only supports boolean masks, but got mask with dtype {}",
+            cpp_type_name(mask.dtype())
+        )));
+    }
+    Ok(())
+}
+
+/// `t.masked_fill(mask, value)` for a Python number `value` (MaskedFillBackward0).
+pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Scalar) -> Result<Tensor> {
+    check_mask(mask)?;
+    let out = select_raw(mask, &Tensor::scalar(value.to_f64(), t.dtype()), t, t.dtype())?;
+    record(&[t], &[&out], || {
+        // d masked_fill(t, m, v) = grad with masked entries zeroed
+        backward_fn("MaskedFillBackward0", vec![Some(SavedTensor::input(mask))], |_, s, g| {
+            Ok(vec![Some(zero_where(s[0].as_ref().expect("saved"), &g[0])?)])
+        })
+    })?;
+    Ok(out)
+}
+
+/// `t.masked_fill(mask, value)` for a 0-d tensor `value` (MaskedFillBackward1).
+pub fn masked_fill_tensor(t: &Tensor, mask: &Tensor, value: &Tensor) -> Result<Tensor> {
+    check_mask(mask)?;
+    if value.dim() != 0 {
+        return Err(Error::runtime(format!(
+            "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {} dimension(s).",
+            value.dim()
+        )));
+    }
+    let out = select_raw(mask, value, t, t.dtype())?;
+    record(&[t, value], &[&out], || {
+        // d masked_fill(t, m, v) = grad with masked entries zeroed, sum(grad over masked entries)
+        backward_fn("MaskedFillBackward1", vec![Some(SavedTensor::input(mask))], |node, s, g| {
+            let mask = s[0].as_ref().expect("saved");
+            let gt = if needs(node, 0) { Some(zero_where(mask, &g[0])?) } else { None };
+            let gv = if needs(node, 1) { Some(super::sum(&keep_where(mask, &g[0])?)?) } else { None };
+            Ok(vec![gt, gv])
+        })
+    })?;
+    Ok(out)
+}
+
+/// Which of maximum / minimum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extremum {
+    /// maximum
+    Max,
+    /// minimum
+    Min,
+}
+
+/// `maximum(a, b)` / `minimum(a, b)`, propagating NaN.
+pub fn extremum(which: Extremum, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let dtype = common_dtype(a, b);
+    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+    let (ca, cb) = (convert(a, dtype), convert(b, dtype));
+    let out = {
+        let (da, db) = (ca.data(), cb.data());
+        let (ba, bb) = (da.storage.read(), db.storage.read());
+        with_dtype!(dtype, T => {
+            let out = elementwise::binary(T::slice(&ba), &da.layout, T::slice(&bb), &db.layout, &shape, move |x: T, y: T| {
+                #[allow(clippy::eq_op)]
+                let nan = x != x || y != y;
+                // Ties keep x (maximum(-0.0, 0.0) is -0.0 in PyTorch).
+                let take_y = if which == Extremum::Max { x < y } else { y < x };
+                if nan {
+                    if x != x { x } else { y }
+                } else if take_y {
+                    y
+                } else {
+                    x
+                }
+            });
+            Tensor::from_vec(out, &shape)?
+        })
+    };
+    let name = if which == Extremum::Max { "MaximumBackward0" } else { "MinimumBackward0" };
+    record(&[a, b], &[&out], || {
+        // d max(a, b) = grad*(1 - [a<b] - [a==b]/2), grad*(1 - [a>b] - [a==b]/2) (min: swap < and >)
+        let saved = vec![Some(SavedTensor::input(a)), Some(SavedTensor::input(b))];
+        backward_fn(name, saved, move |node, s, g| {
+            let (a, b) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
+            let weight = |loses: Cmp| -> Result<Tensor> {
+                let w = zip_as(a, b, DType::F64, move |x, y| 1.0 - (loses.apply(x, y) as u8 as f64) - 0.5 * ((x == y) as u8 as f64))?;
+                Ok(convert(&w, g[0].dtype()))
+            };
+            let (lose_a, lose_b) = if which == Extremum::Max { (Cmp::Lt, Cmp::Gt) } else { (Cmp::Gt, Cmp::Lt) };
+            let ga = if needs(node, 0) { Some(mul(&g[0], &weight(lose_a)?)?) } else { None };
+            let gb = if needs(node, 1) { Some(mul(&g[0], &weight(lose_b)?)?) } else { None };
+            Ok(vec![ga, gb])
+        })
+    })?;
+    Ok(out)
+}
+
+/// `target.copy_(src)`: `src` broadcast to `target`'s shape and cast to its dtype (CopyBackwards).
+pub fn copy_(target: &Tensor, src: &Tensor) -> Result<()> {
+    in_place(target, |t| {
+        let shape = broadcast_shapes(&t.shape(), &src.shape())?;
+        let out = Tensor::from_buffer(broadcast_values_any(src, &shape, t.dtype())?, &shape)?;
+        record(&[t, src], &[&out], || {
+            // d copy_(t, s) = 0, grad (summed back to s's shape and dtype by the engine)
+            backward_fn("CopyBackwards", vec![], |node, _, g| {
+                let gt = if needs(node, 0) { Some(Tensor::zeros(&g[0].shape(), g[0].dtype())) } else { None };
+                Ok(vec![gt, Some(g[0].clone())])
+            })
+        })?;
+        Ok(out)
+    })
+}
+
+fn broadcast_values_any(src: &Tensor, shape: &[usize], dtype: DType) -> Result<crate::tensor::Buffer> {
+    let c = convert(src, dtype);
+    with_dtype!(dtype, T => Ok(T::into_buffer(broadcast_values::<T>(&c, shape)?)))
+}

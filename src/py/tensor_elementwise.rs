@@ -1,0 +1,465 @@
+//! Elementwise `Tensor` methods and operators (unary math, activations, clamp, comparisons,
+//! logical/bitwise ops, where, masked_fill, copy_) and their module-level functions in `_core`.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+
+use super::convert::{operand, scalar, type_name};
+use super::tensor::{maybe_detach, wrap_tensor, PyTensor};
+use crate::error::Result;
+use crate::ops::{self, Cmp, Extremum, GeluApprox, Logic};
+use crate::tensor::{Scalar, Tensor};
+
+type UnaryOp = fn(&Tensor) -> Result<Tensor>;
+
+fn apply<'py>(py: Python<'py>, t: &Tensor, f: impl FnOnce(&Tensor) -> Result<Tensor> + Send) -> PyResult<Bound<'py, PyAny>> {
+    let t = t.clone();
+    let out = maybe_detach(py, t.numel(), move || f(&t))?;
+    wrap_tensor(py, out)
+}
+
+/// Runs an in-place op and returns `self` (`b.relu_() is b`).
+fn in_place<'py>(slf: &Bound<'py, PyTensor>, compute: impl FnOnce(&Tensor) -> Result<Tensor> + Send) -> PyResult<Bound<'py, PyTensor>> {
+    let target = slf.get().inner.clone();
+    maybe_detach(slf.py(), target.numel(), move || ops::in_place(&target, compute))?;
+    Ok(slf.clone())
+}
+
+/// A tensor-or-number argument, with PyTorch's TypeError naming the method otherwise.
+fn tensor_arg(obj: &Bound<'_, PyAny>, method: &str, arg: &str) -> PyResult<Tensor> {
+    operand(obj).ok_or_else(|| {
+        PyTypeError::new_err(format!("{method}(): argument '{arg}' must be Tensor or Number, not {}", type_name(obj)))
+    })
+}
+
+/// A tensor argument (no numbers).
+fn tensor_only(obj: &Bound<'_, PyAny>, method: &str, arg: &str) -> PyResult<Tensor> {
+    obj.cast::<PyTensor>()
+        .map(|t| t.get().inner.clone())
+        .map_err(|_| PyTypeError::new_err(format!("{method}(): argument '{arg}' (position 1) must be Tensor, not {}", type_name(obj))))
+}
+
+/// A clamp bound: absent, a number, or a tensor.
+enum Bound_ {
+    Num(Scalar),
+    Tensor(Tensor),
+}
+
+fn bound_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Bound_>> {
+    match obj {
+        None => Ok(None),
+        Some(o) if o.is_none() => Ok(None),
+        Some(o) => {
+            if let Some(s) = scalar(o) {
+                return Ok(Some(Bound_::Num(s)));
+            }
+            o.cast::<PyTensor>()
+                .map(|t| Some(Bound_::Tensor(t.get().inner.clone())))
+                .map_err(|_| PyTypeError::new_err(format!("clamp(): argument 'min' must be Number, not {}", type_name(o))))
+        }
+    }
+}
+
+/// `t.clamp(min, max)` with any mix of number and tensor bounds.
+fn clamp_any(t: &Tensor, min: Option<Bound_>, max: Option<Bound_>) -> Result<Tensor> {
+    match (&min, &max) {
+        (Some(Bound_::Tensor(_)), _) | (_, Some(Bound_::Tensor(_))) => {
+            let as_tensor = |b: Option<Bound_>| {
+                b.map(|b| match b {
+                    Bound_::Tensor(t) => t,
+                    Bound_::Num(s) => s.to_tensor(),
+                })
+            };
+            let (lo, hi) = (as_tensor(min), as_tensor(max));
+            ops::clamp_tensor(t, lo.as_ref(), hi.as_ref())
+        }
+        _ => {
+            let num = |b: Option<Bound_>| {
+                b.map(|b| match b {
+                    Bound_::Num(s) => s,
+                    Bound_::Tensor(_) => unreachable!("tensor bounds take the other branch"),
+                })
+            };
+            ops::clamp(t, num(min), num(max))
+        }
+    }
+}
+
+/// `t.masked_fill(mask, value)` with a number or 0-d tensor value.
+fn masked_fill_any(t: &Tensor, mask: &Tensor, value: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+    if let Some(s) = scalar(value) {
+        return Ok(ops::masked_fill(t, mask, s)?);
+    }
+    let v = tensor_arg(value, "masked_fill", "value")?;
+    Ok(ops::masked_fill_tensor(t, mask, &v)?)
+}
+
+macro_rules! unary_methods {
+    ($($name:ident, $name_:ident, $op:path, $doc:literal;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                #[doc = $doc]
+                fn $name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    apply(py, &self.inner, $op as UnaryOp)
+                }
+                #[doc = concat!("In-place: ", $doc)]
+                fn $name_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+                    in_place(slf, $op as UnaryOp)
+                }
+            )*
+        }
+    };
+}
+
+unary_methods! {
+    abs, abs_, ops::abs, "Absolute value.";
+    sign, sign_, ops::sign, "-1, 0 or 1 by sign.";
+    sqrt, sqrt_, ops::sqrt, "Square root.";
+    rsqrt, rsqrt_, ops::rsqrt, "Reciprocal square root.";
+    sin, sin_, ops::sin, "Sine.";
+    cos, cos_, ops::cos, "Cosine.";
+    tan, tan_, ops::tan, "Tangent.";
+    tanh, tanh_, ops::tanh, "Hyperbolic tangent.";
+    sigmoid, sigmoid_, ops::sigmoid, "Logistic sigmoid.";
+    relu, relu_, ops::relu, "max(x, 0).";
+    erf, erf_, ops::erf, "Error function.";
+    atan, atan_, ops::atan, "Arctangent.";
+    log1p, log1p_, ops::log1p, "log(1 + x).";
+    expm1, expm1_, ops::expm1, "exp(x) - 1.";
+    floor, floor_, ops::floor, "Round down.";
+    ceil, ceil_, ops::ceil, "Round up.";
+    logical_not, logical_not_, ops::logical_not, "Elementwise not, as bool.";
+    bitwise_not, bitwise_not_, ops::bitwise_not, "Bitwise not of bool and integer tensors.";
+}
+
+fn square_op(t: &Tensor) -> Result<Tensor> {
+    ops::pow_scalar(t, Scalar::Int(2))
+}
+
+macro_rules! compare_methods {
+    ($($name:ident, $name_:ident, $dunder:ident, $op:expr;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                #[doc = concat!("Elementwise `", stringify!($name), "` as a bool tensor.")]
+                fn $name<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+                    let other = tensor_arg(other, stringify!($name), "other")?;
+                    apply(py, &self.inner, move |t| ops::compare($op, t, &other))
+                }
+                #[doc = concat!("In-place `", stringify!($name), "`: 1 where true, 0 elsewhere, in self's dtype.")]
+                fn $name_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+                    let other = tensor_arg(other, stringify!($name_), "other")?;
+                    in_place(slf, move |t| ops::compare($op, t, &other))
+                }
+                fn $dunder<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+                    match operand(other) {
+                        Some(other) => apply(py, &self.inner, move |t| ops::compare($op, t, &other)),
+                        None => Ok(py.NotImplemented().into_bound(py)),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+compare_methods! {
+    eq, eq_, __eq__, Cmp::Eq;
+    ne, ne_, __ne__, Cmp::Ne;
+    lt, lt_, __lt__, Cmp::Lt;
+    le, le_, __le__, Cmp::Le;
+    gt, gt_, __gt__, Cmp::Gt;
+    ge, ge_, __ge__, Cmp::Ge;
+}
+
+macro_rules! binary_logic_methods {
+    ($($name:ident, $name_:ident, $op:expr, $func:path, $arg:path;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                #[doc = concat!("Elementwise `", stringify!($name), "`.")]
+                fn $name<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+                    let other = $arg(other, stringify!($name), "other")?;
+                    apply(py, &self.inner, move |t| $func($op, t, &other))
+                }
+                #[doc = concat!("In-place `", stringify!($name), "`.")]
+                fn $name_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+                    let other = $arg(other, stringify!($name_), "other")?;
+                    in_place(slf, move |t| $func($op, t, &other))
+                }
+            )*
+        }
+    };
+}
+
+binary_logic_methods! {
+    logical_and, logical_and_, Logic::And, ops::logical, tensor_only;
+    logical_or, logical_or_, Logic::Or, ops::logical, tensor_only;
+    logical_xor, logical_xor_, Logic::Xor, ops::logical, tensor_only;
+    bitwise_and, bitwise_and_, Logic::And, ops::bitwise, tensor_arg;
+    bitwise_or, bitwise_or_, Logic::Or, ops::bitwise, tensor_arg;
+    bitwise_xor, bitwise_xor_, Logic::Xor, ops::bitwise, tensor_arg;
+}
+
+impl PyTensor {
+    fn bit_op<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, op: Logic, reflected: bool) -> PyResult<Bound<'py, PyAny>> {
+        match operand(other) {
+            Some(o) => apply(py, &self.inner, move |t| if reflected { ops::bitwise(op, &o, t) } else { ops::bitwise(op, t, &o) }),
+            None => Ok(py.NotImplemented().into_bound(py)),
+        }
+    }
+}
+
+#[pymethods]
+impl PyTensor {
+    /// `self * self`, in place.
+    fn square_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        in_place(slf, square_op)
+    }
+    /// `e ** self`, in place.
+    fn exp_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        in_place(slf, ops::exp as UnaryOp)
+    }
+    /// Natural logarithm, in place.
+    fn log_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        in_place(slf, ops::log as UnaryOp)
+    }
+    /// `-self`, in place.
+    fn neg_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        in_place(slf, ops::neg as UnaryOp)
+    }
+    /// `1 / self`, in place.
+    fn reciprocal_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        in_place(slf, ops::reciprocal as UnaryOp)
+    }
+
+    /// Round half to even, or to `decimals` places.
+    #[pyo3(signature = (*, decimals=None))]
+    fn round<'py>(&self, py: Python<'py>, decimals: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+        apply(py, &self.inner, move |t| match decimals {
+            None => ops::round(t),
+            Some(d) => ops::round_decimals(t, d),
+        })
+    }
+    /// Round in place.
+    #[pyo3(signature = (*, decimals=None))]
+    fn round_<'py>(slf: &Bound<'py, Self>, decimals: Option<i64>) -> PyResult<Bound<'py, Self>> {
+        in_place(slf, move |t| match decimals {
+            None => ops::round(t),
+            Some(d) => ops::round_decimals(t, d),
+        })
+    }
+
+    /// Limits every element to `[min, max]` (numbers or tensors; either may be None).
+    #[pyo3(signature = (min=None, max=None))]
+    fn clamp<'py>(&self, py: Python<'py>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let (lo, hi) = (bound_arg(min)?, bound_arg(max)?);
+        apply(py, &self.inner, move |t| clamp_any(t, lo, hi))
+    }
+    /// Alias of `clamp`.
+    #[pyo3(signature = (min=None, max=None))]
+    fn clip<'py>(&self, py: Python<'py>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        self.clamp(py, min, max)
+    }
+    /// `clamp` in place.
+    #[pyo3(signature = (min=None, max=None))]
+    fn clamp_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let (lo, hi) = (bound_arg(min)?, bound_arg(max)?);
+        in_place(slf, move |t| clamp_any(t, lo, hi))
+    }
+    /// `clip` in place.
+    #[pyo3(signature = (min=None, max=None))]
+    fn clip_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+        Self::clamp_(slf, min, max)
+    }
+
+    /// Elementwise maximum (NaN propagates).
+    fn maximum<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let other = tensor_only(other, "maximum", "other")?;
+        apply(py, &self.inner, move |t| ops::extremum(Extremum::Max, t, &other))
+    }
+    /// Elementwise minimum (NaN propagates).
+    fn minimum<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let other = tensor_only(other, "minimum", "other")?;
+        apply(py, &self.inner, move |t| ops::extremum(Extremum::Min, t, &other))
+    }
+
+    /// `rustgrad.where(condition, self, other)`.
+    #[pyo3(name = "where")]
+    fn where_method<'py>(&self, py: Python<'py>, condition: PyRef<'py, PyTensor>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (cond, other) = (condition.inner.clone(), tensor_arg(other, "where", "other")?);
+        apply(py, &self.inner, move |t| ops::where_(&cond, t, &other))
+    }
+
+    /// `value` where `mask` is true.
+    fn masked_fill<'py>(&self, py: Python<'py>, mask: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let mask = tensor_only(mask, "masked_fill", "mask")?;
+        wrap_tensor(py, masked_fill_any(&self.inner, &mask, value)?)
+    }
+    /// `masked_fill` in place.
+    fn masked_fill_<'py>(slf: &Bound<'py, Self>, mask: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let mask = tensor_only(mask, "masked_fill_", "mask")?;
+        let target = slf.get().inner.clone();
+        // Evaluate the argument kinds with the GIL held, then run the op.
+        let value = match scalar(value) {
+            Some(s) => Err(s),
+            None => Ok(tensor_arg(value, "masked_fill_", "value")?),
+        };
+        ops::in_place(&target, |t| match &value {
+            Err(s) => ops::masked_fill(t, &mask, *s),
+            Ok(v) => ops::masked_fill_tensor(t, &mask, v),
+        })?;
+        Ok(slf.clone())
+    }
+
+    /// Copies `src` (broadcast, cast to self's dtype) into self.
+    #[pyo3(signature = (src, non_blocking=false))]
+    fn copy_<'py>(slf: &Bound<'py, Self>, src: &Bound<'py, PyAny>, non_blocking: bool) -> PyResult<Bound<'py, Self>> {
+        let _ = non_blocking;
+        let src = tensor_arg(src, "copy_", "src")?;
+        let target = slf.get().inner.clone();
+        maybe_detach(slf.py(), target.numel(), move || ops::copy_(&target, &src))?;
+        Ok(slf.clone())
+    }
+
+    fn __invert__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.inner.dtype().is_float() {
+            return Err(PyTypeError::new_err("~ (operator.invert) is only implemented on integer and Boolean-type tensors"));
+        }
+        apply(py, &self.inner, ops::bitwise_not as UnaryOp)
+    }
+    fn __and__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.bit_op(py, other, Logic::And, false)
+    }
+    fn __rand__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.bit_op(py, other, Logic::And, true)
+    }
+    fn __or__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.bit_op(py, other, Logic::Or, false)
+    }
+    fn __ror__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.bit_op(py, other, Logic::Or, true)
+    }
+    fn __xor__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.bit_op(py, other, Logic::Xor, false)
+    }
+    fn __rxor__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.bit_op(py, other, Logic::Xor, true)
+    }
+    fn __iand__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = tensor_arg(other, "__iand__", "other")?;
+        in_place(slf, move |t| ops::bitwise(Logic::And, t, &other)).map(|_| ())
+    }
+    fn __ior__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = tensor_arg(other, "__ior__", "other")?;
+        in_place(slf, move |t| ops::bitwise(Logic::Or, t, &other)).map(|_| ())
+    }
+    fn __ixor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = tensor_arg(other, "__ixor__", "other")?;
+        in_place(slf, move |t| ops::bitwise(Logic::Xor, t, &other)).map(|_| ())
+    }
+}
+
+// ----- module functions (`rustgrad._core.*`): the ones PyTorch has outside Tensor -----
+
+/// `where(condition, input, other)`; input / other may be numbers.
+#[pyfunction]
+#[pyo3(name = "where")]
+fn where_fn<'py>(py: Python<'py>, condition: PyRef<'py, PyTensor>, input: &Bound<'py, PyAny>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let (a, b) = (tensor_arg(input, "where", "input")?, tensor_arg(other, "where", "other")?);
+    apply(py, &condition.inner, move |c| ops::where_(c, &a, &b))
+}
+
+/// `gelu(input, approximate='none')`.
+#[pyfunction]
+#[pyo3(signature = (input, approximate="none"))]
+fn gelu<'py>(py: Python<'py>, input: PyRef<'py, PyTensor>, approximate: &str) -> PyResult<Bound<'py, PyAny>> {
+    let approx = GeluApprox::parse(approximate)?;
+    apply(py, &input.inner, move |t| ops::gelu(t, approx))
+}
+
+/// `silu(input)`.
+#[pyfunction]
+fn silu<'py>(py: Python<'py>, input: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
+    apply(py, &input.inner, ops::silu as UnaryOp)
+}
+
+/// `silu_(input)`: silu in place.
+#[pyfunction]
+fn silu_<'py>(input: &Bound<'py, PyTensor>) -> PyResult<Bound<'py, PyTensor>> {
+    in_place(input, ops::silu as UnaryOp)
+}
+
+/// `softplus(input, beta=1, threshold=20)`.
+#[pyfunction]
+#[pyo3(signature = (input, beta=1.0, threshold=20.0))]
+fn softplus<'py>(py: Python<'py>, input: PyRef<'py, PyTensor>, beta: f64, threshold: f64) -> PyResult<Bound<'py, PyAny>> {
+    apply(py, &input.inner, move |t| ops::softplus(t, beta, threshold))
+}
+
+/// `elu(input, alpha=1.0)`.
+#[pyfunction]
+#[pyo3(signature = (input, alpha=1.0))]
+fn elu<'py>(py: Python<'py>, input: PyRef<'py, PyTensor>, alpha: f64) -> PyResult<Bound<'py, PyAny>> {
+    apply(py, &input.inner, move |t| ops::elu(t, alpha))
+}
+
+/// `elu_(input, alpha=1.0)`: elu in place.
+#[pyfunction]
+#[pyo3(signature = (input, alpha=1.0))]
+fn elu_<'py>(input: &Bound<'py, PyTensor>, alpha: f64) -> PyResult<Bound<'py, PyTensor>> {
+    ops::elu_(&input.get().inner, alpha)?;
+    Ok(input.clone())
+}
+
+/// `leaky_relu(input, negative_slope=0.01)`.
+#[pyfunction]
+#[pyo3(signature = (input, negative_slope=0.01))]
+fn leaky_relu<'py>(py: Python<'py>, input: PyRef<'py, PyTensor>, negative_slope: f64) -> PyResult<Bound<'py, PyAny>> {
+    apply(py, &input.inner, move |t| ops::leaky_relu(t, negative_slope))
+}
+
+/// `leaky_relu_(input, negative_slope=0.01)`: leaky_relu in place.
+#[pyfunction]
+#[pyo3(signature = (input, negative_slope=0.01))]
+fn leaky_relu_<'py>(input: &Bound<'py, PyTensor>, negative_slope: f64) -> PyResult<Bound<'py, PyTensor>> {
+    ops::leaky_relu_(&input.get().inner, negative_slope)?;
+    Ok(input.clone())
+}
+
+/// `hardtanh(input, min_val=-1, max_val=1)`.
+#[pyfunction]
+#[pyo3(signature = (input, min_val=-1.0, max_val=1.0))]
+fn hardtanh<'py>(py: Python<'py>, input: PyRef<'py, PyTensor>, min_val: f64, max_val: f64) -> PyResult<Bound<'py, PyAny>> {
+    apply(py, &input.inner, move |t| ops::hardtanh(t, min_val, max_val))
+}
+
+/// `hardtanh_(input, min_val=-1, max_val=1)`: hardtanh in place.
+#[pyfunction]
+#[pyo3(signature = (input, min_val=-1.0, max_val=1.0))]
+fn hardtanh_<'py>(input: &Bound<'py, PyTensor>, min_val: f64, max_val: f64) -> PyResult<Bound<'py, PyTensor>> {
+    in_place(input, move |t| ops::hardtanh(t, min_val, max_val))
+}
+
+/// `relu6(input)`: `hardtanh(input, 0, 6)`.
+#[pyfunction]
+fn relu6<'py>(py: Python<'py>, input: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
+    apply(py, &input.inner, |t| ops::hardtanh(t, 0.0, 6.0))
+}
+
+/// Adds this file's functions to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(where_fn, m)?)?;
+    m.add_function(wrap_pyfunction!(gelu, m)?)?;
+    m.add_function(wrap_pyfunction!(silu, m)?)?;
+    m.add_function(wrap_pyfunction!(silu_, m)?)?;
+    m.add_function(wrap_pyfunction!(softplus, m)?)?;
+    m.add_function(wrap_pyfunction!(elu, m)?)?;
+    m.add_function(wrap_pyfunction!(elu_, m)?)?;
+    m.add_function(wrap_pyfunction!(leaky_relu, m)?)?;
+    m.add_function(wrap_pyfunction!(leaky_relu_, m)?)?;
+    m.add_function(wrap_pyfunction!(hardtanh, m)?)?;
+    m.add_function(wrap_pyfunction!(hardtanh_, m)?)?;
+    m.add_function(wrap_pyfunction!(relu6, m)?)?;
+    Ok(())
+}
