@@ -28,6 +28,7 @@ from ._core import (
     get_num_threads,
 )
 from ._size import Size
+from ._shape_functions import *  # noqa: F401,F403  (views, shape ops, indexing)
 from ._tensor_str import set_printoptions
 from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from . import autograd

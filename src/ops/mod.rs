@@ -8,12 +8,23 @@ mod inplace;
 mod reduce;
 mod shape;
 mod unary;
+pub(crate) mod view;
+mod index;
+mod join;
+mod gather;
 
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
 pub use inplace::{add_in_place, fill_, in_place};
 pub use reduce::{mean, mean_dims, sum, sum_dims, sum_to_size};
 pub use shape::{clone, copy_with_history, expand, reshape, to_dtype};
 pub use unary::{exp, log, neg, reciprocal};
+pub use view::{
+    alias, contiguous, flatten, matrix_transpose, narrow, permute, reverse_dims, select, slice, squeeze, t_, transpose,
+    unsqueeze, view, view_strides,
+};
+pub use index::{getitem, index, index_put, setitem, IndexItem};
+pub use join::{cat, chunk, repeat, split, split_with_sizes, stack, unbind};
+pub use gather::{flip, gather, index_select, masked_select, roll, scatter, scatter_add, triangle, ScatterSource};
 
 use std::sync::Arc;
 

@@ -6,6 +6,8 @@ mod error;
 mod functions;
 mod node;
 mod tensor;
+mod tensor_index;
+mod tensor_view;
 
 use pyo3::prelude::*;
 
@@ -20,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(dtype.name(), dtype::PyDType(dtype))?;
     }
     functions::register(m)?;
+    tensor_view::register(m)?;
     Ok(())
 }
