@@ -22,7 +22,7 @@ fn take(t: &Tensor, offsets: &[usize], shape: &[usize]) -> Result<Tensor> {
 }
 
 /// For each element of `index` (row-major), the offset in `layout` of the element it addresses
-/// along `dim` (the other coordinates are the index element's own). `op` names the error.
+/// along `dim` (the other coordinates are the index element's own).
 fn dim_offsets(layout: &Layout, index: &Tensor, dim: usize) -> Result<Vec<usize>> {
     let ishape = index.shape();
     let mut walk = Layout { shape: ishape.clone(), strides: layout.strides.clone(), offset: layout.offset };
@@ -237,9 +237,7 @@ fn g_shape(input_shape: &[usize], d: usize, n: usize) -> Vec<i64> {
 /// broadcast mask is true, as a 1-d tensor.
 pub fn masked_select(t: &Tensor, mask: &Tensor) -> Result<Tensor> {
     if mask.dtype() != DType::Bool {
-        return Err(Error::runtime(format!(
-            "masked_select: expected BoolTensor for mask"
-        )));
+        return Err(Error::runtime("masked_select: expected BoolTensor for mask"));
     }
     let shape = broadcast_shapes(&t.shape(), &mask.shape())?;
     let expanded = |x: &Tensor| -> Result<Tensor> { Ok(x.view_with_layout(x.data().layout.broadcast_to(&shape)?)) };
@@ -249,7 +247,7 @@ pub fn masked_select(t: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let _no_grad = crate::autograd::GradModeGuard::new(false);
         if shape.is_empty() {
             let keep = mask.item_f64()? != 0.0;
-            take(t, if keep { &[0][..] } else { &[] }, &[keep as usize]).map(|x| x)?
+            take(t, if keep { &[0][..] } else { &[] }, &[keep as usize])?
         } else {
             index(&expanded(t)?, &indices)?
         }

@@ -44,10 +44,14 @@ fn parse_item(obj: &Bound<'_, PyAny>) -> PyResult<IndexItem> {
     if obj.is_instance_of::<PyInt>() {
         return Ok(IndexItem::Int(obj.extract()?));
     }
+    if obj.is_instance_of::<PyString>() {
+        // PyTorch tries to build an index tensor from it.
+        return Err(PyTypeError::new_err("new(): invalid data type 'str'"));
+    }
     if obj.is_none() {
         return Ok(IndexItem::NewAxis);
     }
-    if obj.is(&py.Ellipsis()) {
+    if obj.is(py.Ellipsis()) {
         return Ok(IndexItem::Ellipsis);
     }
     if let Ok(slice) = obj.cast::<PySlice>() {
@@ -82,7 +86,7 @@ fn sequence_is_tuple(seq: &Bound<'_, PyAny>) -> PyResult<bool> {
         let item = item?;
         let py = item.py();
         if item.is_none()
-            || item.is(&py.Ellipsis())
+            || item.is(py.Ellipsis())
             || item.cast::<PySlice>().is_ok()
             || item.cast::<PyTensor>().is_ok()
             || (item.cast::<PySequence>().is_ok() && !item.is_instance_of::<PyString>())
@@ -101,9 +105,6 @@ fn parse_key(key: &Bound<'_, PyAny>) -> PyResult<(Vec<IndexItem>, bool)> {
     if key.is_instance_of::<PyList>() && sequence_is_tuple(key)? {
         let items = key.try_iter()?.map(|i| parse_item(&i?)).collect::<PyResult<_>>()?;
         return Ok((items, false));
-    }
-    if key.is_instance_of::<PyString>() {
-        return Err(invalid_index(key));
     }
     Ok((vec![parse_item(key)?], key.cast::<PySlice>().is_ok()))
 }
