@@ -365,3 +365,33 @@ def test_non_contiguous_values_match_numpy():
     y = rustgrad.tensor(big, dtype=rustgrad.float64)
     np.testing.assert_allclose((y.t() + y).tolist(), big.T + big)
     np.testing.assert_allclose(y.t()[::3].sum(1).tolist(), big.T[::3].sum(1))
+
+
+# ----- second-order gradients (create_graph) against PyTorch -----
+
+SECOND_ORDER = {
+    "index": lambda L, x: (x[[0, 1, 1]] ** 3).sum(),
+    "mask": lambda L, x: (x[L.tensor([True, False, True])] ** 3).sum(),
+    "gather": lambda L, x: (x.gather(1, L.tensor([[0, 0], [1, 2], [2, 1]])) ** 3).sum(),
+    "index_select": lambda L, x: (x.index_select(0, L.tensor([2, 2])) ** 3).sum(),
+    "cat_split": lambda L, x: sum(((p * (k + 1)) ** 3).sum() for k, p in enumerate(L.cat([x, x], 1).split(2, 1))),
+    "repeat": lambda L, x: (x.repeat(2, 1) ** 3).sum(),
+    "scatter": lambda L, x: (x.scatter(1, L.tensor([[0], [1], [2]]), x[:, 1:2] ** 2) ** 3).sum(),
+    "flip_roll": lambda L, x: ((x.flip(0).roll(1, 1)) ** 3 * L.tensor([1., 2., 3.])).sum(),
+    "masked_select": lambda L, x: (x.masked_select(L.tensor([True, False, True])) ** 3).sum(),
+    "unbind_stack": lambda L, x: (L.stack(x.unbind(1)[::-1]) ** 3 * L.tensor([[1.], [2.], [3.]])).sum(),
+    "select_slice_t": lambda L, x: (x.t()[1:, 0] ** 3).sum() + (x[2] ** 3).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_second_order_gradients_against_pytorch(name):
+    torch = torch_or_skip()
+    values = np.random.default_rng(7).standard_normal((3, 3)).tolist()
+    results = []
+    for lib in (rustgrad, torch):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(SECOND_ORDER[name](lib, x), x, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), x)
+        results.append(np.array(gg.tolist()))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-10, atol=1e-12)
