@@ -247,7 +247,8 @@ pub fn masked_select(t: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let _no_grad = crate::autograd::GradModeGuard::new(false);
         if shape.is_empty() {
             let keep = mask.item_f64()? != 0.0;
-            take(t, if keep { &[0][..] } else { &[] }, &[keep as usize])?
+            let offsets: Vec<usize> = if keep { vec![t.data().layout.offset] } else { vec![] };
+            take(t, &offsets, &[keep as usize])?
         } else {
             index(&expanded(t)?, &indices)?
         }
