@@ -44,6 +44,7 @@ from ._size import Size
 from ._device import device
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
 from . import random
+from ._shape_functions import *  # noqa: F401,F403  (views, shape ops, indexing)
 from ._tensor_str import set_printoptions
 from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from . import autograd

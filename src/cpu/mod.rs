@@ -4,6 +4,7 @@
 pub mod cephes;
 pub mod elementwise;
 pub mod math;
+pub mod index;
 pub mod reduce;
 
 mod pool;

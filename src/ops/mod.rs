@@ -11,6 +11,10 @@ mod inplace;
 mod reduce;
 mod shape;
 mod unary;
+pub(crate) mod view;
+mod index;
+mod join;
+mod gather;
 
 pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
@@ -21,6 +25,13 @@ pub use unary::{exp, log, neg, reciprocal};
 pub use unary::{abs, atan, ceil, cos, erf, expm1, floor, log1p, round, round_decimals, rsqrt, sigmoid, sign, sin, sqrt, tan, tanh};
 pub use activation::{clamp, clamp_tensor, elu, elu_, gelu, hardtanh, leaky_relu, leaky_relu_, relu, silu, softplus, GeluApprox};
 pub use compare::{bitwise, bitwise_not, compare, copy_, extremum, logical, logical_not, masked_fill, masked_fill_tensor, where_, Cmp, Extremum, Logic};
+pub use view::{
+    alias, contiguous, flatten, matrix_transpose, narrow, permute, reverse_dims, select, slice, squeeze, t_, transpose,
+    unsqueeze, view, view_strides,
+};
+pub use index::{getitem, index, index_put, setitem, IndexItem};
+pub use join::{cat, chunk, repeat, split, split_with_sizes, stack, unbind};
+pub use gather::{flip, gather, index_select, masked_select, roll, scatter, scatter_add, triangle, ScatterSource};
 
 use std::sync::Arc;
 

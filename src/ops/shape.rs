@@ -5,7 +5,7 @@ use super::record;
 use super::reduce::sum_to_size;
 use crate::cpu::elementwise;
 use crate::error::{Error, Result};
-use crate::tensor::{numel, shape_str, DType, Element, Layout, Tensor};
+use crate::tensor::{shape_str, DType, Element, Tensor};
 use crate::with_dtype;
 
 fn cast_kernel<S: Element, D: Element>(t: &Tensor) -> Result<Tensor> {
@@ -85,61 +85,15 @@ pub fn expand(t: &Tensor, shape: &[usize]) -> Result<Tensor> {
     Ok(out)
 }
 
-/// Resolves a requested shape with at most one `-1` against `numel` elements.
-pub fn infer_shape(requested: &[i64], numel_in: usize) -> Result<Vec<usize>> {
-    let invalid = || {
-        Error::runtime(format!(
-            "shape '[{}]' is invalid for input of size {numel_in}",
-            requested.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
-        ))
-    };
-    let mut inferred = None;
-    let mut known = 1usize;
-    for (i, &d) in requested.iter().enumerate() {
-        match d {
-            -1 if inferred.is_some() => return Err(Error::runtime("only one dimension can be inferred")),
-            -1 => inferred = Some(i),
-            d if d < 0 => return Err(Error::runtime(format!("invalid shape dimension {d}"))),
-            d => known *= d as usize,
-        }
-    }
-    let mut shape: Vec<usize> = requested.iter().map(|&d| d.max(0) as usize).collect();
-    if let Some(i) = inferred {
-        if known == 0 || numel_in % known != 0 {
-            return Err(invalid());
-        }
-        shape[i] = numel_in / known;
-    }
-    if numel(&shape) != numel_in {
-        return Err(invalid());
-    }
-    Ok(shape)
-}
-
-/// `t.reshape(shape)`: a view when `t` is contiguous, a copy otherwise.
+/// `t.reshape(shape)`: a view when the strides allow one, a copy otherwise (see `view.rs`).
 pub fn reshape(t: &Tensor, requested: &[i64]) -> Result<Tensor> {
-    let data = t.data();
-    let shape = infer_shape(requested, data.layout.numel())?;
-    let input_shape = data.layout.shape.clone();
-    let (out, name) = if data.layout.is_contiguous() {
-        let layout = Layout { offset: data.layout.offset, ..Layout::contiguous(&shape) };
-        (t.view_with_layout(layout), "ViewBackward0")
-    } else {
-        (Tensor::from_buffer(t.contiguous_buffer(), &shape)?, "UnsafeViewBackward0")
-    };
-    record(&[t], &[&out], || {
-        // d reshape(t) = grad reshaped back
-        backward_fn(name, vec![], move |_, _, g| {
-            let back: Vec<i64> = input_shape.iter().map(|&d| d as i64).collect();
-            Ok(vec![Some(reshape(&g[0], &back)?)])
-        })
-    })?;
-    Ok(out)
+    super::view::reshape(t, requested)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::view::infer_size as infer_shape;
 
     #[test]
     fn reshape_infers_and_rejects() {

@@ -12,6 +12,8 @@ mod node;
 mod numpy_interop;
 mod tensor;
 mod tensor_elementwise;
+mod tensor_index;
+mod tensor_view;
 
 use pyo3::prelude::*;
 
@@ -34,5 +36,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(function::_function_saved_tensors, m)?)?;
     m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;
     tensor_elementwise::register(m)?;
+    tensor_view::register(m)?;
     Ok(())
 }

@@ -12,7 +12,6 @@ use super::convert::{operand, scalar, size_from_args, to_nested_list, type_name}
 use super::dtype::PyDType;
 use super::node::wrap_node;
 use crate::cpu::GRAIN;
-use crate::error::Error;
 use crate::ops;
 use crate::tensor::{DType, Scalar, Tensor};
 
@@ -723,15 +722,6 @@ impl PyTensor {
     /// The same data with another shape (a view when possible, else a copy).
     #[pyo3(signature = (*shape))]
     fn reshape<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::reshape(self.t(), &int_args(shape)?)?)
-    }
-
-    /// A view with another shape; the tensor must be contiguous.
-    #[pyo3(signature = (*shape))]
-    fn view<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        if !self.t().is_contiguous() {
-            return Err(Error::runtime("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.").into());
-        }
         wrap_tensor(py, ops::reshape(self.t(), &int_args(shape)?)?)
     }
 

@@ -1,0 +1,218 @@
+//! `t[key]`, `t[key] = value`, and the index-taking methods (gather, scatter, index_select,
+//! masked_select). Keys are parsed here into `ops::IndexItem`s; all semantics live in the core.
+
+use pyo3::exceptions::{PyIndexError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyInt, PyList, PySequence, PySlice, PyString, PyTuple};
+
+use super::convert::{scalar, tensor_from_data, type_name};
+use super::tensor::{wrap_tensor, PyTensor};
+use crate::ops::{self, IndexItem, ScatterSource};
+use crate::tensor::{DType, Tensor};
+
+fn invalid_index(obj: &Bound<'_, PyAny>) -> PyErr {
+    PyIndexError::new_err(format!(
+        "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got {})",
+        type_name(obj)
+    ))
+}
+
+/// A slice bound: None, an int, or anything with `__index__` (a 0-d integer tensor).
+fn slice_bound(obj: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    obj.extract::<i64>().map(Some).map_err(|_| {
+        PyTypeError::new_err("slice indices must be integers or None or have an __index__ method")
+    })
+}
+
+/// A sequence used as an index tensor (`t[[0, 2]]`, `t[[True, False]]`).
+fn sequence_index(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+    let t = tensor_from_data(obj, None)?;
+    if t.numel() == 0 {
+        return Ok(Tensor::zeros(&t.shape(), DType::I64));
+    }
+    Ok(t)
+}
+
+fn parse_item(obj: &Bound<'_, PyAny>) -> PyResult<IndexItem> {
+    let py = obj.py();
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(IndexItem::Bool(obj.extract()?));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        return Ok(IndexItem::Int(obj.extract()?));
+    }
+    if obj.is_instance_of::<PyString>() {
+        // PyTorch tries to build an index tensor from it.
+        return Err(PyTypeError::new_err("new(): invalid data type 'str'"));
+    }
+    if obj.is_none() {
+        return Ok(IndexItem::NewAxis);
+    }
+    if obj.is(py.Ellipsis()) {
+        return Ok(IndexItem::Ellipsis);
+    }
+    if let Ok(slice) = obj.cast::<PySlice>() {
+        let step = slice_bound(&slice.getattr("step")?)?.unwrap_or(1);
+        return Ok(IndexItem::Slice {
+            start: slice_bound(&slice.getattr("start")?)?,
+            stop: slice_bound(&slice.getattr("stop")?)?,
+            step,
+        });
+    }
+    if let Ok(t) = obj.cast::<PyTensor>() {
+        let t = t.get().inner.clone();
+        return Ok(match (t.dtype(), t.dim()) {
+            (DType::I64, 0) => IndexItem::Int(t.item_f64()? as i64),
+            (DType::Bool, 0) => IndexItem::Bool(t.item_f64()? != 0.0),
+            _ => IndexItem::Tensor(t),
+        });
+    }
+    if obj.cast::<PySequence>().is_ok() && !obj.is_instance_of::<PyString>() {
+        return Ok(IndexItem::Tensor(sequence_index(obj)?));
+    }
+    if obj.hasattr("__index__")? {
+        return Ok(IndexItem::Int(obj.call_method0("__index__")?.extract()?));
+    }
+    Err(invalid_index(obj))
+}
+
+/// True when a non-tuple sequence key is read as a tuple of indices (NumPy's legacy rule: it
+/// holds slices, `...`, `None`, tensors or sequences).
+fn sequence_is_tuple(seq: &Bound<'_, PyAny>) -> PyResult<bool> {
+    for item in seq.try_iter()? {
+        let item = item?;
+        let py = item.py();
+        if item.is_none()
+            || item.is(py.Ellipsis())
+            || item.cast::<PySlice>().is_ok()
+            || item.cast::<PyTensor>().is_ok()
+            || (item.cast::<PySequence>().is_ok() && !item.is_instance_of::<PyString>())
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The key's items and whether it is a single bare slice.
+fn parse_key(key: &Bound<'_, PyAny>) -> PyResult<(Vec<IndexItem>, bool)> {
+    if let Ok(tuple) = key.cast::<PyTuple>() {
+        return Ok((tuple.iter().map(|i| parse_item(&i)).collect::<PyResult<_>>()?, false));
+    }
+    if key.is_instance_of::<PyList>() && sequence_is_tuple(key)? {
+        let items = key.try_iter()?.map(|i| parse_item(&i?)).collect::<PyResult<_>>()?;
+        return Ok((items, false));
+    }
+    Ok((vec![parse_item(key)?], key.cast::<PySlice>().is_ok()))
+}
+
+fn int_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+    match obj.cast::<PyTensor>() {
+        Ok(t) => Ok(t.get().inner.clone()),
+        Err(_) => Err(PyTypeError::new_err(format!("expected Tensor as index, but got {}", type_name(obj)))),
+    }
+}
+
+/// The `src`/`value` argument of scatter.
+fn scatter_source(obj: &Bound<'_, PyAny>) -> PyResult<ScatterSource> {
+    if let Ok(t) = obj.cast::<PyTensor>() {
+        return Ok(ScatterSource::Tensor(t.get().inner.clone()));
+    }
+    scalar(obj)
+        .map(ScatterSource::Value)
+        .ok_or_else(|| PyTypeError::new_err(format!("scatter(): argument 'src' must be Tensor, not {}", type_name(obj))))
+}
+
+fn scatter_args(src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>) -> PyResult<ScatterSource> {
+    match (src, value) {
+        (Some(s), _) => scatter_source(s),
+        (None, Some(v)) => scatter_source(v),
+        (None, None) => Err(PyTypeError::new_err("scatter() missing required argument 'src' or 'value'")),
+    }
+}
+
+#[pymethods]
+impl PyTensor {
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (items, single_slice) = parse_key(key)?;
+        wrap_tensor(py, ops::getitem(&self.inner, &items, single_slice)?)
+    }
+
+    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let (items, _) = parse_key(key)?;
+        let target = &self.inner;
+        let value = match value.cast::<PyTensor>() {
+            Ok(v) => v.get().inner.clone(),
+            Err(_) => match scalar(value) {
+                Some(s) => Tensor::scalar(s.to_f64(), target.dtype()),
+                None => {
+                    return Err(PyTypeError::new_err(format!(
+                        "can't assign a {} to a {}",
+                        type_name(value),
+                        target.dtype().legacy_type_name()
+                    )))
+                }
+            },
+        };
+        Ok(ops::setitem(target, &items, &value)?)
+    }
+
+    /// Elements picked along `dim` by `index`.
+    #[pyo3(signature = (dim, index, *, sparse_grad=false))]
+    fn gather<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>, sparse_grad: bool) -> PyResult<Bound<'py, PyAny>> {
+        let _ = sparse_grad;
+        wrap_tensor(py, ops::gather(&self.inner, dim, &int_tensor(index)?)?)
+    }
+
+    /// A copy with `src` (or `value`) written along `dim` at `index`.
+    #[pyo3(signature = (dim, index, src=None, *, value=None))]
+    fn scatter<'py>(
+        &self,
+        py: Python<'py>,
+        dim: i64,
+        index: &Bound<'py, PyAny>,
+        src: Option<&Bound<'py, PyAny>>,
+        value: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::scatter(&self.inner, dim, &int_tensor(index)?, &scatter_args(src, value)?)?)
+    }
+
+    /// In-place `scatter`.
+    #[pyo3(signature = (dim, index, src=None, *, value=None))]
+    fn scatter_<'py>(
+        slf: &Bound<'py, Self>,
+        dim: i64,
+        index: &Bound<'py, PyAny>,
+        src: Option<&Bound<'py, PyAny>>,
+        value: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let (index, source) = (int_tensor(index)?, scatter_args(src, value)?);
+        ops::in_place(&slf.get().inner, |t| ops::scatter(t, dim, &index, &source))?;
+        Ok(slf.clone())
+    }
+
+    /// A copy with `src` added along `dim` at `index`.
+    fn scatter_add<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>, src: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::scatter_add(&self.inner, dim, &int_tensor(index)?, &src.inner)?)
+    }
+
+    /// In-place `scatter_add`.
+    fn scatter_add_<'py>(slf: &Bound<'py, Self>, dim: i64, index: &Bound<'py, PyAny>, src: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, Self>> {
+        let (index, src) = (int_tensor(index)?, src.inner.clone());
+        ops::in_place(&slf.get().inner, |t| ops::scatter_add(t, dim, &index, &src))?;
+        Ok(slf.clone())
+    }
+
+    /// The slices at `index` along `dim` (a copy).
+    fn index_select<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::index_select(&self.inner, dim, &int_tensor(index)?)?)
+    }
+
+    /// The elements where `mask` (broadcast) is true, as a 1-d tensor.
+    fn masked_select<'py>(&self, py: Python<'py>, mask: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::masked_select(&self.inner, &mask.inner)?)
+    }
+}

@@ -1,0 +1,236 @@
+//! Tensor methods for views and shape ops (view, transpose, squeeze, narrow, split, cat...), and
+//! the module functions `cat` / `stack`.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyInt, PyList, PyTuple};
+
+use super::convert::type_name;
+use super::tensor::{tensor_list, user_warning, wrap_tensor, PyTensor};
+use crate::ops;
+use crate::tensor::Tensor;
+
+/// Ints from `*args` or from one sequence argument (`permute(1, 0)` / `permute((1, 0))`).
+fn ints(args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
+    if args.len() == 1 {
+        let first = args.get_item(0)?;
+        if let Ok(v) = first.extract::<i64>() {
+            return Ok(vec![v]);
+        }
+        return first.extract::<Vec<i64>>();
+    }
+    args.extract::<Vec<i64>>()
+}
+
+/// An int or a sequence of ints.
+fn int_or_ints(obj: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
+    match obj.extract::<i64>() {
+        Ok(v) => Ok(vec![v]),
+        Err(_) => obj.extract::<Vec<i64>>(),
+    }
+}
+
+fn tuple_of<'py>(py: Python<'py>, tensors: Vec<Tensor>) -> PyResult<Bound<'py, PyTuple>> {
+    let items = tensors.into_iter().map(|t| wrap_tensor(py, t)).collect::<PyResult<Vec<_>>>()?;
+    PyTuple::new(py, items)
+}
+
+const T_WARNING: &str = "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or `x.permute(*rustgrad.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.";
+const T_SCALAR_WARNING: &str = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.";
+
+#[pymethods]
+impl PyTensor {
+    /// A view with another shape (`-1` infers one size); fails when the strides do not allow it.
+    #[pyo3(signature = (*shape))]
+    fn view<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::view(&self.inner, &ints(shape)?)?)
+    }
+
+    /// `view` to another tensor's shape.
+    fn view_as<'py>(&self, py: Python<'py>, other: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
+        let shape: Vec<i64> = other.inner.shape().iter().map(|&s| s as i64).collect();
+        wrap_tensor(py, ops::view(&self.inner, &shape)?)
+    }
+
+    /// `reshape` to another tensor's shape.
+    fn reshape_as<'py>(&self, py: Python<'py>, other: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
+        let shape: Vec<i64> = other.inner.shape().iter().map(|&s| s as i64).collect();
+        wrap_tensor(py, ops::reshape(&self.inner, &shape)?)
+    }
+
+    /// Merges dims `start_dim..=end_dim` into one.
+    #[pyo3(signature = (start_dim=0, end_dim=-1))]
+    fn flatten<'py>(slf: &Bound<'py, Self>, start_dim: i64, end_dim: i64) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(slf.py(), ops::flatten(&slf.get().inner, start_dim, end_dim)?)
+    }
+
+    /// Swaps two dims (a view).
+    fn transpose<'py>(&self, py: Python<'py>, dim0: i64, dim1: i64) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::transpose(&self.inner, dim0, dim1)?)
+    }
+
+    /// Alias of `transpose`.
+    fn swapaxes<'py>(&self, py: Python<'py>, axis0: i64, axis1: i64) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::transpose(&self.inner, axis0, axis1)?)
+    }
+
+    /// The transpose of a matrix (at most 2 dims).
+    #[pyo3(name = "t")]
+    fn t_method<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::t_(&self.inner)?)
+    }
+
+    /// All dims reversed.
+    #[getter(T)]
+    fn reversed_t<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.inner.dim() {
+            2 => {}
+            0 => user_warning(py, T_SCALAR_WARNING)?,
+            _ => user_warning(py, T_WARNING)?,
+        }
+        wrap_tensor(py, ops::reverse_dims(&self.inner)?)
+    }
+
+    /// The last two dims swapped.
+    #[getter(mT)]
+    fn matrix_t<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::matrix_transpose(&self.inner)?)
+    }
+
+    /// The dims reordered (a view).
+    #[pyo3(signature = (*dims))]
+    fn permute<'py>(&self, py: Python<'py>, dims: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::permute(&self.inner, &ints(dims)?)?)
+    }
+
+    /// Removes dims of size 1 (all, one, or those listed).
+    #[pyo3(signature = (dim=None))]
+    fn squeeze<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let out = match dim.filter(|d| !d.is_none()) {
+            None => ops::squeeze(&self.inner, None, false)?,
+            Some(d) if d.is_instance_of::<PyInt>() => ops::squeeze(&self.inner, Some(&[d.extract::<i64>()?]), true)?,
+            Some(d) => ops::squeeze(&self.inner, Some(&d.extract::<Vec<i64>>()?), false)?,
+        };
+        wrap_tensor(py, out)
+    }
+
+    /// Inserts a dim of size 1.
+    fn unsqueeze<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::unsqueeze(&self.inner, dim)?)
+    }
+
+    /// `length` elements from `start` along `dim` (a view).
+    fn narrow<'py>(&self, py: Python<'py>, dim: i64, start: i64, length: i64) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::narrow(&self.inner, dim, start, length)?)
+    }
+
+    /// The slice at `index` along `dim` (a view without that dim).
+    fn select<'py>(&self, py: Python<'py>, dim: i64, index: i64) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::select(&self.inner, dim, index)?)
+    }
+
+    /// `self` when contiguous, else a row-major copy.
+    #[pyo3(signature = (memory_format=None))]
+    fn contiguous<'py>(slf: &Bound<'py, Self>, memory_format: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let _ = memory_format;
+        let t = &slf.get().inner;
+        if t.is_contiguous() {
+            return Ok(slf.clone().into_any());
+        }
+        wrap_tensor(slf.py(), ops::contiguous(t)?)
+    }
+
+    /// Views of pieces of `split_size` (an int) or of the listed sizes along `dim`.
+    #[pyo3(signature = (split_size_or_sections, dim=0))]
+    fn split<'py>(&self, py: Python<'py>, split_size_or_sections: &Bound<'py, PyAny>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        let parts = match split_size_or_sections.extract::<i64>() {
+            Ok(size) => ops::split(&self.inner, size, dim)?,
+            Err(_) => ops::split_with_sizes(&self.inner, &split_size_or_sections.extract::<Vec<i64>>()?, dim)?,
+        };
+        tuple_of(py, parts)
+    }
+
+    /// Views of the listed sizes along `dim`.
+    #[pyo3(signature = (split_sizes, dim=0))]
+    fn split_with_sizes<'py>(&self, py: Python<'py>, split_sizes: Vec<i64>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        tuple_of(py, ops::split_with_sizes(&self.inner, &split_sizes, dim)?)
+    }
+
+    /// `chunks` views of (nearly) equal size along `dim`.
+    #[pyo3(signature = (chunks, dim=0))]
+    fn chunk<'py>(&self, py: Python<'py>, chunks: i64, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        tuple_of(py, ops::chunk(&self.inner, chunks, dim)?)
+    }
+
+    /// The slices along `dim`, as views.
+    #[pyo3(signature = (dim=0))]
+    fn unbind<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+        tuple_of(py, ops::unbind(&self.inner, dim)?)
+    }
+
+    /// Tiles the tensor `sizes` times along each dim.
+    #[pyo3(signature = (*sizes))]
+    fn repeat<'py>(&self, py: Python<'py>, sizes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::repeat(&self.inner, &ints(sizes)?)?)
+    }
+
+    /// Reverses the order of elements along `dims`.
+    #[pyo3(signature = (*dims))]
+    fn flip<'py>(&self, py: Python<'py>, dims: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::flip(&self.inner, &ints(dims)?)?)
+    }
+
+    /// Rolls elements along `dims` by `shifts` (the flattened tensor without dims).
+    #[pyo3(signature = (shifts, dims=None))]
+    fn roll<'py>(&self, py: Python<'py>, shifts: &Bound<'py, PyAny>, dims: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let dims = match dims.filter(|d| !d.is_none()) {
+            None => vec![],
+            Some(d) => int_or_ints(d)?,
+        };
+        wrap_tensor(py, ops::roll(&self.inner, &int_or_ints(shifts)?, &dims)?)
+    }
+
+    /// The lower triangle (elements above the `diagonal`-th diagonal zeroed).
+    #[pyo3(signature = (diagonal=0))]
+    fn tril<'py>(&self, py: Python<'py>, diagonal: i64) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::triangle(&self.inner, diagonal, true)?)
+    }
+
+    /// The upper triangle (elements below the `diagonal`-th diagonal zeroed).
+    #[pyo3(signature = (diagonal=0))]
+    fn triu<'py>(&self, py: Python<'py>, diagonal: i64) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, ops::triangle(&self.inner, diagonal, false)?)
+    }
+}
+
+/// A list of tensors for cat / stack, with PyTorch's TypeError for other arguments.
+fn tensors_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
+    if obj.cast::<PyTensor>().is_ok() || !(obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>()) {
+        return Err(PyTypeError::new_err(format!(
+            "{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not {}",
+            type_name(obj)
+        )));
+    }
+    Ok(tensor_list(Some(obj))?.unwrap_or_default())
+}
+
+/// `rustgrad.cat(tensors, dim=0)`: joins tensors along an existing dim.
+#[pyfunction]
+#[pyo3(signature = (tensors, dim=0))]
+fn cat<'py>(py: Python<'py>, tensors: &Bound<'py, PyAny>, dim: i64) -> PyResult<Bound<'py, PyAny>> {
+    wrap_tensor(py, ops::cat(&tensors_arg("cat", tensors)?, dim)?)
+}
+
+/// `rustgrad.stack(tensors, dim=0)`: joins equal-shaped tensors along a new dim.
+#[pyfunction]
+#[pyo3(signature = (tensors, dim=0))]
+fn stack<'py>(py: Python<'py>, tensors: &Bound<'py, PyAny>, dim: i64) -> PyResult<Bound<'py, PyAny>> {
+    wrap_tensor(py, ops::stack(&tensors_arg("stack", tensors)?, dim)?)
+}
+
+/// Adds this file's functions to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(cat, m)?)?;
+    m.add_function(wrap_pyfunction!(stack, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,397 @@
+"""Views and shape ops: view / reshape / flatten, transpose / t / T / mT / permute, squeeze /
+unsqueeze, narrow / select, contiguous; split / chunk / unbind, cat / stack, repeat; gather /
+scatter / scatter_add / index_select / masked_select, flip / roll / tril / triu; and existing ops on
+non-contiguous inputs.
+
+Strings are PyTorch's (torch 2.13), with ``torch`` spelt ``rustgrad``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rustgrad
+from _helpers import check_against_torch, check_grads, torch_or_skip
+
+FEW = settings(max_examples=8, deadline=None)
+
+
+def _a():
+    return rustgrad.tensor([[0., 1., 2.], [3., 4., 5.]], requires_grad=True)
+
+
+def _name(t):
+    return None if t.grad_fn is None else type(t.grad_fn).__name__
+
+
+# ----- parity table: node names, next functions, shapes, strides, values, errors -----
+
+SETUP = (
+    "a = torch.tensor([[0., 1., 2.], [3., 4., 5.]], requires_grad=True); "
+    "v = torch.tensor([1., 2., 3.], requires_grad=True); s = torch.tensor(3., requires_grad=True); "
+    "x4 = torch.zeros(1, 2, 1, 3, requires_grad=True); i = torch.tensor([[0, 1], [1, 0]])"
+)
+
+EXPRESSIONS = [
+    "a.t()", "v.t()", "s.t()", "a.T", "v.T", "s.T", "x4.T", "a.mT", "x4.mT", "v.mT",
+    "a.permute(1, 0)", "a.permute((1, 0))", "a.permute(0, 1)", "a.permute(0, 0)", "a.permute(0)",
+    "a.transpose(0, 1)", "a.transpose(0, 0)", "a.transpose(0, 2)", "x4.transpose(1, 3)", "a.swapaxes(0, 1)",
+    "a.view(3, 2)", "a.view(-1)", "a.view((3, 2))", "a.t().view(6)", "a.t().view(3, 2)", "a.t().view(3, 1, 2)",
+    "a.view(4)", "a.view(-1, -1)", "a.view(-1, 4)", "a.view(0, -1)", "a.view(-2, 3)", "s.view(1, 1)",
+    "a[:, 1:].view(4)", "a[:, 1:].view(2, 2, 1)", "a.view_as(torch.zeros(3, 2))",
+    "a.reshape(3, 2)", "a.t().reshape(6)", "a.t().reshape(3, 2)", "a.reshape_as(torch.zeros(6))",
+    "a.flatten()", "v.flatten()", "s.flatten()", "a.flatten(0, 0)", "x4.flatten(1, 2)", "a.flatten(1, 0)",
+    "a.t().flatten()", "torch.flatten(x4, 1)",
+    "x4.squeeze()", "x4.squeeze(0)", "x4.squeeze(1)", "x4.squeeze((0, 2))", "x4.squeeze(dim=(0, 2))",
+    "s.squeeze()", "s.squeeze(0)", "a.squeeze()", "x4.squeeze(4)", "torch.squeeze(x4, 2)",
+    "a.unsqueeze(0)", "a.unsqueeze(-1)", "a.unsqueeze(3)", "s.unsqueeze(0)", "torch.unsqueeze(v, 1)",
+    "a.narrow(1, 0, 2)", "a.narrow(1, 2, 2)", "a.narrow(1, -1, 1)", "a.narrow(0, 0, 0)",
+    "a.select(0, 1)", "a.select(1, -1)", "a.select(1, 3)", "a.t().contiguous()", "a.expand(2, 2, 3)",
+    "a.split(1)", "a.split([1, 1])", "a.split([1, 2], 1)", "a.split(2, 1)", "a.split(0)", "a.split([1, 1, 1])",
+    "a.chunk(2)", "a.chunk(2, 1)", "a.chunk(0)", "a.chunk(4, 1)", "a.unbind()", "a.unbind(1)",
+    "torch.tensor(1.).unbind()", "torch.split(a, 1, 1)", "torch.chunk(a, 3, 1)", "torch.unbind(a, 1)",
+    "torch.cat([a, a])", "torch.cat([a, a], 1)", "torch.cat([a, a], 2)", "torch.cat([a, torch.ones(2, 2)])",
+    "torch.cat([a, torch.ones(3)])", "torch.cat([])", "torch.cat([a, torch.tensor([])])",
+    "torch.cat([a, torch.ones(2, 3, dtype=torch.float64)])", "torch.cat([torch.tensor(1.), torch.tensor(2.)])",
+    "torch.cat([a, torch.ones(2, 3, dtype=torch.long)])", "torch.cat(a)", "torch.cat([a], -1)",
+    "torch.cat((a, v))", "torch.cat([a.t(), a.t()], 1)", "torch.concat([v, v])",
+    "torch.stack([a, a])", "torch.stack([a, a], 2)", "torch.stack([a, a], 3)", "torch.stack([a, torch.ones(2, 2)])",
+    "torch.stack([])", "torch.stack([a, a], -1)", "torch.stack([a.t(), a.t()], 1)",
+    "v.repeat(2)", "v.repeat(2, 2)", "a.repeat(2)", "a.repeat(1, 2, 1)", "v.repeat(-1)", "a.t().repeat(2, 1)",
+    "a.gather(1, i)", "a.gather(1, torch.tensor([[0], [5]]))", "a.gather(1, torch.tensor([0, 1]))",
+    "a.gather(1, torch.tensor([[0.]]))", "a.gather(0, torch.tensor([[0, 1, 1, 0]]))",
+    "a.gather(1, torch.tensor([[0, 1, 1, 0]]))", "a.t().gather(0, torch.tensor([[1, 0], [0, 1]]))",
+    "torch.gather(a, 0, torch.tensor([[1, 0, 1]]))",
+    "a.scatter(1, i, torch.ones(2, 2))", "a.scatter(1, i, 5.)", "a.scatter(1, i, value=5.)",
+    "a.scatter_add(1, i, torch.ones(2, 2))", "torch.zeros(2, 3).scatter_(1, i, a)",
+    "torch.zeros(2, 3).scatter_add_(1, i, a)", "torch.scatter(a, 0, i, torch.ones(2, 2))",
+    "a.index_select(0, torch.tensor([1, 0, 1]))", "a.index_select(1, torch.tensor([3]))",
+    "a.index_select(1, torch.tensor([[1]]))", "a.t().index_select(1, torch.tensor([1, 1]))",
+    "a.flip(0)", "a.flip((0, 1))", "a.flip(0, 0)", "a.roll(1)", "a.roll(1, 1)", "a.roll((1, 1), (0, 1))",
+    "a.roll(1, (0, 1))", "a.t().roll(1)", "a.roll(-4, 1)",
+    "a.tril()", "a.triu(1)", "v.tril()", "a.t().tril(-1)", "torch.triu(a, -1)", "torch.tril(x4)",
+    "a.masked_select(torch.tensor([[False, True, False], [True, True, False]]))",
+    "a.masked_select(torch.tensor([True, False, True]))", "a.masked_select(torch.tensor([1, 0, 1]))",
+    "a.t().sum(1)", "a.t().mean(0)", "(a.t() * 2).sum(0)", "a[:, ::2].exp()", "a[:, 1:] - a[:, :2]",
+]
+
+
+def _describe(lib, code):
+    env = {"torch": lib}
+    exec(SETUP, env)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = eval(code, env)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        return ("error", type(e).__name__, str(e).replace("torch.", "rustgrad."))
+
+    def one(x):
+        nexts = None if x.grad_fn is None else tuple(
+            None if f is None else (type(f).__name__, n) for f, n in x.grad_fn.next_functions)
+        return (_name(x), nexts, x.output_nr, tuple(x.shape), str(x.dtype).split(".")[-1], x.tolist(),
+                x.requires_grad, x.is_leaf)
+
+    if isinstance(result, tuple):
+        return tuple(one(x) for x in result)
+    return one(result)
+
+
+@pytest.mark.parametrize("code", EXPRESSIONS)
+def test_matches_pytorch(code):
+    torch = torch_or_skip()
+    assert _describe(rustgrad, code) == _describe(torch, code)
+
+
+VIEW_STRIDES = [
+    "a.t()", "a.T", "a.permute(1, 0)", "a.transpose(0, 1)", "a.view(3, 2)", "a.t().view(3, 1, 2)",
+    "x4.squeeze()", "x4.squeeze(0)", "a.unsqueeze(1)", "a.narrow(1, 1, 2)", "a.select(1, 1)",
+    "a.t().reshape(3, 2)", "a.expand(2, 2, 3)", "a[:, 1:].view(2, 2, 1)",
+]
+
+
+@pytest.mark.parametrize("code", VIEW_STRIDES)
+def test_view_strides_match_pytorch(code):
+    torch = torch_or_skip()
+    got, want = [], []
+    for lib, out in ((rustgrad, got), (torch, want)):
+        env = {"torch": lib}
+        exec(SETUP, env)
+        t = eval(code, env)
+        out.append((t.stride(), t.is_contiguous()))
+    assert got == want
+
+
+# ----- literal behaviour from the spec (no PyTorch needed) -----
+
+def test_grad_fn_names_of_the_spec_table():
+    a = _a()
+    x = rustgrad.zeros(1, 2, 1, requires_grad=True)
+    v = rustgrad.tensor([1., 2., 3.], requires_grad=True)
+    assert _name(a.T) == "PermuteBackward0"
+    assert _name(a.permute(1, 0)) == "PermuteBackward0"
+    assert _name(a.t()) == "TBackward0"
+    assert _name(a.transpose(0, 1)) == "TransposeBackward0"
+    for t in (a.reshape(3, 2), a.reshape(-1), a.view(3, 2), a.view(-1), a.flatten()):
+        assert _name(t) == "ViewBackward0"
+    assert _name(a.T.contiguous()) == "CloneBackward0"
+    assert _name(a.narrow(1, 0, 2)) == "SliceBackward0"
+    assert _name(a.select(0, 1)) == "SelectBackward0"
+    assert _name(a.unsqueeze(0)) == "UnsqueezeBackward0"
+    assert _name(x.squeeze()) == "SqueezeBackward0"
+    assert _name(x.squeeze(0)) == "SqueezeBackward1"
+    assert _name(v.unsqueeze(0).expand(2, 3)) == "ExpandBackward0"
+    assert _name(v.repeat(2)) == "RepeatBackward0"
+    assert _name(a.split(1)[0]) == "SplitBackward0"
+    assert _name(a.chunk(2)[1]) == "SplitBackward0"
+    assert _name(a.unbind()[0]) == "UnbindBackward0"
+    assert _name(rustgrad.cat([a, a])) == "CatBackward0"
+    assert _name(rustgrad.cat([a, a], 1)) == "CatBackward0"
+    assert _name(rustgrad.stack([a, a])) == "StackBackward0"
+    assert _name(a.index_select(0, rustgrad.tensor([1]))) == "IndexSelectBackward0"
+    assert _name(a.gather(1, rustgrad.tensor([[0], [1]]))) == "GatherBackward0"
+
+
+def test_next_functions_of_cat_and_unbind():
+    a, b = _a(), _a()
+    c = rustgrad.tensor([[1., 1., 1.]])
+    nexts = rustgrad.cat([a, b, c]).grad_fn.next_functions
+    assert [(None if f is None else type(f).__name__, n) for f, n in nexts] == [
+        ("AccumulateGrad", 0), ("AccumulateGrad", 0), (None, 0)]
+    u = a.unbind()
+    f, n = (u[1] * 1).grad_fn.next_functions[0]
+    assert (type(f).__name__, n) == ("UnbindBackward0", 1)
+
+
+def test_error_texts_of_the_spec():
+    a = rustgrad.ones(2, 3)
+    cases = [
+        (lambda: a.t().view(6), RuntimeError,
+         "view size is not compatible with input tensor's size and stride (at least one dimension spans across two "
+         "contiguous subspaces). Use .reshape(...) instead."),
+        (lambda: a.view(4), RuntimeError, "shape '[4]' is invalid for input of size 6"),
+        (lambda: a.reshape(4), RuntimeError, "shape '[4]' is invalid for input of size 6"),
+        (lambda: a.sum(2), IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+        (lambda: rustgrad.cat([rustgrad.ones(2, 3), rustgrad.ones(2, 2)]), RuntimeError,
+         "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 2 for tensor number 1 in the list."),
+        (lambda: rustgrad.stack([rustgrad.ones(2, 3), rustgrad.ones(2, 2)]), RuntimeError,
+         "stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [2, 2] at entry 1"),
+        (lambda: a.expand(3, 3), RuntimeError,
+         "The expanded size of the tensor (3) must match the existing size (2) at non-singleton dimension 0.  "
+         "Target sizes: [3, 3].  Tensor sizes: [2, 3]"),
+    ]
+    for fn, kind, message in cases:
+        with pytest.raises(kind) as info:
+            fn()
+        assert str(info.value) == message
+
+
+def test_T_warns_outside_two_dims():
+    with pytest.warns(UserWarning, match="The use of `x.T` on tensors of dimension other than 2"):
+        rustgrad.ones(3).T
+    with pytest.warns(UserWarning, match="Tensor.T is deprecated on 0-D tensors"):
+        rustgrad.tensor(1.).T
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rustgrad.ones(2, 3).T
+
+
+def test_views_share_storage_both_ways_and_the_version_counter():
+    base = rustgrad.zeros(2, 3)
+    for make in (lambda t: t.t(), lambda t: t[1], lambda t: t.view(6), lambda t: t.narrow(1, 1, 2),
+                 lambda t: t.unsqueeze(0), lambda t: t.permute(1, 0), lambda t: t.split(1)[1]):
+        t = base.clone()
+        v = make(t)
+        before = t._version
+        v.add_(1)
+        assert t._version == v._version == before + 1
+        assert t.sum().item() == v.numel()
+        t.mul_(3)
+        assert v._version == t._version
+        assert v.sum().item() == 3 * v.numel()
+
+
+def test_contiguous_returns_self_when_already_contiguous():
+    a = _a()
+    assert a.contiguous() is a
+    t = a.t()
+    assert not t.is_contiguous()
+    c = t.contiguous()
+    assert c.is_contiguous() and c.tolist() == t.tolist()
+    assert a.flatten(0, 0) is a
+
+
+def test_second_backward_follows_the_saved_tensors():
+    message = "Trying to backward through the graph a second time"
+    for make, fails in ((lambda a: a[0], False), (lambda a: a.t(), False), (lambda a: rustgrad.cat([a, a]), False),
+                        (lambda a: a.split(1)[0], False), (lambda a: a.repeat(2, 1), False),
+                        (lambda a: a.flip(0), False), (lambda a: a.gather(1, rustgrad.tensor([[0], [1]])), True),
+                        (lambda a: a.index_select(0, rustgrad.tensor([1])), True),
+                        (lambda a: a.scatter(1, rustgrad.tensor([[0], [1]]), 1.), True),
+                        (lambda a: a.masked_select(rustgrad.tensor([True, False, True])), True)):
+        a = _a()
+        out = make(a).sum()
+        out.backward()
+        if fails:
+            with pytest.raises(RuntimeError, match=message):
+                out.backward()
+        else:
+            out.backward()
+            assert a.grad is not None
+
+
+def test_double_backward_through_select_and_slice():
+    x = rustgrad.tensor([1., 2., 3.], dtype=rustgrad.float64, requires_grad=True)
+    y = (x[1:] ** 3).sum() + x[0] ** 2
+    (g,) = rustgrad.autograd.grad(y, x, create_graph=True)
+    assert g.tolist() == [2., 12., 27.]
+    (gg,) = rustgrad.autograd.grad(g.sum(), x)
+    assert gg.tolist() == [2., 12., 18.]
+
+
+# ----- gradients: finite differences and PyTorch -----
+
+def _matrix(min_side=1, max_side=4):
+    return st.tuples(st.integers(min_side, max_side), st.integers(min_side, max_side)).flatmap(
+        lambda s: st.lists(st.floats(-3, 3, allow_nan=False), min_size=s[0] * s[1], max_size=s[0] * s[1]).map(
+            lambda v: np.array(v).reshape(s)))
+
+
+UNARY = {
+    "t": lambda lib, x: x.t(),
+    "T": lambda lib, x: x.T,
+    "mT": lambda lib, x: x.mT,
+    "permute": lambda lib, x: x.permute(1, 0) * 2,
+    "transpose_view": lambda lib, x: x.transpose(0, 1).reshape(-1),
+    "view_of_transpose": lambda lib, x: x.t().unsqueeze(1).view(x.shape[1], x.shape[0]),
+    "flatten": lambda lib, x: x.flatten(),
+    "squeeze_unsqueeze": lambda lib, x: x.unsqueeze(0).unsqueeze(-1).squeeze(),
+    "narrow": lambda lib, x: x.narrow(1, 0, 1),
+    "select": lambda lib, x: x.select(0, -1) * x.select(1, 0)[0],
+    "split": lambda lib, x: lib.cat([p * (k + 1) for k, p in enumerate(x.split(1, 1))], 1),
+    "split_sizes": lambda lib, x: x.split([1, x.shape[0] - 1])[1] if x.shape[0] > 1 else x.split([1])[0],
+    "chunk": lambda lib, x: x.chunk(2)[0] * 3,
+    "unbind": lambda lib, x: lib.stack([r * (k + 1) for k, r in enumerate(x.unbind(1))]),
+    "cat": lambda lib, x: lib.cat([x, x * x, x.t().t()], 1),
+    "stack": lambda lib, x: lib.stack([x, x.exp()], 1),
+    "repeat": lambda lib, x: x.repeat(2, 1, 3),
+    "flip": lambda lib, x: x.flip(0, 1) * x,
+    "roll": lambda lib, x: x.roll(1) + x.roll((1, -1), (0, 1)),
+    "tril_triu": lambda lib, x: x.tril() + 2 * x.triu(1),
+    "index_select": lambda lib, x: x.index_select(1, lib.tensor([0, 0])),
+    "gather": lambda lib, x: x.gather(1, lib.tensor([[0, 0]] * x.shape[0])),
+    "scatter_value": lambda lib, x: x.scatter(1, lib.tensor([[0]] * x.shape[0]), 2.),
+    "masked_select": lambda lib, x: x.masked_select(lib.tensor([True] + [False] * (x.shape[1] - 1))),
+    "contiguous": lambda lib, x: x.t().contiguous() * 2,
+    "reshape_copy": lambda lib, x: x.t().reshape(-1) ** 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@FEW
+@given(x=_matrix())
+def test_gradients_by_finite_differences(name, x):
+    check_grads(lambda t: UNARY[name](rustgrad, t), x)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_gradients_against_pytorch(name):
+    x = np.random.default_rng(1).standard_normal((3, 4))
+    check_against_torch(UNARY[name], x)
+
+
+BINARY = {
+    "cat": lambda lib, x, y: lib.cat([x, y]),
+    "stack": lambda lib, x, y: lib.stack([x, y], -1),
+    "scatter_src": lambda lib, x, y: x.scatter(0, lib.tensor([[1, 0, 1], [0, 1, 0]]), y),
+    "scatter_add": lambda lib, x, y: x.scatter_add(1, lib.tensor([[2, 2, 0], [1, 0, 0]]), y),
+    "transposed_mul": lambda lib, x, y: x.t() * y.t()[:, :1],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@FEW
+@given(x=_matrix(2, 3).filter(lambda m: m.shape == (2, 3)), seed=st.integers(0, 100))
+def test_two_input_gradients_by_finite_differences(name, x, seed):
+    y = np.random.default_rng(seed).standard_normal((2, 3))
+    check_grads(lambda p, q: BINARY[name](rustgrad, p, q), x, y)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_two_input_gradients_against_pytorch(name):
+    rng = np.random.default_rng(2)
+    check_against_torch(BINARY[name], rng.standard_normal((2, 3)), rng.standard_normal((2, 3)))
+
+
+# ----- existing ops on non-contiguous inputs -----
+
+NON_CONTIGUOUS = {
+    "add": lambda lib, x: x.t() + x.t(),
+    "add_broadcast": lambda lib, x: x.t() + x[:, 0],
+    "sub_sliced": lambda lib, x: x[:, 1:] - x[:, :-1],
+    "mul_strided": lambda lib, x: x[:, ::2] * x[:, ::2].exp(),
+    "div": lambda lib, x: x.t() / (x.t() ** 2 + 1),
+    "sum_dims": lambda lib, x: x.t().sum(0) + x[:, 1:].sum(1, keepdim=True).t().sum(0)[0],
+    "sum_all": lambda lib, x: x[::2, 1:].sum() * x.t(),
+    "mean": lambda lib, x: x.t().mean(1) + x.permute(1, 0).mean(),
+    "log_exp": lambda lib, x: (x.t() ** 2 + 1).log() + x.narrow(1, 1, 2).t().exp().sum(),
+    "pow_neg": lambda lib, x: -(x.select(1, 0) ** 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NON_CONTIGUOUS))
+def test_existing_ops_on_non_contiguous_inputs_against_pytorch(name):
+    x = np.random.default_rng(3).standard_normal((4, 3))
+    check_against_torch(NON_CONTIGUOUS[name], x)
+
+
+@pytest.mark.parametrize("name", sorted(NON_CONTIGUOUS))
+def test_existing_ops_on_non_contiguous_inputs_by_finite_differences(name):
+    x = np.random.default_rng(4).standard_normal((4, 3))
+    check_grads(lambda t: NON_CONTIGUOUS[name](rustgrad, t), x)
+
+
+def test_non_contiguous_values_match_numpy():
+    m = np.arange(12.).reshape(3, 4)
+    x = rustgrad.tensor(m)
+    np.testing.assert_allclose((x.t() * x.t()).tolist(), m.T * m.T)
+    np.testing.assert_allclose(x[:, 1::2].sum(0).tolist(), m[:, 1::2].sum(0))
+    np.testing.assert_allclose(x.t()[1:].mean(1).tolist(), m.T[1:].mean(1))
+    np.testing.assert_allclose((x[::2] + x[1, :]).tolist(), m[::2] + m[1, :])
+    big = np.arange(40000.).reshape(200, 200)
+    y = rustgrad.tensor(big, dtype=rustgrad.float64)
+    np.testing.assert_allclose((y.t() + y).tolist(), big.T + big)
+    np.testing.assert_allclose(y.t()[::3].sum(1).tolist(), big.T[::3].sum(1))
+
+
+# ----- second-order gradients (create_graph) against PyTorch -----
+
+SECOND_ORDER = {
+    "index": lambda L, x: (x[[0, 1, 1]] ** 3).sum(),
+    "mask": lambda L, x: (x[L.tensor([True, False, True])] ** 3).sum(),
+    "gather": lambda L, x: (x.gather(1, L.tensor([[0, 0], [1, 2], [2, 1]])) ** 3).sum(),
+    "index_select": lambda L, x: (x.index_select(0, L.tensor([2, 2])) ** 3).sum(),
+    "cat_split": lambda L, x: sum(((p * (k + 1)) ** 3).sum() for k, p in enumerate(L.cat([x, x], 1).split(2, 1))),
+    "repeat": lambda L, x: (x.repeat(2, 1) ** 3).sum(),
+    "scatter": lambda L, x: (x.scatter(1, L.tensor([[0], [1], [2]]), x[:, 1:2] ** 2) ** 3).sum(),
+    "flip_roll": lambda L, x: ((x.flip(0).roll(1, 1)) ** 3 * L.tensor([1., 2., 3.])).sum(),
+    "masked_select": lambda L, x: (x.masked_select(L.tensor([True, False, True])) ** 3).sum(),
+    "unbind_stack": lambda L, x: (L.stack(x.unbind(1)[::-1]) ** 3 * L.tensor([[1.], [2.], [3.]])).sum(),
+    "select_slice_t": lambda L, x: (x.t()[1:, 0] ** 3).sum() + (x[2] ** 3).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_second_order_gradients_against_pytorch(name):
+    torch = torch_or_skip()
+    values = np.random.default_rng(7).standard_normal((3, 3)).tolist()
+    results = []
+    for lib in (rustgrad, torch):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(SECOND_ORDER[name](lib, x), x, create_graph=True)
+        (gg,) = lib.autograd.grad((g * g).sum(), x)
+        results.append(np.array(gg.tolist()))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-10, atol=1e-12)
