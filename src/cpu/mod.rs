@@ -2,6 +2,7 @@
 //! grad mode, and run on rayon workers above a grain size.
 
 pub mod elementwise;
+pub mod matmul;
 pub mod reduce;
 
 /// Elements below which a kernel stays on the calling thread: spawning rayon work costs more than
