@@ -14,6 +14,8 @@ pub enum Error {
     Value(String),
     /// Raised as `TypeError`: an argument of the wrong kind.
     Type(String),
+    /// Raised as `NotImplementedError`: an op without a kernel for a dtype.
+    NotImplemented(String),
 }
 
 /// The core's result type.
@@ -36,10 +38,14 @@ impl Error {
     pub fn type_error(msg: impl Into<String>) -> Self {
         Error::Type(msg.into())
     }
+    /// A `NotImplementedError` with the given message.
+    pub fn not_implemented(msg: impl Into<String>) -> Self {
+        Error::NotImplemented(msg.into())
+    }
     /// The message without the kind.
     pub fn message(&self) -> &str {
         match self {
-            Error::Runtime(m) | Error::Index(m) | Error::Value(m) | Error::Type(m) => m,
+            Error::Runtime(m) | Error::Index(m) | Error::Value(m) | Error::Type(m) | Error::NotImplemented(m) => m,
         }
     }
 }

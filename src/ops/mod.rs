@@ -4,12 +4,16 @@
 
 mod backward;
 mod binary;
+mod einsum;
 mod inplace;
+mod linalg;
 mod reduce;
 mod shape;
 mod unary;
 
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
+pub use einsum::einsum;
+pub use linalg::{addmm, bmm, dot, matmul, mm, mv, outer};
 pub use inplace::{add_in_place, fill_, in_place};
 pub use reduce::{mean, mean_dims, sum, sum_dims, sum_to_size};
 pub use shape::{clone, copy_with_history, expand, reshape, to_dtype};

@@ -1,6 +1,6 @@
 //! The one place where core errors become Python exceptions.
 
-use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyNotImplementedError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::PyErr;
 
 use crate::error::Error;
@@ -12,6 +12,7 @@ impl From<Error> for PyErr {
             Error::Index(m) => PyIndexError::new_err(m),
             Error::Value(m) => PyValueError::new_err(m),
             Error::Type(m) => PyTypeError::new_err(m),
+            Error::NotImplemented(m) => PyNotImplementedError::new_err(m),
         }
     }
 }
