@@ -8,7 +8,10 @@ mod einsum;
 mod inplace;
 mod linalg;
 mod reduce;
+mod reduce_minmax;
+mod reduce_stats;
 mod shape;
+mod softmax;
 mod unary;
 
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
@@ -16,6 +19,9 @@ pub use einsum::einsum;
 pub use linalg::{addmm, bmm, dot, matmul, mm, mv, outer};
 pub use inplace::{add_in_place, fill_, in_place};
 pub use reduce::{mean, mean_dims, sum, sum_dims, sum_to_size};
+pub use reduce_minmax::{amax_amin, arg_extreme, extreme_all, extreme_dim, Extreme};
+pub use reduce_stats::{all_any, logsumexp, prod, var_std, vector_norm};
+pub use softmax::{cumsum, softmax};
 pub use shape::{clone, copy_with_history, expand, reshape, to_dtype};
 pub use unary::{exp, log, neg, reciprocal};
 
