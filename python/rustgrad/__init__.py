@@ -31,6 +31,8 @@ from ._size import Size
 from ._tensor_str import set_printoptions
 from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from . import autograd
+from . import return_types
+from ._reduce_linalg import *  # noqa: F401,F403  (matmul, max, softmax, einsum, ...)
 
 # PyTorch's dtype aliases. `bool` is bound last: from here on it shadows the builtin in this module.
 float = float32

@@ -6,6 +6,8 @@ mod error;
 mod functions;
 mod node;
 mod tensor;
+mod tensor_linalg;
+mod tensor_reduce;
 
 use pyo3::prelude::*;
 
@@ -20,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(dtype.name(), dtype::PyDType(dtype))?;
     }
     functions::register(m)?;
+    tensor_linalg::register(m)?;
     Ok(())
 }
