@@ -118,8 +118,15 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
     }
     match operands {
         [t] => {
+            let summed = eq.inputs[0].len() != eq.output.len();
             let (t, letters) = sum_private(t, &eq.inputs[0], |c| eq.output.contains(&c))?;
-            permute(&t, &positions(&letters, &eq.output))
+            let perm = positions(&letters, &eq.output);
+            // PyTorch permutes even for the identity ('ij->ij'), but not after a sum ('ij->j').
+            if summed && is_identity(&perm) {
+                Ok(t)
+            } else {
+                permute(&t, &perm)
+            }
         }
         [a, b] => {
             let (la, lb) = (&eq.inputs[0], &eq.inputs[1]);
