@@ -217,12 +217,13 @@ pub fn vector_norm(t: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
         let saved = vec![Some(SavedTensor::input(t)), Some(SavedTensor::output(&out, 0))];
         backward_fn("LinalgVectorNormBackward0", saved, move |_, s, g| {
             let (x, result) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
+            if ord == 0.0 {
+                // d ||t||_0 = 0: PyTorch returns no gradient at all
+                return Ok(vec![None]);
+            }
             let grad = expand_grad(&g[0], &shape, &reduce)?;
             let sgn = float_unary(x, sign)?;
-            let grad_x = if ord == 0.0 {
-                // d ||t||_0 = 0
-                mul_scalar(&grad, 0.0)?
-            } else if ord == 1.0 {
+            let grad_x = if ord == 1.0 {
                 // d ||t||_1 = grad * sign(t)
                 mul(&grad, &sgn)?
             } else if ord.is_infinite() {
