@@ -46,6 +46,7 @@ impl<T: Copy> MatView<'_, T> {
 /// Element types with a matrix-product kernel.
 pub trait MatmulElement: Element {
     /// `dst (m x n, row-major) = a (m x k) @ b (k x n)` for matrix `index` of both views.
+    #[allow(clippy::too_many_arguments)]
     fn product(dst: &mut [Self], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, threads: bool);
 }
 

@@ -105,13 +105,13 @@ pub fn reduced_innermost<T: Element>(data: &[T], layout: &Layout, reduce: &[bool
     debug_assert_eq!(reduce.len(), layout.ndim());
     let (mut shape, mut strides) = (Vec::new(), Vec::new());
     let (mut inner_shape, mut inner_strides) = (Vec::new(), Vec::new());
-    for d in 0..layout.ndim() {
-        if reduce[d] {
-            inner_shape.push(layout.shape[d]);
-            inner_strides.push(layout.strides[d]);
+    for ((&size, &stride), &r) in layout.shape.iter().zip(&layout.strides).zip(reduce) {
+        if r {
+            inner_shape.push(size);
+            inner_strides.push(stride);
         } else {
-            shape.push(layout.shape[d]);
-            strides.push(layout.strides[d]);
+            shape.push(size);
+            strides.push(stride);
         }
     }
     let outer = shape.iter().product();

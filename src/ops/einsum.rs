@@ -214,8 +214,8 @@ mod tests {
         assert_eq!(einsum("ij,jk->ik", &[a.clone(), b.clone()]).unwrap().to_vec::<f64>().unwrap(), vec![4.0, 5.0, 10.0, 11.0]);
         assert_eq!(einsum("ij,jk->ki", &[a.clone(), b.clone()]).unwrap().to_vec::<f64>().unwrap(), vec![4.0, 10.0, 5.0, 11.0]);
         assert_eq!(einsum("ij,ij->", &[a.clone(), a.clone()]).unwrap().to_vec::<f64>().unwrap(), vec![91.0]);
-        assert_eq!(einsum("ij->ji", &[a.clone()]).unwrap().to_vec::<f64>().unwrap(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
-        assert_eq!(einsum("ij->j", &[a.clone()]).unwrap().to_vec::<f64>().unwrap(), vec![5.0, 7.0, 9.0]);
+        assert_eq!(einsum("ij->ji", std::slice::from_ref(&a)).unwrap().to_vec::<f64>().unwrap(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        assert_eq!(einsum("ij->j", std::slice::from_ref(&a)).unwrap().to_vec::<f64>().unwrap(), vec![5.0, 7.0, 9.0]);
         let v = t(&[1.0, 2.0], &[2]);
         let w = t(&[1.0, 10.0, 100.0], &[3]);
         assert_eq!(einsum("i,j->ij", &[v.clone(), w.clone()]).unwrap().to_vec::<f64>().unwrap(), vec![1.0, 10.0, 100.0, 2.0, 20.0, 200.0]);
@@ -230,7 +230,7 @@ mod tests {
         let a = Tensor::ones(&[2, 3], DType::F32);
         let err = einsum("ij,jk->ik", &[a.clone(), a.clone()]).unwrap_err();
         assert_eq!(err.message(), "einsum(): subscript j has size 2 for operand 1 which does not broadcast with previously seen size 3");
-        let err = einsum("ij,jk->ik", &[a.clone()]).unwrap_err();
+        let err = einsum("ij,jk->ik", &[a]).unwrap_err();
         assert_eq!(err.message(), "einsum(): fewer operands were provided than specified in the equation");
     }
 }
