@@ -64,6 +64,8 @@ def test_function_and_method_names():
     assert type(rustgrad.einsum("i,j->ij", v, w).grad_fn).__name__ == "MulBackward0"
     assert type(rustgrad.einsum("ij->ji", a).grad_fn).__name__ == "PermuteBackward0"
     assert type(rustgrad.einsum("ij->j", a).grad_fn).__name__ == "SumBackward1"
+    assert type(rustgrad.einsum("ii->i", leaf((3, 3))).grad_fn).__name__ == "PermuteBackward0"
+    assert type(rustgrad.einsum("ii", leaf((3, 3))).grad_fn).__name__ == "SumBackward1"
 
 
 def test_mm_saves_its_operands_so_a_second_backward_fails():
@@ -128,6 +130,8 @@ ones = rustgrad.ones
          "einsum(): fewer operands were provided than specified in the equation"),
         (lambda: rustgrad.einsum("ij,jk->ik", ones(2, 3), ones(3, 4, 5)), RuntimeError,
          "einsum(): the number of subscripts in the equation (2) does not match the number of dimensions (3) for operand 1 and no ellipsis was given"),
+        (lambda: rustgrad.einsum("ii->i", ones(2, 3)), RuntimeError,
+         "einsum(): subscript i is repeated for operand 0 but the sizes don't match, 3 != 2"),
         (lambda: rustgrad.einsum("ij,jk->il", ones(2, 3), ones(3, 4)), RuntimeError,
          "einsum(): output subscript l does not appear in the equation for any input operand"),
     ],
@@ -202,6 +206,8 @@ def test_einsum_grads(n, k, m, seed):
     check_grads(lambda a, b: rustgrad.einsum("ij,ij->", a, b), randn(seed, n, k), randn(seed + 1, n, k))
     check_grads(lambda a, b: rustgrad.einsum("i,j->ij", a, b), randn(seed, n), randn(seed + 1, k))
     check_grads(lambda a: rustgrad.einsum("ij->ji", a), randn(seed, n, k))
+    check_grads(lambda a: rustgrad.einsum("ii->i", a), randn(seed, n, n))
+    check_grads(lambda a, v: rustgrad.einsum("iij,j->i", a, v), randn(seed, n, n, k), randn(seed + 1, k))
 
 
 # ----- parity with PyTorch -----
@@ -220,7 +226,8 @@ def test_matmul_against_torch(sa, sb):
     "eq, shapes",
     [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]), ("i,i->", [(3,), (3,)]),
      ("ij,ij->", [(2, 3), (2, 3)]), ("i,j->ij", [(3,), (2,)]), ("ij->ji", [(2, 3)]), ("ij,j->i", [(2, 3), (3,)]),
-     ("ij,jk->ki", [(2, 3), (3, 4)]), ("ij,kj->ik", [(2, 3), (4, 3)]), ("ij,jk", [(2, 3), (3, 4)])],
+     ("ij,jk->ki", [(2, 3), (3, 4)]), ("ij,kj->ik", [(2, 3), (4, 3)]), ("ij,jk", [(2, 3), (3, 4)]),
+     ("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("bii->bi", [(2, 3, 3)])],
 )
 def test_einsum_against_torch(eq, shapes):
     arrays = [randn(i, *s) for i, s in enumerate(shapes)]

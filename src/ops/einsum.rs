@@ -2,10 +2,14 @@
 //! one batched product (bmm) for two, as PyTorch's einsum does (so the nodes match: ViewBackward0
 //! after a contraction, MulBackward0 for an outer product, PermuteBackward0 for a transpose).
 
+use super::backward::backward_fn;
 use super::linalg::{bmm, permute};
+use super::record;
+use crate::cpu::elementwise::scatter_into;
 use crate::error::{Error, Result};
 use crate::ops::{mul, reshape, sum_dims};
-use crate::tensor::Tensor;
+use crate::tensor::{contiguous_strides, Layout, Tensor};
+use crate::with_dtype;
 
 /// The parsed subscripts: one letter list per operand, and the output letters.
 struct Equation {
@@ -73,6 +77,14 @@ fn sizes(eq: &Equation, operands: &[Tensor]) -> Result<Vec<(char, usize)>> {
     for (i, (letters, t)) in eq.inputs.iter().zip(operands).enumerate() {
         let shape = t.shape();
         for (d, &c) in letters.iter().enumerate() {
+            if let Some(first) = letters[..d].iter().position(|&l| l == c) {
+                if shape[first] != shape[d] {
+                    return Err(Error::runtime(format!(
+                        "einsum(): subscript {c} is repeated for operand {i} but the sizes don't match, {} != {}",
+                        shape[d], shape[first]
+                    )));
+                }
+            }
             match seen.iter().find(|(l, _)| *l == c) {
                 Some(&(_, size)) if size != shape[d] => {
                     return Err(Error::runtime(format!(
@@ -111,11 +123,15 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
     let eq = parse(equation, operands)?;
     let size_of = sizes(&eq, operands)?;
     let size = |c: char| size_of.iter().find(|(l, _)| *l == c).map(|&(_, s)| s).expect("seen");
-    for letters in &eq.inputs {
-        if letters.iter().enumerate().any(|(i, c)| letters[..i].contains(c)) {
-            return Err(Error::runtime("einsum(): a subscript repeated within one operand (a diagonal) is not supported by rustgrad"));
-        }
+    // A letter repeated within one operand takes that operand's diagonal ('ii->i').
+    let mut eq = eq;
+    let mut taken = Vec::with_capacity(operands.len());
+    for (letters, t) in eq.inputs.iter_mut().zip(operands) {
+        let (d, unique) = diagonal(t, letters)?;
+        *letters = unique;
+        taken.push(d);
     }
+    let operands = &taken[..];
     match operands {
         [t] => {
             let summed = eq.inputs[0].len() != eq.output.len();
@@ -181,6 +197,55 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
     }
 }
 
+/// The layout viewing `layout` with each repeated letter's dims merged into one (the diagonal):
+/// one dim per distinct letter, in first-appearance order, whose stride sums the merged strides.
+fn merged_layout(layout: &Layout, letters: &[char]) -> (Layout, Vec<char>) {
+    let mut unique: Vec<char> = Vec::new();
+    let (mut shape, mut strides) = (Vec::new(), Vec::new());
+    for (d, &c) in letters.iter().enumerate() {
+        match unique.iter().position(|&u| u == c) {
+            Some(i) => strides[i] += layout.strides[d],
+            None => {
+                unique.push(c);
+                shape.push(layout.shape[d]);
+                strides.push(layout.strides[d]);
+            }
+        }
+    }
+    (Layout { shape, strides, offset: layout.offset }, unique)
+}
+
+/// The diagonal view of `t` over repeated letters (the tensor itself when none repeat).
+fn diagonal(t: &Tensor, letters: &[char]) -> Result<(Tensor, Vec<char>)> {
+    let (layout, unique) = merged_layout(&t.data().layout, letters);
+    if unique.len() == letters.len() {
+        return Ok((t.clone(), unique));
+    }
+    let out = t.view_with_layout(layout);
+    let (shape, letters) = (t.shape(), letters.to_vec());
+    record(&[t], &[&out], || {
+        // d diagonal(t) = grad written on the diagonal of zeros
+        backward_fn("DiagonalBackward0", vec![], move |_, _, g| Ok(vec![Some(embed_diagonal(&g[0], &shape, &letters)?)]))
+    });
+    Ok((out, unique))
+}
+
+/// Zeros of `shape` with `t` written on the diagonal that `letters` describes.
+fn embed_diagonal(t: &Tensor, shape: &[usize], letters: &[char]) -> Result<Tensor> {
+    let (layout, _) = merged_layout(&Layout { shape: shape.to_vec(), strides: contiguous_strides(shape), offset: 0 }, letters);
+    let out = with_dtype!(t.dtype(), T => {
+        let mut values = vec![T::default(); shape.iter().product()];
+        scatter_into(&mut values, &layout, &t.to_vec::<T>()?);
+        Tensor::from_vec(values, shape)?
+    });
+    let letters = letters.to_vec();
+    record(&[t], &[&out], || {
+        // d embed(t) = the diagonal of grad
+        backward_fn("DiagonalBackwardBackward0", vec![], move |_, _, g| Ok(vec![Some(diagonal(&g[0], &letters)?.0)]))
+    });
+    Ok(out)
+}
+
 fn permute_if_needed(t: &Tensor, letters: &[char], order: &[char]) -> Result<Tensor> {
     let perm = positions(letters, order);
     if is_identity(&perm) {
@@ -220,6 +285,9 @@ mod tests {
         let w = t(&[1.0, 10.0, 100.0], &[3]);
         assert_eq!(einsum("i,j->ij", &[v.clone(), w.clone()]).unwrap().to_vec::<f64>().unwrap(), vec![1.0, 10.0, 100.0, 2.0, 20.0, 200.0]);
         assert_eq!(einsum("i,i->", &[v.clone(), v]).unwrap().to_vec::<f64>().unwrap(), vec![5.0]);
+        let sq = t(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
+        assert_eq!(einsum("ii->i", std::slice::from_ref(&sq)).unwrap().to_vec::<f64>().unwrap(), vec![1.0, 4.0]);
+        assert_eq!(einsum("ii->", std::slice::from_ref(&sq)).unwrap().to_vec::<f64>().unwrap(), vec![5.0]);
         let bat = Tensor::ones(&[4, 2, 3], DType::F64);
         let bat2 = Tensor::ones(&[4, 3, 5], DType::F64);
         assert_eq!(einsum("bij,bjk->bik", &[bat, bat2]).unwrap().shape(), vec![4, 2, 5]);
