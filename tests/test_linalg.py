@@ -245,3 +245,36 @@ def test_big_float32_matmul_against_torch():
     ours = rustgrad.tensor(a.tolist()) @ rustgrad.tensor(b.tolist())
     theirs = torch.tensor(a) @ torch.tensor(b)
     np.testing.assert_allclose(np.array(ours.tolist()), theirs.numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda lib, a, b: a @ b,
+        lambda lib, a, b: lib.addmm(b.sum(0), a, b, beta=0.5, alpha=2.0),
+        lambda lib, a, b: lib.einsum("ij,jk->ik", a, b),
+        lambda lib, a, b: lib.bmm(a.expand(2, 3, 3), b.expand(2, 3, 3)),
+    ],
+)
+def test_double_backward_against_torch(f):
+    # The gradient (built with create_graph=True) is itself differentiated.
+    def grad_of(lib, a, b):
+        ga, gb = lib.autograd.grad(f(lib, a, b).pow(2).sum(), [a, b], create_graph=True)
+        return ga * gb.sum()
+
+    check_against_torch(grad_of, randn(0, 3, 3), randn(1, 3, 3))
+
+
+def test_strided_operands_against_torch():
+    # Transposed (permuted view) and expanded operands go to the kernel without a copy.
+    torch = torch_or_skip()
+    x, y = randn(0, 4, 3), randn(1, 4, 5)
+    ours = rustgrad.einsum("ij->ji", rustgrad.tensor(x.tolist())) @ rustgrad.tensor(y.tolist())
+    np.testing.assert_allclose(np.array(ours.tolist()), x.T @ y, rtol=1e-5, atol=1e-5)
+    row = rustgrad.tensor(randn(2, 1, 4).tolist()).expand(3, 4)
+    theirs = torch.tensor(randn(2, 1, 4).tolist()).expand(3, 4) @ torch.tensor(y.tolist())
+    np.testing.assert_allclose(np.array((row @ rustgrad.tensor(y.tolist())).tolist()), theirs.numpy(), rtol=1e-5, atol=1e-5)
+    a = rustgrad.tensor(x.tolist(), dtype=rustgrad.float64, requires_grad=True)
+    at = rustgrad.einsum("ij->ji", a)
+    (at @ rustgrad.tensor(y.tolist(), dtype=rustgrad.float64)).sum().backward()
+    np.testing.assert_allclose(np.array(a.grad.tolist()), (np.ones((3, 5)) @ y.T).T, rtol=1e-12)
