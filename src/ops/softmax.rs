@@ -21,15 +21,17 @@ fn softmax_lane<T: Element>(x: &[T], out: &mut [T], log: bool) {
     let m = x.iter().map(|v| v.to_f64()).fold(f64::NEG_INFINITY, f64::max);
     // A lane of -inf (or +inf) has no finite shift; subtracting 0 keeps PyTorch's NaN results.
     let m = if m.is_finite() { m } else { 0.0 };
-    let total: f64 = x.iter().map(|v| (v.to_f64() - m).exp()).sum();
     if log {
-        let lse = total.ln();
+        let lse = x.iter().map(|v| (v.to_f64() - m).exp()).sum::<f64>().ln();
         for (o, v) in out.iter_mut().zip(x) {
             *o = T::from_f64(v.to_f64() - m - lse);
         }
     } else {
-        for (o, v) in out.iter_mut().zip(x) {
-            *o = T::from_f64((v.to_f64() - m).exp() / total);
+        // One exp per element: keep exp(x - m) in f64 while summing, then scale.
+        let e: Vec<f64> = x.iter().map(|v| (v.to_f64() - m).exp()).collect();
+        let inv = 1.0 / e.iter().sum::<f64>();
+        for (o, v) in out.iter_mut().zip(e) {
+            *o = T::from_f64(v * inv);
         }
     }
 }
