@@ -33,5 +33,21 @@ fn chain(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, elementwise, chain);
+fn matmul(c: &mut Criterion) {
+    // Square float32 products (GFLOP/s = 2*n^3 / time), a transposed operand read through strides,
+    // and a batch of small products.
+    for n in [64usize, 256, 1024] {
+        let a = rustgrad::random::randn(&[n, n], DType::F32);
+        let b = rustgrad::random::randn(&[n, n], DType::F32);
+        c.bench_function(&format!("matmul {n}x{n} f32"), |bench| bench.iter(|| black_box(ops::matmul(&a, &b).unwrap())));
+    }
+    let a = rustgrad::random::randn(&[256, 256], DType::F32);
+    let at = ops::einsum("ij->ji", std::slice::from_ref(&a)).unwrap();
+    c.bench_function("matmul 256x256 f32, transposed lhs", |bench| bench.iter(|| black_box(ops::matmul(&at, &a).unwrap())));
+    let x = rustgrad::random::randn(&[512, 8, 16], DType::F32);
+    let y = rustgrad::random::randn(&[512, 16, 8], DType::F32);
+    c.bench_function("bmm 512 x (8x16 @ 16x8) f32", |bench| bench.iter(|| black_box(ops::bmm(&x, &y).unwrap())));
+}
+
+criterion_group!(benches, elementwise, chain, matmul);
 criterion_main!(benches);

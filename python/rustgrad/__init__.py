@@ -50,6 +50,8 @@ from .autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, inferenc
 from . import autograd
 from . import utils
 from . import nn
+from . import return_types
+from ._reduce_linalg import *  # noqa: F401,F403  (matmul, max, softmax, einsum, ...)
 
 # PyTorch's dtype aliases. `bool` is bound last: from here on it shadows the builtin in this module.
 float = float32

@@ -5,7 +5,7 @@ use std::sync::{Arc, Weak};
 use super::hooks::{PostAccumulateHook, Registered, TensorHook};
 use super::node::{Edge, GradMeta, Node, NodeKind, TensorObserver};
 use crate::error::{Error, Result};
-use crate::tensor::{shape_str, DType, Tensor};
+use crate::tensor::{shape_str, Tensor};
 
 /// The autograd side of one tensor object.
 #[derive(Default)]
@@ -51,18 +51,6 @@ pub struct ViewMeta {
     pub base: Tensor,
     /// How the view was made.
     pub creation: CreationMeta,
-}
-
-/// The C++ type name PyTorch shows in the `.grad` dtype error (`'long int'`).
-fn cpp_type_name(dtype: DType) -> &'static str {
-    match dtype {
-        DType::Bool => "bool",
-        DType::U8 => "unsigned char",
-        DType::I32 => "int",
-        DType::I64 => "long int",
-        DType::F32 => "float",
-        DType::F64 => "double",
-    }
 }
 
 impl Tensor {
@@ -145,7 +133,7 @@ impl Tensor {
             if g.dtype() != self.dtype() {
                 return Err(Error::runtime(format!(
                     "attempting to assign a gradient with dtype '{}' to a tensor with grad_dtype '{}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems that assume they match.",
-                    cpp_type_name(g.dtype()),
+                    g.dtype().cpp_type_name(),
                     self.dtype().scalar_type_name()
                 )));
             }

@@ -5,6 +5,7 @@ pub mod cephes;
 pub mod elementwise;
 pub mod math;
 pub mod index;
+pub mod matmul;
 pub mod reduce;
 
 mod pool;

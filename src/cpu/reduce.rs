@@ -85,6 +85,91 @@ pub fn sum_dims<T: Element + Add<Output = T>>(data: &[T], layout: &Layout, reduc
     out
 }
 
+/// Applies `leaf` to fixed-size chunks of `values` (in parallel above [`GRAIN`]) and combines the
+/// partial results left to right: the grouping depends only on the length, never on the threads.
+pub fn chunked<T: Sync, A: Send>(values: &[T], leaf: impl Fn(&[T]) -> A + Sync, combine: impl Fn(A, A) -> A) -> A {
+    if values.len() <= CHUNK {
+        return leaf(values);
+    }
+    let partials: Vec<A> = if values.len() >= GRAIN {
+        super::install(|| values.par_chunks(CHUNK).map(&leaf).collect())
+    } else {
+        values.chunks(CHUNK).map(&leaf).collect()
+    };
+    partials.into_iter().reduce(combine).expect("at least one chunk")
+}
+
+/// The layout's elements reordered so the flagged dims come last: returns the gathered values,
+/// the number of kept positions (`outer`) and the length of each reduced run (`inner`).
+pub fn reduced_innermost<T: Element>(data: &[T], layout: &Layout, reduce: &[bool]) -> (Vec<T>, usize, usize) {
+    debug_assert_eq!(reduce.len(), layout.ndim());
+    let (mut shape, mut strides) = (Vec::new(), Vec::new());
+    let (mut inner_shape, mut inner_strides) = (Vec::new(), Vec::new());
+    for ((&size, &stride), &r) in layout.shape.iter().zip(&layout.strides).zip(reduce) {
+        if r {
+            inner_shape.push(size);
+            inner_strides.push(stride);
+        } else {
+            shape.push(size);
+            strides.push(stride);
+        }
+    }
+    let outer = shape.iter().product();
+    let inner = inner_shape.iter().product();
+    shape.extend(inner_shape);
+    strides.extend(inner_strides);
+    let reordered = Layout { shape, strides, offset: layout.offset };
+    (reordered.gather(data), outer, inner)
+}
+
+/// Calls `f` on each run of reduced elements (one run per kept position, in logical order of the
+/// kept dims; a run lists its elements in logical order of the reduced dims). Runs are spread
+/// over threads, and each is computed whole by one call, so results never depend on the pool.
+pub fn map_runs<T: Element, U: Send>(data: &[T], layout: &Layout, reduce: &[bool], f: impl Fn(&[T]) -> U + Sync + Send) -> Vec<U> {
+    let (values, outer, inner) = reduced_innermost(data, layout, reduce);
+    if inner == 0 {
+        return (0..outer).map(|_| f(&[])).collect();
+    }
+    if outer > 1 && values.len() >= GRAIN {
+        super::install(|| values.par_chunks(inner).with_min_len((GRAIN / inner).max(1)).map(f).collect())
+    } else {
+        values.chunks(inner).map(f).collect()
+    }
+}
+
+/// Rewrites every lane along `dim` with `f(lane_in, lane_out)` and returns the result contiguous
+/// in the layout's logical order (softmax, cumsum). Lanes run in parallel above [`GRAIN`].
+pub fn map_lanes<T: Element, U: Element>(data: &[T], layout: &Layout, dim: usize, f: impl Fn(&[T], &mut [U]) + Sync + Send) -> Vec<U> {
+    let ndim = layout.ndim();
+    let mut reduce = vec![false; ndim];
+    if ndim > 0 {
+        reduce[dim] = true;
+    }
+    let (values, _, len) = reduced_innermost(data, layout, &reduce);
+    let mut out = vec![U::default(); values.len()];
+    if len == 0 || values.is_empty() {
+        return out;
+    }
+    if values.len() >= GRAIN {
+        super::install(|| out.par_chunks_mut(len).zip(values.par_chunks(len)).with_min_len((GRAIN / len).max(1)).for_each(|(o, v)| f(v, o)));
+    } else {
+        out.chunks_mut(len).zip(values.chunks(len)).for_each(|(o, v)| f(v, o));
+    }
+    if ndim == 0 || dim == ndim - 1 {
+        return out;
+    }
+    // `out` is laid out with `dim` innermost; read it back in the original dim order.
+    let mut strides = vec![0; ndim];
+    let mut step = 1;
+    strides[dim] = 1;
+    step *= layout.shape[dim];
+    for d in (0..ndim).rev().filter(|&d| d != dim) {
+        strides[d] = step;
+        step *= layout.shape[d];
+    }
+    Layout { shape: layout.shape.clone(), strides, offset: 0 }.gather(&out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +199,54 @@ mod tests {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let one = pool.install(|| sum_all(&v, &l));
         assert_eq!(many.to_bits(), one.to_bits());
+    }
+
+    #[test]
+    fn runs_follow_the_kept_dims_in_order() {
+        let v: Vec<i64> = (0..24).collect();
+        let l = Layout::contiguous(&[2, 3, 4]);
+        // Reduce the middle dim: each run is 3 elements 4 apart.
+        let runs = map_runs(&v, &l, &[false, true, false], |r| r.to_vec());
+        assert_eq!(runs.len(), 8);
+        assert_eq!(runs[0], vec![0, 4, 8]);
+        assert_eq!(runs[5], vec![13, 17, 21]);
+        let empty = map_runs(&Vec::<i64>::new(), &Layout::contiguous(&[2, 0]), &[false, true], |r| r.len());
+        assert_eq!(empty, vec![0, 0]);
+    }
+
+    #[test]
+    fn lanes_come_back_in_logical_order() {
+        let v: Vec<i64> = (0..6).collect();
+        let l = Layout::contiguous(&[2, 3]);
+        let cumsum = |x: &[i64], o: &mut [i64]| {
+            let mut acc = 0;
+            for (a, b) in x.iter().zip(o.iter_mut()) {
+                acc += a;
+                *b = acc;
+            }
+        };
+        assert_eq!(map_lanes(&v, &l, 0, cumsum), vec![0, 1, 2, 3, 5, 7]);
+        assert_eq!(map_lanes(&v, &l, 1, cumsum), vec![0, 1, 3, 3, 7, 12]);
+        // A transposed input gives the same result as its contiguous copy.
+        let t = Layout { shape: vec![3, 2], strides: vec![1, 3], offset: 0 };
+        assert_eq!(map_lanes(&v, &t, 0, cumsum), vec![0, 3, 1, 7, 3, 12]);
+    }
+
+    #[test]
+    fn parallel_runs_and_chunks_do_not_depend_on_thread_count() {
+        for n in [GRAIN - 1, GRAIN + 5, 3 * CHUNK + 1] {
+            let v: Vec<f32> = (0..n).map(|i| ((i * 7919) % 1000) as f32 * 0.001).collect();
+            let l = Layout::contiguous(&[n / 5, 5]);
+            let cut = &v[..(n / 5) * 5];
+            let prod = |x: &[f32]| x.iter().fold(1.0f32, |a, &b| a * (1.0 + b));
+            let run = |reduce: &[bool]| map_runs(cut, &l, reduce, |r| chunked(r, prod, |a, b| a * b));
+            let many = (run(&[false, true]), run(&[true, false]), run(&[true, true]));
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+            let one = pool.install(|| (run(&[false, true]), run(&[true, false]), run(&[true, true])));
+            let bits = |v: &Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&many.0), bits(&one.0));
+            assert_eq!(bits(&many.1), bits(&one.1));
+            assert_eq!(bits(&many.2), bits(&one.2));
+        }
     }
 }

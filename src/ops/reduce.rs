@@ -58,8 +58,36 @@ fn reduction_plan(shape: &[usize], dims: &[i64], keepdim: bool) -> Result<(Vec<b
     Ok((reduce, out_shape))
 }
 
+/// The flags and output shape of a reduction over `dims` (None or empty: every dim).
+pub(crate) fn plan_dims(shape: &[usize], dims: Option<&[i64]>, keepdim: bool) -> Result<(Vec<bool>, Vec<usize>)> {
+    match dims {
+        Some(d) if !d.is_empty() => reduction_plan(shape, d, keepdim),
+        _ => {
+            let all: Vec<i64> = (0..shape.len() as i64).collect();
+            reduction_plan(shape, &all, keepdim)
+        }
+    }
+}
+
+/// Sums over the flagged dims without recording (integers and bools sum as int64).
+pub(crate) fn sum_dims_raw(t: &Tensor, reduce: &[bool], out_shape: &[usize]) -> Result<Tensor> {
+    sum_raw(t, reduce, out_shape)
+}
+
+/// Applies `f` to each run of reduced elements of a `T` tensor, giving a tensor of `out_shape`.
+pub(crate) fn run_reduce<T: Element, U: Element>(
+    t: &Tensor,
+    reduce: &[bool],
+    out_shape: &[usize],
+    f: impl Fn(&[T]) -> U + Sync + Send,
+) -> Result<Tensor> {
+    let data = t.data();
+    let buffer = data.storage.read();
+    Tensor::from_vec(kernels::map_runs(T::slice(&buffer), &data.layout, reduce, f), out_shape)
+}
+
 /// The shape `grad` of a reduction must take before expanding back: reduced dims as size 1.
-fn keepdim_shape(shape: &[usize], reduce: &[bool]) -> Vec<i64> {
+pub(crate) fn keepdim_shape(shape: &[usize], reduce: &[bool]) -> Vec<i64> {
     shape.iter().zip(reduce).map(|(&s, &r)| if r { 1 } else { s as i64 }).collect()
 }
 

@@ -14,6 +14,8 @@ mod tensor;
 mod tensor_elementwise;
 mod tensor_index;
 mod tensor_view;
+mod tensor_linalg;
+mod tensor_reduce;
 
 use pyo3::prelude::*;
 
@@ -37,5 +39,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;
     tensor_elementwise::register(m)?;
     tensor_view::register(m)?;
+    tensor_linalg::register(m)?;
     Ok(())
 }

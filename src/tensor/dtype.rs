@@ -70,6 +70,18 @@ impl DType {
         }
     }
 
+    /// The C++ element type name PyTorch shows in some messages (`float`, `long int`).
+    pub fn cpp_type_name(self) -> &'static str {
+        match self {
+            DType::Bool => "bool",
+            DType::U8 => "unsigned char",
+            DType::I32 => "int",
+            DType::I64 => "long int",
+            DType::F32 => "float",
+            DType::F64 => "double",
+        }
+    }
+
     /// True for float32 and float64.
     pub fn is_float(self) -> bool {
         matches!(self, DType::F32 | DType::F64)

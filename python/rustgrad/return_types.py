@@ -1,0 +1,44 @@
+"""``rustgrad.return_types``: the named tuples some ops return, e.g. ``x.max(dim)`` gives
+``rustgrad.return_types.max(values=..., indices=...)``, printed as PyTorch prints its
+``torch.return_types`` structseqs (one field per line)."""
+
+
+class _ReturnType(tuple):
+    """A tuple with named fields that prints as ``rustgrad.return_types.<name>(...)``."""
+
+    __slots__ = ()
+    _fields = ()
+    n_fields = 0
+    n_sequence_fields = 0
+
+    def __new__(cls, sequence):
+        values = tuple(sequence)
+        if len(values) != len(cls._fields):
+            raise TypeError(
+                f"rustgrad.return_types.{cls.__name__}() takes a {len(cls._fields)}-sequence "
+                f"({len(values)}-sequence given)"
+            )
+        return super().__new__(cls, values)
+
+    def __repr__(self):
+        body = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+        return f"rustgrad.return_types.{type(self).__name__}(\n{body})"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (type(self), (tuple(self),))
+
+
+def _make(name, fields):
+    namespace = {"__slots__": (), "_fields": fields, "n_fields": len(fields), "n_sequence_fields": len(fields),
+                 "__module__": __name__, "__qualname__": name}
+    for i, field in enumerate(fields):
+        namespace[field] = property(lambda self, i=i: tuple.__getitem__(self, i), doc=f"Alias for field number {i}")
+    return type(name, (_ReturnType,), namespace)
+
+
+max = _make("max", ("values", "indices"))
+min = _make("min", ("values", "indices"))
+
+__all__ = ["max", "min"]

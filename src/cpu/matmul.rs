@@ -1,0 +1,212 @@
+//! Matrix products. Float types go to the `gemm` crate, which reads strided operands directly (a
+//! transposed matrix needs no copy) and runs on rayon above [`PARALLEL_FLOPS`]; int64 uses a plain
+//! loop. Each output element sums its `k` products in an order fixed by the matrix sizes alone
+//! (gemm splits work over rows and columns, never over `k`), so results do not depend on the
+//! number of threads.
+
+use gemm::Parallelism;
+use rayon::prelude::*;
+
+use super::GRAIN;
+use crate::tensor::Element;
+
+/// Multiply-adds (m*n*k) above which one product runs on all rayon threads.
+pub const PARALLEL_FLOPS: usize = 64 * 64 * 64;
+
+/// One operand of a (batched) product: matrix `i` of the batch has element `(r, c)` at
+/// `offset + i*batch_stride + r*row_stride + c*col_stride`.
+#[derive(Clone, Copy, Debug)]
+pub struct MatView<'a, T> {
+    /// The storage.
+    pub data: &'a [T],
+    /// Index of element (0, 0) of the first matrix.
+    pub offset: usize,
+    /// Step between matrices of the batch.
+    pub batch_stride: usize,
+    /// Step between rows.
+    pub row_stride: usize,
+    /// Step between columns.
+    pub col_stride: usize,
+}
+
+impl<T: Copy> MatView<'_, T> {
+    fn at(&self, b: usize, r: usize, c: usize) -> T {
+        self.data[self.offset + b * self.batch_stride + r * self.row_stride + c * self.col_stride]
+    }
+
+    /// The largest storage index the batch touches (None when a dimension is empty).
+    fn last_index(&self, batch: usize, rows: usize, cols: usize) -> Option<usize> {
+        if batch == 0 || rows == 0 || cols == 0 {
+            return None;
+        }
+        Some(self.offset + (batch - 1) * self.batch_stride + (rows - 1) * self.row_stride + (cols - 1) * self.col_stride)
+    }
+}
+
+/// Element types with a matrix-product kernel.
+pub trait MatmulElement: Element {
+    /// `dst (m x n, row-major) = a (m x k) @ b (k x n)` for matrix `index` of both views.
+    #[allow(clippy::too_many_arguments)]
+    fn product(dst: &mut [Self], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, threads: bool);
+}
+
+macro_rules! gemm_element {
+    ($t:ty) => {
+        impl MatmulElement for $t {
+            fn product(dst: &mut [Self], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, threads: bool) {
+                debug_assert_eq!(dst.len(), m * n);
+                if m == 0 || n == 0 {
+                    return;
+                }
+                if k == 0 {
+                    dst.fill(0.0);
+                    return;
+                }
+                let parallelism = if threads && m * n * k >= PARALLEL_FLOPS { Parallelism::Rayon(0) } else { Parallelism::None };
+                let a_start = a.offset + index * a.batch_stride;
+                let b_start = b.offset + index * b.batch_stride;
+                // SAFETY: `batched` checked that every index the views address is inside their
+                // slices; `dst` holds exactly m*n elements written row-major (row stride n).
+                unsafe {
+                    gemm::gemm(
+                        m,
+                        n,
+                        k,
+                        dst.as_mut_ptr(),
+                        1,
+                        n as isize,
+                        false,
+                        a.data.as_ptr().add(a_start),
+                        a.col_stride as isize,
+                        a.row_stride as isize,
+                        b.data.as_ptr().add(b_start),
+                        b.col_stride as isize,
+                        b.row_stride as isize,
+                        0.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        parallelism,
+                    );
+                }
+            }
+        }
+    };
+}
+
+gemm_element!(f32);
+gemm_element!(f64);
+
+impl MatmulElement for i64 {
+    fn product(dst: &mut [Self], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, _threads: bool) {
+        // i-p-j order: the inner loop walks a row of b and of dst.
+        dst.fill(0);
+        for i in 0..m {
+            let row = &mut dst[i * n..(i + 1) * n];
+            for p in 0..k {
+                let x = a.at(index, i, p);
+                for (j, out) in row.iter_mut().enumerate() {
+                    *out = out.wrapping_add(x.wrapping_mul(b.at(index, p, j)));
+                }
+            }
+        }
+    }
+}
+
+/// `batch` products `a[i] (m x k) @ b[i] (k x n)`, returned contiguous as `batch x m x n`.
+pub fn batched<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batch: usize, m: usize, k: usize, n: usize) -> Vec<T> {
+    if let Some(last) = a.last_index(batch, m, k) {
+        assert!(last < a.data.len(), "matmul operand a out of bounds");
+    }
+    if let Some(last) = b.last_index(batch, k, n) {
+        assert!(last < b.data.len(), "matmul operand b out of bounds");
+    }
+    let mut out = vec![T::default(); batch * m * n];
+    let size = m * n;
+    if size == 0 {
+        return out;
+    }
+    // Many small products: one per rayon task. Few big ones: each product uses the threads.
+    let small = m * n * k < PARALLEL_FLOPS;
+    // Inside rustgrad's pool, so gemm's rayon parallelism follows set_num_threads.
+    super::install(|| {
+        if small && batch > 1 && batch * m * n * k >= GRAIN {
+            out.par_chunks_mut(size).enumerate().for_each(|(i, dst)| T::product(dst, a, b, i, m, k, n, false));
+        } else {
+            for (i, dst) in out.chunks_mut(size).enumerate() {
+                T::product(dst, a, b, i, m, k, n, true);
+            }
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: &[f64], b: &[f64], m: usize, k: usize, n: usize) -> Vec<f64> {
+        let mut out = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                out[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+            }
+        }
+        out
+    }
+
+    fn view<T>(data: &[T], rows: usize, cols: usize) -> MatView<'_, T> {
+        MatView { data, offset: 0, batch_stride: rows * cols, row_stride: cols, col_stride: 1 }
+    }
+
+    #[test]
+    fn float_products_match_a_naive_loop_at_odd_sizes() {
+        for &(m, k, n) in &[(1, 1, 1), (3, 5, 7), (17, 9, 33), (65, 31, 67), (8, 0, 3)] {
+            let a: Vec<f64> = (0..m * k).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+            let b: Vec<f64> = (0..k * n).map(|i| ((i * 13) % 7) as f64 - 3.0).collect();
+            let got = batched(&view(&a, m, k), &view(&b, k, n), 1, m, k, n);
+            assert_eq!(got, naive(&a, &b, m, k, n), "{m}x{k}x{n}");
+        }
+    }
+
+    #[test]
+    fn transposed_operand_is_read_through_strides() {
+        // b stored as its transpose (n x k row-major) and read with swapped strides.
+        let (m, k, n) = (4, 3, 5);
+        let a: Vec<f32> = (0..m * k).map(|i| i as f32).collect();
+        let bt: Vec<f32> = (0..n * k).map(|i| (i % 4) as f32).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| bt[(i % n) * k + i / n] as f64).collect();
+        let bv = MatView { data: &bt[..], offset: 0, batch_stride: 0, row_stride: 1, col_stride: k };
+        let got = batched(&view(&a, m, k), &bv, 1, m, k, n);
+        let a64: Vec<f64> = a.iter().map(|&x| x as f64).collect();
+        let want: Vec<f32> = naive(&a64, &b, m, k, n).into_iter().map(|x| x as f32).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn int_batches_with_a_broadcast_operand() {
+        let (batch, m, k, n) = (3, 2, 3, 2);
+        let a: Vec<i64> = (0..(batch * m * k) as i64).collect();
+        let b: Vec<i64> = vec![1, 0, 0, 1, 1, 1];
+        let bv = MatView { data: &b[..], offset: 0, batch_stride: 0, row_stride: n, col_stride: 1 };
+        let got = batched(&view(&a, m, k), &bv, batch, m, k, n);
+        for i in 0..batch {
+            let ai: Vec<f64> = a[i * m * k..(i + 1) * m * k].iter().map(|&x| x as f64).collect();
+            let bf: Vec<f64> = b.iter().map(|&x| x as f64).collect();
+            let want: Vec<i64> = naive(&ai, &bf, m, k, n).into_iter().map(|x| x as i64).collect();
+            assert_eq!(&got[i * m * n..(i + 1) * m * n], &want[..]);
+        }
+    }
+
+    #[test]
+    fn big_products_do_not_depend_on_thread_count() {
+        let (m, k, n) = (130, 257, 129);
+        let a: Vec<f32> = (0..m * k).map(|i| ((i * 7919) % 1000) as f32 * 1e-3).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 104729) % 997) as f32 * 1e-3).collect();
+        let many = batched(&view(&a, m, k), &view(&b, k, n), 1, m, k, n);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let one = pool.install(|| batched(&view(&a, m, k), &view(&b, k, n), 1, m, k, n));
+        assert!(many.iter().zip(&one).all(|(x, y)| x.to_bits() == y.to_bits()));
+    }
+}

@@ -1,0 +1,282 @@
+"""Reductions: prod, max/min (+ rustgrad.return_types), amax/amin, argmax/argmin, var/std, norm,
+logsumexp, cumsum, all/any, softmax/log_softmax (spec sections 1.5, 2, 12). Messages are
+PyTorch's, observed with torch 2.13."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rustgrad
+from _helpers import check_against_torch, check_grads, torch_or_skip
+
+EXAMPLES = settings(max_examples=6, deadline=None)
+shapes = st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple)
+seeds = st.integers(0, 2**16)
+
+
+def randn(seed, *shape):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+@st.composite
+def shape_and_dim(draw):
+    shape = draw(shapes)
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    return shape, dim
+
+
+@st.composite
+def shape_and_dims(draw):
+    shape = draw(shapes)
+    dims = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape), unique=True))
+    # Negative spelling of some dims.
+    dims = tuple(d - len(shape) if draw(st.booleans()) else d for d in dims)
+    return shape, dims
+
+
+def leaf(*shape):
+    return rustgrad.tensor(randn(0, *shape).tolist(), requires_grad=True)
+
+
+def name(t):
+    return type(t.grad_fn).__name__ if t.grad_fn is not None else None
+
+
+# ----- grad_fn names (spec section 2) -----
+
+def test_node_names():
+    a = leaf(2, 3)
+    assert name(a.prod()) == "ProdBackward0"
+    assert name(a.prod(0)) == "ProdBackward1"
+    assert name(a.max()) == "MaxBackward1"
+    assert name(a.min()) == "MinBackward1"
+    assert name(a.max(0)[0]) == "MaxBackward0"
+    assert name(a.max(0).values) == "MaxBackward0"
+    assert name(a.min(1)[0]) == "MinBackward0"
+    assert name(a.amax(0)) == "AmaxBackward0"
+    assert name(a.amin((0, 1))) == "AminBackward0"
+    assert name(a.var()) == "VarBackward0"
+    assert name(a.var(0)) == "VarBackward0"
+    assert name(a.std()) == "StdBackward0"
+    assert name(a.norm()) == "LinalgVectorNormBackward0"
+    assert name(rustgrad.norm(a, p=1, dim=1)) == "LinalgVectorNormBackward0"
+    assert name(a.logsumexp(1)) == "LogsumexpBackward0"
+    assert name(a.cumsum(0)) == "CumsumBackward0"
+    assert name(a.softmax(1)) == "SoftmaxBackward0"
+    assert name(rustgrad.log_softmax(a, dim=1)) == "LogSoftmaxBackward0"
+    for t in (a.argmax(), a.argmin(1), a.all(), a.any(0), a.max(0).indices):
+        assert t.grad_fn is None and not t.requires_grad
+
+
+def test_max_dim_returns_a_named_tuple_printed_like_pytorch():
+    r = rustgrad.tensor([[1., 5.], [3., 2.]], requires_grad=True).max(1)
+    assert type(r).__name__ == "max"
+    assert type(r).__module__ == "rustgrad.return_types"
+    assert isinstance(r, tuple) and len(r) == 2
+    assert r.values is r[0] and r.indices is r[1]
+    assert repr(r) == (
+        "rustgrad.return_types.max(\n"
+        "values=tensor([5., 3.], grad_fn=<MaxBackward0>),\n"
+        "indices=tensor([1, 0]))"
+    )
+    assert str(rustgrad.tensor([[1., 5.], [3., 2.]]).min(1)) == (
+        "rustgrad.return_types.min(\nvalues=tensor([1., 2.]),\nindices=tensor([0, 1]))"
+    )
+    values, indices = rustgrad.max(rustgrad.tensor([[1., 5.], [3., 2.]]), dim=0, keepdim=True)
+    assert values.tolist() == [[3., 5.]] and indices.tolist() == [[1, 0]]
+
+
+def test_saved_tensors_follow_pytorch():
+    # Nodes that save tensors fail on a second backward; sum-like ones (cumsum) do not.
+    for f in (lambda a: a.prod(), lambda a: a.max(), lambda a: a.max(0)[0], lambda a: a.var(), lambda a: a.norm(),
+              lambda a: a.logsumexp(1), lambda a: a.softmax(1), lambda a: a.amax(1)):
+        a = leaf(2, 3)
+        loss = f(a).sum()
+        loss.backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            loss.backward()
+    a = leaf(2, 3)
+    loss = a.cumsum(1).sum()
+    loss.backward()
+    loss.backward()
+    assert a.grad.tolist() == [[6., 4., 2.], [6., 4., 2.]]
+
+
+# ----- values and dtypes -----
+
+def test_values_dtypes_and_edge_cases():
+    i = rustgrad.tensor([[1, 2, 3], [4, 5, 6]])
+    b = rustgrad.tensor([[True, False], [True, True]])
+    assert i.prod().item() == 720 and i.prod().dtype == rustgrad.int64
+    assert b.prod().dtype == rustgrad.int64 and b.cumsum(0).tolist() == [[1, 0], [2, 1]]
+    assert i.max().item() == 6 and i.amax(1).tolist() == [3, 6]
+    assert b.max().dtype == rustgrad.bool
+    assert i.cumsum(1).tolist() == [[1, 3, 6], [4, 9, 15]]
+    assert i.all(dim=1, keepdim=True).tolist() == [[True], [True]]
+    assert b.all(0).tolist() == [True, False] and b.any((0, 1)).item() is True
+    assert rustgrad.tensor([[1, 2], [0, 1]]).all(0).tolist() == [False, True]
+    assert i.logsumexp(1).dtype == rustgrad.float32
+    e = rustgrad.zeros(0, 3)
+    assert e.prod(0).tolist() == [1., 1., 1.] and e.all().item() is True and e.any().item() is False
+    assert e.logsumexp(0).tolist() == [-math.inf] * 3
+    n = rustgrad.tensor([1., math.nan, 3.])
+    assert math.isnan(n.max().item()) and n.argmax().item() == 1 and n.argmin().item() == 1
+    assert rustgrad.tensor([[1., 1., 0.]]).argmax(1).tolist() == [0]  # first of the ties
+    assert rustgrad.tensor([1., 2.]).var(correction=2).item() == math.inf
+    assert rustgrad.tensor(3.).max(0).values.item() == 3.0
+    big = rustgrad.tensor([1000., 1000., -1000.])
+    assert big.softmax(0).tolist() == [0.5, 0.5, 0.0]
+    assert all(math.isfinite(v) for v in big.log_softmax(0).tolist()[:2])
+
+
+@pytest.mark.parametrize(
+    "thunk, kind, message",
+    [
+        (lambda: rustgrad.zeros(0, 3).max(), RuntimeError,
+         "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."),
+        (lambda: rustgrad.zeros(0, 3).min(0), IndexError, "min(): Expected reduction dim 0 to have non-zero size."),
+        (lambda: rustgrad.zeros(0, 3).amax(0), IndexError, "amax(): Expected reduction dim 0 to have non-zero size."),
+        (lambda: rustgrad.zeros(0, 3).argmax(), IndexError, "argmax(): Expected reduction dim to be specified for input.numel() == 0."),
+        (lambda: rustgrad.tensor([True]).argmax(), RuntimeError, "argmax(): does not support bool input"),
+        (lambda: rustgrad.ones(2, 3).argmax((0, 1)), TypeError, "argmax(): argument 'dim' (position 1) must be int, not tuple"),
+        (lambda: rustgrad.tensor([1, 2]).var(), RuntimeError, "std and var only support floating point and complex dtypes"),
+        (lambda: rustgrad.tensor([1, 2]).norm(), RuntimeError,
+         "linalg.vector_norm: Expected a floating point or complex tensor as input. Got Long"),
+        (lambda: rustgrad.zeros(0).norm(math.inf), RuntimeError,
+         "linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation does not have an identity"),
+        (lambda: rustgrad.tensor([1, 2]).softmax(0), NotImplementedError, "\"softmax_lastdim_kernel_impl\" not implemented for 'Long'"),
+        (lambda: rustgrad.ones(2, 3).softmax(2), IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+        (lambda: rustgrad.ones(2, 3).max(2), IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+        (lambda: rustgrad.ones(2, 3).var(dim=(0, 0)), RuntimeError, "dim 0 appears multiple times in the list of dims"),
+        (lambda: rustgrad.ones(2, 3).logsumexp(), TypeError, "logsumexp() missing 1 required positional arguments: \"dim\""),
+        (lambda: rustgrad.ones(2, 3).cumsum(), TypeError, "cumsum() missing 1 required positional arguments: \"dim\""),
+    ],
+)
+def test_errors_match_pytorch(thunk, kind, message):
+    with pytest.raises(kind) as info:
+        thunk()
+    assert str(info.value) == message
+
+
+# ----- gradients: finite differences (float64, hypothesis-drawn shapes) -----
+
+@EXAMPLES
+@given(sd=shape_and_dims(), keepdim=st.booleans(), seed=seeds)
+def test_multi_dim_reduction_grads(sd, keepdim, seed):
+    shape, dims = sd
+    x = randn(seed, *shape)
+    check_grads(lambda t: t.amax(dims, keepdim), x)
+    check_grads(lambda t: t.amin(dims, keepdim), x)
+    check_grads(lambda t: t.var(dims, keepdim=keepdim, correction=0), x)
+    check_grads(lambda t: t.logsumexp(dims, keepdim), x)
+    check_grads(lambda t: t.norm(dim=dims, keepdim=keepdim), x, atol=1e-5)
+    check_grads(lambda t: t.norm(p=3, dim=dims, keepdim=keepdim), x, atol=1e-5)
+    check_grads(lambda t: t.norm(p=1, dim=dims, keepdim=keepdim), x)
+    check_grads(lambda t: t.norm(p=math.inf, dim=dims, keepdim=keepdim), x)
+    if math.prod(shape[d] for d in dims) > 1:
+        check_grads(lambda t: t.std(dims, keepdim=keepdim), x, atol=1e-5)
+
+
+@EXAMPLES
+@given(sd=shape_and_dim(), keepdim=st.booleans(), seed=seeds)
+def test_single_dim_grads(sd, keepdim, seed):
+    shape, dim = sd
+    x = randn(seed, *shape)
+    check_grads(lambda t: t.prod(dim, keepdim), x)
+    check_grads(lambda t: t.max(dim, keepdim).values, x)
+    check_grads(lambda t: rustgrad.min(t, dim, keepdim)[0], x)
+    check_grads(lambda t: t.cumsum(dim), x)
+    check_grads(lambda t: t.softmax(dim), x)
+    check_grads(lambda t: t.log_softmax(dim), x)
+
+
+@EXAMPLES
+@given(shape=shapes, seed=seeds)
+def test_full_reduction_grads(shape, seed):
+    x = randn(seed, *shape)
+    check_grads(lambda t: t.prod(), x)
+    check_grads(lambda t: t.max(), x)
+    check_grads(lambda t: t.min(), x)
+    check_grads(lambda t: t.norm(), x, atol=1e-5)
+    if math.prod(shape) > 1:
+        check_grads(lambda t: t.var(), x)
+        check_grads(lambda t: t.std(), x, atol=1e-5)
+
+
+def test_grads_at_ties_and_zeros_match_pytorch():
+    # Ties share the gradient (max(), amax), max(dim) picks one index; prod handles zeros.
+    check_against_torch(lambda lib, t: t.max(), [[1., 3., 3.], [0., 3., 2.]])
+    check_against_torch(lambda lib, t: t.amax(1), [[1., 3., 3.], [0., 3., 2.]])
+    check_against_torch(lambda lib, t: t.max(1).values, [[1., 3., 3.], [0., 3., 2.]])
+    check_against_torch(lambda lib, t: t.prod(1), [[1., 0., 3.], [0., 0., 2.], [1., 2., 3.]])
+    check_against_torch(lambda lib, t: t.prod(), [[1., 0., 3.], [4., 5., 2.]])
+    check_against_torch(lambda lib, t: t.norm(), [[0., 0.], [0., 0.]])
+    check_against_torch(lambda lib, t: t.std(1), [[1., 1., 1.], [1., 2., 3.]])
+    check_against_torch(lambda lib, t: t.norm(p=math.inf, dim=1), [[1., -3., 3.], [0., 3., 2.]])
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda t: t.softmax(1).pow(2).sum(),
+        lambda t: t.log_softmax(0).pow(2).sum(),
+        lambda t: t.logsumexp(0).sum(),
+        lambda t: t.prod(1).sum(),
+        lambda t: t.std(1).sum(),
+        lambda t: t.norm(p=3),
+        lambda t: t.max(1).values.pow(2).sum(),
+        lambda t: t.amax(0).pow(2).sum(),
+    ],
+)
+def test_double_backward_against_torch(f):
+    # The gradient itself (built with create_graph=True) is differentiated a second time.
+    check_against_torch(lambda lib, t: lib.autograd.grad(f(t), [t], create_graph=True)[0], randn(3, 2, 3))
+
+
+# ----- parity with PyTorch -----
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda lib, t: t.prod(1, keepdim=True),
+        lambda lib, t: t.var(0, unbiased=False),
+        lambda lib, t: lib.std(t, 1, keepdim=True),
+        lambda lib, t: t.var(correction=2),
+        lambda lib, t: t.norm(p="fro", dim=1),
+        lambda lib, t: t.norm(3),
+        lambda lib, t: t.norm(-math.inf),
+        lambda lib, t: t.norm(0),
+        lambda lib, t: lib.logsumexp(t, (0, 1)),
+        lambda lib, t: lib.cumsum(t, dim=-1),
+        lambda lib, t: lib.softmax(t, 0),
+        lambda lib, t: lib.log_softmax(t, -1),
+        lambda lib, t: lib.amin(t, -1, keepdim=True),
+        lambda lib, t: lib.max(t, 0).values,
+    ],
+)
+def test_against_torch(f):
+    check_against_torch(f, randn(7, 3, 4))
+    check_against_torch(f, randn(8, 3, 4), dtype="float32", atol=1e-5, rtol=1e-4)
+
+
+def test_non_contiguous_inputs_against_torch():
+    torch = torch_or_skip()
+    x = randn(5, 4, 3)
+    ours = rustgrad.tensor(x.tolist()).expand(2, 4, 3)
+    theirs = torch.tensor(x.tolist()).expand(2, 4, 3)
+    for f in (lambda t: t.softmax(1), lambda t: t.cumsum(0), lambda t: t.amax((0, 2)), lambda t: t.var(1),
+              lambda t: t.max(2).indices, lambda t: t.argmin(1), lambda t: t.logsumexp(2)):
+        np.testing.assert_allclose(np.array(f(ours).tolist()), f(theirs).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_big_reductions_do_not_depend_on_thread_count_against_torch():
+    torch = torch_or_skip()
+    x = randn(9, 300, 200).astype(np.float32)
+    ours, theirs = rustgrad.tensor(x.tolist()), torch.tensor(x)
+    np.testing.assert_allclose(ours.norm().item(), theirs.norm().item(), rtol=1e-5)
+    np.testing.assert_allclose(np.array(ours.softmax(0).tolist()), theirs.softmax(0).numpy(), rtol=1e-5, atol=1e-7)
+    assert ours.argmax().item() == theirs.argmax().item()
+    np.testing.assert_allclose(np.array(ours.var(1).tolist()), theirs.var(1).numpy(), rtol=1e-5)
