@@ -7,6 +7,7 @@ mod function;
 mod functions;
 mod hooks;
 mod node;
+mod optim;
 mod tensor;
 
 use pyo3::prelude::*;
@@ -23,6 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(dtype.name(), dtype::PyDType(dtype))?;
     }
     functions::register(m)?;
+    optim::register(m)?;
     m.add_function(wrap_pyfunction!(function::_function_record, m)?)?;
     m.add_function(wrap_pyfunction!(function::_function_saved_tensors, m)?)?;
     m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;
