@@ -15,11 +15,14 @@ use crate::with_float_dtype;
 fn check_like(t: &Tensor, p: &Tensor, what: &str) -> Result<()> {
     let (ts, ps) = (t.shape(), p.shape());
     if ts != ps {
-        broadcast_shapes(&ts, &ps)?;
+        // PyTorch fails at the first in-place op whose output does not cover the broadcast shape:
+        // the state's own update if the state is smaller, else the parameter's.
+        let broadcast = broadcast_shapes(&ts, &ps)?;
+        let output = if broadcast != ts { &ts } else { &ps };
         return Err(Error::runtime(format!(
             "output with shape {} doesn't match the broadcast shape {}",
-            shape_str(&ts),
-            shape_str(&broadcast_shapes(&ts, &ps)?)
+            shape_str(output),
+            shape_str(&broadcast)
         )));
     }
     if t.dtype() != p.dtype() {
