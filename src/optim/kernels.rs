@@ -58,6 +58,30 @@ fn maximum<T: Real>(a: T, b: T) -> T {
     }
 }
 
+/// Defines `$name`, which runs `$body` compiled for AVX2 (8 float32 lanes) when the CPU has it,
+/// else for the baseline target. No FMA contraction happens either way (Rust never fuses `a * b + c`),
+/// so both versions give the same bits.
+macro_rules! multiversion {
+    (fn $name:ident<T>($($arg:ident : $ty:ty),* $(,)?) $body:block) => {
+        fn $name<T: Real>($($arg: $ty),*) {
+            #[inline(always)]
+            fn body<T: Real>($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2<T: Real>($($arg: $ty),*) {
+                    body::<T>($($arg),*)
+                }
+                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has the features `avx2` is compiled for.
+                    return unsafe { avx2::<T>($($arg),*) };
+                }
+            }
+            body::<T>($($arg),*)
+        }
+    };
+}
+
 /// SGD hyperparameters of one param group.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SgdHyper {
@@ -75,36 +99,64 @@ pub struct SgdHyper {
     pub maximize: bool,
 }
 
+/// SGD's constants in the element type.
+struct SgdK<T> {
+    wd: T,
+    mom: T,
+    damp: T,
+    neg_lr: T,
+    use_wd: bool,
+    maximize: bool,
+    nesterov: bool,
+    init_buf: bool,
+}
+
+multiversion! {
+    fn sgd_chunk<T>(p: &mut [T], g: &[T], buf: Option<&mut [T]>, k: &SgdK<T>) {
+        let n = p.len();
+        let g = &g[..n];
+        // g = -g if maximize; g = g + weight_decay * p
+        let grad = |g: T, p: T| {
+            let g = if k.maximize { -g } else { g };
+            if k.use_wd { g + k.wd * p } else { g }
+        };
+        match buf {
+            Some(buf) => {
+                let buf = &mut buf[..n];
+                for i in 0..n {
+                    let d = grad(g[i], p[i]);
+                    // buf = clone(g) on the first step, else momentum * buf + (1 - dampening) * g
+                    let b = if k.init_buf { d } else { buf[i] * k.mom + k.damp * d };
+                    buf[i] = b;
+                    let d = if k.nesterov { d + k.mom * b } else { b };
+                    p[i] = p[i] + k.neg_lr * d;
+                }
+            }
+            None => {
+                for i in 0..n {
+                    let d = grad(g[i], p[i]);
+                    p[i] = p[i] + k.neg_lr * d;
+                }
+            }
+        }
+    }
+}
+
 /// One SGD step. `buf` is the momentum buffer (required when `momentum != 0`); with `init_buf`
 /// it is written with the gradient (PyTorch's first step clones it, without dampening).
 pub fn sgd<T: Real>(p: &mut [T], g: &[T], buf: Option<&mut [T]>, init_buf: bool, h: &SgdHyper) {
-    let n = p.len();
-    let (wd, mom, damp, neg_lr): (T, T, T, T) = (c(h.weight_decay), c(h.momentum), c(1.0 - h.dampening), c(-h.lr));
-    let (use_wd, maximize, nesterov) = (h.weight_decay != 0.0, h.maximize, h.nesterov);
-    let grad = move |g: T, p: T| {
-        let g = if maximize { -g } else { g };
-        if use_wd {
-            g + wd * p
-        } else {
-            g
-        }
+    let k = SgdK {
+        wd: c(h.weight_decay),
+        mom: c(h.momentum),
+        damp: c(1.0 - h.dampening),
+        neg_lr: c(-h.lr),
+        use_wd: h.weight_decay != 0.0,
+        maximize: h.maximize,
+        nesterov: h.nesterov,
+        init_buf,
     };
-    match buf {
-        Some(buf) if h.momentum != 0.0 => par_lanes(n, (p, g, buf), &|(p, g, buf): (&mut [T], &[T], &mut [T])| {
-            for ((p, &g), b) in p.iter_mut().zip(g).zip(buf.iter_mut()) {
-                let d = grad(g, *p);
-                *b = if init_buf { d } else { *b * mom + damp * d };
-                let d = if nesterov { d + mom * *b } else { *b };
-                *p = *p + neg_lr * d;
-            }
-        }),
-        _ => par_lanes(n, (p, g), &|(p, g): (&mut [T], &[T])| {
-            for (p, &g) in p.iter_mut().zip(g) {
-                let d = grad(g, *p);
-                *p = *p + neg_lr * d;
-            }
-        }),
-    }
+    let buf = if h.momentum != 0.0 { buf } else { None };
+    par_lanes(p.len(), (p, g, buf), &|(p, g, buf)| sgd_chunk(p, g, buf, &k));
 }
 
 /// Adam / AdamW hyperparameters of one param group.
@@ -128,53 +180,80 @@ pub struct AdamHyper {
     pub decoupled_weight_decay: bool,
 }
 
+/// Adam's constants at one step count, in the element type.
+struct AdamK<T> {
+    wd: T,
+    decay: T,
+    beta2: T,
+    one_minus_beta2: T,
+    bc2_sqrt: T,
+    eps: T,
+    neg_step_size: T,
+    lerp: Lerp<T>,
+    coupled: bool,
+    decoupled: bool,
+    maximize: bool,
+}
+
+multiversion! {
+    fn adam_chunk<T>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], vmax: Option<&mut [T]>, k: &AdamK<T>) {
+        let n = p.len();
+        let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
+        // Everything up to the second moment: returns (p, m, v).
+        let moments = |p: T, g: T, m: T, v: T| {
+            let g = if k.maximize { -g } else { g };
+            let p = if k.decoupled { p * k.decay } else { p }; // p *= 1 - lr * weight_decay
+            let g = if k.coupled { g + k.wd * p } else { g }; // g += weight_decay * p
+            let m = k.lerp.apply(m, g); // m = lerp(m, g, 1 - beta1)
+            let v = v * k.beta2 + k.one_minus_beta2 * g * g; // v = beta2 * v + (1 - beta2) * g * g
+            (p, m, v)
+        };
+        // p -= (lr / bc1) * m / (sqrt(vhat) / sqrt(bc2) + eps)
+        let update = |p: T, m: T, vhat: T| p + k.neg_step_size * m / (vhat.sqrt() / k.bc2_sqrt + k.eps);
+        match vmax {
+            Some(vmax) => {
+                let vmax = &mut vmax[..n];
+                for i in 0..n {
+                    let (np, nm, nv) = moments(p[i], g[i], m[i], v[i]);
+                    let vh = maximum(vmax[i], nv);
+                    vmax[i] = vh;
+                    p[i] = update(np, nm, vh);
+                    m[i] = nm;
+                    v[i] = nv;
+                }
+            }
+            None => {
+                for i in 0..n {
+                    let (np, nm, nv) = moments(p[i], g[i], m[i], v[i]);
+                    p[i] = update(np, nm, nv);
+                    m[i] = nm;
+                    v[i] = nv;
+                }
+            }
+        }
+    }
+}
+
 /// One Adam step at step count `step` (already incremented: 1 on the first step).
 pub fn adam<T: Real>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], vmax: Option<&mut [T]>, step: f64, h: &AdamHyper) {
-    let n = p.len();
     let bias_correction1 = 1.0 - h.beta1.powf(step);
     let bias_correction2 = 1.0 - h.beta2.powf(step);
     let step_size = h.lr / bias_correction1;
-    let (wd, decay): (T, T) = (c(h.weight_decay), c(1.0 - h.lr * h.weight_decay));
-    let (beta2, one_minus_beta2): (T, T) = (c(h.beta2), c(1.0 - h.beta2));
-    let (bc2_sqrt, eps, neg_step_size): (T, T, T) = (c(bias_correction2.sqrt()), c(h.eps), c(-step_size));
-    let lerp = Lerp::<T>::new(1.0 - h.beta1);
-    let coupled = h.weight_decay != 0.0 && !h.decoupled_weight_decay;
-    let decoupled = h.weight_decay != 0.0 && h.decoupled_weight_decay;
-    let maximize = h.maximize;
-    // Everything up to the second moment; returns (p, m, v, g).
-    let moments = move |p: T, g: T, m: T, v: T| {
-        let g = if maximize { -g } else { g };
-        let p = if decoupled { p * decay } else { p };
-        let g = if coupled { g + wd * p } else { g };
-        let m = lerp.apply(m, g);
-        let v = v * beta2 + one_minus_beta2 * g * g;
-        (p, m, v)
+    let k = AdamK {
+        wd: c(h.weight_decay),
+        decay: c(1.0 - h.lr * h.weight_decay),
+        beta2: c(h.beta2),
+        one_minus_beta2: c(1.0 - h.beta2),
+        bc2_sqrt: c(bias_correction2.sqrt()),
+        eps: c(h.eps),
+        neg_step_size: c(-step_size),
+        lerp: Lerp::new(1.0 - h.beta1),
+        coupled: h.weight_decay != 0.0 && !h.decoupled_weight_decay,
+        decoupled: h.weight_decay != 0.0 && h.decoupled_weight_decay,
+        maximize: h.maximize,
     };
-    let update = move |p: T, m: T, vhat: T| p + neg_step_size * m / (vhat.sqrt() / bc2_sqrt + eps);
-    match vmax {
-        Some(vmax) if h.amsgrad => par_lanes(
-            n,
-            (p, g, m, v, vmax),
-            &|(p, g, m, v, vmax): (&mut [T], &[T], &mut [T], &mut [T], &mut [T])| {
-                for ((((p, &g), m), v), vmax) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()).zip(vmax.iter_mut()) {
-                    let (np, nm, nv) = moments(*p, g, *m, *v);
-                    let vh = maximum(*vmax, nv);
-                    *vmax = vh;
-                    *p = update(np, nm, vh);
-                    *m = nm;
-                    *v = nv;
-                }
-            },
-        ),
-        _ => par_lanes(n, (p, g, m, v), &|(p, g, m, v): (&mut [T], &[T], &mut [T], &mut [T])| {
-            for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                let (np, nm, nv) = moments(*p, g, *m, *v);
-                *p = update(np, nm, nv);
-                *m = nm;
-                *v = nv;
-            }
-        }),
-    }
+    let vmax = if h.amsgrad { vmax } else { None };
+    par_lanes(p.len(), (p, g, m, v, vmax), &|(p, g, m, v, vmax)| adam_chunk(p, g, m, v, vmax, &k));
 }
 
 /// RMSprop hyperparameters of one param group.
@@ -196,43 +275,94 @@ pub struct RmspropHyper {
     pub maximize: bool,
 }
 
-/// One RMSprop step. `grad_avg` is required when centered, `buf` when `momentum > 0`.
-pub fn rmsprop<T: Real>(p: &mut [T], g: &[T], sq: &mut [T], grad_avg: Option<&mut [T]>, buf: Option<&mut [T]>, h: &RmspropHyper) {
-    let n = p.len();
-    let (wd, alpha, one_minus_alpha, eps): (T, T, T, T) = (c(h.weight_decay), c(h.alpha), c(1.0 - h.alpha), c(h.eps));
-    let (mom, neg_lr, minus_one): (T, T, T) = (c(h.momentum), c(-h.lr), c(-1.0));
-    let lerp = Lerp::<T>::new(1.0 - h.alpha);
-    let (use_wd, maximize, centered, use_momentum) = (h.weight_decay != 0.0, h.maximize, h.centered, h.momentum > 0.0);
-    let grad_avg = if centered { grad_avg } else { None };
-    let buf = if use_momentum { buf } else { None };
-    par_lanes(
-        n,
-        (p, g, sq, grad_avg, buf),
-        &|(p, g, sq, mut ga, mut buf): (&mut [T], &[T], &mut [T], Option<&mut [T]>, Option<&mut [T]>)| {
-            for i in 0..p.len() {
-                let g = if maximize { -g[i] } else { g[i] };
-                let g = if use_wd { g + wd * p[i] } else { g };
-                let s = sq[i] * alpha + one_minus_alpha * g * g;
-                sq[i] = s;
-                let avg = match ga.as_deref_mut() {
-                    Some(ga) => {
-                        let a = lerp.apply(ga[i], g);
-                        ga[i] = a;
-                        (s + minus_one * a * a).sqrt() + eps
-                    }
-                    None => s.sqrt() + eps,
-                };
-                match buf.as_deref_mut() {
-                    Some(buf) => {
-                        let b = buf[i] * mom + g / avg;
-                        buf[i] = b;
-                        p[i] = p[i] + neg_lr * b;
-                    }
-                    None => p[i] = p[i] + neg_lr * g / avg,
+/// RMSprop's constants in the element type.
+struct RmspropK<T> {
+    wd: T,
+    alpha: T,
+    one_minus_alpha: T,
+    eps: T,
+    mom: T,
+    neg_lr: T,
+    lerp: Lerp<T>,
+    use_wd: bool,
+    maximize: bool,
+}
+
+multiversion! {
+    fn rmsprop_chunk<T>(p: &mut [T], g: &[T], sq: &mut [T], grad_avg: Option<&mut [T]>, buf: Option<&mut [T]>, k: &RmspropK<T>) {
+        let n = p.len();
+        let (g, sq) = (&g[..n], &mut sq[..n]);
+        let minus_one = -<T as Element>::one();
+        // g = -g if maximize; g += weight_decay * p; sq = alpha * sq + (1 - alpha) * g * g
+        let square = |g: T, p: T, s: T| {
+            let g = if k.maximize { -g } else { g };
+            let g = if k.use_wd { g + k.wd * p } else { g };
+            (g, s * k.alpha + k.one_minus_alpha * g * g)
+        };
+        // centered: ga = lerp(ga, g, 1 - alpha); avg = sqrt(sq - ga * ga) + eps, else sqrt(sq) + eps
+        let centered = |s: T, a: T| (s + minus_one * a * a).sqrt() + k.eps;
+        match (grad_avg, buf) {
+            (Some(ga), Some(buf)) => {
+                let (ga, buf) = (&mut ga[..n], &mut buf[..n]);
+                for i in 0..n {
+                    let (gi, s) = square(g[i], p[i], sq[i]);
+                    sq[i] = s;
+                    let a = k.lerp.apply(ga[i], gi);
+                    ga[i] = a;
+                    // buf = momentum * buf + g / avg; p -= lr * buf
+                    let b = buf[i] * k.mom + gi / centered(s, a);
+                    buf[i] = b;
+                    p[i] = p[i] + k.neg_lr * b;
                 }
             }
-        },
-    );
+            (Some(ga), None) => {
+                let ga = &mut ga[..n];
+                for i in 0..n {
+                    let (gi, s) = square(g[i], p[i], sq[i]);
+                    sq[i] = s;
+                    let a = k.lerp.apply(ga[i], gi);
+                    ga[i] = a;
+                    p[i] = p[i] + k.neg_lr * gi / centered(s, a);
+                }
+            }
+            (None, Some(buf)) => {
+                let buf = &mut buf[..n];
+                for i in 0..n {
+                    let (gi, s) = square(g[i], p[i], sq[i]);
+                    sq[i] = s;
+                    let b = buf[i] * k.mom + gi / (s.sqrt() + k.eps);
+                    buf[i] = b;
+                    p[i] = p[i] + k.neg_lr * b;
+                }
+            }
+            (None, None) => {
+                for i in 0..n {
+                    let (gi, s) = square(g[i], p[i], sq[i]);
+                    sq[i] = s;
+                    // p -= lr * g / avg
+                    p[i] = p[i] + k.neg_lr * gi / (s.sqrt() + k.eps);
+                }
+            }
+        }
+    }
+}
+
+/// One RMSprop step. `grad_avg` is required when centered, `buf` when `momentum > 0`.
+pub fn rmsprop<T: Real>(p: &mut [T], g: &[T], sq: &mut [T], grad_avg: Option<&mut [T]>, buf: Option<&mut [T]>, h: &RmspropHyper) {
+    let k = RmspropK {
+        wd: c(h.weight_decay),
+        alpha: c(h.alpha),
+        one_minus_alpha: c(1.0 - h.alpha),
+        eps: c(h.eps),
+        mom: c(h.momentum),
+        neg_lr: c(-h.lr),
+        lerp: Lerp::new(1.0 - h.alpha),
+        use_wd: h.weight_decay != 0.0,
+        maximize: h.maximize,
+    };
+    let grad_avg = if h.centered { grad_avg } else { None };
+    let buf = if h.momentum > 0.0 { buf } else { None };
+    par_lanes(p.len(), (p, g, sq, grad_avg, buf), &|(p, g, sq, ga, buf)| rmsprop_chunk(p, g, sq, ga, buf, &k));
 }
 
 /// Adagrad hyperparameters of one param group.
@@ -250,20 +380,37 @@ pub struct AdagradHyper {
     pub maximize: bool,
 }
 
+/// Adagrad's constants at one step count, in the element type.
+struct AdagradK<T> {
+    wd: T,
+    eps: T,
+    neg_clr: T,
+    use_wd: bool,
+    maximize: bool,
+}
+
+multiversion! {
+    fn adagrad_chunk<T>(p: &mut [T], g: &[T], sum: &mut [T], k: &AdagradK<T>) {
+        let n = p.len();
+        let (g, sum) = (&g[..n], &mut sum[..n]);
+        let one = <T as Element>::one();
+        for i in 0..n {
+            let gi = if k.maximize { -g[i] } else { g[i] };
+            let gi = if k.use_wd { gi + k.wd * p[i] } else { gi };
+            // sum += g * g; p -= clr * g / (sqrt(sum) + eps)
+            let s = sum[i] + one * gi * gi;
+            sum[i] = s;
+            p[i] = p[i] + k.neg_clr * gi / (s.sqrt() + k.eps);
+        }
+    }
+}
+
 /// One Adagrad step at step count `step` (already incremented: 1 on the first step).
 pub fn adagrad<T: Real>(p: &mut [T], g: &[T], sum: &mut [T], step: f64, h: &AdagradHyper) {
-    let n = p.len();
+    // clr = lr / (1 + (step - 1) * lr_decay)
     let clr = h.lr / (1.0 + (step - 1.0) * h.lr_decay);
-    let (wd, eps, neg_clr, one): (T, T, T, T) = (c(h.weight_decay), c(h.eps), c(-clr), <T as Element>::one());
-    let (use_wd, maximize) = (h.weight_decay != 0.0, h.maximize);
-    par_lanes(n, (p, g, sum), &|(p, g, sum): (&mut [T], &[T], &mut [T])| {
-        for ((p, &g), s) in p.iter_mut().zip(g).zip(sum.iter_mut()) {
-            let g = if maximize { -g } else { g };
-            let g = if use_wd { g + wd * *p } else { g };
-            *s = *s + one * g * g;
-            *p = *p + neg_clr * g / (s.sqrt() + eps);
-        }
-    });
+    let k = AdagradK { wd: c(h.weight_decay), eps: c(h.eps), neg_clr: c(-clr), use_wd: h.weight_decay != 0.0, maximize: h.maximize };
+    par_lanes(p.len(), (p, g, sum), &|(p, g, sum)| adagrad_chunk(p, g, sum, &k));
 }
 
 #[cfg(test)]
