@@ -72,7 +72,7 @@ fn increment(step: &Tensor) -> f64 {
         let mut buffer = data.storage.write();
         with_float_dtype!(data.dtype, T => {
             let slot = &mut T::slice_mut(&mut buffer)[data.layout.offset];
-            *slot = *slot + T::one();
+            *slot += T::one();
             slot.to_f64()
         })
     };

@@ -120,7 +120,7 @@ pub(crate) fn with_grads<O>(group: &ParamGroup<O>) -> (Vec<Tensor>, Vec<Tensor>)
 
 /// PyTorch's `Invalid <what> value: <v>` check for a hyperparameter that must be >= 0.
 pub(crate) fn non_negative(value: f64, message: &str) -> Result<()> {
-    if !(value >= 0.0) {
+    if value.is_nan() || value < 0.0 {
         return Err(Error::value(format!("{message}: {value}")));
     }
     Ok(())

@@ -143,7 +143,7 @@ fn strided_and_aliased_tensors_take_the_copy_path() {
     let g = base.view_with_layout(Layout { shape: vec![3], strides: vec![2], offset: 1 });
     let h = SgdHyper { lr: 0.1, momentum: 0.9, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false };
     let mut bufs = vec![None];
-    sgd_step(&[p.clone()], &[g.clone()], &mut bufs, &h).unwrap();
+    sgd_step(std::slice::from_ref(&p), std::slice::from_ref(&g), &mut bufs, &h).unwrap();
     let got = base.to_vec::<f64>().unwrap();
     let want = [1.0 - 0.1 * 10.0, 10.0, 2.0 - 0.1 * 20.0, 20.0, 3.0 - 0.1 * 30.0, 30.0];
     assert!(got.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12), "{got:?}");
