@@ -52,6 +52,7 @@ from . import utils
 from . import nn
 from . import return_types
 from ._reduce_linalg import *  # noqa: F401,F403  (matmul, max, softmax, einsum, ...)
+from . import optim
 
 # PyTorch's dtype aliases. `bool` is bound last: from here on it shadows the builtin in this module.
 float = float32

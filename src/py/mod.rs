@@ -10,6 +10,7 @@ mod hooks;
 mod generator;
 mod node;
 mod numpy_interop;
+mod optim;
 mod tensor;
 mod tensor_elementwise;
 mod tensor_index;
@@ -34,6 +35,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     creation::register(m)?;
     generator::register(m)?;
     numpy_interop::register(m)?;
+    optim::register(m)?;
     m.add_function(wrap_pyfunction!(function::_function_record, m)?)?;
     m.add_function(wrap_pyfunction!(function::_function_saved_tensors, m)?)?;
     m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;

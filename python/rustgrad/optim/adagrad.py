@@ -1,0 +1,136 @@
+"""``rustgrad.optim.Adagrad``, ported from ``torch/optim/adagrad.py`` (torch 2.13); the update runs in Rust."""
+
+import rustgrad
+from rustgrad import _core
+
+from .optimizer import Optimizer, _check_fused_foreach, _check_not_differentiable, _to_scalar, _use_grad_for_differentiable
+
+__all__ = ["Adagrad"]
+
+
+def _new_state(p, initial_accumulator_value):
+    return {
+        "step": rustgrad.tensor(0.0, dtype=rustgrad.float32),
+        "sum": rustgrad.full(tuple(p.shape), initial_accumulator_value, dtype=p.dtype),
+    }
+
+
+class Adagrad(Optimizer):
+    r"""Implements the Adagrad algorithm. Its state (``step`` and ``sum``) is created with the optimizer.
+
+    Args:
+        params (iterable): iterable of parameters or named_parameters to optimize or iterable of dicts
+            defining parameter groups.
+        lr (float, optional): learning rate (default: 1e-2)
+        lr_decay (float, optional): learning rate decay (default: 0)
+        weight_decay (float, optional): weight decay (L2 penalty) (default: 0)
+        initial_accumulator_value (float, optional): initial value of the sum of squares of gradients
+            (default: 0)
+        eps (float, optional): term added to the denominator to improve numerical stability
+            (default: 1e-10)
+        maximize (bool, optional): maximize the objective instead of minimizing (default: False)
+        foreach, differentiable, fused: accepted for compatibility; rustgrad always runs one fused Rust
+            kernel per param group.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0,
+        weight_decay=0,
+        initial_accumulator_value=0,
+        eps=1e-10,
+        foreach=None,
+        *,
+        maximize=False,
+        differentiable=False,
+        fused=None,
+    ):
+        if hasattr(lr, "numel") and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        super().__init__(params, defaults)
+        _check_fused_foreach(fused, foreach, differentiable)
+
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[p].update(_new_state(p, initial_accumulator_value))
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", None)
+            for p in group["params"]:
+                p_state = self.state.get(p, [])
+                if len(p_state) != 0 and not isinstance(p_state["step"], rustgrad.Tensor):
+                    p_state["step"] = rustgrad.tensor(float(p_state["step"]), dtype=rustgrad.float32)
+
+    def _init_group(self, group, params_with_grad, grads, state_sums, state_steps):
+        for p in group["params"]:
+            grad = p.grad
+            if grad is not None:
+                params_with_grad.append(p)
+                grads.append(grad)
+                state = self.state[p]
+                if len(state) == 0:
+                    # PyTorch takes the optimizer-wide default here, not the group's value.
+                    state.update(_new_state(p, self.defaults["initial_accumulator_value"]))
+                state_sums.append(state["sum"])
+                state_steps.append(state["step"])
+
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """Perform a single optimization step.
+
+        Args:
+            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
+        """
+        loss = self._closure_loss(closure)
+
+        for group in self.param_groups:
+            _check_not_differentiable(group)
+            params_with_grad = []
+            grads = []
+            state_sums = []
+            state_steps = []
+
+            self._init_group(group, params_with_grad, grads, state_sums, state_steps)
+
+            _core._adagrad_step(
+                params_with_grad,
+                grads,
+                state_sums,
+                state_steps,
+                lr=float(_to_scalar(group["lr"])),
+                weight_decay=float(group["weight_decay"]),
+                lr_decay=float(group["lr_decay"]),
+                eps=float(group["eps"]),
+                maximize=bool(group["maximize"]),
+            )
+
+        return loss

@@ -1,0 +1,172 @@
+"""``rustgrad.optim.Adam``, ported from ``torch/optim/adam.py`` (torch 2.13); the update runs in Rust."""
+
+import rustgrad
+from rustgrad import _core
+
+from .optimizer import Optimizer, _check_fused_foreach, _check_not_differentiable, _to_scalar, _use_grad_for_differentiable
+
+__all__ = ["Adam"]
+
+
+def _is_tensor(x):
+    return isinstance(x, rustgrad.Tensor)
+
+
+class Adam(Optimizer):
+    r"""Implements the Adam algorithm (AdamW's decoupled weight decay with ``decoupled_weight_decay=True``).
+
+    Args:
+        params (iterable): iterable of parameters or named_parameters to optimize or iterable of dicts
+            defining parameter groups.
+        lr (float, optional): learning rate (default: 1e-3)
+        betas (tuple[float, float], optional): coefficients used for computing running averages of
+            gradient and its square (default: (0.9, 0.999))
+        eps (float, optional): term added to the denominator to improve numerical stability
+            (default: 1e-8)
+        weight_decay (float, optional): weight decay (L2 penalty) (default: 0)
+        amsgrad (bool, optional): whether to use the AMSGrad variant (default: False)
+        maximize (bool, optional): maximize the objective instead of minimizing (default: False)
+        decoupled_weight_decay (bool, optional): if True, this optimizer is equivalent to AdamW
+        foreach, capturable, differentiable, fused: accepted for compatibility; rustgrad always runs
+            one fused Rust kernel per param group.
+    """
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        foreach=None,
+        maximize=False,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+        decoupled_weight_decay=False,
+    ):
+        if _is_tensor(lr):
+            if foreach and not capturable:
+                raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+            if lr.numel() != 1:
+                raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not (
+            (isinstance(betas[0], float) and isinstance(betas[1], float))
+            or (_is_tensor(betas[0]) and _is_tensor(betas[1]))
+        ):
+            raise ValueError("betas must be either both floats or both Tensors")
+        for i in (0, 1):
+            if _is_tensor(betas[i]):
+                if not capturable and foreach:
+                    raise ValueError(
+                        f"betas[{i}] as a Tensor is not supported for capturable=False and foreach=True"
+                    )
+                if betas[i].numel() != 1:
+                    raise ValueError(f"Tensor betas[{i}] must be 1-element")
+        betas = tuple(map(_to_scalar, betas))
+
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+        if fused and differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        _check_fused_foreach(fused, foreach, False)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("fused", None)
+            for p in group["params"]:
+                p_state = self.state.get(p, [])
+                if len(p_state) != 0 and not _is_tensor(p_state["step"]):
+                    p_state["step"] = rustgrad.tensor(float(p_state["step"]), dtype=rustgrad.float32)
+
+    def _init_group(self, group, params_with_grad, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps):
+        amsgrad = group["amsgrad"]
+        for p in group["params"]:
+            grad = p.grad
+            if grad is not None:
+                params_with_grad.append(p)
+                grads.append(grad)
+                state = self.state[p]
+                # Lazy state initialization
+                if len(state) == 0:
+                    state["step"] = rustgrad.tensor(0.0, dtype=rustgrad.float32)
+                    state["exp_avg"] = rustgrad.zeros_like(p)
+                    state["exp_avg_sq"] = rustgrad.zeros_like(p)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = rustgrad.zeros_like(p)
+                exp_avgs.append(state["exp_avg"])
+                exp_avg_sqs.append(state["exp_avg_sq"])
+                if amsgrad:
+                    max_exp_avg_sqs.append(state["max_exp_avg_sq"])
+                state_steps.append(state["step"])
+
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """Perform a single optimization step.
+
+        Args:
+            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
+        """
+        loss = self._closure_loss(closure)
+
+        for group in self.param_groups:
+            _check_not_differentiable(group)
+            params_with_grad = []
+            grads = []
+            exp_avgs = []
+            exp_avg_sqs = []
+            max_exp_avg_sqs = []
+            state_steps = []
+            beta1, beta2 = group["betas"]
+
+            self._init_group(group, params_with_grad, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps)
+
+            _core._adam_step(
+                params_with_grad,
+                grads,
+                exp_avgs,
+                exp_avg_sqs,
+                max_exp_avg_sqs,
+                state_steps,
+                amsgrad=bool(group["amsgrad"]),
+                beta1=float(_to_scalar(beta1)),
+                beta2=float(_to_scalar(beta2)),
+                lr=float(_to_scalar(group["lr"])),
+                weight_decay=float(_to_scalar(group["weight_decay"])),
+                eps=float(group["eps"]),
+                maximize=bool(group["maximize"]),
+                decoupled_weight_decay=bool(group["decoupled_weight_decay"]),
+            )
+
+        return loss

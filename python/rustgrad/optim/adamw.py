@@ -1,0 +1,46 @@
+"""``rustgrad.optim.AdamW``, ported from ``torch/optim/adamw.py`` (torch 2.13): Adam with decoupled weight decay."""
+
+from .adam import Adam
+
+__all__ = ["AdamW"]
+
+
+class AdamW(Adam):
+    r"""Implements the AdamW algorithm, where weight decay does not accumulate in the momentum nor
+    variance: ``p *= 1 - lr * weight_decay`` before the Adam update (default ``weight_decay=1e-2``)."""
+
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+        foreach=None,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+    ):
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )
+
+    # Loading any state into AdamW keeps decoupled_weight_decay on, as in PyTorch.
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True
