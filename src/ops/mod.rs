@@ -20,6 +20,7 @@ pub(crate) mod view;
 mod index;
 mod join;
 mod gather;
+mod nn_core;
 
 pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
@@ -41,6 +42,7 @@ pub use view::{
 };
 pub use index::{getitem, index, index_put, setitem, IndexItem};
 pub use join::{cat, chunk, repeat, split, split_with_sizes, stack, unbind};
+pub use nn_core::{embedding, native_batch_norm};
 pub use gather::{flip, gather, index_select, masked_select, roll, scatter, scatter_add, triangle, ScatterSource};
 
 use std::sync::Arc;

@@ -1,5 +1,19 @@
 """``rustgrad.nn``: neural-network building blocks (PyTorch's ``torch.nn``)."""
 
 from .parameter import Parameter
+from .modules import *  # noqa: F401,F403
+from .modules import (
+    Module, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, Identity, Linear, Bilinear,
+    ReLU, Tanh, Sigmoid, GELU, SiLU, LeakyReLU, ELU, Softplus, Softmax, LogSoftmax, Softmin, Hardtanh, ReLU6,
+    Dropout, Embedding, BatchNorm1d, BatchNorm2d, Flatten, Unflatten,
+)
+from . import functional, init, utils, modules
 
-__all__ = ["Parameter"]
+# The other nn families (losses, convolutions, pooling) live in their own files.
+# The lead removes this guard at merge, once those files exist on the same branch.
+try:
+    from .modules.loss import *  # noqa: F401,F403
+    from .modules.conv import *  # noqa: F401,F403
+    from .modules.pooling import *  # noqa: F401,F403
+except ModuleNotFoundError:
+    pass

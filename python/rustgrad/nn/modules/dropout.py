@@ -1,0 +1,27 @@
+"""``Dropout`` (PyTorch's ``torch/nn/modules/dropout.py``)."""
+
+from .. import functional as F
+from .module import Module
+
+__all__ = ["Dropout"]
+
+
+class _DropoutNd(Module):
+    __constants__ = ["p", "inplace"]
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Zeroes elements with probability ``p`` in training (survivors scaled by ``1/(1-p)``); identity in eval."""
+
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training, self.inplace)
