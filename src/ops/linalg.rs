@@ -272,10 +272,10 @@ pub fn addmm(input: &Tensor, m1: &Tensor, m2: &Tensor, beta: f64, alpha: f64) ->
     let out_shape = [s1[0], s2[1]];
     // Broadcasting `input` reports the expand error, as PyTorch's expand_size does.
     input.data().layout.broadcast_to(&out_shape)?;
-    for (t, other) in [(input, m2), (m1, m2)] {
+    for (name, t, other) in [("self", input, m2), ("mat1", m1, m2)] {
         if t.dtype() != other.dtype() {
             return Err(Error::runtime(format!(
-                "self and mat2 must have the same dtype, but got {} and {}",
+                "{name} and mat2 must have the same dtype, but got {} and {}",
                 t.dtype().scalar_type_name(),
                 other.dtype().scalar_type_name()
             )));

@@ -72,7 +72,7 @@ pub fn embedding(weight: &Tensor, indices: &Tensor, padding_idx: Option<i64>, sc
                 rows = mul(&rows, &scale)?;
             }
             let zeros = Tensor::zeros(&[num_weights, dim], g[0].dtype());
-            Ok(vec![Some(index_put(&zeros, &[Some(idx.clone())], &rows, true)?)])
+            Ok(vec![Some(index_put(&zeros, &[Some(idx.clone()), None], &rows, true)?)])
         })
     })?;
     Ok(out)
@@ -108,18 +108,27 @@ pub fn native_batch_norm(
 ) -> Result<(Tensor, Tensor, Tensor)> {
     let shape = x.shape();
     if shape.len() < 2 {
-        return Err(Error::runtime(format!("batch_norm: expected at least 2-D input (got {}D input)", shape.len())));
+        let n = shape.len() as i64;
+        return Err(Error::index(format!(
+            "Dimension out of range (expected to be in range of [{}, {}], but got 1)",
+            -n.max(1),
+            n.max(1) - 1
+        )));
     }
     let c = shape[1];
-    for (name, t) in [("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)] {
+    for (name, t) in [("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)] {
         if let Some(t) = t {
             if t.numel() != c {
                 return Err(Error::runtime(format!("{name} should contain {c} elements not {}", t.numel())));
             }
         }
     }
-    if !training && (running_mean.is_none() || running_var.is_none()) {
-        return Err(Error::runtime("running_mean must be defined in evaluation mode"));
+    if !training {
+        for (name, t) in [("running_mean", running_mean), ("running_var", running_var)] {
+            if t.is_none() {
+                return Err(Error::runtime(format!("{name} must be defined in evaluation mode")));
+            }
+        }
     }
     let dims: Vec<i64> = (0..shape.len() as i64).filter(|&d| d != 1).collect();
     let cshape = channel_shape(c, shape.len());

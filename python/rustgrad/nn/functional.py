@@ -47,9 +47,13 @@ def bilinear(input1, input2, weight, bias=None):
         raise RuntimeError(
             f"bilinear(): input2 size does not match weight size: got {input2.shape[-1]} but expected {weight.shape[2]}"
         )
-    from .. import einsum
-
-    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    lead = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, input1.shape[-1])
+    x2 = input2.reshape(-1, input2.shape[-1])
+    o, i, j = weight.shape
+    # (x1 W_o) for every o at once: [B, i] @ [i, o*j] -> [B, o, j], then the dot with x2 over j
+    left = x1.matmul(weight.permute(1, 0, 2).reshape(i, o * j)).view(-1, o, j)
+    out = (left * x2.unsqueeze(1)).sum(-1).reshape(*lead, o)
     return out if bias is None else out + bias
 
 

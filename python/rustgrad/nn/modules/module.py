@@ -394,6 +394,21 @@ class Module:
     def __setstate__(self, state):
         self.__dict__.update(state)
 
+    def __deepcopy__(self, memo):
+        # Plain rustgrad tensors do not pickle, so buffers are cloned here (Parameter has its own
+        # __deepcopy__); then the attributes are deep-copied as Python's default would.
+        for module in self.modules():
+            for buf in module._buffers.values():
+                if buf is not None and not isinstance(buf, Parameter) and id(buf) not in memo:
+                    memo[id(buf)] = buf.detach().clone().requires_grad_(buf.requires_grad)
+        import copy
+
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            new.__dict__[key] = copy.deepcopy(value, memo)
+        return new
+
     # ----- attributes -----
 
     def __getattr__(self, name):
