@@ -17,6 +17,7 @@ mod tensor_index;
 mod tensor_view;
 mod tensor_linalg;
 mod tensor_reduce;
+mod nn_ops;
 
 use pyo3::prelude::*;
 
@@ -42,5 +43,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_elementwise::register(m)?;
     tensor_view::register(m)?;
     tensor_linalg::register(m)?;
+    nn_ops::register(m)?;
     Ok(())
 }
