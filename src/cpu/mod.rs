@@ -15,3 +15,5 @@ pub use pool::{get_num_threads, install, set_num_threads};
 /// Elements below which a kernel stays on the calling thread: spawning rayon work costs more than
 /// it saves for small tensors (PyTorch uses the same grain, 32768).
 pub const GRAIN: usize = 32768;
+pub mod conv;
+pub mod norm;

@@ -21,6 +21,10 @@ mod index;
 mod join;
 mod gather;
 mod nn_core;
+mod loss;
+mod norm;
+mod conv;
+mod pool;
 
 pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
@@ -44,6 +48,10 @@ pub use index::{getitem, index, index_put, setitem, IndexItem};
 pub use join::{cat, chunk, repeat, split, split_with_sizes, stack, unbind};
 pub use nn_core::{embedding, native_batch_norm};
 pub use gather::{flip, gather, index_select, masked_select, roll, scatter, scatter_add, triangle, ScatterSource};
+pub use loss::{binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss, smooth_l1_loss, Reduction};
+pub use norm::layer_norm;
+pub use conv::{convolution, ConvParams};
+pub use pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, PoolParams};
 
 use std::sync::Arc;
 

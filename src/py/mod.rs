@@ -18,6 +18,7 @@ mod tensor_view;
 mod tensor_linalg;
 mod tensor_reduce;
 mod nn_core;
+mod nn_ops;
 
 use pyo3::prelude::*;
 
@@ -44,5 +45,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_view::register(m)?;
     tensor_linalg::register(m)?;
     nn_core::register(m)?;
+    nn_ops::register(m)?;
     Ok(())
 }

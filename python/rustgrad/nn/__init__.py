@@ -9,11 +9,8 @@ from .modules import (
 )
 from . import functional, init, utils, modules
 
-# The other nn families (losses, convolutions, pooling) live in their own files.
-# The lead removes this guard at merge, once those files exist on the same branch.
-try:
-    from .modules.loss import *  # noqa: F401,F403
-    from .modules.conv import *  # noqa: F401,F403
-    from .modules.pooling import *  # noqa: F401,F403
-except ModuleNotFoundError:
-    pass
+# The other nn families (losses, layer norm, convolutions, pooling) live in their own files.
+from .modules.loss import *  # noqa: F401,F403
+from .modules.conv import *  # noqa: F401,F403
+from .modules.pooling import *  # noqa: F401,F403
+from .modules.normalization_layer import *  # noqa: F401,F403

@@ -244,10 +244,6 @@ def unflatten(input, dim, sizes):
     return input.view(*input.shape[:dim], *sizes, *input.shape[dim + 1:])
 
 
-# The other nn families (losses, convolutions, pooling) live in their own files.
-# The lead removes this guard at merge, once those files exist on the same branch.
-try:
-    from ._functional_loss import *  # noqa: F401,F403
-    from ._functional_conv import *  # noqa: F401,F403
-except ModuleNotFoundError:
-    pass
+# The other nn families (losses, layer norm, convolutions, pooling) live in their own files.
+from ._functional_loss import *  # noqa: F401,F403,E402
+from ._functional_conv import *  # noqa: F401,F403,E402
