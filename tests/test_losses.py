@@ -403,3 +403,36 @@ def test_size_mismatch_warnings_match_torch():
         messages.append([(w.category, str(w.message).replace("torch.", "rustgrad.")) for w in ws])
     assert messages[0] == messages[1]
     assert len(messages[0]) == 3
+
+
+def test_loss_modules_match_functional_and_torch():
+    torch = torch_or_skip()
+    from test_conv import _module_base
+
+    _module_base()
+    from rustgrad.nn.modules import loss
+
+    rng = _rng(9)
+    x, t = rng.standard_normal((4, 3)), rng.integers(0, 3, 4)
+    p = rng.uniform(0.1, 0.9, (4, 3))
+    w = [1.0, 2.0, 0.5]
+    cases = [
+        ("MSELoss", {}, lambda lib: (x, p)),
+        ("L1Loss", {"reduction": "sum"}, lambda lib: (x, p)),
+        ("HuberLoss", {"delta": 0.5}, lambda lib: (x, p)),
+        ("SmoothL1Loss", {"beta": 0.5}, lambda lib: (x, p)),
+        ("BCELoss", {}, lambda lib: (p, p[::-1].copy())),
+        ("BCEWithLogitsLoss", {"pos_weight": "pw"}, lambda lib: (x, p)),
+        ("CrossEntropyLoss", {"weight": "w", "label_smoothing": 0.1}, lambda lib: (x, t)),
+        ("NLLLoss", {"ignore_index": 1}, lambda lib: (x, t)),
+    ]
+    for name, kwargs, data in cases:
+        values = []
+        for lib, ns in ((rustgrad, loss), (torch, torch.nn)):
+            kw = {k: (lib.tensor(w, dtype=lib.float64) if v in ("w", "pw") else v) for k, v in kwargs.items()}
+            module = getattr(ns, name)(**kw)
+            a, b = data(lib)
+            b = lib.tensor(b.tolist(), dtype=lib.int64 if b.dtype.kind == "i" else lib.float64)
+            values.append(module(lib.tensor(a.tolist(), dtype=lib.float64), b).item())
+            assert repr(module) == f"{name}()"
+        assert values[0] == pytest.approx(values[1], rel=1e-12), name
