@@ -11,6 +11,7 @@ mod generator;
 mod node;
 mod numpy_interop;
 mod optim;
+mod saved_hooks;
 mod tensor;
 mod tensor_elementwise;
 mod tensor_index;
@@ -42,5 +43,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_elementwise::register(m)?;
     tensor_view::register(m)?;
     tensor_linalg::register(m)?;
+    saved_hooks::register(m)?;
     Ok(())
 }
