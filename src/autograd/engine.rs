@@ -73,11 +73,51 @@ pub fn root_edges(roots: &[Tensor]) -> Result<Vec<Edge>> {
         .collect()
 }
 
+/// The backward run executing on this thread (PyTorch's graph task): its id, and whether it
+/// accumulates into every leaf (reentrant checkpointing only works then: it cannot see a
+/// `.grad()` / `inputs=` run's targets).
+#[derive(Clone, Copy, Debug)]
+pub struct GraphTask {
+    /// Distinct for every backward run.
+    pub id: u64,
+    /// False for `autograd.grad` and `backward(inputs=...)`.
+    pub can_checkpoint: bool,
+}
+
+thread_local! {
+    static GRAPH_TASKS: std::cell::RefCell<Vec<GraphTask>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+static NEXT_GRAPH_TASK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The innermost backward run executing on this thread, if any.
+pub fn current_graph_task() -> Option<GraphTask> {
+    GRAPH_TASKS.with(|g| g.borrow().last().copied())
+}
+
+/// Marks a backward run as current for its duration (runs nest: a custom backward may call backward).
+struct GraphTaskGuard;
+
+impl GraphTaskGuard {
+    fn enter(delivery: &Delivery) -> Self {
+        let id = NEXT_GRAPH_TASK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let can_checkpoint = matches!(delivery, Delivery::AccumulateAll);
+        GRAPH_TASKS.with(|g| g.borrow_mut().push(GraphTask { id, can_checkpoint }));
+        GraphTaskGuard
+    }
+}
+
+impl Drop for GraphTaskGuard {
+    fn drop(&mut self) {
+        GRAPH_TASKS.with(|g| g.borrow_mut().pop());
+    }
+}
+
 /// Runs backward from `roots` with the given root gradients (already checked against the roots'
 /// shapes). For `Delivery::Capture`, returns one entry per requested tensor (`None` if unreached).
 pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delivery, options: &RunOptions) -> Result<Vec<Option<Tensor>>> {
     let edges = root_edges(roots)?;
     let _grad_mode = GradModeGuard::new(options.create_graph);
+    let _graph_task = GraphTaskGuard::enter(delivery);
 
     // Targets: (node, input_nr) pairs whose incoming gradient is delivered or captured.
     let targets: Vec<Option<Edge>> = match delivery {

@@ -16,7 +16,8 @@ pub use grad_mode::{
 pub use hooks::{NodePostHook, NodePreHook, PostAccumulateHook, Registered, TensorHook};
 pub use meta::{AutogradMeta, CreationMeta, ViewMeta};
 pub use node::{Backward, Edge, GradMeta, Node, NodeKind};
-pub use saved::{SavedSet, SavedTensor};
+pub use saved::{pop_saved_tensors_hooks, push_saved_tensors_hooks, PackedTensor, SavedSet, SavedTensor, SavedTensorHooks};
+pub use engine::{current_graph_task, GraphTask};
 
 use crate::error::{Error, Result};
 use crate::ops;

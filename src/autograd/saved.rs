@@ -1,24 +1,85 @@
 //! Tensors saved for backward: they remember the version they were saved at, and a node's saved
 //! set can be released after backward (then any use raises PyTorch's "second time" error).
+//!
+//! Saved-tensor hooks (PyTorch's `torch.autograd.graph.saved_tensors_hooks`): while a pair of
+//! hooks is pushed on this thread, every tensor an op saves is handed to the pack hook when the op
+//! is recorded, and the node keeps only what the hook returned (the tensor itself is no longer
+//! held, so its memory can be freed); the unpack hook turns that back into a tensor when backward
+//! reads it. Activation checkpointing is built on this. As in PyTorch, a packed tensor is not
+//! checked for in-place modification (the hooks own it), and the unpacked value is re-attached to
+//! the original's history: its grad_fn, or the leaf's AccumulateGrad node.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
-use super::grad_mode::is_anomaly_enabled;
+use super::grad_mode::{is_anomaly_enabled, GradModeGuard};
 use super::node::Node;
 use crate::error::{Error, Result};
 use crate::tensor::{shape_str, Tensor};
 
 const FREED_MESSAGE: &str = "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
 
-/// One saved tensor.
+const PACK_MODIFIED_MESSAGE: &str = "A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook cannot be modified by in-place operations as this can lead to unexpected side-effects. Please open an issue if you need to perform in-place operations on the input to a pack hook.";
+
+/// A pair of saved-tensor hooks: `pack` is called when an op saves a tensor.
+pub trait SavedTensorHooks: Send + Sync {
+    /// Turns a tensor being saved into what the node keeps instead.
+    fn pack(&self, tensor: &Tensor) -> Result<Arc<dyn PackedTensor>>;
+}
+
+/// What a pack hook returned; `unpack` (the unpack hook) gives the tensor back during backward.
+pub trait PackedTensor: Send + Sync {
+    /// The saved value (called on every access, as PyTorch calls the unpack hook).
+    fn unpack(&self) -> Result<Tensor>;
+}
+
+thread_local! {
+    /// The pushed hook pairs of this thread; only the innermost one applies.
+    static HOOKS: RefCell<Vec<Arc<dyn SavedTensorHooks>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Pushes a pair of hooks (entering `saved_tensors_hooks`).
+pub fn push_saved_tensors_hooks(hooks: Arc<dyn SavedTensorHooks>) {
+    HOOKS.with(|h| h.borrow_mut().push(hooks));
+}
+
+/// Pops the innermost pair (leaving `saved_tensors_hooks`); false when none was pushed.
+pub fn pop_saved_tensors_hooks() -> bool {
+    HOOKS.with(|h| h.borrow_mut().pop().is_some())
+}
+
+fn current_hooks() -> Option<Arc<dyn SavedTensorHooks>> {
+    HOOKS.with(|h| h.borrow().last().cloned())
+}
+
+/// How an unpacked input is re-attached to the graph (the original tensor is not kept).
 #[derive(Clone)]
-pub struct SavedTensor {
+enum InputHistory {
+    /// A non-leaf: its grad_fn and output number.
+    NonLeaf(Arc<Node>, usize),
+    /// A leaf that requires grad: its AccumulateGrad node (weak, as PyTorch's grad_accumulator).
+    Leaf(Weak<Node>),
+    /// Does not require grad.
+    None,
+}
+
+/// Where a saved tensor's value lives.
+#[derive(Clone)]
+enum SavedData {
     /// An input: the tensor itself (with its history, so double backward can flow through it).
     /// An output: an alias without history, re-attached on unpack (holding the output itself
     /// would make a cycle node -> output -> node).
-    tensor: Tensor,
+    Direct(Tensor),
+    /// Handed to a pack hook; `source_id` identifies the saved tensor (for in-place retargeting).
+    Packed { packed: Arc<dyn PackedTensor>, source_id: usize, history: InputHistory },
+}
+
+/// One saved tensor.
+#[derive(Clone)]
+pub struct SavedTensor {
+    data: SavedData,
     saved_version: u64,
     output_nr: Option<usize>,
 }
@@ -26,36 +87,84 @@ pub struct SavedTensor {
 impl SavedTensor {
     /// Saves an input of the op.
     pub fn input(tensor: &Tensor) -> Self {
-        SavedTensor { tensor: tensor.clone(), saved_version: tensor.version(), output_nr: None }
+        SavedTensor { data: SavedData::Direct(tensor.clone()), saved_version: tensor.version(), output_nr: None }
     }
 
     /// Saves output `output_nr` of the op itself.
     pub fn output(tensor: &Tensor, output_nr: usize) -> Self {
-        SavedTensor { tensor: tensor.detach(), saved_version: tensor.version(), output_nr: Some(output_nr) }
+        SavedTensor { data: SavedData::Direct(tensor.detach()), saved_version: tensor.version(), output_nr: Some(output_nr) }
+    }
+
+    /// Hands a directly held tensor to `hooks` (with grad mode off, as PyTorch); the node then
+    /// keeps only the packed value.
+    /// `output` is the op's output itself for a saved output (the hook sees it, with its grad_fn,
+    /// as in PyTorch), else `None`.
+    fn pack_with(&mut self, hooks: &dyn SavedTensorHooks, output: Option<&Tensor>) -> Result<()> {
+        let SavedData::Direct(saved) = &self.data else { return Ok(()) };
+        let tensor = output.unwrap_or(saved);
+        let history = match self.output_nr {
+            Some(_) => InputHistory::None, // re-attached to the saving node on unpack
+            None => match (tensor.grad_fn(), tensor.requires_grad()) {
+                (Some(f), _) => InputHistory::NonLeaf(f, tensor.output_nr()),
+                (None, true) => InputHistory::Leaf(tensor.gradient_edge().map(|e| Arc::downgrade(&e.node)).unwrap_or_default()),
+                (None, false) => InputHistory::None,
+            },
+        };
+        let version = tensor.version();
+        let packed = {
+            let _no_grad = GradModeGuard::new(false);
+            hooks.pack(tensor)?
+        };
+        if tensor.version() != version {
+            return Err(Error::runtime(PACK_MODIFIED_MESSAGE));
+        }
+        self.data = SavedData::Packed { packed, source_id: tensor.id(), history };
+        Ok(())
     }
 
     /// The saved tensor, checked against in-place modification since it was saved.
     pub fn unpack(&self, node: &Arc<Node>) -> Result<Tensor> {
-        let current = self.tensor.version();
+        let tensor = match &self.data {
+            SavedData::Direct(t) => t,
+            SavedData::Packed { packed, history, .. } => return self.unpack_packed(node, packed.as_ref(), history),
+        };
+        let current = tensor.version();
         if current != self.saved_version {
-            return Err(self.modified_error(node, current));
+            return Err(self.modified_error(node, tensor, current));
         }
         match self.output_nr {
-            None => Ok(self.tensor.clone()),
+            None => Ok(tensor.clone()),
             Some(nr) => {
-                let t = self.tensor.alias();
+                let t = tensor.alias();
                 t.set_grad_fn(node.clone(), nr);
                 Ok(t)
             }
         }
     }
 
-    fn modified_error(&self, node: &Arc<Node>, current: u64) -> Error {
+    /// Calls the unpack hook and gives its result the original's place in the graph (a new
+    /// tensor object over the returned data, as PyTorch's `make_variable`).
+    fn unpack_packed(&self, node: &Arc<Node>, packed: &dyn PackedTensor, history: &InputHistory) -> Result<Tensor> {
+        let t = packed.unpack()?.alias();
+        match (self.output_nr, history) {
+            (Some(nr), _) => t.set_grad_fn(node.clone(), nr),
+            (None, InputHistory::NonLeaf(f, nr)) => t.set_grad_fn(f.clone(), *nr),
+            (None, InputHistory::Leaf(acc)) => {
+                let mut meta = t.autograd_meta();
+                meta.requires_grad = true;
+                meta.grad_accumulator = acc.clone();
+            }
+            (None, InputHistory::None) => {}
+        }
+        Ok(t)
+    }
+
+    fn modified_error(&self, node: &Arc<Node>, tensor: &Tensor, current: u64) -> Error {
         // Name the node that produced the tensor now: for an input that is its current grad_fn
         // (the in-place op that changed it), for an output the saving node itself.
         let producer = match self.output_nr {
             Some(nr) => Some((node.name().into_owned(), nr)),
-            None => self.tensor.grad_fn().map(|f| (f.name().into_owned(), self.tensor.output_nr())),
+            None => tensor.grad_fn().map(|f| (f.name().into_owned(), tensor.output_nr())),
         };
         let which = match producer {
             Some((name, nr)) => format!(", which is output {nr} of {},", strip_backward_suffix(&name)),
@@ -68,8 +177,8 @@ impl SavedTensor {
         };
         Error::runtime(format!(
             "one of the variables needed for gradient computation has been modified by an inplace operation: [{} {}]{which} is at version {current}; expected version {} instead. {hint}",
-            self.tensor.dtype().legacy_type_name(),
-            shape_str(&self.tensor.shape()),
+            tensor.dtype().legacy_type_name(),
+            shape_str(&tensor.shape()),
             self.saved_version
         ))
     }
@@ -104,7 +213,22 @@ impl SavedSet {
 
     /// True when one of the saved tensors was made in inference mode (those cannot be saved).
     pub fn holds_inference_tensor(&self) -> bool {
-        self.0.lock().iter().flatten().flatten().any(|s| s.tensor.is_inference())
+        self.0.lock().iter().flatten().flatten().any(|s| matches!(&s.data, SavedData::Direct(t) if t.is_inference()))
+    }
+
+    /// Hands every saved tensor to the innermost saved-tensor hooks of this thread, if any are
+    /// pushed (called once by whoever records the node, right after saving).
+    /// `outputs` are the op's outputs (saved outputs are handed over as themselves).
+    pub fn apply_pack_hooks(&self, outputs: &[&Tensor]) -> Result<()> {
+        let Some(hooks) = current_hooks() else { return Ok(()) };
+        // Pack outside the lock: the hook is user code.
+        let mut entries = self.0.lock().clone().unwrap_or_default();
+        for entry in entries.iter_mut().flatten() {
+            let output = entry.output_nr.and_then(|nr| outputs.get(nr).copied());
+            entry.pack_with(hooks.as_ref(), output)?;
+        }
+        *self.0.lock() = Some(entries);
+        Ok(())
     }
 
     /// Frees the saved tensors.
@@ -114,16 +238,32 @@ impl SavedSet {
 
     /// Adjusts what was saved when the op's result is about to be written into `target` in place
     /// (whose version will then be `new_version`): a saved `target` input becomes `snapshot` (its
-    /// old value, with its old history), and saved outputs become `target` itself.
+    /// old value, with its old history), and saved outputs become `target` itself. Packed outputs
+    /// stay packed (their value is what `target` will hold); a packed `target` input is replaced
+    /// by the snapshot, packed again by the current hooks.
     pub fn retarget_for_in_place(&self, target: &Tensor, snapshot: impl Fn() -> Result<Tensor>, new_version: u64) -> Result<()> {
+        let hooks = current_hooks();
         let mut guard = self.0.lock();
         let Some(saved) = guard.as_mut() else { return Ok(()) };
         for entry in saved.iter_mut().flatten() {
-            if entry.output_nr.is_some() {
-                entry.tensor = target.detach();
-                entry.saved_version = new_version;
-            } else if entry.tensor.same(target) {
-                *entry = SavedTensor::input(&snapshot()?);
+            let is_target = match &entry.data {
+                SavedData::Direct(t) => t.same(target),
+                SavedData::Packed { source_id, .. } => *source_id == target.id(),
+            };
+            match (&entry.data, entry.output_nr.is_some()) {
+                (SavedData::Direct(_), true) => {
+                    entry.data = SavedData::Direct(target.detach());
+                    entry.saved_version = new_version;
+                }
+                (SavedData::Packed { .. }, true) => {}
+                (data, false) if is_target => {
+                    let was_packed = matches!(data, SavedData::Packed { .. });
+                    *entry = SavedTensor::input(&snapshot()?);
+                    if let (true, Some(h)) = (was_packed, &hooks) {
+                        entry.pack_with(h.as_ref(), None)?;
+                    }
+                }
+                _ => {}
             }
         }
         Ok(())

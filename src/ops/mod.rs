@@ -79,6 +79,12 @@ pub(crate) fn record<B: Backward + 'static>(inputs: &[&Tensor], outputs: &[&Tens
     for (i, out) in outputs.iter().enumerate() {
         out.set_grad_fn(node.clone(), i);
     }
+    // Saved-tensor pack hooks run once the node (which holds the inputs' edges) exists.
+    if let NodeKind::Op(b) = node.kind() {
+        if let Some(saved) = b.saved() {
+            saved.apply_pack_hooks(outputs)?;
+        }
+    }
     Ok(())
 }
 

@@ -200,7 +200,9 @@ pub fn _function_record<'py>(
                     }))
                 })
                 .collect::<PyResult<Vec<_>>>()?;
-            *state.saved.lock() = Some(SavedSet::new(saved));
+            let saved = SavedSet::new(saved);
+            saved.apply_pack_hooks(&tensor_outputs.iter().map(|(_, t)| t).collect::<Vec<_>>())?; // saved-tensor hooks apply to save_for_backward too
+            *state.saved.lock() = Some(saved);
         }
         ctx.get().attach_function(&node, state);
         node.py_object.store(ctx.as_ptr() as *mut std::ffi::c_void, Ordering::Release);

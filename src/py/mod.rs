@@ -11,6 +11,7 @@ mod generator;
 mod node;
 mod numpy_interop;
 mod optim;
+mod saved_hooks;
 mod tensor;
 mod tensor_elementwise;
 mod tensor_index;
@@ -46,5 +47,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_linalg::register(m)?;
     nn_core::register(m)?;
     nn_ops::register(m)?;
+    saved_hooks::register(m)?;
     Ok(())
 }
