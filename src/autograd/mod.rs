@@ -1,6 +1,7 @@
 //! Reverse-mode automatic differentiation: per-tensor metadata, graph nodes, saved tensors, grad
 //! mode, and the engine behind `backward()` and `autograd.grad()`.
 
+pub mod custom;
 mod engine;
 mod grad_mode;
 mod hooks;
@@ -8,6 +9,7 @@ mod meta;
 mod node;
 mod saved;
 
+pub use custom::{BackwardContext, CustomOp, SaveContext};
 pub use engine::{accumulate_grad, Delivery, RunOptions};
 pub use grad_mode::{
     is_anomaly_check_nan_enabled, is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled,

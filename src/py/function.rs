@@ -37,6 +37,8 @@ pub struct PyFunctionBackward {
     state: Arc<FunctionState>,
     /// Per forward argument: is it a tensor (only tensors have edges and gradients).
     is_tensor_input: Vec<bool>,
+    /// Per forward output: is it a tensor (`backward` gets `None` for the others).
+    is_tensor_output: Vec<bool>,
 }
 
 impl PyFunctionBackward {
@@ -48,9 +50,11 @@ impl PyFunctionBackward {
                 Err(_) => true,
             };
             let grads = if materialize { node.materialize_grads(grads).into_iter().map(Some).collect() } else { grads };
-            let args = grads
-                .into_iter()
-                .map(|g| match g {
+            let mut grads = grads.into_iter();
+            let args = self
+                .is_tensor_output
+                .iter()
+                .map(|&is_tensor| match if is_tensor { grads.next().flatten() } else { None } {
                     Some(t) => wrap_tensor(py, t),
                     None => Ok(py.None().into_bound(py)),
                 })
@@ -179,6 +183,7 @@ pub fn _function_record<'py>(
             name: class_name,
             state: state.clone(),
             is_tensor_input: inputs.iter().map(Option::is_some).collect(),
+            is_tensor_output: outputs.iter().map(|o| o.is_instance_of::<PyTensor>()).collect(),
         };
         let node = Node::new(NodeKind::Op(Box::new(backward)), next_edges, input_meta);
         for (nr, (_, t)) in tensor_outputs.iter().enumerate() {

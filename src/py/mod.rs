@@ -2,6 +2,7 @@
 
 mod convert;
 mod creation;
+mod custom_example;
 mod dtype;
 mod error;
 mod function;
@@ -42,6 +43,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(function::_function_record, m)?)?;
     m.add_function(wrap_pyfunction!(function::_function_saved_tensors, m)?)?;
     m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;
+    m.add_function(wrap_pyfunction!(custom_example::_example_cube, m)?)?;
     tensor_elementwise::register(m)?;
     tensor_view::register(m)?;
     tensor_linalg::register(m)?;

@@ -8,6 +8,9 @@ from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from .function import Function, FunctionCtx, once_differentiable
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from . import graph
+from .gradcheck import gradgradcheck, GradcheckError
+from . import gradcheck  # the module, callable as the function (PyTorch's gradcheck.GradcheckError also works)
+from . import functional
 
 _Tensor = _core.Tensor
 
@@ -65,4 +68,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return _C._grad(outputs, tuple(inputs), grads, retain_graph, create_graph, allow_unused, materialize_grads)
 
 
-__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "detect_anomaly", "set_detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "graph"]
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable", "detect_anomaly", "set_detect_anomaly", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "graph", "gradcheck", "gradgradcheck", "functional"]

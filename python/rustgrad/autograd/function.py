@@ -14,6 +14,9 @@ from .. import _core
 from .grad_mode import no_grad
 
 _Tensor = _core.Tensor
+_is_grad_enabled = _core.is_grad_enabled
+_set_grad_enabled = _core._set_grad_enabled
+_function_record = _core._function_record
 
 
 class FunctionCtx:
@@ -44,6 +47,12 @@ class FunctionCtx:
 class BackwardCFunction(_core.Node, FunctionCtx):
     """Base of the generated ``<Name>Backward`` node classes; an instance is the ``ctx``."""
 
+    # Defaults of what forward may set (class attributes: no per-call work when unset).
+    to_save = None
+    dirty_tensors = ()
+    non_differentiable = ()
+    materialize_grads = True
+
     def apply(self, *grads):
         backward_fn = self._forward_cls.backward
         if backward_fn is Function.backward:
@@ -68,11 +77,28 @@ class FunctionMeta(type):
             {"_forward_cls": cls, "__module__": "rustgrad.autograd.function", "__qualname__": name + "Backward"},
         )
         cls._backward_cls = backward_cls
+        base = globals().get("Function")
+        # New style (forward without ctx, then setup_context), decided once per class.
+        cls._new_style = base is not None and cls.setup_context is not base.setup_context
         super().__init__(name, bases, attrs)
 
 
-def _is_setup_context_overridden(cls):
-    return cls.setup_context is not Function.setup_context
+def _bind_forward_args(cls, args, kwargs):
+    """The inputs given to ``setup_context``: ``args`` and ``kwargs`` bound to ``forward``'s
+    parameters, defaults filled in (binding errors are PyTorch's, from ``inspect``)."""
+    info = cls.__dict__.get("_forward_params")
+    if info is None:
+        signature = inspect.signature(cls.forward)
+        params = signature.parameters.values()
+        simple = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+        info = (signature, len(signature.parameters) if simple else -1)
+        cls._forward_params = info
+    signature, count = info
+    if not kwargs and len(args) == count:
+        return args  # every parameter given positionally: binding would change nothing
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.args
 
 
 class Function(FunctionCtx, metaclass=FunctionMeta):
@@ -114,31 +140,30 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = cls._backward_cls()
-        grad_on = _core.is_grad_enabled()
-        executable = grad_on and any(isinstance(a, _Tensor) and a.requires_grad for a in args)
-        ctx.needs_input_grad = tuple(executable and isinstance(a, _Tensor) and a.requires_grad for a in args)
-        if _is_setup_context_overridden(cls):
+        grad_on = _is_grad_enabled()
+        if grad_on:
+            ctx.needs_input_grad = tuple(isinstance(a, _Tensor) and a.requires_grad for a in args)
+        else:
+            ctx.needs_input_grad = (False,) * len(args)
+        # forward runs with grad mode off (set directly: cheaper than a no_grad() block).
+        if cls._new_style:
             # New style: forward(*inputs) without ctx, then setup_context(ctx, inputs, output).
-            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
-            bound.apply_defaults()
-            args = bound.args
-            with no_grad():
+            args = _bind_forward_args(cls, args, kwargs)
+            _set_grad_enabled(False)
+            try:
                 output = cls.forward(*args)
+            finally:
+                _set_grad_enabled(grad_on)
             cls.setup_context(ctx, args, output)
         else:
-            with no_grad():
+            _set_grad_enabled(False)
+            try:
                 output = cls.forward(ctx, *args, **kwargs)
-        single = not isinstance(output, tuple)
-        outputs = (output,) if single else output
-        wrapped = _core._function_record(
-            ctx,
-            args,
-            outputs,
-            getattr(ctx, "to_save", None),
-            tuple(getattr(ctx, "dirty_tensors", ())),
-            tuple(getattr(ctx, "non_differentiable", ())),
-        )
-        return wrapped[0] if single else wrapped
+            finally:
+                _set_grad_enabled(grad_on)
+        if isinstance(output, tuple):
+            return _function_record(ctx, args, output, ctx.to_save, ctx.dirty_tensors, ctx.non_differentiable)
+        return _function_record(ctx, args, (output,), ctx.to_save, ctx.dirty_tensors, ctx.non_differentiable)[0]
 
 
 def once_differentiable(fn):
