@@ -217,3 +217,53 @@ pub fn native_batch_norm(
     })?;
     Ok((out, save_mean, save_invstd))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vals(n: usize, shape: &[usize]) -> Tensor {
+        Tensor::from_vec((0..n).map(|v| (v as f64 * 0.7).sin() * 3.0).collect::<Vec<_>>(), shape).unwrap()
+    }
+
+    #[test]
+    fn embedding_picks_rows_and_checks_indices() {
+        let w = vals(8, &[4, 2]);
+        let idx = Tensor::from_vec(vec![3i64, 0, 3], &[3]).unwrap();
+        let out = embedding(&w, &idx, None, false).unwrap();
+        let wv = w.to_vec::<f64>().unwrap();
+        assert_eq!(out.shape(), vec![3, 2]);
+        assert_eq!(out.to_vec::<f64>().unwrap(), vec![wv[6], wv[7], wv[0], wv[1], wv[6], wv[7]]);
+        let bad = Tensor::from_vec(vec![4i64], &[1]).unwrap();
+        assert_eq!(embedding(&w, &bad, None, false).unwrap_err().message(), "index out of range in self");
+        let float = Tensor::zeros(&[1], DType::F32);
+        assert!(embedding(&w, &float, None, false).unwrap_err().message().contains("'indices'"));
+    }
+
+    #[test]
+    fn batch_norm_normalizes_each_channel_and_updates_running_stats() {
+        // 5 rows x 3 channels, an odd batch around rayon's grain would not change the math.
+        let x = vals(15, &[5, 3]);
+        let rm = Tensor::zeros(&[3], DType::F64);
+        let rv = Tensor::ones(&[3], DType::F64);
+        let (out, mean, invstd) = native_batch_norm(&x, None, None, Some(&rm), Some(&rv), true, 0.1, 0.0).unwrap();
+        let (o, xv) = (out.to_vec::<f64>().unwrap(), x.to_vec::<f64>().unwrap());
+        for c in 0..3 {
+            let col: Vec<f64> = (0..5).map(|r| xv[r * 3 + c]).collect();
+            let m = col.iter().sum::<f64>() / 5.0;
+            let var = col.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / 5.0;
+            assert!((mean.to_vec::<f64>().unwrap()[c] - m).abs() < 1e-12);
+            assert!((invstd.to_vec::<f64>().unwrap()[c] - 1.0 / var.sqrt()).abs() < 1e-9);
+            let normalized: Vec<f64> = (0..5).map(|r| o[r * 3 + c]).collect();
+            assert!(normalized.iter().sum::<f64>().abs() < 1e-9);
+            assert!((normalized.iter().map(|v| v * v).sum::<f64>() / 5.0 - 1.0).abs() < 1e-9);
+            assert!((rm.to_vec::<f64>().unwrap()[c] - 0.1 * m).abs() < 1e-12);
+            assert!((rv.to_vec::<f64>().unwrap()[c] - (0.9 + 0.1 * var * 5.0 / 4.0)).abs() < 1e-12);
+        }
+        let short = Tensor::zeros(&[2], DType::F64);
+        let err = native_batch_norm(&x, Some(&short), None, None, None, true, 0.1, 1e-5).unwrap_err();
+        assert_eq!(err.message(), "weight should contain 3 elements not 2");
+        let err = native_batch_norm(&x, None, None, None, Some(&rv), false, 0.1, 1e-5).unwrap_err();
+        assert_eq!(err.message(), "running_mean must be defined in evaluation mode");
+    }
+}
