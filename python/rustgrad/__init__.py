@@ -53,6 +53,7 @@ from . import nn
 from . import return_types
 from ._reduce_linalg import *  # noqa: F401,F403  (matmul, max, softmax, einsum, ...)
 from . import optim
+from .serialization import save, load
 
 # PyTorch's dtype aliases. `bool` is bound last: from here on it shadows the builtin in this module.
 float = float32
