@@ -887,3 +887,40 @@ def test_values_match_torch():
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
     np.testing.assert_allclose(results[0][2], results[1][2], rtol=1e-12)
+
+
+def test_grad_fn_outlives_its_output(lib):
+    # The context keeps its node usable once the output is gone (PyTorch's node and context are one).
+    MySquare = square_fn(lib)
+    x = lib.tensor([2.0, 3.0], requires_grad=True)
+    f = MySquare.apply(x * 1).grad_fn
+    gc.collect()
+    assert f.name() == "MySquareBackward"
+    assert f.next_functions[0][0].name() == "MulBackward0"
+    assert repr(f.saved_tensors) == "(tensor([2., 3.], grad_fn=<MulBackward0>),)"
+    assert f.needs_input_grad == (True,)
+    ref = weakref.ref(f)
+    del f
+    assert ref() is None  # freed at once: no reference cycle
+
+
+def test_context_kept_by_user_code_stays_callable(lib):
+    kept = []
+
+    class Keep(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            kept.append(ctx)
+            ctx.save_for_backward(x)
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+
+    x = lib.ones(2, requires_grad=True)
+    Keep.apply(x)
+    assert kept[0].name() == "KeepBackward" and len(kept[0].saved_tensors) == 1
+    y = Keep.apply(x)
+    y.sum().backward()
+    assert repr(x.grad) == "tensor([3., 3.])"

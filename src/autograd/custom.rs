@@ -268,7 +268,7 @@ mod tests {
     fn records_a_named_node_and_matches_finite_differences() {
         let values = vec![-1.5, -0.2, 0.0, 0.7, 3.0];
         let x = leaf(values.clone());
-        let y = apply(Softsign, &[x.clone()]).unwrap().remove(0);
+        let y = apply(Softsign, std::slice::from_ref(&x)).unwrap().remove(0);
         assert_eq!(y.grad_fn().unwrap().name(), "SoftsignBackward");
         backward(&[ops::sum(&y).unwrap()], vec![None], None, false, None).unwrap();
         let got = x.grad().unwrap().to_f64_vec();
@@ -283,8 +283,8 @@ mod tests {
     #[test]
     fn double_backward_through_the_formula() {
         let x = leaf(vec![0.5]);
-        let y = apply(Softsign, &[x.clone()]).unwrap().remove(0);
-        let g = grad(&[y], &[x.clone()], vec![None], None, true, false, false).unwrap().remove(0).unwrap();
+        let y = apply(Softsign, std::slice::from_ref(&x)).unwrap().remove(0);
+        let g = grad(&[y], std::slice::from_ref(&x), vec![None], None, true, false, false).unwrap().remove(0).unwrap();
         let gg = grad(&[g], &[x], vec![None], None, false, false, false).unwrap().remove(0).unwrap();
         // d²/dx² x/(1+x) = -2/(1+x)³ for x > 0
         assert!((gg.to_f64_vec()[0] + 2.0 / 1.5f64.powi(3)).abs() < 1e-12);
@@ -304,7 +304,7 @@ mod tests {
     fn saved_input_modified_in_place_is_an_error() {
         let x = leaf(vec![1.0, 2.0]);
         let a = ops::mul(&x, &Tensor::scalar(1.0, DType::F64)).unwrap();
-        let y = apply(Softsign, &[a.clone()]).unwrap().remove(0);
+        let y = apply(Softsign, std::slice::from_ref(&a)).unwrap().remove(0);
         ops::add_in_place(&a, &Tensor::scalar(1.0, DType::F64)).unwrap();
         let err = backward(&[ops::sum(&y).unwrap()], vec![None], None, false, None).unwrap_err();
         assert!(err.to_string().contains("is at version 1; expected version 0 instead."), "{err}");
@@ -314,7 +314,7 @@ mod tests {
     fn second_backward_without_retain_graph_fails() {
         let x = leaf(vec![1.0]);
         let y = ops::sum(&apply(Softsign, &[x]).unwrap()[0]).unwrap();
-        backward(&[y.clone()], vec![None], None, false, None).unwrap();
+        backward(std::slice::from_ref(&y), vec![None], None, false, None).unwrap();
         let err = backward(&[y], vec![None], None, false, None).unwrap_err();
         assert!(err.to_string().starts_with("Trying to backward through the graph a second time"), "{err}");
     }
@@ -322,7 +322,7 @@ mod tests {
     #[test]
     fn returned_input_is_a_new_tensor_and_non_differentiable_outputs_have_no_history() {
         let x = leaf(vec![1.0, 2.0]);
-        let outs = apply(PassThrough { extra_grad: false }, &[x.clone()]).unwrap();
+        let outs = apply(PassThrough { extra_grad: false }, std::slice::from_ref(&x)).unwrap();
         assert!(!outs[0].same(&x));
         assert_eq!(outs[0].grad_fn().unwrap().name(), "PassThroughBackward");
         assert!(outs[1].grad_fn().is_none());

@@ -13,26 +13,27 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyTuple, PyWeakrefReference};
 
 use super::convert::type_name;
 use super::error::foreign;
 use super::node::PyNode;
 use super::tensor::{wrap_tensor, PyTensor};
-use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, SavedSet, SavedTensor};
+use crate::autograd::{is_grad_enabled, Backward, Edge, GradMeta, Node, NodeKind, SavedSet, SavedTensor};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
-/// What a Function's context shares with its node: the saved tensors.
+/// What a Function's context shares with its node: the saved tensors, and the node rebuilt for a
+/// context that outlived its node (see `Drop for PyFunctionBackward`).
 #[derive(Default)]
 pub struct FunctionState {
     saved: Mutex<Option<SavedSet>>,
+    successor: Mutex<Option<Arc<Node>>>,
 }
 
-/// The backward node of a Python custom Function.
-pub struct PyFunctionBackward {
-    /// The context (an instance of `<Name>Backward`), which also carries the Function class.
-    pub ctx: Py<PyAny>,
+/// What both node kinds of a Function know: its name, state and argument kinds.
+#[derive(Clone)]
+struct FunctionCore {
     name: String,
     state: Arc<FunctionState>,
     /// Per forward argument: is it a tensor (only tensors have edges and gradients).
@@ -41,10 +42,70 @@ pub struct PyFunctionBackward {
     is_tensor_output: Vec<bool>,
 }
 
-impl PyFunctionBackward {
-    fn call_backward(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> PyResult<Vec<Option<Tensor>>> {
+/// The backward node of a Python custom Function.
+pub struct PyFunctionBackward {
+    /// The context (an instance of `<Name>Backward`), which also carries the Function class.
+    pub ctx: Py<PyAny>,
+    core: FunctionCore,
+    /// Copies of the node's edges and input metadata, to rebuild it for a context that outlives it.
+    edges: Vec<Option<Edge>>,
+    meta: Vec<GradMeta>,
+}
+
+impl Drop for PyFunctionBackward {
+    // PyTorch's node and context live and die together: a context still referenced from Python
+    // (`f = Fn.apply(x).grad_fn`) keeps its node usable. Here the node owns the context and the
+    // context only points back weakly (no reference cycle), so when the node goes while Python
+    // still holds the context, the context gets an equivalent node (same name, edges, saved
+    // tensors) that it owns and that refers back to it weakly.
+    fn drop(&mut self) {
         Python::attach(|py| {
             let ctx = self.ctx.bind(py);
+            // SAFETY: `ctx` is a live object and we hold the GIL.
+            if unsafe { pyo3::ffi::Py_REFCNT(ctx.as_ptr()) } <= 1 {
+                return;
+            }
+            let (Ok(face), Ok(weak)) = (ctx.cast::<PyNode>(), PyWeakrefReference::new(ctx)) else { return };
+            let backward = DetachedFunctionBackward { ctx: weak.unbind(), core: self.core.clone() };
+            let edges = std::mem::take(&mut self.edges);
+            let node = Node::new(NodeKind::Op(Box::new(backward)), edges, std::mem::take(&mut self.meta));
+            node.py_object.store(ctx.as_ptr() as *mut std::ffi::c_void, Ordering::Release);
+            *self.core.state.successor.lock() = Some(node.clone());
+            face.get().attach_function(&node, self.core.state.clone());
+        });
+    }
+}
+
+/// The node rebuilt for a context that outlived its first node; it reaches the context weakly.
+struct DetachedFunctionBackward {
+    ctx: Py<PyWeakrefReference>,
+    core: FunctionCore,
+}
+
+impl Backward for DetachedFunctionBackward {
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Owned(self.core.name.clone())
+    }
+
+    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+        Python::attach(|py| match self.ctx.bind(py).upgrade() {
+            Some(ctx) => self.core.call_backward(&ctx, node, grads),
+            None => Err(PyRuntimeError::new_err("the context of this Function node was freed")),
+        })
+        .map_err(foreign)
+    }
+
+    fn release_saved(&self) {
+        if let Some(saved) = self.core.state.saved.lock().as_ref() {
+            saved.release();
+        }
+    }
+}
+
+impl FunctionCore {
+    fn call_backward(&self, ctx: &Bound<'_, PyAny>, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> PyResult<Vec<Option<Tensor>>> {
+        {
+            let py = ctx.py();
             let materialize = match ctx.getattr("materialize_grads") {
                 Ok(v) => v.is_truthy()?,
                 Err(_) => true,
@@ -95,21 +156,21 @@ impl PyFunctionBackward {
                 }
             }
             Ok(grads)
-        })
+        }
     }
 }
 
 impl Backward for PyFunctionBackward {
     fn name(&self) -> Cow<'static, str> {
-        Cow::Owned(self.name.clone())
+        Cow::Owned(self.core.name.clone())
     }
 
     fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
-        self.call_backward(node, grads).map_err(foreign)
+        Python::attach(|py| self.core.call_backward(self.ctx.bind(py), node, grads)).map_err(foreign)
     }
 
     fn release_saved(&self) {
-        if let Some(saved) = self.state.saved.lock().as_ref() {
+        if let Some(saved) = self.core.state.saved.lock().as_ref() {
             saved.release();
         }
     }
@@ -175,15 +236,19 @@ pub fn _function_record<'py>(
 
     if executable {
         let class_name: String = ctx.get_type().name()?.extract()?;
-        let next_edges = inputs.iter().flatten().map(Tensor::gradient_edge).collect();
-        let input_meta = tensor_outputs.iter().map(|(_, t)| GradMeta { shape: t.shape(), dtype: t.dtype() }).collect();
+        let next_edges: Vec<_> = inputs.iter().flatten().map(Tensor::gradient_edge).collect();
+        let input_meta: Vec<_> = tensor_outputs.iter().map(|(_, t)| GradMeta { shape: t.shape(), dtype: t.dtype() }).collect();
         let state = Arc::new(FunctionState::default());
         let backward = PyFunctionBackward {
             ctx: ctx.clone().into_any().unbind(),
-            name: class_name,
-            state: state.clone(),
-            is_tensor_input: inputs.iter().map(Option::is_some).collect(),
-            is_tensor_output: outputs.iter().map(|o| o.is_instance_of::<PyTensor>()).collect(),
+            core: FunctionCore {
+                name: class_name,
+                state: state.clone(),
+                is_tensor_input: inputs.iter().map(Option::is_some).collect(),
+                is_tensor_output: outputs.iter().map(|o| o.is_instance_of::<PyTensor>()).collect(),
+            },
+            edges: next_edges.clone(),
+            meta: input_meta.clone(),
         };
         let node = Node::new(NodeKind::Op(Box::new(backward)), next_edges, input_meta);
         for (nr, (_, t)) in tensor_outputs.iter().enumerate() {
