@@ -74,9 +74,11 @@ class _Writer:
             return ["tensor", self.memo[key]]
         import numpy as np
 
-        from .nn.parameter import Parameter
+        from .nn import Parameter
 
-        name = _DTYPE_NAMES[t.dtype]
+        name = _DTYPE_NAMES.get(t.dtype)
+        if name is None:
+            raise TypeError(f"rustgrad.save: tensors of dtype {t.dtype} cannot be saved")
         array = np.ascontiguousarray(t.detach().numpy()).astype(_DTYPES[name][0], copy=False)
         index = len(self.records)
         self.records.append({
@@ -115,7 +117,7 @@ class _Writer:
             return ["str", str(obj)]
         if isinstance(obj, (bytes, bytearray)):
             return ["bytes", bytes(obj).hex()]
-        if isinstance(obj, _core.dtype):
+        if isinstance(obj, _core.dtype) and obj in _DTYPE_NAMES:
             return ["dtype", _DTYPE_NAMES[obj]]
         from ._size import Size
         from ._device import device
@@ -216,7 +218,7 @@ class _Reader:
             _check(bool((array.view(np.uint8) <= 1).all()), f"tensor {index} holds invalid bool values")
         t = _core.from_numpy(array)
         if parameter:
-            from .nn.parameter import Parameter
+            from .nn import Parameter
 
             t = Parameter(t, requires_grad=requires_grad)
         elif requires_grad:

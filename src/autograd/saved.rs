@@ -269,3 +269,77 @@ impl SavedSet {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::autograd::{grad, pop_saved_tensors_hooks, push_saved_tensors_hooks};
+    use crate::ops;
+
+    /// Packs by copying the values into a fresh tensor (so the original is not held) and counts
+    /// packs and unpacks.
+    struct CopyHooks {
+        packs: Arc<AtomicUsize>,
+        unpacks: Arc<AtomicUsize>,
+    }
+
+    struct Copied(Tensor, Arc<AtomicUsize>);
+
+    impl SavedTensorHooks for CopyHooks {
+        fn pack(&self, t: &Tensor) -> Result<Arc<dyn PackedTensor>> {
+            self.packs.fetch_add(1, Ordering::SeqCst);
+            let copy = Tensor::from_vec(t.to_vec::<f64>()?, &t.shape())?;
+            Ok(Arc::new(Copied(copy, self.unpacks.clone())))
+        }
+    }
+
+    impl PackedTensor for Copied {
+        fn unpack(&self) -> Result<Tensor> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            Ok(self.0.clone())
+        }
+    }
+
+    fn leaf(values: Vec<f64>) -> Tensor {
+        Tensor::from_vec(values, &[2]).unwrap().with_requires_grad(true).unwrap()
+    }
+
+    #[test]
+    fn packed_tensors_give_the_same_gradients_and_drop_the_originals() {
+        let (packs, unpacks) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (x, w) = (leaf(vec![1.0, 2.0]), leaf(vec![3.0, 4.0]));
+        push_saved_tensors_hooks(Arc::new(CopyHooks { packs: packs.clone(), unpacks: unpacks.clone() }));
+        let h = ops::mul(&x, &w).unwrap();
+        let y = ops::exp(&h).unwrap(); // saves its output
+        let s = ops::sum(&y).unwrap();
+        assert!(pop_saved_tensors_hooks());
+        assert_eq!(packs.load(Ordering::SeqCst), 3, "mul saves x and w, exp its result");
+        assert_eq!(h.handle_count(), 1, "the graph does not hold the intermediate");
+        let g = grad(&[s], &[x.clone(), w.clone()], vec![None], None, false, false, false).unwrap();
+        assert_eq!(unpacks.load(Ordering::SeqCst), 3);
+        let e = [3.0f64.exp(), 8.0f64.exp()];
+        let gx = g[0].as_ref().unwrap().to_vec::<f64>().unwrap();
+        assert!((gx[0] - 3.0 * e[0]).abs() < 1e-9 && (gx[1] - 4.0 * e[1]).abs() < 1e-6);
+    }
+
+    #[test]
+    fn unpacked_leaf_input_keeps_its_accumulator_for_double_backward() {
+        let x = leaf(vec![1.0, 2.0]);
+        let (packs, unpacks) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        push_saved_tensors_hooks(Arc::new(CopyHooks { packs, unpacks }));
+        let y = ops::sum(&ops::mul(&x, &x).unwrap()).unwrap();
+        pop_saved_tensors_hooks();
+        let g = grad(&[y], std::slice::from_ref(&x), vec![None], None, true, false, false).unwrap();
+        let g = g[0].clone().unwrap();
+        assert_eq!(g.to_vec::<f64>().unwrap(), vec![2.0, 4.0]);
+        let h = grad(&[ops::sum(&g).unwrap()], &[x], vec![None], None, false, false, false).unwrap();
+        assert_eq!(h[0].as_ref().unwrap().to_vec::<f64>().unwrap(), vec![2.0, 2.0]);
+    }
+
+    #[test]
+    fn no_hooks_means_nothing_to_pop() {
+        assert!(!pop_saved_tensors_hooks());
+    }
+}
