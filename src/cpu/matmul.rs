@@ -129,9 +129,19 @@ pub fn batched<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batch: 
     }
     // Many small products: one per rayon task. Few big ones: each product uses the threads.
     let small = m * n * k < PARALLEL_FLOPS;
+    let many_small = small && batch > 1 && batch * m * n * k >= GRAIN;
+    // Work with nothing to split, or a one-thread pool, runs on the calling thread: hopping to the
+    // pool's worker would cost a wake-up per product and serialise the products of several Python
+    // threads on that one worker (PyTorch with set_num_threads(1) also computes on the caller).
+    if (small && !many_small) || super::get_num_threads() == 1 {
+        for (i, dst) in out.chunks_mut(size).enumerate() {
+            T::product(dst, a, b, i, m, k, n, false);
+        }
+        return out;
+    }
     // Inside rustgrad's pool, so gemm's rayon parallelism follows set_num_threads.
     super::install(|| {
-        if small && batch > 1 && batch * m * n * k >= GRAIN {
+        if many_small {
             out.par_chunks_mut(size).enumerate().for_each(|(i, dst)| T::product(dst, a, b, i, m, k, n, false));
         } else {
             for (i, dst) in out.chunks_mut(size).enumerate() {

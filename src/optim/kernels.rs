@@ -11,7 +11,7 @@
 
 use num_traits::Float;
 
-use super::lanes::par_lanes;
+use super::lanes::run_lanes;
 use crate::tensor::Element;
 
 /// A floating element type the kernels run on (float32, float64).
@@ -156,7 +156,7 @@ pub fn sgd<T: Real>(p: &mut [T], g: &[T], buf: Option<&mut [T]>, init_buf: bool,
         init_buf,
     };
     let buf = if h.momentum != 0.0 { buf } else { None };
-    crate::cpu::install(|| par_lanes(p.len(), (p, g, buf), &|(p, g, buf)| sgd_chunk(p, g, buf, &k)));
+    run_lanes(p.len(), (p, g, buf), &|(p, g, buf)| sgd_chunk(p, g, buf, &k));
 }
 
 /// Adam / AdamW hyperparameters of one param group.
@@ -253,7 +253,7 @@ pub fn adam<T: Real>(p: &mut [T], g: &[T], m: &mut [T], v: &mut [T], vmax: Optio
         maximize: h.maximize,
     };
     let vmax = if h.amsgrad { vmax } else { None };
-    crate::cpu::install(|| par_lanes(p.len(), (p, g, m, v, vmax), &|(p, g, m, v, vmax)| adam_chunk(p, g, m, v, vmax, &k)));
+    run_lanes(p.len(), (p, g, m, v, vmax), &|(p, g, m, v, vmax)| adam_chunk(p, g, m, v, vmax, &k));
 }
 
 /// RMSprop hyperparameters of one param group.
@@ -362,7 +362,7 @@ pub fn rmsprop<T: Real>(p: &mut [T], g: &[T], sq: &mut [T], grad_avg: Option<&mu
     };
     let grad_avg = if h.centered { grad_avg } else { None };
     let buf = if h.momentum > 0.0 { buf } else { None };
-    crate::cpu::install(|| par_lanes(p.len(), (p, g, sq, grad_avg, buf), &|(p, g, sq, ga, buf)| rmsprop_chunk(p, g, sq, ga, buf, &k)));
+    run_lanes(p.len(), (p, g, sq, grad_avg, buf), &|(p, g, sq, ga, buf)| rmsprop_chunk(p, g, sq, ga, buf, &k));
 }
 
 /// Adagrad hyperparameters of one param group.
@@ -410,7 +410,7 @@ pub fn adagrad<T: Real>(p: &mut [T], g: &[T], sum: &mut [T], step: f64, h: &Adag
     // clr = lr / (1 + (step - 1) * lr_decay)
     let clr = h.lr / (1.0 + (step - 1.0) * h.lr_decay);
     let k = AdagradK { wd: c(h.weight_decay), eps: c(h.eps), neg_clr: c(-clr), use_wd: h.weight_decay != 0.0, maximize: h.maximize };
-    crate::cpu::install(|| par_lanes(p.len(), (p, g, sum), &|(p, g, sum)| adagrad_chunk(p, g, sum, &k)));
+    run_lanes(p.len(), (p, g, sum), &|(p, g, sum)| adagrad_chunk(p, g, sum, &k));
 }
 
 #[cfg(test)]

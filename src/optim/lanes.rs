@@ -67,6 +67,17 @@ pub fn par_lanes<L: Lanes>(len: usize, lanes: L, f: &(impl Fn(L) + Sync)) {
     rayon::join(|| par_lanes(mid, left, f), || par_lanes(len - mid, right, f));
 }
 
+/// [`par_lanes`] inside the kernel pool (so `set_num_threads` applies), or directly on the calling
+/// thread when the bundle is too short to split: no wake-up of a pool worker per small parameter,
+/// and the steps of several Python threads do not queue on that worker.
+pub fn run_lanes<L: Lanes>(len: usize, lanes: L, f: &(impl Fn(L) + Sync)) {
+    if len <= GRAIN {
+        f(lanes);
+    } else {
+        crate::cpu::install(|| par_lanes(len, lanes, f));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,7 +31,8 @@ pub fn check_device(device: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
 
 /// `rustgrad.device("cpu")`.
 pub fn cpu_device(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    py.import("rustgrad._device")?.getattr("device")?.call1(("cpu",))
+    static DEVICE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    super::tensor::cached_attr(py, &DEVICE, "rustgrad._device", "device")?.call1(("cpu",))
 }
 
 fn finish<'py>(py: Python<'py>, t: Tensor, requires_grad: bool) -> PyResult<Bound<'py, PyAny>> {

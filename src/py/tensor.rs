@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PySequence, PyTuple};
 
 use super::convert::{operand, scalar, size_from_args, to_nested_list, type_name};
@@ -134,10 +135,28 @@ impl PyTensor {
         other: &Bound<'py, PyAny>,
         op: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let Some(other) = operand(other) else { return Ok(py.NotImplemented().into_bound(py)) };
+        let Some(other) = self.arith_operand(other) else { return Ok(py.NotImplemented().into_bound(py)) };
         let a = self.inner.clone();
         let out = maybe_detach(py, a.numel().max(other.numel()), move || op(&a, &other))?;
         wrap_tensor(py, out)
+    }
+
+    /// An arithmetic operand: a tensor, or a Python number wrapped as a 0-d tensor. Next to a
+    /// float tensor, a float (or an int that f64 holds exactly) is wrapped directly in that
+    /// tensor's dtype: promotion keeps the tensor's dtype and the op would cast the number there
+    /// anyway (one rounding either way), so results are identical and the per-op cast, a tensor
+    /// allocation, is saved (`x * 0.999` cost twice `x * x`).
+    fn arith_operand(&self, other: &Bound<'_, PyAny>) -> Option<Tensor> {
+        if let Ok(t) = other.cast::<PyTensor>() {
+            return Some(t.get().inner.clone());
+        }
+        let s = scalar(other)?;
+        let dtype = self.inner.dtype();
+        Some(match s {
+            Scalar::Float(v) if dtype.is_float() => Tensor::wrapped_scalar(v, dtype),
+            Scalar::Int(i) if dtype.is_float() && i.unsigned_abs() <= 1 << 53 => Tensor::wrapped_scalar(i as f64, dtype),
+            _ => s.to_tensor(),
+        })
     }
 
     /// Runs an in-place op and returns `self`.
@@ -752,9 +771,22 @@ fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, Py
     wrap_tensor(slf.py(), ops::to_dtype(&slf.get().inner, dtype)?)
 }
 
+/// `module.name`, looked up once per process: `py.import` goes through `builtins.__import__` on
+/// every call (about 5000 instructions, more than a small tensor op), too slow for hot paths such
+/// as `x.shape`.
+pub fn cached_attr<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    module: &str,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    Ok(cell.get_or_try_init(py, || py.import(module)?.getattr(name).map(Bound::unbind))?.bind(py))
+}
+
 /// `rustgrad.Size(shape)`.
 pub fn size_object<'py>(py: Python<'py>, shape: &[usize]) -> PyResult<Bound<'py, PyAny>> {
-    py.import("rustgrad._size")?.getattr("Size")?.call1((PyTuple::new(py, shape)?,))
+    static SIZE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    cached_attr(py, &SIZE, "rustgrad._size", "Size")?.call1((PyTuple::new(py, shape)?,))
 }
 
 /// Runs the engine with the GIL released (it is retaken only by Python hooks and Functions).

@@ -19,10 +19,26 @@ fn tensor_arg(op: &str, name: &str, position: usize, obj: &Bound<'_, PyAny>) -> 
     })
 }
 
-/// Runs a product with the GIL released for big operands.
+/// Multiply-adds of `a @ b` (matmul/mm/bmm/mv/dot shapes, broadcast batches included): the
+/// product's cost, which grows faster than its operands' sizes.
+fn product_flops(a: &Tensor, b: &Tensor) -> usize {
+    let (sa, sb) = (a.shape(), b.shape());
+    let m = if sa.len() >= 2 { sa[sa.len() - 2] } else { 1 };
+    let n = if sb.len() >= 2 { sb[sb.len() - 1] } else { 1 };
+    a.numel().saturating_mul(n).max(b.numel().saturating_mul(m))
+}
+
+/// Runs a product with the GIL released when its flops (not its operands' element counts) are
+/// many, so two Python threads multiplying 64x256 @ 256x256 really run in parallel.
 fn product<'py>(py: Python<'py>, a: Tensor, b: Tensor, op: BinaryOp) -> PyResult<Bound<'py, PyAny>> {
-    let work = a.numel().max(b.numel());
+    let work = product_flops(&a, &b);
     wrap_tensor(py, maybe_detach(py, work, move || op(&a, &b))?)
+}
+
+/// An outer product: one multiply per output element.
+fn outer_product<'py>(py: Python<'py>, a: Tensor, b: Tensor) -> PyResult<Bound<'py, PyAny>> {
+    let work = a.numel().saturating_mul(b.numel());
+    wrap_tensor(py, maybe_detach(py, work, move || ops::outer(&a, &b))?)
 }
 
 fn number(obj: &Bound<'_, PyAny>) -> PyResult<f64> {
@@ -68,12 +84,12 @@ impl PyTensor {
 
     /// Outer product of two vectors.
     fn outer<'py>(&self, py: Python<'py>, vec2: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        product(py, self.inner.clone(), tensor_arg("outer", "vec2", 1, vec2)?, ops::outer)
+        outer_product(py, self.inner.clone(), tensor_arg("outer", "vec2", 1, vec2)?)
     }
 
     /// Outer product of two vectors (old name of `outer`).
     fn ger<'py>(&self, py: Python<'py>, vec2: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        product(py, self.inner.clone(), tensor_arg("ger", "vec2", 1, vec2)?, ops::outer)
+        outer_product(py, self.inner.clone(), tensor_arg("ger", "vec2", 1, vec2)?)
     }
 
     /// `beta * self + alpha * (mat1 @ mat2)`.
@@ -91,7 +107,7 @@ impl PyTensor {
         let beta = beta.map(number).transpose()?.unwrap_or(1.0);
         let alpha = alpha.map(number).transpose()?.unwrap_or(1.0);
         let input = self.inner.clone();
-        let work = m1.numel().max(m2.numel());
+        let work = product_flops(&m1, &m2).max(input.numel());
         wrap_tensor(py, maybe_detach(py, work, move || ops::addmm(&input, &m1, &m2, beta, alpha))?)
     }
 }
@@ -113,7 +129,8 @@ fn einsum<'py>(py: Python<'py>, equation: &str, operands: &Bound<'py, PyTuple>) 
         .map(|(i, o)| tensor_arg("einsum", "operands", i + 1, o))
         .collect::<PyResult<_>>()?;
     let equation = equation.to_string();
-    let work = tensors.iter().map(Tensor::numel).max().unwrap_or(0);
+    // An einsum contracts up to every operand's elements against each other: bounded by the product.
+    let work = tensors.iter().map(Tensor::numel).fold(1usize, usize::saturating_mul);
     wrap_tensor(py, maybe_detach(py, work, move || ops::einsum(&equation, &tensors))?)
 }
 

@@ -39,7 +39,9 @@ fn required_dim<'a, 'py>(op: &str, dim: Option<&'a Bound<'py, PyAny>>) -> PyResu
 
 /// `rustgrad.return_types.<name>(values, indices)`.
 fn return_type<'py>(py: Python<'py>, name: &str, values: Tensor, indices: Tensor) -> PyResult<Bound<'py, PyAny>> {
-    let cls = py.import("rustgrad.return_types")?.getattr(name)?;
+    static MODULE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    let module = super::tensor::cached_attr(py, &MODULE, "rustgrad", "return_types")?;
+    let cls = module.getattr(name)?;
     cls.call1(((wrap_tensor(py, values)?, wrap_tensor(py, indices)?),))
 }
 
