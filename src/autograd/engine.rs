@@ -381,6 +381,11 @@ fn run_post_hooks(node: &Arc<Node>, grad_inputs: Vec<Option<Tensor>>, grad_outpu
 /// first gradient is stored (copied unless it is an unshared contiguous tensor) and later ones
 /// are added in place; with create_graph the sum is out of place and recorded.
 pub fn accumulate_grad(variable: &Tensor, grad: Tensor, create_graph: bool) -> Result<()> {
+    // Backward calls from several threads on graphs sharing this leaf: take, add and store must
+    // not interleave, or one thread's gradient is lost (PyTorch's AccumulateGrad holds a mutex).
+    // Striped by tensor address so unrelated leaves rarely wait on each other.
+    static LOCKS: [parking_lot::Mutex<()>; 64] = [const { parking_lot::const_mutex(()) }; 64];
+    let _serialised = LOCKS[(variable.id() >> 6) % LOCKS.len()].lock();
     let existing = variable.autograd_meta().grad.take();
     let updated = match existing {
         None if create_graph => ops::copy_with_history(&grad)?,
