@@ -145,7 +145,9 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
     }
 
     let mut captured: Vec<Option<Tensor>> = vec![None; targets.len()];
+    let mut anomaly_report = super::anomaly::FailureReport::default();
     while let Some(Ready(node)) = heap.pop() {
+        anomaly_report.evaluating(&node);
         let key = node_key(&node);
         let mut inputs = buffers.remove(&key).unwrap_or_else(|| vec![None; node.input_meta.len()]);
         inputs.resize(node.input_meta.len(), None);
@@ -176,11 +178,9 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
             NodeKind::Op(backward) => {
                 let has_post_hooks = !node.post_hooks.lock().is_empty();
                 let grad_outputs = if has_post_hooks { inputs.clone() } else { Vec::new() };
-                let mut outputs = if inputs.iter().all(Option::is_none) {
-                    vec![None; node.next_edges.len()]
-                } else {
-                    backward.apply(&node, inputs)?
-                };
+                // Called even when no gradient arrived, as PyTorch does: Python Functions then see
+                // zeros or None, built-in formulas check their saved tensors and return None.
+                let mut outputs = backward.apply(&node, inputs)?;
                 if has_post_hooks {
                     outputs = run_post_hooks(&node, outputs, &grad_outputs)?;
                 }
@@ -216,6 +216,7 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
             }
         }
     }
+    anomaly_report.finish();
 
     if let Delivery::AccumulateInto(tensors) = delivery {
         // Non-leaf inputs get their .grad like retain_grad; leaves were handled by AccumulateGrad.

@@ -1,6 +1,7 @@
 //! Reverse-mode automatic differentiation: per-tensor metadata, graph nodes, saved tensors, grad
 //! mode, and the engine behind `backward()` and `autograd.grad()`.
 
+pub mod anomaly;
 pub mod custom;
 mod engine;
 mod grad_mode;
@@ -18,7 +19,7 @@ pub use grad_mode::{
 pub use hooks::{NodePostHook, NodePreHook, PostAccumulateHook, Registered, TensorHook};
 pub use meta::{AutogradMeta, CreationMeta, ViewMeta};
 pub use node::{Backward, Edge, GradMeta, Node, NodeKind};
-pub use saved::{pop_saved_tensors_hooks, push_saved_tensors_hooks, PackedTensor, SavedSet, SavedTensor, SavedTensorHooks};
+pub use saved::{pop_saved_tensors_hooks, push_saved_tensors_hooks, PackedTensor, SavedAttr, SavedSet, SavedTensor, SavedTensorHooks, SavedValue};
 pub use engine::{current_graph_task, GraphTask};
 
 use crate::error::{Error, Result};

@@ -91,6 +91,8 @@ pub struct Node {
     pub post_hooks: Mutex<Vec<Registered<NodePostHook>>>,
     /// Borrowed pointer to the Python object wrapping this node, or null; owned by the bindings.
     pub py_object: AtomicPtr<c_void>,
+    /// Anomaly mode's forward traceback and the bindings' per-node data (`Node.metadata`).
+    pub metadata: super::anomaly::NodeMetadata,
 }
 
 static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
@@ -107,6 +109,7 @@ impl Node {
             pre_hooks: Mutex::new(Vec::new()),
             post_hooks: Mutex::new(Vec::new()),
             py_object: AtomicPtr::new(std::ptr::null_mut()),
+            metadata: super::anomaly::NodeMetadata::capture(),
         })
     }
 

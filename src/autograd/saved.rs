@@ -74,6 +74,8 @@ enum SavedData {
     Direct(Tensor),
     /// Handed to a pack hook; `source_id` identifies the saved tensor (for in-place retargeting).
     Packed { packed: Arc<dyn PackedTensor>, source_id: usize, history: InputHistory },
+    /// Nothing was saved (an optional operand that was absent or not needed).
+    Undefined,
 }
 
 /// One saved tensor.
@@ -82,17 +84,53 @@ pub struct SavedTensor {
     data: SavedData,
     saved_version: u64,
     output_nr: Option<usize>,
+    /// PyTorch's name for it (`self`, `other`, `result`...): the node exposes it to Python as
+    /// `_saved_<name>`. Empty for unnamed (custom Functions' tensors).
+    name: &'static str,
+    /// Part of a saved tensor list (`_saved_indices` is a tuple).
+    in_list: bool,
 }
 
 impl SavedTensor {
     /// Saves an input of the op.
     pub fn input(tensor: &Tensor) -> Self {
-        SavedTensor { data: SavedData::Direct(tensor.clone()), saved_version: tensor.version(), output_nr: None }
+        SavedTensor { data: SavedData::Direct(tensor.clone()), saved_version: tensor.version(), output_nr: None, name: "", in_list: false }
     }
 
     /// Saves output `output_nr` of the op itself.
     pub fn output(tensor: &Tensor, output_nr: usize) -> Self {
-        SavedTensor { data: SavedData::Direct(tensor.detach()), saved_version: tensor.version(), output_nr: Some(output_nr) }
+        SavedTensor { data: SavedData::Direct(tensor.detach()), saved_version: tensor.version(), output_nr: Some(output_nr), name: "", in_list: false }
+    }
+
+    /// An optional operand the op did not save (PyTorch's undefined `SavedVariable`): unpacks as
+    /// `None`, reads as `None` from Python under its name.
+    pub fn undefined(name: &'static str) -> Self {
+        SavedTensor { data: SavedData::Undefined, saved_version: 0, output_nr: None, name, in_list: false }
+    }
+
+    /// Saves input `tensor` if there is one, else an undefined entry, under `name`.
+    pub fn maybe(name: &'static str, tensor: Option<&Tensor>) -> Self {
+        match tensor {
+            Some(t) => SavedTensor::input(t).named(name),
+            None => SavedTensor::undefined(name),
+        }
+    }
+
+    /// Gives the saved tensor PyTorch's name (`_saved_<name>` on the node).
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// Names it as one element of the saved list `name` (read back as a tuple).
+    pub fn list_item(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self.in_list = true;
+        self
+    }
+
+    fn is_undefined(&self) -> bool {
+        matches!(self.data, SavedData::Undefined)
     }
 
     /// Hands a directly held tensor to `hooks` (with grad mode off, as PyTorch); the node then
@@ -127,6 +165,7 @@ impl SavedTensor {
         let tensor = match &self.data {
             SavedData::Direct(t) => t,
             SavedData::Packed { packed, history, .. } => return self.unpack_packed(node, packed.as_ref(), history),
+            SavedData::Undefined => return Err(Error::runtime("undefined saved tensor")),
         };
         let current = tensor.version();
         if current != self.saved_version {
@@ -195,25 +234,168 @@ fn strip_backward_suffix(name: &str) -> String {
     }
 }
 
+/// A non-tensor value an op keeps for backward, readable from Python as `_saved_<name>` (PyTorch
+/// shows ints, floats, bools, strings, int tuples, or `None` for an absent optional).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SavedValue {
+    /// An absent optional argument.
+    None,
+    /// A flag (`keepdim`).
+    Bool(bool),
+    /// An int64 argument (`dim`); PyTorch shows a negative one as its unsigned 64-bit pattern
+    /// (`dim=-1` reads 18446744073709551615).
+    Int(i64),
+    /// An integral Python-number argument (`alpha`, `exponent`), shown signed.
+    ScalarInt(i64),
+    /// A float (`negative_slope`).
+    Float(f64),
+    /// A tuple of integers (`self_sym_sizes`, `dims`).
+    Ints(Vec<i64>),
+    /// A string (`approximate`).
+    Str(&'static str),
+}
+
+impl From<bool> for SavedValue {
+    fn from(v: bool) -> Self {
+        SavedValue::Bool(v)
+    }
+}
+impl From<i64> for SavedValue {
+    fn from(v: i64) -> Self {
+        SavedValue::Int(v)
+    }
+}
+impl From<usize> for SavedValue {
+    fn from(v: usize) -> Self {
+        SavedValue::Int(v as i64)
+    }
+}
+impl From<f64> for SavedValue {
+    fn from(v: f64) -> Self {
+        SavedValue::Float(v)
+    }
+}
+impl From<&'static str> for SavedValue {
+    fn from(v: &'static str) -> Self {
+        SavedValue::Str(v)
+    }
+}
+impl From<Vec<i64>> for SavedValue {
+    fn from(v: Vec<i64>) -> Self {
+        SavedValue::Ints(v)
+    }
+}
+impl From<&[usize]> for SavedValue {
+    fn from(v: &[usize]) -> Self {
+        SavedValue::Ints(v.iter().map(|&d| d as i64).collect())
+    }
+}
+impl<T: Into<SavedValue>> From<Option<T>> for SavedValue {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(SavedValue::None, Into::into)
+    }
+}
+
+/// What `_saved_<name>` reads.
+pub enum SavedAttr {
+    /// A saved tensor (`None`: an undefined optional one).
+    Tensor(Option<Tensor>),
+    /// A saved tensor list (`_saved_indices`).
+    Tensors(Vec<Option<Tensor>>),
+    /// A saved non-tensor value.
+    Value(SavedValue),
+}
+
+/// Name of one saved-tensor slot, fixed when the node is recorded (kept after release, so a
+/// freed tensor still answers with PyTorch's "second time" error and an undefined one with None).
+#[derive(Clone, Copy)]
+struct SlotName {
+    name: &'static str,
+    in_list: bool,
+    defined: bool,
+}
+
 /// The saved tensors of one node (an entry is `None` where the op had no need to save that
-/// operand); released after a backward without `retain_graph`.
-pub struct SavedSet(Mutex<Option<Vec<Option<SavedTensor>>>>);
+/// operand), released after a backward without `retain_graph`, and the op's saved non-tensor
+/// values (`_saved_dim`...), which are never released.
+pub struct SavedSet {
+    tensors: Mutex<Option<Vec<Option<SavedTensor>>>>,
+    names: Vec<SlotName>,
+    values: Vec<(&'static str, SavedValue)>,
+}
 
 impl SavedSet {
     /// Saves `tensors`.
     pub fn new(tensors: Vec<Option<SavedTensor>>) -> Self {
-        SavedSet(Mutex::new(Some(tensors)))
+        let names = tensors
+            .iter()
+            .map(|t| match t {
+                Some(t) => SlotName { name: t.name, in_list: t.in_list, defined: !t.is_undefined() },
+                None => SlotName { name: "", in_list: false, defined: false },
+            })
+            .collect();
+        SavedSet { tensors: Mutex::new(Some(tensors)), names, values: Vec::new() }
+    }
+
+    /// Adds the op's saved non-tensor values.
+    pub fn with_values(mut self, values: Vec<(&'static str, SavedValue)>) -> Self {
+        self.values = values;
+        self
+    }
+
+    /// True when the op saved at least one tensor slot (then a released set refuses a second
+    /// backward).
+    pub fn saves_tensors(&self) -> bool {
+        !self.names.is_empty()
+    }
+
+    /// The names of everything saved (for `dir()`), in PyTorch's attribute spelling without the
+    /// `_saved_` prefix.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self.names.iter().map(|n| n.name).chain(self.values.iter().map(|v| v.0)).filter(|n| !n.is_empty()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// The value saved under `name` (`None`: nothing by that name). A saved tensor is unpacked
+    /// (version-checked; an error after it was released).
+    pub fn get(&self, name: &str, node: &Arc<Node>) -> Option<Result<SavedAttr>> {
+        if let Some((_, v)) = self.values.iter().find(|(n, _)| *n == name) {
+            return Some(Ok(SavedAttr::Value(v.clone())));
+        }
+        let slots: Vec<usize> = (0..self.names.len()).filter(|&i| self.names[i].name == name).collect();
+        let first = *slots.first()?;
+        let in_list = self.names[first].in_list;
+        let read = || -> Result<SavedAttr> {
+            let guard = self.tensors.lock();
+            let mut values = Vec::with_capacity(slots.len());
+            for &i in &slots {
+                if !self.names[i].defined {
+                    values.push(None);
+                    continue;
+                }
+                let entries = guard.as_ref().ok_or_else(|| Error::runtime(FREED_MESSAGE))?;
+                let entry = entries[i].clone().expect("a named slot holds an entry");
+                values.push(Some(entry.unpack(node)?));
+            }
+            Ok(if in_list { SavedAttr::Tensors(values) } else { SavedAttr::Tensor(values.pop().flatten()) })
+        };
+        Some(read())
     }
 
     /// Unpacks every saved tensor, or fails if they were released or modified in place.
     pub fn unpack(&self, node: &Arc<Node>) -> Result<Vec<Option<Tensor>>> {
-        let saved = self.0.lock().clone().ok_or_else(|| Error::runtime(FREED_MESSAGE))?;
-        saved.iter().map(|s| s.as_ref().map(|s| s.unpack(node)).transpose()).collect()
+        if self.names.is_empty() {
+            return Ok(Vec::new()); // only non-tensor values: nothing to free, nothing to refuse
+        }
+        let saved = self.tensors.lock().clone().ok_or_else(|| Error::runtime(FREED_MESSAGE))?;
+        saved.iter().map(|s| s.as_ref().filter(|s| !s.is_undefined()).map(|s| s.unpack(node)).transpose()).collect()
     }
 
     /// True when one of the saved tensors was made in inference mode (those cannot be saved).
     pub fn holds_inference_tensor(&self) -> bool {
-        self.0.lock().iter().flatten().flatten().any(|s| matches!(&s.data, SavedData::Direct(t) if t.is_inference()))
+        self.tensors.lock().iter().flatten().flatten().any(|s| matches!(&s.data, SavedData::Direct(t) if t.is_inference()))
     }
 
     /// Hands every saved tensor to the innermost saved-tensor hooks of this thread, if any are
@@ -222,18 +404,18 @@ impl SavedSet {
     pub fn apply_pack_hooks(&self, outputs: &[&Tensor]) -> Result<()> {
         let Some(hooks) = current_hooks() else { return Ok(()) };
         // Pack outside the lock: the hook is user code.
-        let mut entries = self.0.lock().clone().unwrap_or_default();
+        let mut entries = self.tensors.lock().clone().unwrap_or_default();
         for entry in entries.iter_mut().flatten() {
             let output = entry.output_nr.and_then(|nr| outputs.get(nr).copied());
             entry.pack_with(hooks.as_ref(), output)?;
         }
-        *self.0.lock() = Some(entries);
+        *self.tensors.lock() = Some(entries);
         Ok(())
     }
 
     /// Frees the saved tensors.
     pub fn release(&self) {
-        self.0.lock().take();
+        self.tensors.lock().take();
     }
 
     /// Adjusts what was saved when the op's result is about to be written into `target` in place
@@ -243,12 +425,13 @@ impl SavedSet {
     /// by the snapshot, packed again by the current hooks.
     pub fn retarget_for_in_place(&self, target: &Tensor, snapshot: impl Fn() -> Result<Tensor>, new_version: u64) -> Result<()> {
         let hooks = current_hooks();
-        let mut guard = self.0.lock();
+        let mut guard = self.tensors.lock();
         let Some(saved) = guard.as_mut() else { return Ok(()) };
         for entry in saved.iter_mut().flatten() {
             let is_target = match &entry.data {
                 SavedData::Direct(t) => t.same(target),
                 SavedData::Packed { source_id, .. } => *source_id == target.id(),
+                SavedData::Undefined => continue,
             };
             match (&entry.data, entry.output_nr.is_some()) {
                 (SavedData::Direct(_), true) => {
@@ -258,7 +441,7 @@ impl SavedSet {
                 (SavedData::Packed { .. }, true) => {}
                 (data, false) if is_target => {
                     let was_packed = matches!(data, SavedData::Packed { .. });
-                    *entry = SavedTensor::input(&snapshot()?);
+                    *entry = SavedTensor { name: entry.name, in_list: entry.in_list, ..SavedTensor::input(&snapshot()?) };
                     if let (true, Some(h)) = (was_packed, &hooks) {
                         entry.pack_with(h.as_ref(), None)?;
                     }

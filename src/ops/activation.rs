@@ -6,7 +6,7 @@
 //! (gelu, silu, softplus, elu) run a fused kernel in a plain backward and recorded ops under
 //! `create_graph=True`.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, input, output, vals};
 use super::binary::{add, mul, mul_scalar, rsub_scalar};
 use super::compare::{compare, extremum, keep_where, logical, where_, Cmp, Extremum, Logic};
 use super::inplace::in_place;
@@ -48,7 +48,7 @@ pub fn relu(t: &Tensor) -> Result<Tensor> {
     let out = with_dtype!(t.dtype(), T => map_kernel(t, |x: T| if x < T::default() { T::default() } else { x })?);
     record(&[t], &[&out], || {
         // d relu(t) = grad where relu(t) > 0, else 0
-        backward_fn("ReluBackward0", vec![Some(SavedTensor::output(&out, 0))], |_, s, g| {
+        backward_fn("ReluBackward0", vec![output("result", &out, 0)], |_, s, g| {
             let r = saved(&s, 0);
             let grad = grad_formula(
                 || float_zip!(&g[0], r, T, |g, r| if r > 0.0 { g } else { 0.0 }),
@@ -96,7 +96,7 @@ pub fn gelu(t: &Tensor, approx: GeluApprox) -> Result<Tensor> {
     }?;
     record(&[t], &[&out], || {
         // none: d gelu = grad*(Phi(x) + x*phi(x)); tanh: grad*(0.5(1+u) + 0.5x(1-u^2)*k*(1+3*kappa*x^2)), u = tanh(k(x+kappa x^3))
-        backward_fn("GeluBackward0", vec![Some(SavedTensor::input(t))], move |_, s, g| {
+        backward_fn("GeluBackward0", vec![input("self", t)], move |_, s, g| {
             let (x, g) = (saved(&s, 0), &g[0]);
             let grad = match approx {
                 GeluApprox::None => grad_formula(
@@ -135,7 +135,7 @@ pub fn gelu(t: &Tensor, approx: GeluApprox) -> Result<Tensor> {
                 ),
             }?;
             Ok(vec![Some(grad)])
-        })
+        }).values(vals![("approximate", match approx { GeluApprox::None => "none", GeluApprox::Tanh => "tanh" })])
     })?;
     Ok(out)
 }
@@ -146,7 +146,7 @@ pub fn silu(t: &Tensor) -> Result<Tensor> {
     let out = float_map!(t, T, |x| x * x.fast_sigmoid())?;
     record(&[t], &[&out], || {
         // d silu = grad*s*(1 + x*(1 - s)), s = sigmoid(x)
-        backward_fn("SiluBackward0", vec![Some(SavedTensor::input(t))], |_, s, g| {
+        backward_fn("SiluBackward0", vec![input("self", t)], |_, s, g| {
             let (x, g) = (saved(&s, 0), &g[0]);
             let grad = grad_formula(
                 || {
@@ -180,7 +180,7 @@ pub fn softplus(t: &Tensor, beta: f64, threshold: f64) -> Result<Tensor> {
     })?;
     record(&[t], &[&out], || {
         // d softplus = grad*sigmoid(beta*x) where beta*x <= threshold, else grad
-        backward_fn("SoftplusBackward0", vec![Some(SavedTensor::input(t))], move |_, s, g| {
+        backward_fn("SoftplusBackward0", vec![input("self", t)], move |_, s, g| {
             let (x, g) = (saved(&s, 0), &g[0]);
             let grad = grad_formula(
                 || {
@@ -201,7 +201,7 @@ pub fn softplus(t: &Tensor, beta: f64, threshold: f64) -> Result<Tensor> {
                 },
             )?;
             Ok(vec![Some(grad)])
-        })
+        }).values(vals![("beta", super::backward::number(beta)), ("threshold", super::backward::number(threshold))])
     })?;
     Ok(out)
 }
@@ -216,14 +216,14 @@ pub fn elu(t: &Tensor, alpha: f64) -> Result<Tensor> {
     let out = elu_forward(t, alpha)?;
     record(&[t], &[&out], || {
         // d elu = grad where x > 0, else grad*alpha*exp(x)
-        backward_fn("EluBackward0", vec![Some(SavedTensor::input(t))], move |_, s, g| {
+        backward_fn("EluBackward0", vec![input("self", t)], move |_, s, g| {
             let (x, g) = (saved(&s, 0), &g[0]);
             let grad = grad_formula(
                 || float_zip!(g, x, T, |g, x| if x > 0.0 { g } else { g * T::c(alpha) * x.exp() }),
                 || where_(&compare(Cmp::Gt, x, &num(0.0))?, g, &mul(&mul_scalar(g, alpha)?, &exp(x)?)?),
             )?;
             Ok(vec![Some(grad)])
-        })
+        }).values(vals![("alpha", alpha), ("input_scale", super::backward::number(1.0)), ("scale", super::backward::number(1.0))])
     })?;
     Ok(out)
 }
@@ -234,10 +234,10 @@ pub fn elu_(target: &Tensor, alpha: f64) -> Result<()> {
         let out = elu_forward(t, alpha)?;
         record(&[t], &[&out], || {
             // d elu = grad where r > 0, else grad*(r + alpha)
-            backward_fn("EluBackward1", vec![Some(SavedTensor::output(&out, 0))], move |_, s, g| {
+            backward_fn("EluBackward1", vec![output("result", &out, 0)], move |_, s, g| {
                 let (r, g) = (saved(&s, 0), &g[0]);
                 Ok(vec![Some(where_(&compare(Cmp::Gt, r, &num(0.0))?, g, &mul(g, &add(r, &num(alpha))?)?)?)])
-            })
+            }).values(vals![("alpha", alpha), ("input_scale", super::backward::number(1.0)), ("scale", super::backward::number(1.0))])
         })?;
         Ok(out)
     })
@@ -258,9 +258,9 @@ pub fn leaky_relu(t: &Tensor, slope: f64) -> Result<Tensor> {
     let out = leaky_forward(t, slope)?;
     record(&[t], &[&out], || {
         // d leaky_relu = grad where x > 0, else grad*slope
-        backward_fn("LeakyReluBackward0", vec![Some(SavedTensor::input(t))], move |_, s, g| {
+        backward_fn("LeakyReluBackward0", vec![input("self", t)], move |_, s, g| {
             Ok(vec![Some(leaky_grad(saved(&s, 0), &g[0], slope)?)])
-        })
+        }).values(vals![("negative_slope", slope)])
     })?;
     Ok(out)
 }
@@ -271,9 +271,9 @@ pub fn leaky_relu_(target: &Tensor, slope: f64) -> Result<()> {
         let out = leaky_forward(t, slope)?;
         record(&[t], &[&out], || {
             // d leaky_relu = grad where r > 0, else grad*slope
-            backward_fn("LeakyReluBackward1", vec![Some(SavedTensor::output(&out, 0))], move |_, s, g| {
+            backward_fn("LeakyReluBackward1", vec![output("result", &out, 0)], move |_, s, g| {
                 Ok(vec![Some(leaky_grad(saved(&s, 0), &g[0], slope)?)])
-            })
+            }).values(vals![("negative_slope", slope)])
         })?;
         Ok(out)
     })
@@ -290,11 +290,11 @@ pub fn hardtanh(t: &Tensor, lo: f64, hi: f64) -> Result<Tensor> {
     let out = clamp_values(t, Some(&Tensor::scalar(lo, t.dtype())), Some(&Tensor::scalar(hi, t.dtype())), t.dtype())?;
     record(&[t], &[&out], || {
         // d hardtanh = grad where min < x < max, else 0
-        backward_fn("HardtanhBackward0", vec![Some(SavedTensor::input(t))], move |_, s, g| {
+        backward_fn("HardtanhBackward0", vec![input("self", t)], move |_, s, g| {
             let x = saved(&s, 0);
             let inside = logical(Logic::And, &compare(Cmp::Gt, x, &num(lo))?, &compare(Cmp::Lt, x, &num(hi))?)?;
             Ok(vec![Some(keep_where(&inside, &g[0])?)])
-        })
+        }).values(vals![("max_val", hi), ("min_val", lo)])
     })?;
     Ok(out)
 }
@@ -331,7 +331,7 @@ pub fn clamp(t: &Tensor, min: Option<Scalar>, max: Option<Scalar>) -> Result<Ten
     let out = clamp_values(t, lo.as_ref(), hi.as_ref(), dtype)?;
     record(&[t], &[&out], || {
         // d clamp = grad where min <= x <= max, else 0
-        backward_fn("ClampBackward1", vec![Some(SavedTensor::input(t))], move |_, s, g| {
+        backward_fn("ClampBackward1", vec![input("self", t)], move |_, s, g| {
             let x = saved(&s, 0);
             let mut inside: Option<Tensor> = None;
             for (op, bound) in [(Cmp::Ge, min), (Cmp::Le, max)] {
@@ -344,7 +344,7 @@ pub fn clamp(t: &Tensor, min: Option<Scalar>, max: Option<Scalar>) -> Result<Ten
                 }
             }
             Ok(vec![Some(keep_where(&inside.expect("a bound"), &g[0])?)])
-        })
+        }).values(vals![("max", max), ("min", min)])
     })?;
     Ok(out)
 }
@@ -366,7 +366,7 @@ pub fn clamp_tensor(t: &Tensor, min: Option<&Tensor>, max: Option<&Tensor>) -> R
     let (lo, hi) = (min.cloned(), max.cloned());
     record(&[t, min.unwrap_or(&absent), max.unwrap_or(&absent)], &[&out], || {
         // d clamp = grad where min <= x <= max; grad to min where x < min (and min < max); grad to max where x > max (or max < min)
-        let to_save = vec![Some(SavedTensor::input(t)), lo.as_ref().map(SavedTensor::input), hi.as_ref().map(SavedTensor::input)];
+        let to_save = vec![input("self", t), Some(SavedTensor::maybe("min", lo.as_ref())), Some(SavedTensor::maybe("max", hi.as_ref()))];
         backward_fn("ClampBackward0", to_save, |node, s, g| {
             let (x, g) = (saved(&s, 0), &g[0]);
             let (lo, hi) = (s[1].as_ref(), s[2].as_ref());

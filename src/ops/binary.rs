@@ -3,9 +3,8 @@
 
 use std::ops::{Add, Div, Mul, Sub};
 
-use super::backward::{backward_fn, save_if};
+use super::backward::{backward_fn, input, number, output, save_if, vals};
 use super::{needs, record};
-use crate::autograd::SavedTensor;
 use crate::cpu::elementwise;
 use crate::error::{Error, Result};
 use crate::ops::{log, neg, shape::convert};
@@ -146,6 +145,7 @@ pub fn add_scaled(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
             let grad_b = if needs(node, 1) && alpha != 1.0 { Some(mul_scalar(&g[0], alpha)?) } else { Some(g[0].clone()) };
             Ok(vec![Some(g[0].clone()), grad_b])
         })
+        .values(vec![("alpha", number(alpha))])
     })?;
     Ok(out)
 }
@@ -165,6 +165,7 @@ pub fn sub_scaled(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
             let grad_b = if needs(node, 1) { Some(mul_scalar(&g[0], -alpha)?) } else { None };
             Ok(vec![Some(g[0].clone()), grad_b])
         })
+        .values(vec![("alpha", number(alpha))])
     })?;
     Ok(out)
 }
@@ -174,7 +175,7 @@ pub fn rsub_scalar(a: &Tensor, other: Scalar) -> Result<Tensor> {
     let out = arith_raw(Arith::Sub, &other.to_tensor(), a)?;
     record(&[a], &[&out], || {
         // d(c - a) = -grad
-        backward_fn("RsubBackward1", vec![], |_, _, g| Ok(vec![Some(neg(&g[0])?)]))
+        backward_fn("RsubBackward1", vec![], |_, _, g| Ok(vec![Some(neg(&g[0])?)])).values(vec![("alpha", number(1.0))])
     })?;
     Ok(out)
 }
@@ -184,7 +185,7 @@ pub fn mul(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = arith_raw(Arith::Mul, a, b)?;
     record(&[a, b], &[&out], || {
         // d(a*b) = grad*b, grad*a
-        let saved = vec![save_if(b.requires_grad(), a), save_if(a.requires_grad(), b)];
+        let saved = vec![save_if(b.requires_grad(), "self", a), save_if(a.requires_grad(), "other", b)];
         backward_fn("MulBackward0", saved, |node, s, g| {
             let grad_a = if needs(node, 0) { Some(mul(&g[0], s[1].as_ref().expect("saved"))?) } else { None };
             let grad_b = if needs(node, 1) { Some(mul(&g[0], s[0].as_ref().expect("saved"))?) } else { None };
@@ -204,7 +205,7 @@ pub fn div(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = arith_raw(Arith::Div, a, b)?;
     record(&[a, b], &[&out], || {
         // d(a/b) = grad/b, -grad*a/b^2
-        let saved = vec![save_if(b.requires_grad(), a), Some(SavedTensor::input(b))];
+        let saved = vec![save_if(b.requires_grad(), "self", a), input("other", b)];
         backward_fn("DivBackward0", saved, |node, s, g| {
             let b = s[1].as_ref().expect("saved");
             let grad_a = if needs(node, 0) { Some(div(&g[0], b)?) } else { None };
@@ -225,7 +226,7 @@ pub fn pow(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = arith_raw(Arith::Pow, a, b)?;
     record(&[a, b], &[&out], || {
         // d(a^b) = grad*b*a^(b-1) (0 where b = 0), grad*a^b*ln(a)
-        let saved = vec![Some(SavedTensor::input(a)), Some(SavedTensor::input(b)), Some(SavedTensor::output(&out, 0))];
+        let saved = vec![input("self", a), input("exponent", b), output("result", &out, 0)];
         backward_fn("PowBackward1", saved, |node, s, g| {
             let (a, b, result) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"), s[2].as_ref().expect("saved"));
             let grad_a = if needs(node, 0) {
@@ -249,7 +250,7 @@ pub fn pow_scalar(a: &Tensor, exponent: Scalar) -> Result<Tensor> {
     let out = pow_scalar_raw(a, exponent)?;
     record(&[a], &[&out], || {
         // d(a^e) = grad*e*a^(e-1)
-        backward_fn("PowBackward0", vec![Some(SavedTensor::input(a))], move |_, s, g| {
+        backward_fn("PowBackward0", vec![input("self", a)], move |_, s, g| {
             let a = s[0].as_ref().expect("saved");
             let e = exponent.to_f64();
             if e == 0.0 {
@@ -258,6 +259,7 @@ pub fn pow_scalar(a: &Tensor, exponent: Scalar) -> Result<Tensor> {
             let lowered = pow_scalar(a, Scalar::Float(e - 1.0))?;
             Ok(vec![Some(mul(&mul_scalar(&g[0], e)?, &lowered)?)])
         })
+        .values(vals![("exponent", exponent)])
     })?;
     Ok(out)
 }
@@ -267,10 +269,11 @@ pub fn rpow_scalar(base: Scalar, a: &Tensor) -> Result<Tensor> {
     let out = arith_raw(Arith::Pow, &base.to_tensor(), a)?;
     record(&[a], &[&out], || {
         // d(c^a) = grad*c^a*ln(c)
-        backward_fn("PowBackward2", vec![Some(SavedTensor::output(&out, 0))], move |_, s, g| {
-            let result = s[0].as_ref().expect("saved");
+        backward_fn("PowBackward2", vec![input("exponent", a), output("result", &out, 0)], move |_, s, g| {
+            let result = s[1].as_ref().expect("saved");
             Ok(vec![Some(mul_scalar(&mul(&g[0], result)?, base.to_f64().ln())?)])
         })
+        .values(vals![("self", base)])
     })?;
     Ok(out)
 }

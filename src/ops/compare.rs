@@ -1,14 +1,13 @@
 //! Comparisons, logical and bitwise ops (not differentiable: they return bool or integer
 //! tensors), and the selecting ops built on masks: maximum/minimum, where, masked_fill, copy_.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, input};
 use super::binary::{mul, result_dtype, Arith};
 use super::inplace::in_place;
 use super::record;
 use super::shape::convert;
 use super::unary::not_implemented;
 use super::needs;
-use crate::autograd::SavedTensor;
 use crate::cpu::elementwise;
 use crate::error::{Error, Result};
 use crate::tensor::{broadcast_shapes, DType, Element, Scalar, Tensor};
@@ -211,7 +210,7 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = select_raw(cond, a, b, common_dtype(a, b))?;
     record(&[a, b], &[&out], || {
         // d where(c, a, b) = where(c, grad, 0), where(c, 0, grad)
-        backward_fn("WhereBackward0", vec![Some(SavedTensor::input(cond))], |node, s, g| {
+        backward_fn("WhereBackward0", vec![input("condition", cond)], |node, s, g| {
             let cond = s[0].as_ref().expect("saved");
             let ga = if needs(node, 0) { Some(keep_where(cond, &g[0])?) } else { None };
             let gb = if needs(node, 1) { Some(zero_where(cond, &g[0])?) } else { None };
@@ -237,7 +236,7 @@ pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Scalar) -> Result<Tensor> {
     let out = select_raw(mask, &Tensor::scalar(value.to_f64(), t.dtype()), t, t.dtype())?;
     record(&[t], &[&out], || {
         // d masked_fill(t, m, v) = grad with masked entries zeroed
-        backward_fn("MaskedFillBackward0", vec![Some(SavedTensor::input(mask))], |_, s, g| {
+        backward_fn("MaskedFillBackward0", vec![input("mask", mask)], |_, s, g| {
             Ok(vec![Some(zero_where(s[0].as_ref().expect("saved"), &g[0])?)])
         })
     })?;
@@ -256,7 +255,7 @@ pub fn masked_fill_tensor(t: &Tensor, mask: &Tensor, value: &Tensor) -> Result<T
     let out = select_raw(mask, value, t, t.dtype())?;
     record(&[t, value], &[&out], || {
         // d masked_fill(t, m, v) = grad with masked entries zeroed, sum(grad over masked entries)
-        backward_fn("MaskedFillBackward1", vec![Some(SavedTensor::input(mask))], |node, s, g| {
+        backward_fn("MaskedFillBackward1", vec![input("mask", mask)], |node, s, g| {
             let mask = s[0].as_ref().expect("saved");
             let gt = if needs(node, 0) { Some(zero_where(mask, &g[0])?) } else { None };
             let gv = if needs(node, 1) { Some(super::sum(&keep_where(mask, &g[0])?)?) } else { None };
@@ -303,7 +302,7 @@ pub fn extremum(which: Extremum, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let name = if which == Extremum::Max { "MaximumBackward0" } else { "MinimumBackward0" };
     record(&[a, b], &[&out], || {
         // d max(a, b) = grad*(1 - [a<b] - [a==b]/2), grad*(1 - [a>b] - [a==b]/2) (min: swap < and >)
-        let saved = vec![Some(SavedTensor::input(a)), Some(SavedTensor::input(b))];
+        let saved = vec![input("self", a), input("other", b)];
         backward_fn(name, saved, move |node, s, g| {
             let (a, b) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
             let weight = |loses: Cmp| -> Result<Tensor> {

@@ -3,10 +3,10 @@
 //! col2im ops below, which are each other's adjoint, and matmul), so it costs one im2col and two
 //! gemms and differentiates again under `create_graph=True`.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, input as save_input};
 use super::linalg::transpose_last2;
 use super::{needs, record};
-use crate::autograd::{GradModeGuard, SavedTensor};
+use crate::autograd::GradModeGuard;
 use crate::cpu::conv::{self as kernels, Window};
 use crate::error::{Error, Result};
 use crate::ops::{add, matmul, reshape, sum_dims};
@@ -177,7 +177,7 @@ pub fn convolution(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &C
     let has_bias = bias.is_some();
     let (in_shape, w_shape) = (shape_i64(&xs), shape_i64(&ws));
     record(&[input, weight, &bias_in], &[&out], || {
-        let saved = vec![Some(SavedTensor::input(input)), Some(SavedTensor::input(weight))];
+        let saved = vec![save_input("input", input), save_input("weight", weight)];
         // With G = grad viewed (n, g, og, l), X = im2col(x), W viewed (g, og, cg*k):
         // dx = col2im(W^T @ G), dw = sum_n G @ X^T, db = sum of G over all but the channel dim
         backward_fn("ConvolutionBackward0", saved, move |node, s, gr| {

@@ -1,12 +1,11 @@
 //! Ops that move elements by index along a dimension: gather, scatter / scatter_add,
 //! index_select, masked_select, and the reorderings flip, roll, tril / triu.
 
-use super::backward::{backward_fn, save_if};
+use super::backward::{backward_fn, input, save_if, vals};
 use super::index::{index, index_put, nonzero};
 use super::reduce::sum_to_size;
 use super::shape::convert;
 use super::{needs, record, wrap_dim};
-use crate::autograd::SavedTensor;
 use crate::cpu::index::{gather_offsets, layout_offsets, mapped_offsets, scatter_offsets};
 use crate::error::{Error, Result};
 use crate::tensor::{broadcast_shapes, shape_str, DType, Element, Layout, Scalar, Tensor};
@@ -78,11 +77,13 @@ pub fn gather(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     let out = take(t, &offsets, &is)?;
     record(&[t], &[&out], || {
         // d gather(t) = zeros of t's shape scatter-added with grad at the index
-        backward_fn("GatherBackward0", vec![Some(SavedTensor::input(index))], move |_, s, g| {
-            let index = s[0].as_ref().expect("saved");
+        let saved = vec![input("self", t), input("index", index)];
+        backward_fn("GatherBackward0", saved, move |_, s, g| {
+            let index = s[1].as_ref().expect("saved");
             let zeros = Tensor::zeros(&ts, g[0].dtype());
             Ok(vec![Some(scatter_add(&zeros, d as i64, index, &g[0])?)])
         })
+        .values(vals![("dim", d), ("sparse_grad", false)])
     })?;
     Ok(out)
 }
@@ -148,20 +149,22 @@ pub fn scatter(t: &Tensor, dim: i64, index: &Tensor, src: &ScatterSource) -> Res
     match src {
         ScatterSource::Tensor(s) => record(&[t, s], &[&out], || {
             // d scatter(t, src) = grad with the scattered places zeroed, grad.gather(index)
-            backward_fn("ScatterBackward0", vec![Some(SavedTensor::input(index))], move |node, s, g| {
+            backward_fn("ScatterBackward0", vec![input("index", index)], move |node, s, g| {
                 let index = s[0].as_ref().expect("saved");
                 let zero = ScatterSource::Value(Scalar::Float(0.0));
                 let grad_t = if needs(node, 0) { Some(scatter(&g[0], d as i64, index, &zero)?) } else { None };
                 let grad_s = if needs(node, 1) { Some(gather(&g[0], d as i64, index)?) } else { None };
                 Ok(vec![grad_t, grad_s])
             })
+            .values(vals![("dim", d)])
         }),
         ScatterSource::Value(_) => record(&[t], &[&out], || {
             // d scatter(t, value) = grad with the scattered places zeroed
-            backward_fn("ScatterBackward1", vec![Some(SavedTensor::input(index))], move |_, s, g| {
+            backward_fn("ScatterBackward1", vec![input("index", index)], move |_, s, g| {
                 let zero = ScatterSource::Value(Scalar::Float(0.0));
                 Ok(vec![Some(scatter(&g[0], d as i64, s[0].as_ref().expect("saved"), &zero)?)])
             })
+            .values(vals![("dim", d)])
         }),
     }?;
     Ok(out)
@@ -174,10 +177,11 @@ pub fn scatter_add(t: &Tensor, dim: i64, index: &Tensor, src: &Tensor) -> Result
     let out = scatter_raw(t, d, index, &ScatterSource::Tensor(src.clone()), true)?;
     record(&[t, src], &[&out], || {
         // d scatter_add(t, src) = grad, grad.gather(index)
-        backward_fn("ScatterAddBackward0", vec![save_if(src.requires_grad(), index)], move |node, s, g| {
+        backward_fn("ScatterAddBackward0", vec![save_if(src.requires_grad(), "index", index)], move |node, s, g| {
             let grad_s = if needs(node, 1) { Some(gather(&g[0], d as i64, s[0].as_ref().expect("saved"))?) } else { None };
             Ok(vec![Some(g[0].clone()), grad_s])
         })
+        .values(vals![("dim", d)])
     })?;
     Ok(out)
 }
@@ -212,7 +216,8 @@ pub fn index_select(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d index_select(t) = zeros of t's shape with grad added at the index along dim
         let input_shape = data.layout.shape.clone();
-        backward_fn("IndexSelectBackward0", vec![Some(SavedTensor::input(index))], move |_, s, g| {
+        let values = vals![("dim", d), ("self_sym_sizes", &input_shape[..])];
+        backward_fn("IndexSelectBackward0", vec![input("index", index)], move |_, s, g| {
             let index = s[0].as_ref().expect("saved");
             let mut indices: Vec<Option<Tensor>> = vec![None; input_shape.len()];
             let zeros = Tensor::zeros(&input_shape, g[0].dtype());
@@ -223,6 +228,7 @@ pub fn index_select(t: &Tensor, dim: i64, index: &Tensor) -> Result<Tensor> {
             let grad = super::view::reshape(&g[0], &g_shape(&input_shape, d, index.numel()))?;
             Ok(vec![Some(index_put(&zeros, &indices, &grad, true)?)])
         })
+        .values(values)
     })?;
     Ok(out)
 }
@@ -256,7 +262,7 @@ pub fn masked_select(t: &Tensor, mask: &Tensor) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d masked_select(t) = grad put back where the mask is true, summed to t's shape
         let input_shape = t.shape();
-        backward_fn("MaskedSelectBackward0", vec![Some(SavedTensor::input(mask))], move |_, s, g| {
+        backward_fn("MaskedSelectBackward0", vec![input("mask", mask), input("self", t)], move |_, s, g| {
             let mask = s[0].as_ref().expect("saved");
             let full = mask.view_with_layout(mask.data().layout.broadcast_to(&shape)?);
             let zeros = Tensor::zeros(&shape, g[0].dtype());
@@ -294,7 +300,8 @@ pub fn flip(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
     let dims = dims.to_vec();
     record(&[t], &[&out], || {
         // d flip(t) = grad flipped back
-        backward_fn("FlipBackward0", vec![], move |_, _, g| Ok(vec![Some(flip(&g[0], &dims)?)]))
+        let values = vals![("dims", dims.clone())];
+        backward_fn("FlipBackward0", vec![], move |_, _, g| Ok(vec![Some(flip(&g[0], &dims)?)])).values(values)
     })?;
     Ok(out)
 }
@@ -333,7 +340,8 @@ pub fn roll(t: &Tensor, shifts: &[i64], dims: &[i64]) -> Result<Tensor> {
     let (back, dims) = (shifts.iter().map(|&s| -s).collect::<Vec<_>>(), dims.to_vec());
     record(&[t], &[&out], || {
         // d roll(t, s) = roll(grad, -s)
-        backward_fn("RollBackward0", vec![], move |_, _, g| Ok(vec![Some(roll(&g[0], &back, &dims)?)]))
+        let values = vals![("dims", dims.clone()), ("shifts", back.iter().map(|s| -s).collect::<Vec<i64>>())];
+        backward_fn("RollBackward0", vec![], move |_, _, g| Ok(vec![Some(roll(&g[0], &back, &dims)?)])).values(values)
     })?;
     Ok(out)
 }
@@ -360,7 +368,7 @@ pub fn triangle(t: &Tensor, k: i64, lower: bool) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d tril(t) = tril(grad) (triu alike)
         let node = if lower { "TrilBackward0" } else { "TriuBackward0" };
-        backward_fn(node, vec![], move |_, _, g| Ok(vec![Some(triangle(&g[0], k, lower)?)]))
+        backward_fn(node, vec![], move |_, _, g| Ok(vec![Some(triangle(&g[0], k, lower)?)])).values(vals![("diagonal", k)])
     })?;
     Ok(out)
 }

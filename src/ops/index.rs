@@ -252,7 +252,7 @@ pub fn index(t: &Tensor, indices: &[Option<Tensor>]) -> Result<Tensor> {
     record(&[t], &[&out], || {
         // d t[indices] = zeros of t's shape with grad accumulated at the indices
         let input_shape = data.layout.shape.clone();
-        let saved = indices.iter().map(|i| i.as_ref().map(SavedTensor::input)).collect();
+        let saved = indices.iter().map(|i| Some(SavedTensor::maybe("indices", i.as_ref()).list_item("indices"))).collect();
         backward_fn("IndexBackward0", saved, move |_, s, g| {
             let zeros = Tensor::zeros(&input_shape, g[0].dtype());
             Ok(vec![Some(index_put(&zeros, &s, &g[0], true)?)])
@@ -301,8 +301,8 @@ pub fn index_put(base: &Tensor, indices: &[Option<Tensor>], values: &Tensor, acc
     record(&[base, values], &[&out], || {
         // d index_put = grad with the indexed part zeroed (kept when accumulating), grad[indices]
         let value_shape = values.shape();
-        let saved = indices.iter().map(|i| i.as_ref().map(SavedTensor::input)).collect();
-        backward_fn("IndexPutBackward0", saved, move |node, s, g| {
+        let saved = indices.iter().map(|i| Some(SavedTensor::maybe("indices", i.as_ref()).list_item("indices"))).collect();
+        { let saved_values = super::backward::vals![("accumulate", accumulate)]; backward_fn("IndexPutBackward0", saved, move |node, s, g| {
             let grad_base = if !needs(node, 0) {
                 None
             } else if accumulate {
@@ -312,7 +312,7 @@ pub fn index_put(base: &Tensor, indices: &[Option<Tensor>], values: &Tensor, acc
             };
             let grad_values = if needs(node, 1) { Some(sum_to_size(&index(&g[0], &s)?, &value_shape)?) } else { None };
             Ok(vec![grad_base, grad_values])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }

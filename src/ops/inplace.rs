@@ -142,6 +142,9 @@ impl Backward for AsStridedBackward {
     }
 
     fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+        if grads.iter().all(Option::is_none) {
+            return Ok(vec![None; node.next_edges.len()]); // no gradient arrived: none flows on
+        }
         let grad = node.materialize_grads(grads).remove(0);
         let storage = scratch(&self.base_layout, &self.view_layout, grad.dtype());
         write_values(&Tensor::from_storage(storage.clone(), self.view_layout.clone(), grad.dtype()), &grad);
@@ -163,6 +166,9 @@ impl Backward for CopySlices {
     }
 
     fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+        if grads.iter().all(Option::is_none) {
+            return Ok(vec![None; node.next_edges.len()]); // no gradient arrived: none flows on
+        }
         let grad = node.materialize_grads(grads).remove(0);
         let dtype = grad.dtype();
         let storage = scratch(&self.base_layout, &self.view_layout, dtype);

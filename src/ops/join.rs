@@ -1,6 +1,6 @@
 //! Joining and splitting along a dimension: cat, stack, split / chunk, unbind, repeat.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, vals};
 use super::reduce::sum_dims;
 use super::view::{self, select_layout, slice_layout, write_broadcast};
 use super::{needs, record, wrap_dim};
@@ -71,7 +71,7 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     let shapes: Vec<Vec<usize>> = tensors.iter().map(Tensor::shape).collect();
     record(&tensors.iter().collect::<Vec<_>>(), &[&out], || {
         // d cat(ts) = the matching slice of grad for each input
-        backward_fn("CatBackward0", vec![], move |node, _, g| {
+        { let saved_values = vals![("dim", dim)]; backward_fn("CatBackward0", vec![], move |node, _, g| {
             let mut start = 0i64;
             let mut grads = Vec::with_capacity(sizes.len());
             for (i, &size) in sizes.iter().enumerate() {
@@ -83,7 +83,7 @@ pub fn cat(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
                 start += size as i64;
             }
             Ok(grads)
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -112,9 +112,9 @@ pub fn stack(tensors: &[Tensor], dim: i64) -> Result<Tensor> {
     record(&tensors.iter().collect::<Vec<_>>(), &[&out], || {
         // d stack(ts) = grad.select(dim, i) for each input
         let n = tensors.len();
-        backward_fn("StackBackward0", vec![], move |node, _, g| {
+        { let saved_values = vals![("dim", dim)]; backward_fn("StackBackward0", vec![], move |node, _, g| {
             (0..n).map(|i| if needs(node, i) { view::select_checked(&g[0], d, i).map(Some) } else { Ok(None) }).collect()
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -206,7 +206,7 @@ pub fn unbind(t: &Tensor, dim: i64) -> Result<Vec<Tensor>> {
         (0..shape[d]).map(|i| t.view_with_layout_as(select_layout(&layout, d, i), multiple_output("Unbind"))).collect();
     record(&[t], &outs.iter().collect::<Vec<_>>(), || {
         // d unbind(t) = stack(grads) along dim
-        backward_fn("UnbindBackward0", vec![], move |_, _, g| Ok(vec![Some(stack(&g, d as i64)?)]))
+        { let saved_values = vals![("dim", dim)]; backward_fn("UnbindBackward0", vec![], move |_, _, g| Ok(vec![Some(stack(&g, d as i64)?)])).values(saved_values) }
     })?;
     Ok(outs)
 }
@@ -241,12 +241,12 @@ pub fn repeat(t: &Tensor, reps: &[i64]) -> Result<Tensor> {
         // d repeat(t) = grad viewed as [r0, s0, r1, s1, ...] summed over the r dims
         let input_shape: Vec<i64> = data.layout.shape.iter().map(|&s| s as i64).collect();
         let reps = reps.to_vec();
-        backward_fn("RepeatBackward0", vec![], move |_, _, g| {
+        { let saved_values = vals![("repeats", reps.clone()), ("self_sym_sizes", input_shape.clone())]; backward_fn("RepeatBackward0", vec![], move |_, _, g| {
             let split: Vec<i64> = reps.iter().zip(&padded).flat_map(|(&r, &p)| [r, p as i64]).collect();
             let dims: Vec<i64> = (0..reps.len() as i64).map(|i| 2 * i).collect();
             let summed = sum_dims(&view::reshape(&g[0], &split)?, &dims, false)?;
             Ok(vec![Some(view::reshape(&summed, &input_shape)?)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }

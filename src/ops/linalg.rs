@@ -2,7 +2,7 @@
 //! operands' dimensions (and its grad_fn names), plus the private views their backward formulas
 //! need. einsum lives in `einsum.rs`.
 
-use super::backward::{backward_fn, save_if};
+use super::backward::{backward_fn, number, save_if, vals};
 use super::binary::mul_scalar;
 use super::{needs, record};
 use crate::cpu::matmul::{self as kernels, MatView, MatmulElement};
@@ -38,7 +38,7 @@ pub(crate) fn permute(t: &Tensor, perm: &[usize]) -> Result<Tensor> {
     }
     record(&[t], &[&out], || {
         // d permute(t, p) = grad permuted by p's inverse
-        backward_fn("PermuteBackward0", vec![], move |_, _, g| Ok(vec![Some(permute(&g[0], &inverse)?)]))
+        backward_fn("PermuteBackward0", vec![], move |_, _, g| Ok(vec![Some(permute(&g[0], &inverse)?)])).values(vals![("dims", &perm[..])])
     })?;
     Ok(out)
 }
@@ -66,7 +66,8 @@ fn view_as(t: &Tensor, shape: &[usize], name: &'static str) -> Result<Tensor> {
     let out = t.view_with_layout(Layout { offset: t.data().layout.offset, ..Layout::contiguous(shape) });
     record(&[t], &[&out], || {
         // d view(t) = grad reshaped back
-        backward_fn(name, vec![], move |_, _, g| Ok(vec![Some(reshape(&g[0], &shape_i64(&input_shape))?)]))
+        let sizes = vals![("self_sym_sizes", &input_shape[..])];
+        backward_fn(name, vec![], move |_, _, g| Ok(vec![Some(reshape(&g[0], &shape_i64(&input_shape))?)])).values(sizes)
     })?;
     Ok(out)
 }
@@ -138,12 +139,14 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = product_raw(a, b, 1, sa[0], sa[1], sb[1], &[sa[0], sb[1]])?;
     record(&[a, b], &[&out], || {
         // d(a@b) = grad@b^T, a^T@grad
-        let saved = vec![save_if(b.requires_grad(), a), save_if(a.requires_grad(), b)];
+        let saved = vec![save_if(b.requires_grad(), "self", a), save_if(a.requires_grad(), "mat2", b)];
+        let sizes = vals![("self_sym_sizes", &a.shape()[..]), ("self_sym_strides", a.strides().iter().map(|&s| s as i64).collect::<Vec<i64>>()), ("mat2_sym_sizes", &b.shape()[..]), ("mat2_sym_strides", b.strides().iter().map(|&s| s as i64).collect::<Vec<i64>>())];
         backward_fn("MmBackward0", saved, |node, s, g| {
             let grad_a = if needs(node, 0) { Some(mm(&g[0], &transpose_last2(s[1].as_ref().expect("saved"))?)?) } else { None };
             let grad_b = if needs(node, 1) { Some(mm(&transpose_last2(s[0].as_ref().expect("saved"))?, &g[0])?) } else { None };
             Ok(vec![grad_a, grad_b])
         })
+        .values(sizes)
     })?;
     Ok(out)
 }
@@ -165,7 +168,7 @@ pub fn mv(a: &Tensor, v: &Tensor) -> Result<Tensor> {
     let out = product_raw(a, v, 1, sa[0], sa[1], 1, &[sa[0]])?;
     record(&[a, v], &[&out], || {
         // d(a@v) = outer(grad, v), a^T@grad
-        let saved = vec![save_if(v.requires_grad(), a), save_if(a.requires_grad(), v)];
+        let saved = vec![save_if(v.requires_grad(), "self", a), save_if(a.requires_grad(), "vec", v)];
         backward_fn("MvBackward0", saved, |node, s, g| {
             let grad_a = if needs(node, 0) { Some(outer(&g[0], s[1].as_ref().expect("saved"))?) } else { None };
             let grad_v = if needs(node, 1) { Some(mv(&transpose_last2(s[0].as_ref().expect("saved"))?, &g[0])?) } else { None };
@@ -198,7 +201,7 @@ pub fn dot(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = product_raw(a, b, 1, 1, sa[0], 1, &[])?;
     record(&[a, b], &[&out], || {
         // d(a.b) = grad*b, grad*a
-        let saved = vec![save_if(b.requires_grad(), a), save_if(a.requires_grad(), b)];
+        let saved = vec![save_if(b.requires_grad(), "self", a), save_if(a.requires_grad(), "tensor", b)];
         backward_fn("DotBackward0", saved, |node, s, g| {
             let grad_a = if needs(node, 0) { Some(mul(&g[0], s[1].as_ref().expect("saved"))?) } else { None };
             let grad_b = if needs(node, 1) { Some(mul(&g[0], s[0].as_ref().expect("saved"))?) } else { None };
@@ -234,7 +237,7 @@ pub fn bmm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = product_raw(a, b, sa[0], sa[1], sa[2], sb[2], &[sa[0], sa[1], sb[2]])?;
     record(&[a, b], &[&out], || {
         // d(a@b) = grad@b^T, a^T@grad (per batch)
-        let saved = vec![save_if(b.requires_grad(), a), save_if(a.requires_grad(), b)];
+        let saved = vec![save_if(b.requires_grad(), "self", a), save_if(a.requires_grad(), "mat2", b)];
         backward_fn("BmmBackward0", saved, |node, s, g| {
             let grad_a = if needs(node, 0) { Some(bmm(&g[0], &transpose_last2(s[1].as_ref().expect("saved"))?)?) } else { None };
             let grad_b = if needs(node, 1) { Some(bmm(&transpose_last2(s[0].as_ref().expect("saved"))?, &g[0])?) } else { None };
@@ -296,7 +299,8 @@ pub fn addmm(input: &Tensor, m1: &Tensor, m2: &Tensor, beta: f64, alpha: f64) ->
     };
     record(&[input, m1, m2], &[&out], || {
         // d(beta*input + alpha*m1@m2) = beta*grad, alpha*grad@m2^T, alpha*m1^T@grad
-        let saved = vec![save_if(m2.requires_grad(), m1), save_if(m1.requires_grad(), m2)];
+        let saved = vec![save_if(m2.requires_grad(), "mat1", m1), save_if(m1.requires_grad(), "mat2", m2)];
+        let values = vals![("alpha", number(alpha)), ("beta", number(beta)), ("mat1_sym_sizes", &m1.shape()[..]), ("mat1_sym_strides", m1.strides().iter().map(|&s| s as i64).collect::<Vec<i64>>()), ("mat2_sym_sizes", &m2.shape()[..]), ("mat2_sym_strides", m2.strides().iter().map(|&s| s as i64).collect::<Vec<i64>>())];
         backward_fn("AddmmBackward0", saved, move |node, s, g| {
             let scale = |t: Tensor, c: f64| if c == 1.0 { Ok(t) } else { mul_scalar(&t, c) };
             let grad_input = if needs(node, 0) { Some(scale(g[0].clone(), beta)?) } else { None };
@@ -312,6 +316,7 @@ pub fn addmm(input: &Tensor, m1: &Tensor, m2: &Tensor, beta: f64, alpha: f64) ->
             };
             Ok(vec![grad_input, grad_m1, grad_m2])
         })
+        .values(values)
     })?;
     Ok(out)
 }

@@ -3,7 +3,7 @@
 //! losses compute their forward with tensor ops (not recorded) and write their backward formulas
 //! with recorded ops, so `create_graph=True` differentiates them again.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, input as save_input};
 use super::binary::mul_scalar;
 use super::compare::{compare, where_, Cmp};
 use super::{needs, record};
@@ -84,7 +84,7 @@ fn pointwise_loss(
         (reduction.apply(elementwise)?, n)
     };
     record(&[input, target], &[&out], || {
-        let saved = vec![Some(SavedTensor::input(input)), Some(SavedTensor::input(target))];
+        let saved = vec![save_input("self", input), save_input("target", target)];
         backward_fn(name, saved, move |node, s, g| {
             let (x, y) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
             let want = [needs(node, 0), needs(node, 1)];
@@ -309,8 +309,7 @@ pub fn nll_loss(input: &Tensor, target: &Tensor, weight: Option<&Tensor>, ignore
     debug_assert_eq!(batch * positions, tgt.len());
     let dtype = input.dtype();
     record(&[input], &[&out], || {
-        let mut saved = vec![Some(SavedTensor::input(input)), Some(SavedTensor::input(target))];
-        saved.extend(weight.as_ref().map(SavedTensor::input).map(Some));
+        let saved = vec![save_input("self", input), save_input("target", target), Some(SavedTensor::maybe("weight", weight.as_ref()))];
         // d nll = -weight[t] * scale * grad at the target class, 0 elsewhere
         backward_fn("NllLossBackward0", saved, move |_, s, g| {
             let w = s.get(2).cloned().flatten();

@@ -5,7 +5,7 @@
 //! node. Backward formulas are written with recorded ops and recompute the batch statistics from
 //! the saved input, so `create_graph=True` gives exact higher-order gradients.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, input};
 use super::binary::{add, mul, mul_scalar, sub};
 use super::compare::{compare, keep_where, Cmp};
 use super::index::index_put;
@@ -53,7 +53,7 @@ pub fn embedding(weight: &Tensor, indices: &Tensor, padding_idx: Option<i64>, sc
     let padding = padding_idx.map(|p| if p < 0 { p + num_weights as i64 } else { p });
     record(&[weight], &[&out], || {
         // d embedding(w)[i] = sum of grad rows whose index is i (zero for padding_idx; / count(i) when scaling by freq)
-        backward_fn("EmbeddingBackward0", vec![Some(SavedTensor::input(&flat))], move |_, s, g| {
+        backward_fn("EmbeddingBackward0", vec![input("indices", &flat)], move |_, s, g| {
             let idx = saved(&s, 0);
             let rows = reshape(&g[0], &[-1, dim as i64])?;
             let mut rows = match padding {
@@ -177,10 +177,10 @@ pub fn native_batch_norm(
     record(&inputs, &[&out], || {
         // xhat = (x - mean) * invstd; d x = invstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = grad * w
         // (training; eval: gw * invstd), d w = sum(grad * xhat), d b = sum(grad)
-        let mut to_save = vec![Some(SavedTensor::input(x)), weight.map(SavedTensor::input)];
+        let mut to_save = vec![input("input", x), Some(SavedTensor::maybe("weight", weight))];
         if !training {
-            to_save.push(running_mean.map(SavedTensor::input));
-            to_save.push(running_var.map(SavedTensor::input));
+            to_save.push(Some(SavedTensor::maybe("running_mean", running_mean)));
+            to_save.push(Some(SavedTensor::maybe("running_var", running_var)));
         }
         backward_fn("NativeBatchNormBackward0", to_save, move |node, s, g| {
             let x = saved(&s, 0);

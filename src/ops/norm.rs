@@ -71,11 +71,11 @@ pub fn layer_norm(input: &Tensor, normalized: &[usize], weight: Option<&Tensor>,
     let has_weight = weight.is_some();
     record(&[input, &w_in, &b_in], &[&out], || {
         let saved = vec![
-            Some(SavedTensor::input(input)),
-            weight.map(SavedTensor::input),
-            bias.map(SavedTensor::input),
-            Some(SavedTensor::input(&mean)),
-            Some(SavedTensor::input(&rstd)),
+            Some(SavedTensor::input(input).named("input")),
+            Some(SavedTensor::maybe("weight", weight)),
+            Some(SavedTensor::maybe("bias", bias)),
+            Some(SavedTensor::input(&mean).named("result1")),
+            Some(SavedTensor::input(&rstd).named("result2")),
         ];
         let dims: Vec<i64> = (axis..shape.len()).map(|d| d as i64).collect();
         let outer: Vec<i64> = (0..axis).map(|d| d as i64).collect();

@@ -124,7 +124,7 @@ pub fn max_pool2d(input: &Tensor, p: &PoolParams) -> Result<(Tensor, Tensor)> {
     });
     let in_shape = input.shape();
     record(&[input], &[&out], || {
-        let saved = vec![Some(SavedTensor::input(input)), Some(SavedTensor::input(&idx))];
+        let saved = vec![Some(SavedTensor::input(input).named("self")), Some(SavedTensor::input(&idx).named("result1"))];
         // d maxpool = grad added at the index of each window's maximum
         backward_fn("MaxPool2DWithIndicesBackward0", saved, move |_, s, gr| {
             Ok(vec![Some(max_pool2d_backward(&gr[0], s[1].as_ref().expect("saved"), g, &in_shape)?)])
@@ -142,7 +142,7 @@ fn max_pool2d_backward(grad: &Tensor, idx: &Tensor, g: Window, in_shape: &[usize
     let out_shape = grad.shape();
     record(&[grad], &[&gx], || {
         // d (scatter of grad at idx) = gather of the incoming gradient at idx
-        backward_fn("MaxPool2DWithIndicesBackwardBackward0", vec![Some(SavedTensor::input(idx))], move |_, s, gr| {
+        backward_fn("MaxPool2DWithIndicesBackwardBackward0", vec![Some(SavedTensor::input(idx).named("indices"))], move |_, s, gr| {
             let idx = reshape(s[0].as_ref().expect("saved"), &[g.n as i64, (g.oh * g.ow) as i64])?;
             let planes = reshape(&gr[0], &[g.n as i64, (g.h * g.w) as i64])?;
             Ok(vec![Some(reshape(&gather(&planes, 1, &idx)?, &shape_i64(&out_shape))?)])
@@ -169,7 +169,7 @@ fn avg_pool_window(input: &Tensor, g: Window, rule: AvgRule, out_shape: &[usize]
     let in_shape = input.shape();
     record(&[input], &[&out], || {
         // d avgpool = grad / divisor spread over each window
-        backward_fn("AvgPool2DBackward0", vec![Some(SavedTensor::input(input))], move |_, _, gr| {
+        backward_fn("AvgPool2DBackward0", vec![Some(SavedTensor::input(input).named("self"))], move |_, _, gr| {
             Ok(vec![Some(avg_pool2d_backward(&gr[0], g, rule, &in_shape)?)])
         })
     })?;
@@ -212,7 +212,7 @@ fn adaptive(input: &Tensor, planes: usize, size: [usize; 2], out: [usize; 2], ou
     let in_shape = input.shape();
     record(&[input], &[&y], || {
         // d adaptive avgpool = grad / window size spread over each window
-        backward_fn("AdaptiveAvgPool2DBackward0", vec![Some(SavedTensor::input(input))], move |_, _, gr| {
+        backward_fn("AdaptiveAvgPool2DBackward0", vec![Some(SavedTensor::input(input).named("self"))], move |_, _, gr| {
             Ok(vec![Some(adaptive_backward(&gr[0], planes, size, out, &in_shape)?)])
         })
     })?;

@@ -3,7 +3,7 @@
 
 use std::ops::Add;
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, vals};
 use super::binary::mul_scalar;
 use super::record;
 use super::shape::{convert, expand, reshape};
@@ -97,7 +97,7 @@ pub fn sum(t: &Tensor) -> Result<Tensor> {
     let out = sum_raw(t, &vec![true; shape.len()], &[])?;
     record(&[t], &[&out], || {
         // d sum(t) = grad expanded to t's shape
-        backward_fn("SumBackward0", vec![], move |_, _, g| Ok(vec![Some(expand(&g[0], &shape)?)]))
+        { let saved_values = vals![("self_sym_sizes", &shape[..])]; backward_fn("SumBackward0", vec![], move |_, _, g| Ok(vec![Some(expand(&g[0], &shape)?)])).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -109,9 +109,9 @@ pub fn sum_dims(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     let out = sum_raw(t, &reduce, &out_shape)?;
     record(&[t], &[&out], || {
         // d sum(t, dims) = grad with dims restored, expanded to t's shape
-        backward_fn("SumBackward1", vec![], move |_, _, g| {
+        { let saved_values = vals![("dim", dims.to_vec()), ("keepdim", keepdim), ("self_sym_sizes", &shape[..])]; backward_fn("SumBackward1", vec![], move |_, _, g| {
             Ok(vec![Some(expand(&reshape(&g[0], &keepdim_shape(&shape, &reduce))?, &shape)?)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -135,7 +135,7 @@ pub fn mean(t: &Tensor) -> Result<Tensor> {
     let out = convert(&super::binary::mul_scalar_raw(&total, 1.0 / n as f64)?, t.dtype());
     record(&[t], &[&out], || {
         // d mean(t) = grad/n expanded to t's shape
-        backward_fn("MeanBackward0", vec![], move |_, _, g| Ok(vec![Some(expand(&mul_scalar(&g[0], 1.0 / n as f64)?, &shape)?)]))
+        { let saved_values = vals![("self_sym_numel", n), ("self_sym_sizes", &shape[..])]; backward_fn("MeanBackward0", vec![], move |_, _, g| Ok(vec![Some(expand(&mul_scalar(&g[0], 1.0 / n as f64)?, &shape)?)])).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -150,10 +150,10 @@ pub fn mean_dims(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     let out = convert(&super::binary::mul_scalar_raw(&total, 1.0 / count as f64)?, t.dtype());
     record(&[t], &[&out], || {
         // d mean(t, dims) = grad/count with dims restored, expanded
-        backward_fn("MeanBackward1", vec![], move |_, _, g| {
+        { let saved_values = vals![("dim", dims.to_vec()), ("keepdim", keepdim), ("self_sym_numel", shape.iter().product::<usize>()), ("self_sym_sizes", &shape[..])]; backward_fn("MeanBackward1", vec![], move |_, _, g| {
             let scaled = mul_scalar(&g[0], 1.0 / count as f64)?;
             Ok(vec![Some(expand(&reshape(&scaled, &keepdim_shape(&shape, &reduce))?, &shape)?)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }

@@ -1,10 +1,10 @@
 //! Value-selecting reductions: max/min (full, and over a dim with indices), amax/amin, argmax/
 //! argmin. NaN wins every comparison (PyTorch propagates it), and ties pick the first index.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, input, output, vals};
 use super::reduce::{keepdim_shape, plan_dims};
 use super::{mul, needs, record, reshape, wrap_dim};
-use crate::autograd::SavedTensor;
+use crate::autograd::SavedValue;
 use crate::cpu::{elementwise, reduce as kernels};
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Element, Tensor};
@@ -112,17 +112,17 @@ fn keepdim_shape_usize(shape: &[usize], reduce: &[bool]) -> Vec<usize> {
 }
 
 /// Records the evenly-distributing backward shared by max()/min() and amax/amin.
-fn record_even(name: &'static str, t: &Tensor, out: &Tensor, reduce: Vec<bool>) -> Result<()> {
+fn record_even(name: &'static str, t: &Tensor, out: &Tensor, reduce: Vec<bool>, values: Vec<(&'static str, SavedValue)>) -> Result<()> {
     record(&[t], &[out], || {
         // d max(t) = grad spread evenly over the elements equal to the result
-        let saved = vec![Some(SavedTensor::input(t)), Some(SavedTensor::output(out, 0))];
+        let saved = vec![input("self", t), output("result", out, 0)];
         backward_fn(name, saved, move |_, s, g| {
             let (x, result) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
             let shape = x.shape();
             let kd = keepdim_shape(&shape, &reduce);
             let weights = tie_weights(x, &reshape(&result.detach(), &kd)?, &reduce)?;
             Ok(vec![Some(mul(&super::expand(&reshape(&g[0], &kd)?, &shape)?, &weights)?)])
-        })
+        }).values(values)
     })
 }
 
@@ -134,7 +134,7 @@ pub fn extreme_all(which: Extreme, t: &Tensor) -> Result<Tensor> {
     let reduce = vec![true; t.dim()];
     let (out, _) = select_raw(which, t, &reduce, &[])?;
     let name = if which == Extreme::Max { "MaxBackward1" } else { "MinBackward1" };
-    record_even(name, t, &out, reduce)?;
+    record_even(name, t, &out, reduce, vec![])?;
     Ok(out)
 }
 
@@ -149,7 +149,7 @@ pub fn amax_amin(which: Extreme, t: &Tensor, dims: &[i64], keepdim: bool) -> Res
     check_nonempty_dims(op, &shape, &reduce)?;
     let (out, _) = select_raw(which, t, &reduce, &out_shape)?;
     let name = if which == Extreme::Max { "AmaxBackward0" } else { "AminBackward0" };
-    record_even(name, t, &out, reduce)?;
+    record_even(name, t, &out, reduce, vals![("dim", dims.to_vec()), ("keepdim", keepdim)])?;
     Ok(out)
 }
 
@@ -163,11 +163,12 @@ pub fn extreme_dim(which: Extreme, t: &Tensor, dim: i64, keepdim: bool) -> Resul
     let name = if which == Extreme::Max { "MaxBackward0" } else { "MinBackward0" };
     record(&[t], &[&values], || {
         // d max(t, dim) = grad scattered to the selected indices, zeros elsewhere
-        backward_fn(name, vec![Some(SavedTensor::input(&indices))], move |_, s, g| {
+        let saved_values = vals![("dim", dim), ("keepdim", keepdim), ("self_sym_sizes", &shape[..])];
+        backward_fn(name, vec![input("indices", &indices)], move |_, s, g| {
             let indices = s[0].as_ref().expect("saved");
             let kd = keepdim_shape(&shape, &reduce);
             Ok(vec![Some(scatter_dim(&reshape(&g[0], &kd)?, &reshape(indices, &kd)?, d, &shape)?)])
-        })
+        }).values(saved_values)
     })?;
     Ok((values, indices))
 }
@@ -223,7 +224,7 @@ fn scatter_dim(src: &Tensor, indices: &Tensor, dim: usize, shape: &[usize]) -> R
     let (indices, shape_in) = (indices.clone(), src.shape());
     record(&[src], &[&out], || {
         // d scatter(src) = grad gathered at the indices
-        backward_fn("ScatterBackward0", vec![Some(SavedTensor::input(&indices))], move |node, s, g| {
+        backward_fn("ScatterBackward0", vec![input("index", &indices)], move |node, s, g| {
             let grad = if needs(node, 0) { Some(gather_dim(&g[0], s[0].as_ref().expect("saved"), dim, &shape_in)?) } else { None };
             Ok(vec![grad])
         })
@@ -246,7 +247,7 @@ fn gather_dim(t: &Tensor, indices: &Tensor, dim: usize, out_shape: &[usize]) -> 
     let indices = indices.clone();
     record(&[t], &[&out], || {
         // d gather(t) = grad scattered back to the indices
-        backward_fn("GatherBackward0", vec![Some(SavedTensor::input(&indices))], move |_, s, g| {
+        backward_fn("GatherBackward0", vec![input("index", &indices)], move |_, s, g| {
             Ok(vec![Some(scatter_dim(&g[0], s[0].as_ref().expect("saved"), dim, &shape)?)])
         })
     })?;

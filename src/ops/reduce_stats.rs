@@ -1,11 +1,10 @@
 //! Arithmetic reductions beyond sum/mean: prod, var/std, vector norms, logsumexp, all/any.
 //! Float runs accumulate in f64 over fixed chunks, so results do not depend on the threads.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, input, number, output, vals};
 use super::binary::{mul_scalar, Arith};
 use super::reduce::{keepdim_shape, plan_dims, run_reduce};
 use super::{add, div, exp, expand, mean_dims, mul, pow_scalar, record, reshape, sub};
-use crate::autograd::SavedTensor;
 use crate::cpu::{elementwise, reduce as kernels};
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Element, Scalar, Tensor};
@@ -106,14 +105,14 @@ pub fn prod(t: &Tensor, dim: Option<i64>, keepdim: bool) -> Result<Tensor> {
     let name = if dim.is_some() { "ProdBackward1" } else { "ProdBackward0" };
     record(&[t], &[&out], || {
         // d prod(t) = grad * prod(others): grad*result/t without zeros, exclusive products with
-        let saved = vec![Some(SavedTensor::input(t)), Some(SavedTensor::output(&out, 0))];
-        backward_fn(name, saved, move |_, s, g| {
+        let saved = vec![input("self", t), output("result", &out, 0)];
+        { let saved_values = match dim { Some(d) => vals![("dim", d), ("keepdim", keepdim)], None => vec![] }; backward_fn(name, saved, move |_, s, g| {
             let (x, result) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
             let grad = expand_grad(&g[0], &shape, &reduce)?;
             let has_zero = x.to_f64_vec().contains(&0.0);
             let others = if has_zero { exclusive_prod(x, &reduce)? } else { div(&expand_result(result, &shape, &reduce)?, x)? };
             Ok(vec![Some(mul(&grad, &others)?)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -137,6 +136,13 @@ fn var_raw(t: &Tensor, reduce: &[bool], out_shape: &[usize], correction: f64, ro
     }))
 }
 
+/// What VarBackward0 / StdBackward0 show: `dim`, `correction` (None for the full reduction with
+/// the default correction, as PyTorch's unset optionals), `keepdim`.
+fn var_values(dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Vec<(&'static str, crate::autograd::SavedValue)> {
+    let correction = if dims.is_none() && correction == 1.0 { crate::autograd::SavedValue::None } else { number(correction) };
+    vals![("correction", correction), ("dim", dims.map(<[i64]>::to_vec)), ("keepdim", keepdim)]
+}
+
 /// `t.var(dims, correction=, keepdim=)` (VarBackward0); `std` when `root` (StdBackward0).
 pub fn var_std(t: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool, root: bool) -> Result<Tensor> {
     check_float_for_var(t)?;
@@ -149,24 +155,24 @@ pub fn var_std(t: &Tensor, dims: Option<&[i64]>, correction: f64, keepdim: bool,
     if root {
         record(&[t], &[&out], || {
             // d std(t) = grad * (t - mean) / ((N - c) * std), zero where std == 0
-            let saved = vec![Some(SavedTensor::input(t)), Some(SavedTensor::output(&out, 0))];
-            backward_fn("StdBackward0", saved, move |_, s, g| {
+            let saved = vec![input("self", t), output("result", &out, 0)];
+            { let saved_values = var_values(dims, correction, keepdim); backward_fn("StdBackward0", saved, move |_, s, g| {
                 let (x, result) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
                 let centered = sub(x, &mean_dims(x, &dims_all, true)?)?;
                 let zero = float_unary(result, is_zero)?;
                 let safe = add(&mul_scalar(result, denom)?, &zero)?; // 1 where std == 0: no 0/0
                 let scale = mul(&div(&g[0], &safe)?, &float_unary(&zero, |z| 1.0 - z)?)?;
                 Ok(vec![Some(mul(&expand_grad(&scale, &shape, &reduce)?, &centered)?)])
-            })
+            }).values(saved_values) }
         })?;
     } else {
         record(&[t], &[&out], || {
             // d var(t) = grad * 2 (t - mean) / (N - c)
-            backward_fn("VarBackward0", vec![Some(SavedTensor::input(t))], move |_, s, g| {
+            { let saved_values = var_values(dims, correction, keepdim); backward_fn("VarBackward0", vec![input("self", t)], move |_, s, g| {
                 let x = s[0].as_ref().expect("saved");
                 let centered = sub(x, &mean_dims(x, &dims_all, true)?)?;
                 Ok(vec![Some(mul(&expand_grad(&mul_scalar(&g[0], 2.0 / denom)?, &shape, &reduce)?, &centered)?)])
-            })
+            }).values(saved_values) }
         })?;
     }
     Ok(out)
@@ -215,8 +221,8 @@ pub fn vector_norm(t: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
         T::from_f64(v)
     }))?;
     record(&[t], &[&out], || {
-        let saved = vec![Some(SavedTensor::input(t)), Some(SavedTensor::output(&out, 0))];
-        backward_fn("LinalgVectorNormBackward0", saved, move |_, s, g| {
+        let saved = vec![input("self", t), output("result", &out, 0)];
+        { let saved_values = vals![("dim", dims.map(<[i64]>::to_vec)), ("keepdim", keepdim), ("ord", number(ord))]; backward_fn("LinalgVectorNormBackward0", saved, move |_, s, g| {
             let (x, result) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
             if ord == 0.0 {
                 // d ||t||_0 = 0: PyTorch returns no gradient at all
@@ -248,7 +254,7 @@ pub fn vector_norm(t: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
                 mul(&scale, &num)?
             };
             Ok(vec![Some(grad_x)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -267,12 +273,12 @@ pub fn logsumexp(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     }))?;
     record(&[t], &[&out], || {
         // d logsumexp(t) = grad * exp(t - result)
-        let saved = vec![Some(SavedTensor::input(t)), Some(SavedTensor::output(&out, 0))];
-        backward_fn("LogsumexpBackward0", saved, move |_, s, g| {
+        let saved = vec![input("self", t), output("result", &out, 0)];
+        { let saved_values = vals![("dim", dims.to_vec()), ("keepdim", keepdim)]; backward_fn("LogsumexpBackward0", saved, move |_, s, g| {
             let (x, result) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
             let weights = exp(&sub(x, &expand_result(result, &shape, &reduce)?)?)?;
             Ok(vec![Some(mul(&expand_grad(&g[0], &shape, &reduce)?, &weights)?)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }

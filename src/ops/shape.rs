@@ -1,6 +1,6 @@
 //! Copies, casts and shape changes: clone, dtype conversion, expand, reshape.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, vals};
 use super::record;
 use super::reduce::sum_to_size;
 use crate::cpu::elementwise;
@@ -80,7 +80,7 @@ pub fn expand(t: &Tensor, shape: &[usize]) -> Result<Tensor> {
     let input_shape = data.layout.shape.clone();
     record(&[t], &[&out], || {
         // d expand(t) = grad summed back to t's shape
-        backward_fn("ExpandBackward0", vec![], move |_, _, g| Ok(vec![Some(sum_to_size(&g[0], &input_shape)?)]))
+        { let saved_values = vals![("self_sym_sizes", &input_shape[..])]; backward_fn("ExpandBackward0", vec![], move |_, _, g| Ok(vec![Some(sum_to_size(&g[0], &input_shape)?)])).values(saved_values) }
     })?;
     Ok(out)
 }

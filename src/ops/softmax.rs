@@ -1,9 +1,8 @@
 //! Ops along one dim that keep the shape: softmax, log_softmax (fused, numerically stable: the
 //! lane maximum is subtracted before exponentiating) and cumsum.
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, output, vals};
 use super::{exp, mul, record, sub, sum_dims, wrap_dim};
-use crate::autograd::SavedTensor;
 use crate::cpu::reduce as kernels;
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Element, Tensor};
@@ -51,7 +50,7 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
     let out = with_float_dtype!(t.dtype(), T => lanes_raw::<T, T>(t, d, |x, o| softmax_lane(x, o, log)))?;
     let dims = [d as i64];
     let is_scalar = t.dim() == 0;
-    let saved = || vec![Some(SavedTensor::output(&out, 0))];
+    let saved = || vec![output("result", &out, 0)];
     if log {
         record(&[t], &[&out], || {
             // d log_softmax = grad - exp(y) * sum(grad, dim)
@@ -59,7 +58,7 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
                 let y = s[0].as_ref().expect("saved");
                 let total = if is_scalar { g[0].clone() } else { sum_dims(&g[0], &dims, true)? };
                 Ok(vec![Some(sub(&g[0], &mul(&exp(y)?, &total)?)?)])
-            })
+            }).values(vals![("dim", dim)])
         })?;
     } else {
         record(&[t], &[&out], || {
@@ -69,7 +68,7 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
                 let gy = mul(&g[0], y)?;
                 let total = if is_scalar { gy.clone() } else { sum_dims(&gy, &dims, true)? };
                 Ok(vec![Some(mul(y, &sub(&g[0], &total)?)?)])
-            })
+            }).values(vals![("dim", dim)])
         })?;
     }
     Ok(out)
@@ -105,7 +104,7 @@ fn cumsum_dir(t: &Tensor, dim: usize, reverse: bool) -> Result<Tensor> {
     let name = if reverse { "FlipCumsumFlipBackward0" } else { "CumsumBackward0" };
     record(&[t], &[&out], || {
         // d cumsum(t) = reversed cumsum of grad
-        backward_fn(name, vec![], move |_, _, g| Ok(vec![Some(cumsum_dir(&g[0], dim, !reverse)?)]))
+        backward_fn(name, vec![], move |_, _, g| Ok(vec![Some(cumsum_dir(&g[0], dim, !reverse)?)])).values(vals![("dim", dim)])
     })?;
     Ok(out)
 }

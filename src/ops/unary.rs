@@ -6,7 +6,7 @@
 
 use num_traits::{Float, One, Zero};
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, input};
 use super::binary::{add, mul, mul_scalar, pow_scalar};
 use super::record;
 use crate::autograd::{is_grad_enabled, SavedTensor};
@@ -200,7 +200,7 @@ fn unary_float(
 ) -> Result<Tensor> {
     let out = float_map_raw(f, t)?;
     record(&[t], &[&out], || {
-        let s = if save_result { SavedTensor::output(&out, 0) } else { SavedTensor::input(t) };
+        let s = if save_result { SavedTensor::output(&out, 0).named("result") } else { SavedTensor::input(t).named("self") };
         backward_fn(name, vec![Some(s)], move |_, s, g| Ok(vec![Some(grad(&g[0], saved(&s, 0))?)]))
     })?;
     Ok(out)
@@ -373,7 +373,7 @@ pub fn abs(t: &Tensor) -> Result<Tensor> {
     let out = same_dtype_map(t, f64::abs, f32::abs, i64::wrapping_abs)?;
     record(&[t], &[&out], || {
         // d|t| = grad*sign(t)
-        backward_fn("AbsBackward0", vec![Some(SavedTensor::input(t))], |_, s, g| Ok(vec![Some(mul(&g[0], &sign(saved(&s, 0))?)?)]))
+        backward_fn("AbsBackward0", vec![input("self", t)], |_, s, g| Ok(vec![Some(mul(&g[0], &sign(saved(&s, 0))?)?)]))
     })?;
     Ok(out)
 }

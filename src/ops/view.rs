@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::backward::backward_fn;
+use super::backward::{backward_fn, vals};
 use super::shape::{clone, convert};
 use super::{record, wrap_dim};
 use crate::autograd::GradModeGuard;
@@ -185,7 +185,7 @@ fn record_reshape_like(t: &Tensor, out: &Tensor, name: &'static str) -> Result<(
     let input_shape = to_i64(&t.shape());
     record(&[t], &[out], || {
         // d view(t) = grad viewed back to t's shape
-        backward_fn(name, vec![], move |_, _, g| Ok(vec![Some(super::reshape(&g[0], &input_shape)?)]))
+        { let saved_values = vals![("self_sym_sizes", input_shape.clone())]; backward_fn(name, vec![], move |_, _, g| Ok(vec![Some(super::reshape(&g[0], &input_shape)?)])).values(saved_values) }
     })?;
     Ok(())
 }
@@ -256,10 +256,10 @@ fn transpose_named(t: &Tensor, dim0: i64, dim1: i64, name: &'static str) -> Resu
     let out = t.view_with_layout(permute_layout(&data.layout, &perm));
     record(&[t], &[&out], || {
         // d transpose(t) = grad transposed back
-        backward_fn(name, vec![], move |_, _, g| {
+        { let saved_values = if name == "TBackward0" { vec![] } else { vals![("dim0", d0), ("dim1", d1)] }; backward_fn(name, vec![], move |_, _, g| {
             let back = if name == "TBackward0" { t_(&g[0])? } else { transpose(&g[0], d0 as i64, d1 as i64)? };
             Ok(vec![Some(back)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -297,7 +297,7 @@ pub fn permute(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
         for (i, &p) in perm.iter().enumerate() {
             inverse[p] = i as i64;
         }
-        backward_fn("PermuteBackward0", vec![], move |_, _, g| Ok(vec![Some(permute(&g[0], &inverse)?)]))
+        { let saved_values = vals![("dims", dims.to_vec())]; backward_fn("PermuteBackward0", vec![], move |_, _, g| Ok(vec![Some(permute(&g[0], &inverse)?)])).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -358,7 +358,7 @@ pub fn unsqueeze(t: &Tensor, dim: i64) -> Result<Tensor> {
     let out = t.view_with_layout(unsqueeze_layout(&data.layout, d));
     record(&[t], &[&out], || {
         // d unsqueeze(t) = grad.squeeze(dim)
-        backward_fn("UnsqueezeBackward0", vec![], move |_, _, g| Ok(vec![Some(squeeze(&g[0], Some(&[d as i64]), true)?)]))
+        { let saved_values = vals![("dim", dim)]; backward_fn("UnsqueezeBackward0", vec![], move |_, _, g| Ok(vec![Some(squeeze(&g[0], Some(&[d as i64]), true)?)])).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -387,10 +387,10 @@ pub(crate) fn select_checked(t: &Tensor, d: usize, index: usize) -> Result<Tenso
     record(&[t], &[&out], || {
         // d select(t) = zeros of t's shape with grad at the selected index
         let shape = data.layout.shape.clone();
-        backward_fn("SelectBackward0", vec![], move |_, _, g| {
+        { let saved_values = vals![("dim", d), ("index", index), ("self_sym_sizes", &shape[..])]; backward_fn("SelectBackward0", vec![], move |_, _, g| {
             let region: ViewFn = Arc::new(move |x| select_checked(x, d, index));
             Ok(vec![Some(embed(&g[0], &shape, "SelectBackwardBackward0", region)?)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -402,10 +402,10 @@ pub(crate) fn slice_checked(t: &Tensor, d: usize, start: usize, len: usize, step
     record(&[t], &[&out], || {
         // d slice(t) = zeros of t's shape with grad in the sliced part
         let shape = data.layout.shape.clone();
-        backward_fn("SliceBackward0", vec![], move |_, _, g| {
+        { let saved_values = vals![("dim", d), ("end", start + len * step), ("self_sym_sizes", &shape[..]), ("start", start), ("step", step)]; backward_fn("SliceBackward0", vec![], move |_, _, g| {
             let region: ViewFn = Arc::new(move |x| slice_checked(x, d, start, len, step));
             Ok(vec![Some(embed(&g[0], &shape, "SliceBackwardBackward0", region)?)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }

@@ -31,6 +31,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tensor::PyTensor>()?;
     m.add_class::<dtype::PyDType>()?;
     m.add_class::<node::PyNode>()?;
+    node::register_anomaly_callbacks();
     m.add_class::<hooks::RemovableHandle>()?;
     for dtype in DType::ALL {
         m.add(dtype.name(), dtype::dtype_object(m.py(), dtype)?)?;

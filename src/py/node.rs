@@ -9,11 +9,12 @@ use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::exceptions::PyAttributeError;
+use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
 use super::function::FunctionState;
 use super::tensor::wrap_tensor;
-use crate::autograd::{Node, NodeKind};
+use crate::autograd::{anomaly, Node, NodeKind, SavedAttr, SavedValue};
 
 /// How a Python node object refers to its node: built-in nodes strongly (the node holds only a
 /// borrowed pointer back); a custom Function's context weakly (its node owns the context).
@@ -142,9 +143,103 @@ impl PyNode {
         }
     }
 
-    /// A free-form dict for users (PyTorch's `Node.metadata`).
+    /// A free-form dict for users (PyTorch's `Node.metadata`): one dict per node, kept on the
+    /// node itself, so it survives the Python wrapper object.
     #[getter]
-    fn metadata<'py>(&self, py: Python<'py>) -> Py<PyDict> {
-        self.metadata.lock().get_or_insert_with(|| PyDict::new(py).unbind()).clone_ref(py)
+    fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Py<PyDict>> {
+        let Ok(node) = self.node() else {
+            return Ok(self.metadata.lock().get_or_insert_with(|| PyDict::new(py).unbind()).clone_ref(py));
+        };
+        let data = node.metadata.user_data(|| Box::new(PyDict::new(py).unbind()));
+        let dict = data.downcast_ref::<Py<PyDict>>().expect("the bindings store the metadata dict");
+        Ok(dict.clone_ref(py))
     }
+
+    /// `_saved_<name>`: what the op saved for backward under PyTorch's name (a tensor, a tuple of
+    /// tensors, a number, a tuple of ints, a string or None). Other missing attributes raise
+    /// AttributeError as usual.
+    fn __getattr__<'py>(slf: &Bound<'py, Self>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let missing = || {
+            let type_name = slf.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+            PyAttributeError::new_err(format!("'{type_name}' object has no attribute '{name}'"))
+        };
+        let Some(key) = name.strip_prefix("_saved_") else { return Err(missing()) };
+        let Ok(node) = slf.get().node() else { return Err(missing()) };
+        let NodeKind::Op(backward) = node.kind() else { return Err(missing()) };
+        let Some(set) = backward.saved() else { return Err(missing()) };
+        match set.get(key, &node) {
+            None => Err(missing()),
+            Some(value) => saved_to_python(py, value?),
+        }
+    }
+
+    /// `dir()` lists the `_saved_*` attributes too, as PyTorch's node classes do.
+    fn __dir__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let py = slf.py();
+        let object = py.get_type::<pyo3::types::PyAny>();
+        let base = object.getattr("__dir__")?.call1((slf,))?;
+        let names = PyList::new(py, base.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+        if let Ok(node) = slf.get().node() {
+            if let NodeKind::Op(backward) = node.kind() {
+                for n in backward.saved().map(|s| s.names()).unwrap_or_default() {
+                    names.append(format!("_saved_{n}"))?;
+                }
+            }
+        }
+        names.sort()?;
+        Ok(names)
+    }
+}
+
+/// PyTorch shows an int64 argument through its unsigned 64-bit pattern (`dim=-1` reads
+/// 18446744073709551615); Python numbers (`alpha`) stay signed.
+fn int64_arg(py: Python<'_>, v: i64) -> PyResult<Bound<'_, PyAny>> {
+    Ok(if v < 0 { (v as u64).into_pyobject(py)?.into_any() } else { v.into_pyobject(py)?.into_any() })
+}
+
+fn saved_to_python(py: Python<'_>, value: SavedAttr) -> PyResult<Bound<'_, PyAny>> {
+    Ok(match value {
+        SavedAttr::Tensor(None) => py.None().into_bound(py),
+        SavedAttr::Tensor(Some(t)) => wrap_tensor(py, t)?,
+        SavedAttr::Tensors(ts) => {
+            let items = ts.into_iter().map(|t| saved_to_python(py, SavedAttr::Tensor(t))).collect::<PyResult<Vec<_>>>()?;
+            PyTuple::new(py, items)?.into_any()
+        }
+        SavedAttr::Value(v) => match v {
+            SavedValue::None => py.None().into_bound(py),
+            SavedValue::Bool(b) => pyo3::types::PyBool::new(py, b).to_owned().into_any(),
+            SavedValue::Int(i) => int64_arg(py, i)?,
+            SavedValue::ScalarInt(i) => i.into_pyobject(py)?.into_any(),
+            SavedValue::Float(f) => f.into_pyobject(py)?.into_any(),
+            SavedValue::Ints(v) => PyTuple::new(py, v.into_iter().map(|i| int64_arg(py, i)).collect::<PyResult<Vec<_>>>()?)?.into_any(),
+            SavedValue::Str(s) => s.into_pyobject(py)?.into_any(),
+        },
+    })
+}
+
+/// Anomaly mode's forward traceback: `rustgrad.autograd.anomaly_mode._forward_stack()` (the
+/// Python stack of the op being recorded, library frames left out). Called by the core only
+/// while anomaly mode is on.
+fn capture_forward_stack() -> Option<String> {
+    Python::attach(|py| -> PyResult<String> {
+        py.import("rustgrad.autograd.anomaly_mode")?.getattr("_forward_stack")?.call0()?.extract()
+    })
+    .ok()
+}
+
+/// Anomaly mode's warning when backward fails in a node (a UserWarning, before the error is
+/// raised).
+fn emit_anomaly_warning(message: &str) {
+    Python::attach(|py| {
+        let warned = py.import("rustgrad.autograd.anomaly_mode").and_then(|m| m.getattr("_warn_anomaly")?.call1((message,)).map(drop));
+        if let Err(e) = warned {
+            e.write_unraisable(py, None);
+        }
+    });
+}
+
+/// Registers the anomaly-mode callbacks with the core (once, at import).
+pub fn register_anomaly_callbacks() {
+    anomaly::set_callbacks(capture_forward_stack, emit_anomaly_warning);
 }

@@ -1,6 +1,8 @@
 """Anomaly detection (PyTorch's ``torch.autograd.anomaly_mode``): a process-global switch that
 makes backward check every node's output for NaN and name the node that produced it."""
 
+import os
+import traceback
 import warnings
 
 from .. import _core
@@ -41,3 +43,23 @@ class set_detect_anomaly:
 
     def __exit__(self, *args):
         _core._set_anomaly_enabled(self.prev, self.prev_check_nan)
+
+
+# ----- called by the core (through the bindings) only while anomaly mode is on -----
+
+_PACKAGE_DIR = None
+
+
+def _forward_stack():
+    """The traceback of the forward call recording a node, as PyTorch's anomaly metadata keeps it
+    (``traceback.format_list`` lines), without rustgrad's own frames."""
+    global _PACKAGE_DIR
+    if _PACKAGE_DIR is None:
+        _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frames = [f for f in traceback.extract_stack()[:-1] if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+    return "".join(traceback.format_list(frames))
+
+
+def _warn_anomaly(message):
+    """The warning anomaly mode emits when backward fails in a node (before the error)."""
+    warnings.warn(message, UserWarning, stacklevel=2)
