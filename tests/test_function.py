@@ -924,3 +924,70 @@ def test_context_kept_by_user_code_stays_callable(lib):
     y = Keep.apply(x)
     y.sum().backward()
     assert repr(x.grad) == "tensor([3., 3.])"
+
+
+# ----- nodes are called even when no gradient reached them (as PyTorch's engine does) -----
+
+
+def _blocker(lib):
+    class Block(lib.autograd.Function):
+        """Passes values through and sends no gradient back (returns None)."""
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    return Block
+
+
+@pytest.mark.parametrize("materialize", [True, False])
+def test_function_backward_called_when_no_gradient_arrives(lib, materialize):
+    calls = []
+
+    class Two(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(materialize)
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, a, b):
+            calls.append((None if a is None else a.tolist(), None if b is None else b.tolist()))
+            return None if a is None else a
+
+    x = lib.ones(2, requires_grad=True)
+    y, _ = Two.apply(x)
+    _blocker(lib).apply(y).sum().backward()
+    expected = ([0.0, 0.0], [0.0, 0.0]) if materialize else (None, None)
+    assert calls == [expected]
+    assert x.grad is None or x.grad.tolist() == [0.0, 0.0]
+    assert (x.grad is None) == (not materialize)
+
+
+def test_builtin_node_without_gradient_still_checks_its_saved_tensors(lib):
+    x = lib.ones(2, requires_grad=True)
+    y = x.exp()
+    out = _blocker(lib).apply(y)
+    y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+    # ... and frees them: a second backward through it fails.
+    y = x.exp()
+    _blocker(lib).apply(y).sum().backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.sum().backward()
+    assert x.grad is None
+
+
+def test_builtin_node_without_gradient_runs_its_hooks(lib):
+    x = lib.ones(2, requires_grad=True)
+    y = x.sin()
+    seen = []
+    y.grad_fn.register_prehook(lambda grad_outputs: seen.append(("pre", grad_outputs)))
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append(("post", grad_inputs, grad_outputs)))
+    _blocker(lib).apply(y).sum().backward()
+    assert seen == [("pre", (None,)), ("post", (None,), (None,))]

@@ -436,3 +436,38 @@ def test_loss_modules_match_functional_and_torch():
             values.append(module(lib.tensor(a.tolist(), dtype=lib.float64), b).item())
             assert repr(module) == f"{name}()"
         assert values[0] == pytest.approx(values[1], rel=1e-12), name
+
+
+
+def _target_for(x):
+    lib = rustgrad if isinstance(x, rustgrad.Tensor) else __import__("torch")
+    return lib.tensor([0, 2])
+
+
+@pytest.mark.parametrize(
+    "call, function, arg",
+    [
+        (lambda F, x, w: F.nll_loss(x.log_softmax(1), _target_for(x), weight=w), "nll_loss_forward", "weight"),
+        (lambda F, x, w: F.cross_entropy(x, _target_for(x), weight=w), "nll_loss_forward", "weight"),
+        (lambda F, x, w: F.binary_cross_entropy(x.sigmoid(), x.detach().sigmoid(), weight=w), "binary_cross_entropy", "weight"),
+        (lambda F, x, w: F.binary_cross_entropy_with_logits(x, x.detach().sigmoid(), weight=w), "binary_cross_entropy_with_logits", "weight"),
+        (lambda F, x, w: F.binary_cross_entropy_with_logits(x, x.detach().sigmoid(), pos_weight=w), "binary_cross_entropy_with_logits", "pos_weight"),
+    ],
+)
+def test_class_weights_that_require_grad_are_refused(call, function, arg):
+    # PyTorch's losses are not differentiable in their weights: it refuses them while grad mode is on.
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    for lib in [rustgrad] + ([torch] if torch else []):
+        x = lib.tensor([[0.2, -0.4, 0.9], [1.0, 0.1, -0.3]], requires_grad=True)
+        w = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
+        with pytest.raises(RuntimeError) as info:
+            call(lib.nn.functional, x, w)
+        assert str(info.value) == (
+            f"The function '{function}' is not differentiable with respect to argument '{arg}'. "
+            "This input cannot have requires_grad True."
+        )
+        with lib.no_grad():
+            call(lib.nn.functional, x, w)

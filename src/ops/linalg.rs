@@ -72,6 +72,16 @@ fn view_as(t: &Tensor, shape: &[usize], name: &'static str) -> Result<Tensor> {
     Ok(out)
 }
 
+/// A matrix operand's strides as mm/addmm nodes keep them: only for an operand whose gradient
+/// will be computed (PyTorch shows `()` otherwise).
+fn strides_if(t: &Tensor) -> Vec<i64> {
+    if t.requires_grad() {
+        t.strides().iter().map(|&s| s as i64).collect()
+    } else {
+        Vec::new()
+    }
+}
+
 // ----- raw products -----
 
 /// A tensor of rank >= 1 seen as a batch of matrices: the last two dims are (rows, cols), a 1-d
@@ -140,7 +150,7 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     record(&[a, b], &[&out], || {
         // d(a@b) = grad@b^T, a^T@grad
         let saved = vec![save_if(b.requires_grad(), "self", a), save_if(a.requires_grad(), "mat2", b)];
-        let sizes = vals![("self_sym_sizes", &a.shape()[..]), ("self_sym_strides", a.strides().iter().map(|&s| s as i64).collect::<Vec<i64>>()), ("mat2_sym_sizes", &b.shape()[..]), ("mat2_sym_strides", b.strides().iter().map(|&s| s as i64).collect::<Vec<i64>>())];
+        let sizes = vals![("self_sym_sizes", &a.shape()[..]), ("self_sym_strides", strides_if(a)), ("mat2_sym_sizes", &b.shape()[..]), ("mat2_sym_strides", strides_if(b))];
         backward_fn("MmBackward0", saved, |node, s, g| {
             let grad_a = if needs(node, 0) { Some(mm(&g[0], &transpose_last2(s[1].as_ref().expect("saved"))?)?) } else { None };
             let grad_b = if needs(node, 1) { Some(mm(&transpose_last2(s[0].as_ref().expect("saved"))?, &g[0])?) } else { None };
@@ -300,7 +310,7 @@ pub fn addmm(input: &Tensor, m1: &Tensor, m2: &Tensor, beta: f64, alpha: f64) ->
     record(&[input, m1, m2], &[&out], || {
         // d(beta*input + alpha*m1@m2) = beta*grad, alpha*grad@m2^T, alpha*m1^T@grad
         let saved = vec![save_if(m2.requires_grad(), "mat1", m1), save_if(m1.requires_grad(), "mat2", m2)];
-        let values = vals![("alpha", number(alpha)), ("beta", number(beta)), ("mat1_sym_sizes", &m1.shape()[..]), ("mat1_sym_strides", m1.strides().iter().map(|&s| s as i64).collect::<Vec<i64>>()), ("mat2_sym_sizes", &m2.shape()[..]), ("mat2_sym_strides", m2.strides().iter().map(|&s| s as i64).collect::<Vec<i64>>())];
+        let values = vals![("alpha", number(alpha)), ("beta", number(beta)), ("mat1_sym_sizes", &m1.shape()[..]), ("mat1_sym_strides", strides_if(m1)), ("mat2_sym_sizes", &m2.shape()[..]), ("mat2_sym_strides", strides_if(m2))];
         backward_fn("AddmmBackward0", saved, move |node, s, g| {
             let scale = |t: Tensor, c: f64| if c == 1.0 { Ok(t) } else { mul_scalar(&t, c) };
             let grad_input = if needs(node, 0) { Some(scale(g[0].clone(), beta)?) } else { None };

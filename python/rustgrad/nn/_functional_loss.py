@@ -168,7 +168,21 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                 f"at index 1 had {weight.size()}; but expected shape should be broadcastable to {list(target.shape)}"
             )
         weight = weight.expand(*shape)
+    _refuse_grad("binary_cross_entropy", weight=weight)
     return _core._binary_cross_entropy(input, target, weight, reduction)
+
+
+def _refuse_grad(function, **args):
+    """PyTorch's error for a non-differentiable argument (class weights...) that requires grad
+    while grad mode is on."""
+    if not _core.is_grad_enabled():
+        return
+    for name, t in args.items():
+        if t is not None and t.requires_grad:
+            raise RuntimeError(
+                f"The function '{function}' is not differentiable with respect to argument '{name}'. "
+                "This input cannot have requires_grad True."
+            )
 
 
 def binary_cross_entropy_with_logits(
@@ -182,6 +196,7 @@ def binary_cross_entropy_with_logits(
     for extra in (weight, pos_weight):
         if extra is not None:
             _broadcast_shape(input.shape, extra.shape)
+    _refuse_grad("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
     return _core._binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
 
 
@@ -217,6 +232,7 @@ def _check_nll_args(input, target, weight):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``."""
+    _refuse_grad("nll_loss_forward", weight=weight)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_nll_args(input, target, weight)
