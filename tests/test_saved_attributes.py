@@ -111,6 +111,8 @@ CASES = {
     "repeat": lambda lib, x: x.repeat(2, 1),
     "tril": lambda lib, x: x.tril(-1),
     "mse_loss": lambda lib, x: lib.nn.functional.mse_loss(x, x.detach() * 2),
+    "mse_loss_sum": lambda lib, x: lib.nn.functional.mse_loss(x, x.detach() * 2, reduction="sum"),
+    "nll_loss": lambda lib, x: lib.nn.functional.nll_loss(x, lib.tensor([0, 3, 1]), ignore_index=-1),
     "layer_norm": lambda lib, x: lib.nn.functional.layer_norm(x, (4,)),
     "embedding": lambda lib, x: lib.nn.functional.embedding(lib.tensor([0, 2]), x),
     "adaptive_avg_pool": lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x.view(1, 1, 3, 4), (1, 2)),
@@ -118,7 +120,7 @@ CASES = {
 
 # Scalar arguments rustgrad does not keep yet for these nodes (their tensors are compared).
 PARTIAL = {
-    "mse_loss": {"_saved_reduction"},
+    "nll_loss": {"_saved_total_weight"},
     "layer_norm": {"_saved_normalized_shape"},
     "embedding": {"_saved_padding_idx", "_saved_scale_grad_by_freq", "_saved_sparse", "_saved_weight_sym_argsize_0"},
 }

@@ -26,6 +26,15 @@ pub enum Reduction {
 }
 
 impl Reduction {
+    /// PyTorch's enum value, as its loss nodes show `_saved_reduction` (none 0, mean 1, sum 2).
+    fn code(self) -> i64 {
+        match self {
+            Reduction::None => 0,
+            Reduction::Mean => 1,
+            Reduction::Sum => 2,
+        }
+    }
+
     /// Parses `'none' | 'mean' | 'sum'` with PyTorch's ValueError.
     pub fn parse(s: &str) -> Result<Self> {
         match s {
@@ -85,7 +94,7 @@ fn pointwise_loss(
     };
     record(&[input, target], &[&out], || {
         let saved = vec![save_input("self", input), save_input("target", target)];
-        backward_fn(name, saved, move |node, s, g| {
+        { let saved_values = super::backward::vals![("reduction", reduction.code())]; backward_fn(name, saved, move |node, s, g| {
             let (x, y) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
             let want = [needs(node, 0), needs(node, 1)];
             let grad = reduction.spread(&g[0], n)?;
@@ -97,7 +106,7 @@ fn pointwise_loss(
                 }
             };
             Ok(vec![scale(dx, want[0])?, scale(dy, want[1])?])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }
@@ -311,7 +320,7 @@ pub fn nll_loss(input: &Tensor, target: &Tensor, weight: Option<&Tensor>, ignore
     record(&[input], &[&out], || {
         let saved = vec![save_input("self", input), save_input("target", target), Some(SavedTensor::maybe("weight", weight.as_ref()))];
         // d nll = -weight[t] * scale * grad at the target class, 0 elsewhere
-        backward_fn("NllLossBackward0", saved, move |_, s, g| {
+        { let saved_values = super::backward::vals![("ignore_index", ignore_index), ("reduction", reduction.code())]; backward_fn("NllLossBackward0", saved, move |_, s, g| {
             let w = s.get(2).cloned().flatten();
             let d = with_float_dtype!(dtype, T => {
                 let w = w.as_ref().map(dense::<T>);
@@ -326,7 +335,7 @@ pub fn nll_loss(input: &Tensor, target: &Tensor, weight: Option<&Tensor>, ignore
                 g[0].clone()
             };
             Ok(vec![Some(mul(&d, &grad)?)])
-        })
+        }).values(saved_values) }
     })?;
     Ok(out)
 }
