@@ -130,8 +130,10 @@ def test_basic_getitem_and_setitem(data):
     b = a.copy()
     value = data.draw(tensors(dtype, np.shape(expected), layouts=["contiguous"]))[0]
     b[index] = value
+    version = t._version
     t[index] = rustgrad.tensor(value)
     assert_close(t, b, dtype)
+    assert t._version == version + 1
     scalar = data.draw(st.integers(0, 5))
     b[index] = scalar
     t[index] = scalar
@@ -184,8 +186,10 @@ def test_advanced_getitem_and_setitem(data):
         b = a.copy()
         value = data.draw(tensors(dtype, expected.shape, layouts=["contiguous"]))[0]
         b[np_index] = value
+        version = t._version
         t[_to_rg_index(index)] = rustgrad.tensor(value)
         assert_close(t, b, dtype)
+        assert t._version == version + 1
         b[np_index] = 1
         t[_to_rg_index(index)] = 1
         assert_close(t, b, dtype)
@@ -310,6 +314,12 @@ def test_masked_fill_and_where_broadcast(data):
     out = result_dtype((dtype, len(sa)), (dtype_b, len(sb)))
     assert_close(rustgrad.where(make(mask, "strided"), t, tb), np.where(mask, a.astype(out), b.astype(out)), out)
     assert_close(t.where(rustgrad.tensor(mask), tb), np.where(mask, a.astype(out), b.astype(out)), out)
+    # Python scalars on either side take part in promotion with their category only.
+    s = data.draw(st.one_of(st.integers(0, 5), st.floats(-5, 5).map(lambda v: round(v, 2)), st.booleans()))
+    out = result_dtype((dtype, len(sa)), s)
+    sv = np.array(s).astype(out)
+    assert_close(rustgrad.where(rustgrad.tensor(mask), t, s), np.where(mask, a.astype(out), sv), out)
+    assert_close(rustgrad.where(rustgrad.tensor(mask), s, t), np.where(mask, sv, a.astype(out)), out)
 
 
 @PARITY
