@@ -209,3 +209,32 @@ def dims(draw, ndim, none=True, single=True, tuples=True, max_tuple=None):
 def axis(dim):
     """numpy's `axis` for a PyTorch `dim` (None, int or tuple)."""
     return dim if dim is None or isinstance(dim, int) else tuple(dim)
+
+
+@st.composite
+def big_tensors(draw, dtype, shape, low=-5.0, high=5.0, layouts=LAYOUTS):
+    """Like `tensors`, for shapes past the kernels' parallel grain (cpu::GRAIN elements): the values
+    come from a numpy generator seeded by hypothesis (drawing each element would be slow)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    layout = draw(st.sampled_from(layouts))
+
+    def values(s):
+        if dtype == "bool":
+            return rng.random(s) < 0.5
+        if dtype in INTS:
+            return rng.integers(0 if dtype == "uint8" else int(low), int(high) + 1, s).astype(dtype)
+        return rng.uniform(low, high, s).astype(dtype)
+
+    if layout == "expanded":
+        src_shape = tuple(1 if i == draw(st.integers(0, len(shape) - 1)) else s for i, s in enumerate(shape))
+        src = values(src_shape)
+        return np.broadcast_to(src, shape), rustgrad.tensor(src).expand(*shape)
+    a = values(shape)
+    return a, make(a, layout)
+
+
+def big_shapes(min_numel=33000, max_numel=70000):
+    """2-d and 3-d shapes of odd sizes whose numel lies past the parallel grain."""
+    two = st.tuples(st.integers(150, 270), st.integers(150, 270))
+    three = st.tuples(st.integers(20, 45), st.integers(20, 45), st.integers(30, 61))
+    return st.one_of(two, three).filter(lambda s: min_numel <= int(np.prod(s)) <= max_numel)

@@ -12,15 +12,15 @@ import operator
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rustgrad
 import rustgrad.nn.functional as F
 from _helpers import torch_or_skip
 from _strategies import (
-    DTYPES, FEW, FLOATS, INTS, PARITY, assert_close, broadcastable, dtype_name, is_float, make,
-    result_dtype, shapes, tensors, to_float, to_numpy,
+    DTYPES, FEW, FLOATS, INTS, PARITY, assert_close, big_shapes, big_tensors, broadcastable, dtype_name, is_float, make,
+    result_dtype, rg_dtype, shapes, tensors, to_float, to_numpy,
 )
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -418,3 +418,47 @@ def test_integer_division_semantics_match_torch():
         torch.tensor([1, 2], dtype=torch.uint8).clamp(0, 300)
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         torch.zeros(1, 2).expand(3, 2).add_(1)
+
+
+# ----- past the parallel grain: the rayon-split and SIMD paths on non-contiguous layouts -----
+
+BIG_UNARY = ["exp", "tanh", "sigmoid", "log1p", "sqrt", "abs", "relu", "gelu", "silu"]
+
+
+@pytest.mark.parametrize("name", BIG_UNARY)
+@settings(max_examples=3, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(FLOATS))
+def test_unary_past_the_parallel_grain(name, data, dtype):
+    rg_fn, np_fn, rule, low, high, _ = UNARY[name]
+    a, t = data.draw(big_tensors(dtype, data.draw(big_shapes()), max(low, -20), min(high, 20)))
+    with np.errstate(all="ignore"):
+        expected = np_fn(a.astype(np.float64))
+    assert_close(rg_fn(t), expected, dtype)
+
+
+@pytest.mark.parametrize("name", ["add", "mul", "div", "maximum", "lt"])
+@settings(max_examples=3, deadline=None)
+@given(data=st.data(), dtypes=st.sampled_from([("float32", "float32"), ("float64", "float32"), ("int64", "float32"),
+                                               ("int32", "int64"), ("float32", "bool")]))
+def test_binary_past_the_parallel_grain(name, data, dtypes):
+    shape = data.draw(big_shapes())
+    a, ta = data.draw(big_tensors(dtypes[0], shape))
+    drop = data.draw(st.integers(0, len(shape)))  # the other operand: full, or missing / size-1 along a dim
+    other_shape = tuple(1 if i == drop else s for i, s in enumerate(shape))
+    b, tb = data.draw(big_tensors(dtypes[1], other_shape, 0.5, 5))
+    out = _out_dtype(name, result_dtype((dtypes[0], a.ndim), (dtypes[1], b.ndim)))
+    assert_close(BINARY[name][0](ta, tb), _expected_binary(name, a, b, out), out)
+
+
+@pytest.mark.parametrize("target", DTYPES)
+@FEW
+@given(data=st.data(), source=st.sampled_from(DTYPES))
+def test_to_dtype_matches_numpy_astype(target, data, source):
+    # Values inside every target's range (negative floats into uint8 are undefined in C and differ).
+    low = 0 if target == "uint8" else -100
+    a, t = data.draw(tensors(source, data.draw(shapes(max_dims=3)), low, 100))
+    expected = a.astype(target)  # floats truncate toward zero, nonzero is True, as PyTorch
+    assert_close(t.to(rg_dtype(target)), expected, target)
+    method = {"float32": "float", "float64": "double", "int64": "long", "int32": "int", "bool": "bool"}.get(target)
+    if method:
+        assert_close(getattr(t, method)(), expected, target)

@@ -10,12 +10,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rustgrad
 from _helpers import torch_or_skip
-from _strategies import DTYPES, FEW, FLOATS, PARITY, assert_close, dtype_name, rg_dtype, shapes, tensors
+from _strategies import DTYPES, FEW, FLOATS, PARITY, assert_close, big_tensors, rg_dtype, shapes, tensors
 
 SIDE = st.integers(1, 6)
 # Integer matmuls are exact (uint8 wraps modulo 256, as the int64 reference cast back to uint8).
@@ -202,3 +202,14 @@ def test_creation_dtypes_match_torch():
     assert [torch.full((1,), v).dtype for v in (True, 2, 2.5)] == [torch.bool, torch.int64, torch.float32]
     for start, end, step in ((0.3, 2.1, 0.6), (-1.0, 3.0, 0.7), (5.0, -1.0, -1.3)):
         assert len(torch.arange(start, end, step)) == math.ceil((end - start) / step)
+
+
+@settings(max_examples=4, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(FLOATS), n=st.integers(60, 140), k=st.integers(60, 140), m=st.integers(60, 140))
+def test_matmul_of_larger_non_contiguous_operands(data, dtype, n, k, m):
+    # Big enough for gemm's blocked and parallel paths; operands transposed / strided / expanded.
+    a, ta = data.draw(big_tensors(dtype, (n, k)))
+    b, tb = data.draw(big_tensors(dtype, (2, k, m)))
+    expected = _wide(a) @ _wide(b)
+    assert_close(ta @ tb, expected, dtype, **_tol(a, b, dtype))
+    assert_close(ta.mm(tb[1]), expected[1], dtype, **_tol(a, b, dtype))

@@ -10,14 +10,14 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rustgrad
 from _helpers import torch_or_skip
 from _strategies import (
-    DTYPES, FEW, FLOATS, PARITY, assert_close, axis, dims, dtype_name, is_float, make, shapes, tensors,
-    to_float, to_numpy,
+    DTYPES, FEW, FLOATS, PARITY, assert_close, axis, big_shapes, big_tensors, dims, is_float, make, shapes,
+    tensors, to_float,
 )
 
 
@@ -245,3 +245,37 @@ def test_argmax_argmin_refuse_bool_as_pytorch(name):
     with pytest.raises(RuntimeError) as info:
         getattr(rustgrad.tensor([True, False]), name)()
     assert str(info.value) == f"{name}(): does not support bool input"
+
+
+# ----- past the parallel grain: the rayon-split reductions on non-contiguous layouts -----
+
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "amax", "logsumexp", "all"])
+@settings(max_examples=3, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(FLOATS), keepdim=st.booleans())
+def test_reduction_past_the_parallel_grain(name, data, dtype, keepdim):
+    ref, out_dtype, _, kinds, _, empty = REDUCTIONS[name]
+    shape = data.draw(big_shapes())
+    a, t = data.draw(big_tensors(dtype, shape, -1.0, 3.0))  # mostly positive: sums do not cancel to 0
+    dim = data.draw(dims(len(shape), none="none" in kinds, tuples="tuple" in kinds))
+    keepdim = keepdim and dim is not None
+    expected = ref(a, axis(dim), keepdim)
+    if name == "all":
+        expected = expected.astype("bool")
+    assert_close(_call(name, dim, keepdim, empty)(t), expected, out_dtype(dtype), **_float_tol(a, dtype))
+
+
+@settings(max_examples=4, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(FLOATS))
+def test_argmax_cumsum_softmax_past_the_parallel_grain(data, dtype):
+    shape = data.draw(big_shapes())
+    a, t = data.draw(big_tensors(dtype, shape))
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    assert_close(t.argmax(dim), np.argmax(a, dim), "int64")
+    assert_close(t.argmin(), np.argmin(a), "int64")
+    values, indices = t.max(dim)
+    assert_close(values, np.max(a, dim), dtype)
+    assert_close(indices, np.argmax(a, dim), "int64")
+    ref = np.cumsum(a.astype(np.float64), axis=dim)
+    assert_close(t.cumsum(dim), ref, dtype, atol=1e-5 + 2e-6 * float(np.abs(a).sum(axis=dim).max()) if dtype == "float32" else None)
+    assert_close(t.softmax(dim), np.exp(_np_log_softmax(a, dim)), dtype, atol=1e-6 if dtype == "float32" else None)
+    assert_close(t.log_softmax(dim), _np_log_softmax(a, dim), dtype, atol=1e-5 if dtype == "float32" else None)

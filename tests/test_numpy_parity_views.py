@@ -8,15 +8,13 @@ hypothesis (tests/_strategies.py). Runs without torch.
 """
 
 import numpy as np
-import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rustgrad
 from _strategies import (
-    DTYPES, FEW, PARITY, assert_close, broadcastable, dims, dtype_name, make, result_dtype, shapes, tensors,
-    to_numpy,
+    DTYPES, PARITY, assert_close, broadcastable, dims, make, result_dtype, shapes, tensors,
 )
 
 ANY_DTYPE = st.sampled_from(DTYPES)
