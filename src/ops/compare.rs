@@ -128,10 +128,11 @@ pub fn bitwise(op: Logic, a: &Tensor, b: &Tensor) -> Result<Tensor> {
             Tensor::from_vec(out, &shape)
         }};
     }
-    if dtype == DType::Bool {
-        run!(bool)
-    } else {
-        run!(i64)
+    match dtype {
+        DType::Bool => run!(bool),
+        DType::U8 => run!(u8),
+        DType::I32 => run!(i32),
+        _ => run!(i64),
     }
 }
 
@@ -139,6 +140,8 @@ pub fn bitwise(op: Logic, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 pub fn bitwise_not(t: &Tensor) -> Result<Tensor> {
     match t.dtype() {
         DType::Bool => super::unary::map_kernel(t, |x: bool| !x),
+        DType::U8 => super::unary::map_kernel(t, |x: u8| !x),
+        DType::I32 => super::unary::map_kernel(t, |x: i32| !x),
         DType::I64 => super::unary::map_kernel(t, |x: i64| !x),
         other => Err(not_implemented("bitwise_not_cpu", other)),
     }
@@ -337,4 +340,22 @@ pub fn copy_(target: &Tensor, src: &Tensor) -> Result<()> {
 fn broadcast_values_any(src: &Tensor, shape: &[usize], dtype: DType) -> Result<crate::tensor::Buffer> {
     let c = convert(src, dtype);
     with_dtype!(dtype, T => Ok(T::into_buffer(broadcast_values::<T>(&c, shape)?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitwise_ops_keep_int32_and_uint8() {
+        let a = Tensor::from_vec(vec![6i32, -1, 5], &[3]).unwrap();
+        let b = Tensor::from_vec(vec![3i32, 12, 4], &[3]).unwrap();
+        assert_eq!(bitwise(Logic::And, &a, &b).unwrap().to_vec::<i32>().unwrap(), vec![2, 12, 4]);
+        assert_eq!(bitwise_not(&a).unwrap().to_vec::<i32>().unwrap(), vec![-7, 0, -6]);
+        let u = Tensor::from_vec(vec![6u8, 255, 5], &[3]).unwrap();
+        let v = Tensor::from_vec(vec![3u8, 12, 4], &[3]).unwrap();
+        let x = bitwise(Logic::Xor, &u, &v).unwrap();
+        assert_eq!((x.dtype(), x.to_vec::<u8>().unwrap()), (DType::U8, vec![5, 243, 1]));
+        assert_eq!(bitwise_not(&u).unwrap().to_vec::<u8>().unwrap(), vec![249, 0, 250]);
+    }
 }

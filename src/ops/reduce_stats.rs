@@ -285,15 +285,16 @@ pub fn logsumexp(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
 
 // ----- all / any -----
 
-/// `t.all(dims)` (`any` when `any`): a bool tensor; no gradient.
+/// `t.all(dims)` (`any` when `any`): a bool tensor (uint8 for a uint8 input, as PyTorch); no gradient.
 pub fn all_any(t: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Result<Tensor> {
     let shape = t.shape();
     let (reduce, out_shape) = plan_dims(&shape, dims, keepdim)?;
-    with_dtype!(t.dtype(), T => run_reduce::<T, bool>(t, &reduce, &out_shape, |r| {
+    let out = with_dtype!(t.dtype(), T => run_reduce::<T, bool>(t, &reduce, &out_shape, |r| {
         // Nonzero counts as true (NaN too).
         let truth = |x: &T| x.to_f64() != 0.0;
         if any { r.iter().any(truth) } else { r.iter().all(truth) }
-    }))
+    }))?;
+    Ok(if t.dtype() == DType::U8 { super::shape::convert(&out, DType::U8) } else { out })
 }
 
 #[cfg(test)]
@@ -325,6 +326,9 @@ mod tests {
         assert!((lse - (1000.0 + 2f64.ln())).abs() < 1e-9);
         let ints = Tensor::from_vec(vec![1i64, 0, 3], &[3]).unwrap();
         assert_eq!(all_any(&ints, None, false, false).unwrap().to_vec::<bool>().unwrap(), vec![false]);
+        let bytes = Tensor::from_vec(vec![1u8, 0, 7, 2], &[2, 2]).unwrap();
+        let rows = all_any(&bytes, Some(&[1]), false, false).unwrap();
+        assert_eq!((rows.dtype(), rows.to_vec::<u8>().unwrap()), (DType::U8, vec![0, 1]));
         assert_eq!(prod(&ints, None, false).unwrap().to_vec::<i64>().unwrap(), vec![0]);
     }
 }
