@@ -1067,3 +1067,23 @@ def test_rss_flat_build_backward_drop():
     def step():
         (w * x).sum().backward()
     assert _rss_growth(step) < 4 * 2 ** 20
+
+
+def test_fill_node_names_and_tensor_value_gradient():
+    # A number fills with FillBackward2; a 0-d tensor with FillBackward3, whose value gets the
+    # summed gradient; a tensor with dims is refused with PyTorch's message.
+    x = rustgrad.ones(3, requires_grad=True)
+    y = x * 1
+    y.fill_(2)
+    assert type(y.grad_fn).__name__ == "FillBackward2"
+    v = rustgrad.tensor(2., requires_grad=True)
+    y = x * 1
+    y.fill_(v)
+    assert type(y.grad_fn).__name__ == "FillBackward3"
+    (y * rustgrad.tensor([1., 2., 3.])).sum().backward()
+    assert repr(v.grad) == "tensor(6.)"
+    assert repr(x.grad) == "tensor([0., 0., 0.])"
+    with pytest.raises(RuntimeError, match=r"^fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions\.$"):
+        rustgrad.ones(3).fill_(rustgrad.ones(2))
+    n = rustgrad.ones(3, dtype=rustgrad.int64)
+    assert repr(n.fill_(rustgrad.tensor(2.7))) == "tensor([2, 2, 2])"

@@ -647,13 +647,22 @@ impl PyTensor {
         ops::fill_(&target, Scalar::Int(0), "ZeroBackward0")?;
         Ok(slf.clone())
     }
-    /// Fills with `value` in place.
+    /// Fills with `value` in place: a Python number (FillBackward2), or a 0-d tensor whose
+    /// gradient is the sum of the incoming gradient (FillBackward3, as `t[...] = value`).
     fn fill_<'py>(slf: &Bound<'py, Self>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        let value = match scalar(value) {
-            Some(s) => s,
-            None => Scalar::Float(value.extract::<PyRef<PyTensor>>()?.inner.item_f64()?),
-        };
-        ops::fill_(&slf.get().inner, value, "FillBackward0")?;
+        match scalar(value) {
+            Some(s) => ops::fill_(&slf.get().inner, s, "FillBackward2")?,
+            None => {
+                let value = value.extract::<PyRef<PyTensor>>()?.inner.clone();
+                if value.dim() != 0 {
+                    return Err(PyRuntimeError::new_err(format!(
+                        "fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.",
+                        value.dim()
+                    )));
+                }
+                ops::setitem(&slf.get().inner, &[ops::IndexItem::Ellipsis], &value)?;
+            }
+        }
         Ok(slf.clone())
     }
 
