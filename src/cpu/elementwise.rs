@@ -1,22 +1,20 @@
-//! Elementwise kernels: unary maps and broadcasting binary maps, with contiguous fast paths that
-//! the compiler vectorises and rayon parallelism above [`GRAIN`](super::GRAIN).
+//! Elementwise kernels: unary maps and broadcasting binary maps. Contiguous operands go to the
+//! drivers of [`super::math`] (AVX2 when the CPU has it, rayon above [`GRAIN`](super::GRAIN),
+//! results in recycled buffers).
 
-use rayon::prelude::*;
-
+#[cfg(test)]
 use super::GRAIN;
+use super::math;
+use crate::tensor::recycle::uninit_vec;
 use crate::tensor::{Element, Layout};
 
 /// Applies `f` to every element of `a` (seen through `layout`), in logical order.
 pub fn unary<T: Element, U: Element>(a: &[T], layout: &Layout, f: impl Fn(T) -> U + Sync + Send) -> Vec<U> {
     let n = layout.numel();
     if layout.is_contiguous() {
-        let src = &a[layout.offset..layout.offset + n];
-        if n >= GRAIN {
-            return super::install(|| src.par_iter().with_min_len(GRAIN / 4).map(|&x| f(x)).collect());
-        }
-        return src.iter().map(|&x| f(x)).collect();
+        return math::map(&a[layout.offset..layout.offset + n], f);
     }
-    let mut out = Vec::with_capacity(n);
+    let mut out = uninit_vec(n);
     layout.for_each_offset(|o| out.push(f(a[o])));
     out
 }
@@ -34,11 +32,7 @@ pub fn binary<T: Element, U: Element>(
     let a_full = la.shape == out_shape && la.is_contiguous();
     let b_full = lb.shape == out_shape && lb.is_contiguous();
     if a_full && b_full {
-        let (sa, sb) = (&a[la.offset..la.offset + n], &b[lb.offset..lb.offset + n]);
-        if n >= GRAIN {
-            return super::install(|| sa.par_iter().zip(sb.par_iter()).with_min_len(GRAIN / 4).map(|(&x, &y)| f(x, y)).collect());
-        }
-        return sa.iter().zip(sb).map(|(&x, &y)| f(x, y)).collect();
+        return math::zip_map(&a[la.offset..la.offset + n], &b[lb.offset..lb.offset + n], f);
     }
     // One side a single value (a Python scalar, a 0-d tensor, or one value expanded with stride 0
     // such as the gradient of sum()): map the other side.
@@ -52,7 +46,7 @@ pub fn binary<T: Element, U: Element>(
     }
     let la = la.broadcast_to(out_shape).expect("operands broadcast to the output shape");
     let lb = lb.broadcast_to(out_shape).expect("operands broadcast to the output shape");
-    let mut out = Vec::with_capacity(n);
+    let mut out = uninit_vec(n);
     for_each_offset_pair(&la, &lb, |oa, ob| out.push(f(a[oa], b[ob])));
     out
 }

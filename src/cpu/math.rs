@@ -152,9 +152,9 @@ const CHUNK: usize = GRAIN / 2;
 
 /// `f` over a contiguous slice into a new vector: vectorised (AVX2 when available), parallel
 /// above [`GRAIN`].
-pub fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync) -> Vec<U> {
+pub fn map<T: Copy + Sync, U: Copy + Send + 'static>(src: &[T], f: impl Fn(T) -> U + Sync) -> Vec<U> {
     let n = src.len();
-    let mut out: Vec<U> = Vec::with_capacity(n);
+    let mut out: Vec<U> = crate::tensor::recycle::uninit_vec(n);
     let avx2 = has_avx2();
     {
         let dst = &mut out.spare_capacity_mut()[..n];
@@ -170,10 +170,10 @@ pub fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync) -> Vec
 }
 
 /// `f` pairwise over two contiguous slices of one length, as [`map`].
-pub fn zip_map<T: Copy + Sync, U: Send>(a: &[T], b: &[T], f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
+pub fn zip_map<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], b: &[T], f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
     assert_eq!(a.len(), b.len(), "zip_map needs slices of one length");
     let n = a.len();
-    let mut out: Vec<U> = Vec::with_capacity(n);
+    let mut out: Vec<U> = crate::tensor::recycle::uninit_vec(n);
     let avx2 = has_avx2();
     {
         let dst = &mut out.spare_capacity_mut()[..n];

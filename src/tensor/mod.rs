@@ -3,6 +3,7 @@
 
 mod dtype;
 mod layout;
+pub mod recycle;
 mod storage;
 
 pub use dtype::{DType, PromotionRank};
@@ -155,7 +156,7 @@ impl Tensor {
 
     /// A tensor of `shape` filled with `value`.
     pub fn full(shape: &[usize], value: f64, dtype: DType) -> Tensor {
-        with_dtype!(dtype, T => Self::from_vec(vec![T::from_f64(value); numel(shape)], shape).expect("sized"))
+        with_dtype!(dtype, T => Self::from_vec(recycle::filled_vec(numel(shape), T::from_f64(value)), shape).expect("sized"))
     }
 
     /// Zeros of `shape`.
