@@ -1,22 +1,20 @@
-//! Elementwise kernels: unary maps and broadcasting binary maps, with contiguous fast paths that
-//! the compiler vectorises and rayon parallelism above [`GRAIN`](super::GRAIN).
+//! Elementwise kernels: unary maps and broadcasting binary maps. Contiguous operands go to the
+//! drivers of [`super::math`] (AVX2 when the CPU has it, rayon above [`GRAIN`](super::GRAIN),
+//! results in recycled buffers).
 
-use rayon::prelude::*;
-
+#[cfg(test)]
 use super::GRAIN;
+use super::math;
+use crate::tensor::recycle::uninit_vec;
 use crate::tensor::{Element, Layout};
 
 /// Applies `f` to every element of `a` (seen through `layout`), in logical order.
 pub fn unary<T: Element, U: Element>(a: &[T], layout: &Layout, f: impl Fn(T) -> U + Sync + Send) -> Vec<U> {
     let n = layout.numel();
     if layout.is_contiguous() {
-        let src = &a[layout.offset..layout.offset + n];
-        if n >= GRAIN {
-            return super::install(|| src.par_iter().with_min_len(GRAIN / 4).map(|&x| f(x)).collect());
-        }
-        return src.iter().map(|&x| f(x)).collect();
+        return math::map(&a[layout.offset..layout.offset + n], f);
     }
-    let mut out = Vec::with_capacity(n);
+    let mut out = uninit_vec(n);
     layout.for_each_offset(|o| out.push(f(a[o])));
     out
 }
@@ -34,11 +32,7 @@ pub fn binary<T: Element, U: Element>(
     let a_full = la.shape == out_shape && la.is_contiguous();
     let b_full = lb.shape == out_shape && lb.is_contiguous();
     if a_full && b_full {
-        let (sa, sb) = (&a[la.offset..la.offset + n], &b[lb.offset..lb.offset + n]);
-        if n >= GRAIN {
-            return super::install(|| sa.par_iter().zip(sb.par_iter()).with_min_len(GRAIN / 4).map(|(&x, &y)| f(x, y)).collect());
-        }
-        return sa.iter().zip(sb).map(|(&x, &y)| f(x, y)).collect();
+        return math::zip_map(&a[la.offset..la.offset + n], &b[lb.offset..lb.offset + n], f);
     }
     // One side a single value (a Python scalar, a 0-d tensor, or one value expanded with stride 0
     // such as the gradient of sum()): map the other side.
@@ -50,11 +44,28 @@ pub fn binary<T: Element, U: Element>(
         let x = a[la.offset];
         return unary(b, lb, |y| f(x, y));
     }
+    // One side a contiguous row repeated over the leading dims (a bias added to a batch).
+    if a_full && is_trailing_row(lb, out_shape) {
+        let r = lb.numel();
+        return math::zip_map_rows(&a[la.offset..la.offset + n], &b[lb.offset..lb.offset + r], f);
+    }
+    if b_full && is_trailing_row(la, out_shape) {
+        let r = la.numel();
+        return math::zip_map_rows(&b[lb.offset..lb.offset + n], &a[la.offset..la.offset + r], |y, x| f(x, y));
+    }
     let la = la.broadcast_to(out_shape).expect("operands broadcast to the output shape");
     let lb = lb.broadcast_to(out_shape).expect("operands broadcast to the output shape");
-    let mut out = Vec::with_capacity(n);
+    let mut out = uninit_vec(n);
     for_each_offset_pair(&la, &lb, |oa, ob| out.push(f(a[oa], b[ob])));
     out
+}
+
+/// True when `l` is contiguous, non-empty, and its shape without leading 1s is a proper suffix of
+/// `out_shape` (so it repeats whole over the leading dims of the output).
+fn is_trailing_row(l: &Layout, out_shape: &[usize]) -> bool {
+    let first = l.shape.iter().position(|&s| s != 1).unwrap_or(l.shape.len());
+    let row = &l.shape[first..];
+    !row.is_empty() && row.len() < out_shape.len() && out_shape.ends_with(row) && l.numel() > 0 && l.is_contiguous()
 }
 
 /// True when every element of a non-empty layout is one storage element (all strides 0).
@@ -127,6 +138,25 @@ mod tests {
         let b = [10.0f32, 20.0, 30.0];
         let out = binary(&a, &Layout::contiguous(&[2, 3]), &b, &Layout::contiguous(&[3]), &[2, 3], |x, y| x + y);
         assert_eq!(out, vec![11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
+    }
+
+    #[test]
+    fn binary_broadcasts_a_row_from_either_side_and_keeps_operand_order() {
+        for &(rows, cols) in &[(1, 1), (2, 3), (7, 17), (GRAIN / 16 + 3, 16)] {
+            let m: Vec<f64> = (0..rows * cols).map(|i| i as f64).collect();
+            let row: Vec<f64> = (0..cols).map(|j| 1.0 + j as f64 * 0.5).collect();
+            let (lm, lr) = (Layout::contiguous(&[rows, cols]), Layout::contiguous(&[1, cols]));
+            let want = |i: usize| m[i] - row[i % cols];
+            let out = binary(&m, &lm, &row, &lr, &[rows, cols], |x, y| x - y);
+            assert!(out.iter().enumerate().all(|(i, &v)| v == want(i)));
+            let out = binary(&row, &Layout::contiguous(&[cols]), &m, &lm, &[rows, cols], |x, y| y - x);
+            assert!(out.iter().enumerate().all(|(i, &v)| v == want(i)));
+        }
+        // A 3-d batch with a 2-d trailing block.
+        let m: Vec<i64> = (0..24).collect();
+        let blk: Vec<i64> = (0..12).map(|i| 100 * i).collect();
+        let out = binary(&m, &Layout::contiguous(&[2, 3, 4]), &blk, &Layout::contiguous(&[3, 4]), &[2, 3, 4], |x, y| x + y);
+        assert!(out.iter().enumerate().all(|(i, &v)| v == i as i64 + 100 * (i as i64 % 12)));
     }
 
     #[test]

@@ -152,9 +152,9 @@ const CHUNK: usize = GRAIN / 2;
 
 /// `f` over a contiguous slice into a new vector: vectorised (AVX2 when available), parallel
 /// above [`GRAIN`].
-pub fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync) -> Vec<U> {
+pub fn map<T: Copy + Sync, U: Copy + Send + 'static>(src: &[T], f: impl Fn(T) -> U + Sync) -> Vec<U> {
     let n = src.len();
-    let mut out: Vec<U> = Vec::with_capacity(n);
+    let mut out: Vec<U> = crate::tensor::recycle::uninit_vec(n);
     let avx2 = has_avx2();
     {
         let dst = &mut out.spare_capacity_mut()[..n];
@@ -170,10 +170,10 @@ pub fn map<T: Copy + Sync, U: Send>(src: &[T], f: impl Fn(T) -> U + Sync) -> Vec
 }
 
 /// `f` pairwise over two contiguous slices of one length, as [`map`].
-pub fn zip_map<T: Copy + Sync, U: Send>(a: &[T], b: &[T], f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
+pub fn zip_map<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], b: &[T], f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
     assert_eq!(a.len(), b.len(), "zip_map needs slices of one length");
     let n = a.len();
-    let mut out: Vec<U> = Vec::with_capacity(n);
+    let mut out: Vec<U> = crate::tensor::recycle::uninit_vec(n);
     let avx2 = has_avx2();
     {
         let dst = &mut out.spare_capacity_mut()[..n];
@@ -188,6 +188,33 @@ pub fn zip_map<T: Copy + Sync, U: Send>(a: &[T], b: &[T], f: impl Fn(T, T) -> U 
         }
     }
     // SAFETY: every one of the n elements was written above.
+    unsafe { out.set_len(n) };
+    out
+}
+
+/// `f(a[i], row[i % row.len()])` for a contiguous `a` whose length is a multiple of `row.len()`
+/// (a bias row broadcast over a matrix), as [`map`]: AVX2 when available, parallel over whole rows
+/// above [`GRAIN`].
+pub fn zip_map_rows<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], row: &[T], f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
+    let (n, r) = (a.len(), row.len());
+    assert!(r > 0 && n % r == 0, "zip_map_rows needs whole rows");
+    let mut out: Vec<U> = crate::tensor::recycle::uninit_vec(n);
+    let avx2 = has_avx2();
+    {
+        let dst = &mut out.spare_capacity_mut()[..n];
+        let rows_per_chunk = (CHUNK / r).max(1);
+        let body = |d: &mut [MaybeUninit<U>], s: &[T]| {
+            for (d, s) in d.chunks_mut(r).zip(s.chunks(r)) {
+                zip_chunk(s, row, d, &f, avx2);
+            }
+        };
+        if n >= GRAIN && n / r > 1 {
+            super::install(|| dst.par_chunks_mut(rows_per_chunk * r).zip(a.par_chunks(rows_per_chunk * r)).for_each(|(d, s)| body(d, s)));
+        } else {
+            body(dst, a);
+        }
+    }
+    // SAFETY: every row of `dst` was written above (the chunks cover all n elements).
     unsafe { out.set_len(n) };
     out
 }
@@ -278,6 +305,17 @@ mod tests {
             assert!(m.iter().zip(&a).all(|(&y, &x)| y.to_bits() == tanh_f32(x).to_bits()));
             let z = zip_map(&a, &b, |x, y| x * y - 1.0);
             assert!(z.iter().enumerate().all(|(i, &v)| v == a[i] * b[i] - 1.0));
+        }
+    }
+
+    #[test]
+    fn row_broadcast_agrees_with_indexing_around_grain_and_vector_widths() {
+        for &(rows, r) in &[(1, 1), (3, 7), (5, 16), (2, 17), (GRAIN / 8 + 1, 9), (4, GRAIN + 3), (GRAIN / 7, 7)] {
+            let a: Vec<f32> = (0..rows * r).map(|i| (i as f32 * 0.37).sin()).collect();
+            let row: Vec<f32> = (0..r).map(|i| i as f32 - 3.0).collect();
+            let z = zip_map_rows(&a, &row, |x, y| x * 2.0 + y);
+            assert_eq!(z.len(), rows * r);
+            assert!(z.iter().enumerate().all(|(i, &v)| v == a[i] * 2.0 + row[i % r]), "{rows}x{r}");
         }
     }
 }

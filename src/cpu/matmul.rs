@@ -122,7 +122,7 @@ pub fn batched<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batch: 
     if let Some(last) = b.last_index(batch, k, n) {
         assert!(last < b.data.len(), "matmul operand b out of bounds");
     }
-    let mut out = vec![T::default(); batch * m * n];
+    let mut out = crate::tensor::recycle::filled_vec(batch * m * n, T::default());
     let size = m * n;
     if size == 0 {
         return out;

@@ -52,7 +52,7 @@ impl Numeric for i64 {
 }
 
 fn kernel<T: Numeric>(op: Arith, a: &Tensor, b: &Tensor, shape: &[usize]) -> Result<Tensor> {
-    let (da, db) = (a.data(), b.data());
+    let (da, db) = (a.data_ref(), b.data_ref());
     let (ba, bb) = (da.storage.read(), db.storage.read());
     let (sa, sb) = (T::slice(&ba), T::slice(&bb));
     let (la, lb) = (&da.layout, &db.layout);
@@ -93,7 +93,7 @@ fn check_bool_operands(op: Arith, a: &Tensor, b: &Tensor, dtype: DType) -> Resul
 
 /// `a op b` computed without recording.
 pub(crate) fn arith_raw(op: Arith, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+    let shape = broadcast_shapes(&a.layout().shape, &b.layout().shape)?;
     let dtype = result_dtype(op, a, b);
     check_bool_operands(op, a, b, dtype)?;
     // Integer and bool arithmetic runs in int64, then wraps into the result type (as C++ does).

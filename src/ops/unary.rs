@@ -78,7 +78,7 @@ impl FloatMath for f64 {
 
 /// `f` over every element of `t` (typed `T`): the vectorised driver when contiguous.
 pub(crate) fn map_kernel<T: Element, U: Element>(t: &Tensor, f: impl Fn(T) -> U + Sync + Send) -> Result<Tensor> {
-    let data = t.data();
+    let data = t.data_ref();
     let buffer = data.storage.read();
     let s = T::slice(&buffer);
     let l = &data.layout;
@@ -88,7 +88,7 @@ pub(crate) fn map_kernel<T: Element, U: Element>(t: &Tensor, f: impl Fn(T) -> U 
 
 /// `f` pairwise over `a` and `b` (both typed `T`, broadcast together).
 pub(crate) fn zip_kernel<T: Element, U: Element>(a: &Tensor, b: &Tensor, f: impl Fn(T, T) -> U + Sync + Send) -> Result<Tensor> {
-    let (da, db) = (a.data(), b.data());
+    let (da, db) = (a.data_ref(), b.data_ref());
     let shape = broadcast_shapes(&da.layout.shape, &db.layout.shape)?;
     let (ba, bb) = (da.storage.read(), db.storage.read());
     let (sa, sb) = (T::slice(&ba), T::slice(&bb));
@@ -208,7 +208,7 @@ fn unary_float(
 
 /// `-t`.
 pub fn neg(t: &Tensor) -> Result<Tensor> {
-    let data = t.data();
+    let data = t.data_ref();
     if data.dtype == DType::Bool {
         return Err(Error::runtime(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
@@ -222,6 +222,7 @@ pub fn neg(t: &Tensor) -> Result<Tensor> {
             Tensor::from_vec(values, &data.layout.shape)?
         })
     };
+    drop(data);
     record(&[t], &[&out], || {
         // d(-t) = -grad
         backward_fn("NegBackward0", vec![], |_, _, g| Ok(vec![Some(neg(&g[0])?)]))

@@ -153,11 +153,11 @@ impl Layout {
     }
 
     /// Gathers the elements of `data` in logical order into a new contiguous vector.
-    pub fn gather<T: Copy>(&self, data: &[T]) -> Vec<T> {
+    pub fn gather<T: Copy + Send + 'static>(&self, data: &[T]) -> Vec<T> {
         if self.is_contiguous() {
-            return data[self.offset..self.offset + self.numel()].to_vec();
+            return super::recycle::copied_vec(&data[self.offset..self.offset + self.numel()]);
         }
-        let mut out = Vec::with_capacity(self.numel());
+        let mut out = super::recycle::uninit_vec(self.numel());
         self.for_each_offset(|o| out.push(data[o]));
         out
     }

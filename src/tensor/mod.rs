@@ -3,6 +3,7 @@
 
 mod dtype;
 mod layout;
+pub mod recycle;
 mod storage;
 
 pub use dtype::{DType, PromotionRank};
@@ -14,7 +15,7 @@ use std::ffi::c_void;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::{Mutex, MutexGuard, RwLock};
+use parking_lot::{MappedRwLockReadGuard, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use crate::autograd::AutogradMeta;
 use crate::error::{Error, Result};
@@ -155,7 +156,7 @@ impl Tensor {
 
     /// A tensor of `shape` filled with `value`.
     pub fn full(shape: &[usize], value: f64, dtype: DType) -> Tensor {
-        with_dtype!(dtype, T => Self::from_vec(vec![T::from_f64(value); numel(shape)], shape).expect("sized"))
+        with_dtype!(dtype, T => Self::from_vec(recycle::filled_vec(numel(shape), T::from_f64(value)), shape).expect("sized"))
     }
 
     /// Zeros of `shape`.
@@ -203,6 +204,20 @@ impl Tensor {
     /// A snapshot of the data description (cheap: an `Arc` and a small layout).
     pub fn data(&self) -> TensorData {
         self.0.data.read().clone()
+    }
+
+    /// The data description, borrowed (no copy of the layout). Hold it only for the duration of a
+    /// kernel: `set_data` on this tensor waits until it is dropped. Several guards of one tensor may
+    /// be held at once (`x * x`).
+    pub fn data_ref(&self) -> RwLockReadGuard<'_, TensorData> {
+        // Recursive, so that a second guard on the same tensor never queues behind a writer.
+        self.0.data.read_recursive()
+    }
+
+    /// The layout, borrowed (see [`Tensor::data_ref`]): `t.layout().shape` reads the shape without
+    /// copying it.
+    pub fn layout(&self) -> MappedRwLockReadGuard<'_, Layout> {
+        RwLockReadGuard::map(self.data_ref(), |d| &d.layout)
     }
 
     /// Points this tensor at other data (`x.data = y`); the version counter and autograd state stay.

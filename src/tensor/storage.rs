@@ -96,6 +96,13 @@ impl<T: Copy + Send + Sync + 'static> Mem<T> {
         matches!(self.0, Repr::Shared { .. })
     }
 
+    /// Hands owned memory to the buffer cache ([`super::recycle`]) and leaves this empty.
+    fn recycle(&mut self) {
+        if let Repr::Owned(v) = &mut self.0 {
+            super::recycle::give(std::mem::take(v));
+        }
+    }
+
     /// Makes the memory shareable (without moving it) and returns its address and an owner that
     /// keeps it alive.
     fn share(&mut self) -> (*mut T, Arc<dyn Any + Send + Sync>) {
@@ -122,7 +129,7 @@ impl<T> From<Vec<T>> for Mem<T> {
 impl<T: Copy + Send + Sync + 'static> Clone for Mem<T> {
     /// A copy is always owned memory of its own.
     fn clone(&self) -> Self {
-        Mem(Repr::Owned(self.as_slice().to_vec()))
+        Mem(Repr::Owned(super::recycle::copied_vec(self.as_slice())))
     }
 }
 
@@ -195,6 +202,13 @@ impl Buffer {
     /// True when a foreign owner (a numpy array) may also see the elements.
     pub fn is_shared(&self) -> bool {
         each_mem!(self, m => m.is_shared())
+    }
+}
+
+impl Drop for Storage {
+    /// Large owned buffers go to the cache of [`super::recycle`] for the next op's result.
+    fn drop(&mut self) {
+        each_mem!(self.buffer.get_mut(), m => m.recycle())
     }
 }
 
