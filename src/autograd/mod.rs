@@ -1,6 +1,7 @@
 //! Reverse-mode automatic differentiation: per-tensor metadata, graph nodes, saved tensors, grad
 //! mode, and the engine behind `backward()` and `autograd.grad()`.
 
+mod arena;
 pub mod custom;
 mod engine;
 mod grad_mode;
@@ -18,6 +19,7 @@ pub use grad_mode::{
 pub use hooks::{NodePostHook, NodePreHook, PostAccumulateHook, Registered, TensorHook};
 pub use meta::{AutogradMeta, CreationMeta, ViewMeta};
 pub use node::{Backward, Edge, GradMeta, Node, NodeKind};
+pub use arena::{capacity as node_arena_capacity, NodeRef, WeakNodeRef};
 pub use saved::{pop_saved_tensors_hooks, push_saved_tensors_hooks, PackedTensor, SavedSet, SavedTensor, SavedTensorHooks};
 pub use engine::{current_graph_task, GraphTask};
 
