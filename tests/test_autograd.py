@@ -10,7 +10,9 @@ import io
 import math
 import os
 import re
+import queue
 import sys
+import threading
 import warnings
 
 import pytest
@@ -1087,3 +1089,56 @@ def test_fill_node_names_and_tensor_value_gradient():
         rustgrad.ones(3).fill_(rustgrad.ones(2))
     n = rustgrad.ones(3, dtype=rustgrad.int64)
     assert repr(n.fill_(rustgrad.tensor(2.7))) == "tensor([2, 2, 2])"
+
+
+def test_rss_flat_graphs_built_in_short_lived_threads():
+    # Each thread keeps its own list of free node slots; an exiting thread must give it back, or
+    # every new thread would grow the node arena.
+    w = rustgrad.randn(4, requires_grad=True)
+
+    def build():
+        for _ in range(100):
+            y = w
+            for _ in range(20):
+                y = y * 1.5
+            del y
+
+    def step():
+        t = threading.Thread(target=build)
+        t.start()
+        t.join()
+    assert _rss_growth(step, warmup=20, iterations=300) < 4 * 2 ** 20
+
+
+def test_rss_flat_graphs_dropped_on_another_thread():
+    # Nodes freed on the consumer thread go to its free list, which must flow back to the builder.
+    w = rustgrad.randn(4, requires_grad=True)
+    x = rustgrad.randn(4)
+    handoff = queue.Queue(maxsize=16)
+
+    def consume():
+        while handoff.get() is not None:
+            pass
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    try:
+        assert _rss_growth(lambda: handoff.put((w * x).exp()), warmup=5000, iterations=30000) < 4 * 2 ** 20
+    finally:
+        handoff.put(None)
+        consumer.join()
+
+
+def test_leaf_gets_a_fresh_accumulator_after_its_node_slot_is_reused():
+    # A leaf refers to its AccumulateGrad node weakly. Once that node is freed its slot is reused by
+    # the next node built; the stale reference must be recognised, not followed into the new node.
+    x = rustgrad.ones(3, requires_grad=True)
+    w = rustgrad.ones(3, requires_grad=True)
+    for _ in range(20):
+        y = x * 2
+        del y  # frees MulBackward0 and x's AccumulateGrad
+        z = (w * 3) * 4  # takes their slots
+        (x * 5).sum().backward()
+        z.sum().backward()
+    assert x.grad.tolist() == [100.0] * 3
+    assert w.grad.tolist() == [240.0] * 3

@@ -44,8 +44,8 @@
 //! ```
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
+use super::arena::NodeRef;
 use super::grad_mode::{is_grad_enabled, GradModeGuard};
 use super::node::{Backward, GradMeta, Node, NodeKind};
 use super::saved::{SavedSet, SavedTensor};
@@ -109,7 +109,7 @@ impl SaveContext {
 
 /// What [`CustomOp::backward`] receives: the saved tensors and which inputs need a gradient.
 pub struct BackwardContext<'a> {
-    node: &'a Arc<Node>,
+    node: &'a NodeRef,
     saved: &'a SavedSet,
 }
 
@@ -138,7 +138,7 @@ impl<Op: CustomOp> Backward for CustomBackward<Op> {
         Cow::Owned(self.name.clone())
     }
 
-    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+    fn apply(&self, node: &NodeRef, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
         let grads = node.materialize_grads(grads);
         let ctx = BackwardContext { node, saved: &self.saved };
         let result = self.op.backward(&ctx, grads)?;

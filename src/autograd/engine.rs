@@ -8,11 +8,12 @@
 //!    by the node's sequence number, summing gradients into per-node input buffers.
 //! No recursion anywhere, so graph depth is bounded only by memory.
 
-use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::BinaryHeap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::hooks::{check_replacement, run_tensor_hooks};
 use super::grad_mode::{is_anomaly_check_nan_enabled, is_anomaly_enabled, GradModeGuard};
+use super::arena::NodeRef;
 use super::node::{Edge, GradMeta, Node, NodeKind};
 use crate::error::{Error, Result};
 use crate::ops;
@@ -36,12 +37,38 @@ pub struct RunOptions {
     pub create_graph: bool,
 }
 
-fn node_key(node: &Arc<Node>) -> usize {
-    Arc::as_ptr(node) as usize
+// Maps and sets keyed by node id (an arena slot's address): a folded multiply hashes such keys
+// well and far more cheaply than the default SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<NodeIdHasher>>;
+type HashSet<K> = std::collections::HashSet<K, BuildHasherDefault<NodeIdHasher>>;
+
+#[derive(Default)]
+struct NodeIdHasher(u64);
+
+impl Hasher for NodeIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        let product = u128::from(self.0 ^ i) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
+
+fn node_key(node: &NodeRef) -> usize {
+    node.id()
 }
 
 /// A node waiting in the ready queue, ordered by sequence number.
-struct Ready(Arc<Node>);
+struct Ready(NodeRef);
 
 impl PartialEq for Ready {
     fn eq(&self, other: &Self) -> bool {
@@ -130,13 +157,13 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
         _ => Some(mark_needed(&order, &targets)),
     };
 
-    let mut buffers: HashMap<usize, Vec<Option<Tensor>>> = HashMap::new();
+    let mut buffers: HashMap<usize, Vec<Option<Tensor>>> = HashMap::default();
     let mut remaining = dependencies;
     for (edge, grad) in edges.iter().zip(root_grads) {
         add_to_buffer(&mut buffers, edge, grad)?;
     }
     let mut heap = BinaryHeap::new();
-    let mut queued = HashSet::new();
+    let mut queued = HashSet::default();
     for edge in &edges {
         let key = node_key(&edge.node);
         if remaining.get(&key).copied().unwrap_or(0) == 0 && queued.insert(key) {
@@ -247,11 +274,11 @@ fn check_nan(node: &Node, outputs: &[Option<Tensor>]) -> Result<()> {
 
 /// Counts incoming edges of every node reachable from the roots; returns the counts and the nodes
 /// in DFS post-order (every node after all nodes it leads to).
-fn discover(roots: &[Edge]) -> (HashMap<usize, usize>, Vec<Arc<Node>>) {
-    let mut dependencies: HashMap<usize, usize> = HashMap::new();
-    let mut seen = HashSet::new();
+fn discover(roots: &[Edge]) -> (HashMap<usize, usize>, Vec<NodeRef>) {
+    let mut dependencies: HashMap<usize, usize> = HashMap::default();
+    let mut seen = HashSet::default();
     let mut post_order = Vec::new();
-    let mut stack: Vec<(Arc<Node>, usize)> = Vec::new();
+    let mut stack: Vec<(NodeRef, usize)> = Vec::new();
     for root in roots {
         dependencies.entry(node_key(&root.node)).or_insert(0);
         if seen.insert(node_key(&root.node)) {
@@ -276,7 +303,7 @@ fn discover(roots: &[Edge]) -> (HashMap<usize, usize>, Vec<Arc<Node>>) {
 }
 
 /// The nodes from which some target can be reached (targets included).
-fn mark_needed(post_order: &[Arc<Node>], targets: &[Option<Edge>]) -> HashSet<usize> {
+fn mark_needed(post_order: &[NodeRef], targets: &[Option<Edge>]) -> HashSet<usize> {
     let mut needed: HashSet<usize> = targets.iter().flatten().map(|e| node_key(&e.node)).collect();
     for node in post_order {
         let leads_to_target =
@@ -322,7 +349,7 @@ fn validate_grad(node: &Node, index: usize, grad: Tensor, meta: &GradMeta) -> Re
 
 /// Before a node runs: the hooks of the tensors whose gradients arrive here (a leaf's hooks for
 /// AccumulateGrad), then `retain_grad()` copies (post-hook values), then the node's pre-hooks.
-fn run_input_hooks(node: &Arc<Node>, inputs: &mut [Option<Tensor>]) -> Result<()> {
+fn run_input_hooks(node: &NodeRef, inputs: &mut [Option<Tensor>]) -> Result<()> {
     match node.kind() {
         NodeKind::AccumulateGrad(variable) => {
             let hooks = variable.autograd_meta().hooks.clone();
@@ -367,7 +394,7 @@ fn run_input_hooks(node: &Arc<Node>, inputs: &mut [Option<Tensor>]) -> Result<()
 }
 
 /// After a node ran: its post-hooks may replace the gradients it produced.
-fn run_post_hooks(node: &Arc<Node>, grad_inputs: Vec<Option<Tensor>>, grad_outputs: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
+fn run_post_hooks(node: &NodeRef, grad_inputs: Vec<Option<Tensor>>, grad_outputs: &[Option<Tensor>]) -> Result<Vec<Option<Tensor>>> {
     let hooks = node.post_hooks.lock().clone();
     let mut grads = grad_inputs;
     for h in hooks {

@@ -1,7 +1,8 @@
 //! Per-tensor autograd state and the tensor methods that read or change it.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
+use super::arena::{NodeRef, WeakNodeRef};
 use super::hooks::{PostAccumulateHook, Registered, TensorHook};
 use super::node::{Edge, GradMeta, Node, NodeKind, TensorObserver};
 use crate::error::{Error, Result};
@@ -15,11 +16,11 @@ pub struct AutogradMeta {
     /// The accumulated gradient (`.grad`).
     pub grad: Option<Tensor>,
     /// The node that produced this tensor; `None` for leaves.
-    pub grad_fn: Option<Arc<Node>>,
+    pub grad_fn: Option<NodeRef>,
     /// Which output of `grad_fn` this tensor is.
     pub output_nr: usize,
     /// A leaf's AccumulateGrad node, shared by every graph the leaf is used in while one lives.
-    pub grad_accumulator: Weak<Node>,
+    pub grad_accumulator: WeakNodeRef,
     /// `retain_grad()` was called on this non-leaf.
     pub retains_grad: bool,
     /// For a view: its base and how it was made (decides what an in-place op on it may do).
@@ -66,7 +67,7 @@ impl Tensor {
     }
 
     /// The node that produced this tensor.
-    pub fn grad_fn(&self) -> Option<Arc<Node>> {
+    pub fn grad_fn(&self) -> Option<NodeRef> {
         self.autograd_meta().grad_fn.clone()
     }
 
@@ -248,7 +249,7 @@ impl Tensor {
             None => {
                 let grad_meta = GradMeta { shape: self.shape(), dtype: self.dtype() };
                 let node = Node::new(NodeKind::AccumulateGrad(self.clone()), Vec::new(), vec![grad_meta]);
-                meta.grad_accumulator = Arc::downgrade(&node);
+                meta.grad_accumulator = NodeRef::downgrade(&node);
                 node
             }
         };
@@ -257,7 +258,7 @@ impl Tensor {
 
     /// Makes `node` this tensor's history (a new op output, or an in-place op rewriting it).
     /// A `retain_grad()` registration moves to the new node.
-    pub(crate) fn set_grad_fn(&self, node: Arc<Node>, output_nr: usize) {
+    pub(crate) fn set_grad_fn(&self, node: NodeRef, output_nr: usize) {
         let mut meta = self.autograd_meta();
         if meta.retains_grad || !meta.hooks.is_empty() {
             if let Some(old) = &meta.grad_fn {

@@ -2,6 +2,7 @@
 //! mode, and the engine behind `backward()` and `autograd.grad()`.
 
 pub mod anomaly;
+mod arena;
 pub mod custom;
 mod engine;
 mod grad_mode;
@@ -20,6 +21,7 @@ pub use hooks::{NodePostHook, NodePreHook, PostAccumulateHook, Registered, Tenso
 pub use meta::{AutogradMeta, CreationMeta, ViewMeta};
 pub use node::{Backward, Edge, GradMeta, Node, NodeKind};
 pub use saved::{pop_saved_tensors_hooks, push_saved_tensors_hooks, PackedTensor, SavedAttr, SavedSet, SavedTensor, SavedTensorHooks, SavedValue};
+pub use arena::{capacity as node_arena_capacity, NodeRef, WeakNodeRef};
 pub use engine::{current_graph_task, GraphTask};
 
 use crate::error::{Error, Result};

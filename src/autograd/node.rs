@@ -1,18 +1,20 @@
 //! Graph nodes: one per recorded op (its backward function) or per leaf (`AccumulateGrad`).
 //!
-//! A node is reference counted: tensors hold their `grad_fn`, nodes hold the nodes they feed
-//! (`next_edges`), so a node is freed exactly when nothing can reach it any more. Dropping is
-//! iterative (see `Drop for Node`), so a chain of a million ops frees without deep recursion.
+//! Nodes live in an arena (`super::arena`): slots in chunks that never move, reached through a
+//! strong handle [`NodeRef`] (reference counted: tensors hold their `grad_fn`, nodes hold the
+//! nodes they feed in `next_edges`) or a generation-checked [`WeakNodeRef`] (a leaf's
+//! `grad_accumulator`, hook handles), so a node is freed exactly when nothing can reach it any more
+//! and its slot is reused. Freeing is iterative, so a chain of a million ops frees without deep
+//! recursion.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
-use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Weak;
 
 use parking_lot::Mutex;
 
+use super::arena::NodeRef;
 use super::hooks::{NodePostHook, NodePreHook, Registered};
 use crate::error::Result;
 use crate::tensor::{DType, Tensor, TensorImpl};
@@ -22,7 +24,7 @@ use crate::tensor::{DType, Tensor, TensorImpl};
 #[derive(Clone)]
 pub struct Edge {
     /// The node that receives the gradient.
-    pub node: Arc<Node>,
+    pub node: NodeRef,
     /// Which of its inputs.
     pub input_nr: usize,
 }
@@ -45,7 +47,7 @@ pub trait Backward: Send + Sync {
     /// Computes one gradient per forward input (`None` where the input needs none). `grads` has
     /// one entry per forward output, `None` where no gradient arrived for that output (built-in
     /// formulas materialise those as zeros with [`Node::materialize_grads`]).
-    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>>;
+    fn apply(&self, node: &NodeRef, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>>;
     /// Drops the tensors saved for backward (after a backward without `retain_graph`).
     fn release_saved(&self) {}
     /// The concrete type, for code that created the node and needs it back (the bindings find a
@@ -78,7 +80,7 @@ pub(crate) struct TensorObserver {
 pub struct Node {
     /// Creation order; the engine runs ready nodes latest-first, as PyTorch's ready queue does.
     pub seq: u64,
-    kind: ManuallyDrop<NodeKind>,
+    kind: NodeKind,
     /// Where the gradients of the forward op's inputs go, one entry per input (`None` for inputs
     /// that need no gradient).
     pub next_edges: Vec<Option<Edge>>,
@@ -99,10 +101,10 @@ static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
 
 impl Node {
     /// A new node; `seq` is taken from a global counter so later ops run first in backward.
-    pub fn new(kind: NodeKind, next_edges: Vec<Option<Edge>>, input_meta: Vec<GradMeta>) -> Arc<Node> {
-        Arc::new(Node {
+    pub fn new(kind: NodeKind, next_edges: Vec<Option<Edge>>, input_meta: Vec<GradMeta>) -> NodeRef {
+        super::arena::alloc(Node {
             seq: NEXT_SEQ.fetch_add(1, Ordering::Relaxed),
-            kind: ManuallyDrop::new(kind),
+            kind,
             next_edges,
             input_meta,
             observers: Mutex::new(Vec::new()),
@@ -120,7 +122,7 @@ impl Node {
 
     /// PyTorch's name for the node (`PowBackward0`, `AccumulateGrad`).
     pub fn name(&self) -> Cow<'static, str> {
-        match &*self.kind {
+        match &self.kind {
             NodeKind::Op(b) => b.name(),
             NodeKind::AccumulateGrad(_) => Cow::Borrowed("AccumulateGrad"),
         }
@@ -140,37 +142,8 @@ impl Node {
             .collect()
     }
 
-    /// A stable identity while the node lives.
+    /// A stable identity while the node lives (its arena slot's address; a later node may reuse it).
     pub fn id(&self) -> usize {
         self as *const Node as usize
-    }
-}
-
-thread_local! {
-    /// Parts of dropped nodes waiting to be freed, and whether a drain loop is running.
-    static PENDING_DROPS: RefCell<Vec<(NodeKind, Vec<Option<Edge>>)>> = const { RefCell::new(Vec::new()) };
-    static DRAINING: Cell<bool> = const { Cell::new(false) };
-}
-
-impl Drop for Node {
-    // Freeing a node frees what it holds: next nodes, saved tensors (whose grad_fn is the previous
-    // node)... Done naively that recursion is as deep as the graph. Instead the first drop on a
-    // thread becomes a loop that frees queued parts; nested drops only enqueue theirs.
-    fn drop(&mut self) {
-        // SAFETY: `kind` is never used again after this point; it is taken exactly once, here.
-        let kind = unsafe { ManuallyDrop::take(&mut self.kind) };
-        let edges = std::mem::take(&mut self.next_edges);
-        PENDING_DROPS.with(|q| q.borrow_mut().push((kind, edges)));
-        if DRAINING.with(|d| d.replace(true)) {
-            return;
-        }
-        loop {
-            let next = PENDING_DROPS.with(|q| q.borrow_mut().pop());
-            match next {
-                Some(parts) => drop(parts),
-                None => break,
-            }
-        }
-        DRAINING.with(|d| d.set(false));
     }
 }

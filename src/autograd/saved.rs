@@ -10,12 +10,12 @@
 //! the original's history: its grad_fn, or the leaf's AccumulateGrad node.
 
 use std::cell::RefCell;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 
 use super::grad_mode::{is_anomaly_enabled, GradModeGuard};
-use super::node::Node;
+use super::arena::{NodeRef, WeakNodeRef};
 use crate::error::{Error, Result};
 use crate::tensor::{shape_str, Tensor};
 
@@ -58,9 +58,9 @@ fn current_hooks() -> Option<Arc<dyn SavedTensorHooks>> {
 #[derive(Clone)]
 enum InputHistory {
     /// A non-leaf: its grad_fn and output number.
-    NonLeaf(Arc<Node>, usize),
+    NonLeaf(NodeRef, usize),
     /// A leaf that requires grad: its AccumulateGrad node (weak, as PyTorch's grad_accumulator).
-    Leaf(Weak<Node>),
+    Leaf(WeakNodeRef),
     /// Does not require grad.
     None,
 }
@@ -144,7 +144,7 @@ impl SavedTensor {
             Some(_) => InputHistory::None, // re-attached to the saving node on unpack
             None => match (tensor.grad_fn(), tensor.requires_grad()) {
                 (Some(f), _) => InputHistory::NonLeaf(f, tensor.output_nr()),
-                (None, true) => InputHistory::Leaf(tensor.gradient_edge().map(|e| Arc::downgrade(&e.node)).unwrap_or_default()),
+                (None, true) => InputHistory::Leaf(tensor.gradient_edge().map(|e| NodeRef::downgrade(&e.node)).unwrap_or_default()),
                 (None, false) => InputHistory::None,
             },
         };
@@ -161,7 +161,7 @@ impl SavedTensor {
     }
 
     /// The saved tensor, checked against in-place modification since it was saved.
-    pub fn unpack(&self, node: &Arc<Node>) -> Result<Tensor> {
+    pub fn unpack(&self, node: &NodeRef) -> Result<Tensor> {
         let tensor = match &self.data {
             SavedData::Direct(t) => t,
             SavedData::Packed { packed, history, .. } => return self.unpack_packed(node, packed.as_ref(), history),
@@ -183,7 +183,7 @@ impl SavedTensor {
 
     /// Calls the unpack hook and gives its result the original's place in the graph (a new
     /// tensor object over the returned data, as PyTorch's `make_variable`).
-    fn unpack_packed(&self, node: &Arc<Node>, packed: &dyn PackedTensor, history: &InputHistory) -> Result<Tensor> {
+    fn unpack_packed(&self, node: &NodeRef, packed: &dyn PackedTensor, history: &InputHistory) -> Result<Tensor> {
         let t = packed.unpack()?.alias();
         match (self.output_nr, history) {
             (Some(nr), _) => t.set_grad_fn(node.clone(), nr),
@@ -198,7 +198,7 @@ impl SavedTensor {
         Ok(t)
     }
 
-    fn modified_error(&self, node: &Arc<Node>, tensor: &Tensor, current: u64) -> Error {
+    fn modified_error(&self, node: &NodeRef, tensor: &Tensor, current: u64) -> Error {
         // Name the node that produced the tensor now: for an input that is its current grad_fn
         // (the in-place op that changed it), for an output the saving node itself.
         let producer = match self.output_nr {
@@ -360,7 +360,7 @@ impl SavedSet {
 
     /// The value saved under `name` (`None`: nothing by that name). A saved tensor is unpacked
     /// (version-checked; an error after it was released).
-    pub fn get(&self, name: &str, node: &Arc<Node>) -> Option<Result<SavedAttr>> {
+    pub fn get(&self, name: &str, node: &NodeRef) -> Option<Result<SavedAttr>> {
         if let Some((_, v)) = self.values.iter().find(|(n, _)| *n == name) {
             return Some(Ok(SavedAttr::Value(v.clone())));
         }
@@ -385,7 +385,7 @@ impl SavedSet {
     }
 
     /// Unpacks every saved tensor, or fails if they were released or modified in place.
-    pub fn unpack(&self, node: &Arc<Node>) -> Result<Vec<Option<Tensor>>> {
+    pub fn unpack(&self, node: &NodeRef) -> Result<Vec<Option<Tensor>>> {
         if self.names.is_empty() {
             return Ok(Vec::new()); // only non-tensor values: nothing to free, nothing to refuse
         }

@@ -2,9 +2,8 @@
 //! formula as a closure over (node, saved, grads).
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
-use crate::autograd::{Backward, Node, SavedSet, SavedTensor, SavedValue};
+use crate::autograd::{Backward, NodeRef, SavedSet, SavedTensor, SavedValue};
 use crate::error::Result;
 use crate::tensor::Tensor;
 
@@ -19,7 +18,7 @@ pub(crate) struct OpBackward<F> {
 /// through it works, as in PyTorch).
 pub(crate) fn backward_fn<F>(name: &'static str, saved: Vec<Option<SavedTensor>>, formula: F) -> OpBackward<F>
 where
-    F: Fn(&Arc<Node>, Vec<Option<Tensor>>, Vec<Tensor>) -> Result<Vec<Option<Tensor>>> + Send + Sync,
+    F: Fn(&NodeRef, Vec<Option<Tensor>>, Vec<Tensor>) -> Result<Vec<Option<Tensor>>> + Send + Sync,
 {
     let saved = if saved.is_empty() { None } else { Some(SavedSet::new(saved)) };
     OpBackward { name, saved, formula }
@@ -27,13 +26,13 @@ where
 
 impl<F> Backward for OpBackward<F>
 where
-    F: Fn(&Arc<Node>, Vec<Option<Tensor>>, Vec<Tensor>) -> Result<Vec<Option<Tensor>>> + Send + Sync,
+    F: Fn(&NodeRef, Vec<Option<Tensor>>, Vec<Tensor>) -> Result<Vec<Option<Tensor>>> + Send + Sync,
 {
     fn name(&self) -> Cow<'static, str> {
         Cow::Borrowed(self.name)
     }
 
-    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+    fn apply(&self, node: &NodeRef, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
         // As PyTorch's generated nodes: the saved tensors are unpacked (and checked) first; when no
         // gradient arrived at all, no gradient flows on.
         let saved = match &self.saved {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::backward::backward_fn;
 use super::shape::{clone, convert};
 use super::record;
-use crate::autograd::{is_grad_enabled, is_inference_mode_enabled, Backward, CreationMeta, GradMeta, Node, NodeKind, ViewMeta};
+use crate::autograd::{is_grad_enabled, is_inference_mode_enabled, Backward, CreationMeta, GradMeta, Node, NodeKind, NodeRef, ViewMeta};
 use crate::cpu::elementwise::scatter_into;
 use crate::error::{Error, Result};
 use crate::tensor::{shape_str, Buffer, DType, Element, Layout, Scalar, Storage, Tensor};
@@ -94,7 +94,7 @@ pub fn in_place(target: &Tensor, compute: impl FnOnce(&Tensor) -> Result<Tensor>
 
 /// After an in-place op (node `op`) on `view`: the base gets a CopySlices node, and the view a
 /// node that reads its region back out of the base's gradient.
-fn rebase_view_history(view: &Tensor, base: &Tensor, op: Arc<Node>) {
+fn rebase_view_history(view: &Tensor, base: &Tensor, op: NodeRef) {
     let (base_layout, view_layout) = (base.data().layout, view.data().layout);
     let mut edges = vec![base.gradient_edge()];
     edges.extend(op.next_edges.iter().skip(1).cloned());
@@ -141,7 +141,7 @@ impl Backward for AsStridedBackward {
         Cow::Borrowed("AsStridedBackward0")
     }
 
-    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+    fn apply(&self, node: &NodeRef, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
         if grads.iter().all(Option::is_none) {
             return Ok(vec![None; node.next_edges.len()]); // no gradient arrived: none flows on
         }
@@ -157,7 +157,7 @@ impl Backward for AsStridedBackward {
 struct CopySlices {
     base_layout: Layout,
     view_layout: Layout,
-    op: Arc<Node>,
+    op: NodeRef,
 }
 
 impl Backward for CopySlices {
@@ -165,7 +165,7 @@ impl Backward for CopySlices {
         Cow::Borrowed("CopySlices")
     }
 
-    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+    fn apply(&self, node: &NodeRef, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
         if grads.iter().all(Option::is_none) {
             return Ok(vec![None; node.next_edges.len()]); // no gradient arrived: none flows on
         }

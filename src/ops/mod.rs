@@ -53,9 +53,7 @@ pub use norm::layer_norm;
 pub use conv::{convolution, ConvParams};
 pub use pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, PoolParams};
 
-use std::sync::Arc;
-
-use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind};
+use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -91,7 +89,7 @@ pub(crate) fn record<B: Backward + 'static>(inputs: &[&Tensor], outputs: &[&Tens
 const INFERENCE_SAVED_MESSAGE: &str = "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it in autograd, or use `rustgrad.no_grad()` instead of `rustgrad.inference_mode()`.";
 
 /// True when a node being run needs the gradient of its forward input `i`.
-pub(crate) fn needs(node: &Arc<Node>, i: usize) -> bool {
+pub(crate) fn needs(node: &NodeRef, i: usize) -> bool {
     node.needs_input_grad(i)
 }
 

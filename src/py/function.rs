@@ -19,7 +19,7 @@ use super::convert::type_name;
 use super::error::foreign;
 use super::node::PyNode;
 use super::tensor::{wrap_tensor, PyTensor};
-use crate::autograd::{is_grad_enabled, Backward, Edge, GradMeta, Node, NodeKind, SavedSet, SavedTensor};
+use crate::autograd::{is_grad_enabled, Backward, Edge, GradMeta, Node, NodeKind, NodeRef, SavedSet, SavedTensor};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -28,7 +28,7 @@ use crate::tensor::Tensor;
 #[derive(Default)]
 pub struct FunctionState {
     saved: Mutex<Option<SavedSet>>,
-    successor: Mutex<Option<Arc<Node>>>,
+    successor: Mutex<Option<NodeRef>>,
 }
 
 /// What both node kinds of a Function know: its name, state and argument kinds.
@@ -87,7 +87,7 @@ impl Backward for DetachedFunctionBackward {
         Cow::Owned(self.core.name.clone())
     }
 
-    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+    fn apply(&self, node: &NodeRef, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
         Python::attach(|py| match self.ctx.bind(py).upgrade() {
             Some(ctx) => self.core.call_backward(&ctx, node, grads),
             None => Err(PyRuntimeError::new_err("the context of this Function node was freed")),
@@ -103,7 +103,7 @@ impl Backward for DetachedFunctionBackward {
 }
 
 impl FunctionCore {
-    fn call_backward(&self, ctx: &Bound<'_, PyAny>, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> PyResult<Vec<Option<Tensor>>> {
+    fn call_backward(&self, ctx: &Bound<'_, PyAny>, node: &NodeRef, grads: Vec<Option<Tensor>>) -> PyResult<Vec<Option<Tensor>>> {
         {
             let py = ctx.py();
             let materialize = match ctx.getattr("materialize_grads") {
@@ -165,7 +165,7 @@ impl Backward for PyFunctionBackward {
         Cow::Owned(self.core.name.clone())
     }
 
-    fn apply(&self, node: &Arc<Node>, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+    fn apply(&self, node: &NodeRef, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
         Python::attach(|py| self.core.call_backward(self.ctx.bind(py), node, grads)).map_err(foreign)
     }
 
@@ -309,7 +309,7 @@ impl Backward for DelayedError {
     fn name(&self) -> Cow<'static, str> {
         Cow::Borrowed("DelayedError")
     }
-    fn apply(&self, _node: &Arc<Node>, _grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
+    fn apply(&self, _node: &NodeRef, _grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
         Err(Error::runtime(self.message.clone()))
     }
 }

@@ -11,7 +11,7 @@ use pyo3::types::PyTuple;
 use super::error::foreign;
 use super::node::PyNode;
 use super::tensor::{wrap_tensor, PyTensor};
-use crate::autograd::{NodePostHook, NodePreHook, PostAccumulateHook, Registered, TensorHook};
+use crate::autograd::{NodePostHook, NodePreHook, NodeRef, PostAccumulateHook, Registered, TensorHook};
 use crate::tensor::Tensor;
 
 /// Removes a hook; also a context manager that removes it on exit.
@@ -120,7 +120,7 @@ impl PyNode {
             Python::attach(|py| replacement(&callable.bind(py).call1((tensors_to_py(py, grads)?,))?)).map_err(foreign)
         });
         node.pre_hooks.lock().push(Registered { id, name: hook.name, hook: callback });
-        let node = Arc::downgrade(&node);
+        let node = NodeRef::downgrade(&node);
         Ok(RemovableHandle::new(move || {
             if let Some(n) = node.upgrade() {
                 n.pre_hooks.lock().retain(|h| h.id != id);
@@ -142,7 +142,7 @@ impl PyNode {
             .map_err(foreign)
         });
         node.post_hooks.lock().push(Registered { id, name: hook.name, hook: callback });
-        let node = Arc::downgrade(&node);
+        let node = NodeRef::downgrade(&node);
         Ok(RemovableHandle::new(move || {
             if let Some(n) = node.upgrade() {
                 n.post_hooks.lock().retain(|h| h.id != id);

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 use pyo3::prelude::*;
@@ -14,47 +14,47 @@ use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
 use super::function::FunctionState;
 use super::tensor::wrap_tensor;
-use crate::autograd::{anomaly, Node, NodeKind, SavedAttr, SavedValue};
+use crate::autograd::{anomaly, NodeKind, NodeRef, SavedAttr, SavedValue, WeakNodeRef};
 
 /// How a Python node object refers to its node: built-in nodes strongly (the node holds only a
 /// borrowed pointer back); a custom Function's context weakly (its node owns the context).
-enum NodeRef {
+enum Link {
     Detached,
-    Strong(Arc<Node>),
-    Weak(Weak<Node>),
+    Strong(NodeRef),
+    Weak(WeakNodeRef),
 }
 
 /// A node of the autograd graph (the base of every `XBackward` class).
 #[pyclass(name = "Node", module = "rustgrad.autograd.graph", subclass, frozen, weakref)]
 pub struct PyNode {
-    inner: Mutex<NodeRef>,
+    inner: Mutex<Link>,
     function: Mutex<Option<Arc<FunctionState>>>,
     metadata: Mutex<Option<Py<PyDict>>>,
 }
 
 impl PyNode {
     /// The node (alive), for hook registration.
-    pub fn node_strong(&self) -> PyResult<Arc<Node>> {
+    pub fn node_strong(&self) -> PyResult<NodeRef> {
         self.node()
     }
 
-    fn node(&self) -> PyResult<Arc<Node>> {
+    fn node(&self) -> PyResult<NodeRef> {
         let node = match &*self.inner.lock() {
-            NodeRef::Strong(n) => Some(n.clone()),
-            NodeRef::Weak(w) => w.upgrade(),
-            NodeRef::Detached => None,
+            Link::Strong(n) => Some(n.clone()),
+            Link::Weak(w) => w.upgrade(),
+            Link::Detached => None,
         };
         node.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("this Node object is not attached to a graph"))
     }
 
     /// Makes this context object the face of a custom Function's node.
-    pub fn attach_function(&self, node: &Arc<Node>, state: Arc<FunctionState>) {
-        *self.inner.lock() = NodeRef::Weak(Arc::downgrade(node));
+    pub fn attach_function(&self, node: &NodeRef, state: Arc<FunctionState>) {
+        *self.inner.lock() = Link::Weak(NodeRef::downgrade(node));
         *self.function.lock() = Some(state);
     }
 
     /// The node and saved-tensor state of a custom Function's context.
-    pub fn function_parts(&self) -> PyResult<(Arc<Node>, Arc<FunctionState>)> {
+    pub fn function_parts(&self) -> PyResult<(NodeRef, Arc<FunctionState>)> {
         let state = self.function.lock().clone();
         match (self.node(), state) {
             (Ok(node), Some(state)) => Ok((node, state)),
@@ -65,7 +65,7 @@ impl PyNode {
 
 impl Drop for PyNode {
     fn drop(&mut self) {
-        if let NodeRef::Strong(node) = std::mem::replace(self.inner.get_mut(), NodeRef::Detached) {
+        if let Link::Strong(node) = std::mem::replace(self.inner.get_mut(), Link::Detached) {
             // Forget this Python object; the next access creates a new one.
             node.py_object.store(std::ptr::null_mut(), Ordering::Release);
         }
@@ -88,7 +88,7 @@ fn node_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> 
 }
 
 /// The Python object of `node` (created on first access).
-pub fn wrap_node<'py>(py: Python<'py>, node: &Arc<Node>) -> PyResult<Bound<'py, PyAny>> {
+pub fn wrap_node<'py>(py: Python<'py>, node: &NodeRef) -> PyResult<Bound<'py, PyAny>> {
     let ptr = node.py_object.load(Ordering::Acquire);
     if !ptr.is_null() {
         // SAFETY: the pointer is set only while the Python object lives (cleared in Drop, which
@@ -96,7 +96,7 @@ pub fn wrap_node<'py>(py: Python<'py>, node: &Arc<Node>) -> PyResult<Bound<'py, 
         return Ok(unsafe { Bound::from_borrowed_ptr(py, ptr as *mut pyo3::ffi::PyObject) });
     }
     let obj = node_class(py, &node.name())?.call0()?;
-    *obj.cast::<PyNode>()?.get().inner.lock() = NodeRef::Strong(node.clone());
+    *obj.cast::<PyNode>()?.get().inner.lock() = Link::Strong(node.clone());
     node.py_object.store(obj.as_ptr() as *mut c_void, Ordering::Release);
     Ok(obj)
 }
@@ -105,7 +105,7 @@ pub fn wrap_node<'py>(py: Python<'py>, node: &Arc<Node>) -> PyResult<Bound<'py, 
 impl PyNode {
     #[new]
     fn new() -> Self {
-        PyNode { inner: Mutex::new(NodeRef::Detached), function: Mutex::new(None), metadata: Mutex::new(None) }
+        PyNode { inner: Mutex::new(Link::Detached), function: Mutex::new(None), metadata: Mutex::new(None) }
     }
 
     /// The node's name (`PowBackward0`; `torch::autograd::AccumulateGrad` for leaves, as PyTorch).

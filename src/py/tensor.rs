@@ -230,7 +230,7 @@ impl PyTensor {
             return Ok(());
         }
         let Some(meta) = self.inner.try_autograd_meta() else { return Ok(()) };
-        if let Some(node) = meta.grad_fn.as_ref().filter(|n| std::sync::Arc::strong_count(n) == 1) {
+        if let Some(node) = meta.grad_fn.as_ref().filter(|n| crate::autograd::NodeRef::strong_count(n) == 1) {
             if let crate::autograd::NodeKind::Op(backward) = node.kind() {
                 if let Some(f) = backward.as_any().and_then(|a| a.downcast_ref::<super::function::PyFunctionBackward>()) {
                     visit.call(&f.ctx)?;
