@@ -1,7 +1,7 @@
 //! Vectorised leaf kernels of the float reductions (sum, sum of squares, extremes, exp-sums,
-//! softmax lanes) with runtime dispatch: [`simd`] runs a closure inside an AVX2+FMA function when
-//! the CPU has both, so the `#[inline(always)]` loops below are compiled for 256-bit vectors there
-//! and for baseline SSE2 elsewhere (same results either way: the loops fix their association order
+//! softmax lanes) with runtime dispatch: each public kernel runs its `#[inline(always)]` body
+//! inside an `#[target_feature(enable = "avx2,fma")]` function when the CPU has both (256-bit
+//! vectors), as baseline SSE2 code elsewhere (same results either way: the loops fix their association order
 //! with explicit lane arrays, so LLVM never reassociates and only the vector width differs).
 //!
 //! Summation order (float32 and float64): a leaf of at most [`CHUNK`] elements is summed into
@@ -23,22 +23,28 @@ pub const CHUNK: usize = 8192;
 /// Independent accumulators of a leaf (4 AVX2 registers of float32, 8 of float64).
 pub const LANES: usize = 32;
 
-/// Runs `f` compiled for AVX2+FMA when the CPU supports it (the closure and everything
-/// `#[inline(always)]` it calls are inlined into the feature-enabled function).
-#[inline(always)]
-pub fn simd<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
-            f()
+/// Declares `pub fn $name` that runs the `#[inline(always)]` body `$imp` inside an
+/// `#[target_feature(enable = "avx2,fma")]` function when the CPU has both (checked at run time),
+/// and as baseline code otherwise. The body is inlined into each, so it is compiled twice.
+macro_rules! dispatched {
+    ($(#[$doc:meta])* $name:ident = $imp:ident ($($a:ident: $t:ty),*) -> $r:ty) => {
+        $(#[$doc])*
+        #[inline]
+        pub fn $name<T: Float>($($a: $t),*) -> $r {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2<T: Float>($($a: $t),*) -> $r {
+                    $imp::<T>($($a),*)
+                }
+                if has_avx2() {
+                    // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+                    return unsafe { avx2::<T>($($a),*) };
+                }
+            }
+            $imp::<T>($($a),*)
         }
-        if has_avx2() {
-            // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
-            return unsafe { avx2(f) };
-        }
-    }
-    f()
+    };
 }
 
 /// True when the CPU has AVX2 and FMA (cached by the std macro).
@@ -125,25 +131,25 @@ fn lanes_sum<T: Copy, A: Copy + std::ops::Add<Output = A>>(x: &[T], zero: A, g: 
 
 /// Sum of a leaf.
 #[inline(always)]
-pub fn sum<T: Float>(x: &[T]) -> T {
+pub(crate) fn sum_i<T: Float>(x: &[T]) -> T {
     lanes_sum(x, T::zero(), |v| v)
 }
 
 /// Sum of squares of a leaf (2-norm).
 #[inline(always)]
-pub fn sum_sq<T: Float>(x: &[T]) -> T {
+fn sum_sq_i<T: Float>(x: &[T]) -> T {
     lanes_sum(x, T::zero(), |v| v * v)
 }
 
 /// Sum of absolute values of a leaf (1-norm).
 #[inline(always)]
-pub fn sum_abs<T: Float>(x: &[T]) -> T {
+fn sum_abs_i<T: Float>(x: &[T]) -> T {
     lanes_sum(x, T::zero(), |v| v.abs())
 }
 
 /// `sum((x - mean)^2)` of a leaf in float64 (variance, as PyTorch's double accumulation).
 #[inline(always)]
-pub fn sum_sq_dev<T: Float>(x: &[T], mean: f64) -> f64 {
+pub(crate) fn sum_sq_dev_i<T: Float>(x: &[T], mean: f64) -> f64 {
     lanes_sum(x, 0.0f64, |v| {
         let d = v.wide() - mean;
         d * d
@@ -152,19 +158,19 @@ pub fn sum_sq_dev<T: Float>(x: &[T], mean: f64) -> f64 {
 
 /// Sum of a leaf in float64 (the mean used by the variance).
 #[inline(always)]
-pub fn sum_wide<T: Float>(x: &[T]) -> f64 {
+fn sum_wide_i<T: Float>(x: &[T]) -> f64 {
     lanes_sum(x, 0.0f64, |v| v.wide())
 }
 
 /// `sum(exp(x - shift))` of a leaf.
 #[inline(always)]
-pub fn sum_exp<T: Float>(x: &[T], shift: T) -> T {
+pub(crate) fn sum_exp_i<T: Float>(x: &[T], shift: T) -> T {
     lanes_sum(x, T::zero(), |v| (v - shift).exp_v())
 }
 
 /// Product of a leaf.
 #[inline(always)]
-pub fn prod<T: Float>(x: &[T]) -> T {
+fn prod_i<T: Float>(x: &[T]) -> T {
     let mut acc = [<T as num_traits::One>::one(); LANES];
     let mut it = x.chunks_exact(LANES);
     for c in &mut it {
@@ -180,7 +186,7 @@ pub fn prod<T: Float>(x: &[T]) -> T {
 
 /// The larger of two values, NaN-sticky (a NaN on either side wins).
 #[inline(always)]
-pub fn max_nan<T: Float>(a: T, v: T) -> T {
+pub(crate) fn max_nan<T: Float>(a: T, v: T) -> T {
     #[allow(clippy::eq_op)]
     let take = v > a || v != v;
     if take {
@@ -192,7 +198,7 @@ pub fn max_nan<T: Float>(a: T, v: T) -> T {
 
 /// The smaller of two values, NaN-sticky.
 #[inline(always)]
-pub fn min_nan<T: Float>(a: T, v: T) -> T {
+pub(crate) fn min_nan<T: Float>(a: T, v: T) -> T {
     #[allow(clippy::eq_op)]
     let take = v < a || v != v;
     if take {
@@ -204,7 +210,7 @@ pub fn min_nan<T: Float>(a: T, v: T) -> T {
 
 /// The extreme of a non-empty leaf under `pick` (NaN-sticky: NaN if the leaf holds one).
 #[inline(always)]
-pub fn extreme<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> T {
+fn extreme_i<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> T {
     let mut acc = [x[0]; LANES];
     let mut it = x.chunks_exact(LANES);
     for c in &mut it {
@@ -220,7 +226,7 @@ pub fn extreme<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> T {
 
 /// The largest `|x|` of a non-empty leaf (NaN-sticky).
 #[inline(always)]
-pub fn max_abs<T: Float>(x: &[T]) -> T {
+fn max_abs_i<T: Float>(x: &[T]) -> T {
     let mut acc = [x[0].abs(); LANES];
     let mut it = x.chunks_exact(LANES);
     for c in &mut it {
@@ -237,35 +243,53 @@ pub fn max_abs<T: Float>(x: &[T]) -> T {
 /// The index of the first element of a non-empty leaf equal to its extreme under `pick` (the
 /// first NaN when there is one): PyTorch's tie rule for max(dim)/argmax.
 #[inline(always)]
-pub fn arg_extreme<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> usize {
-    let m = extreme(x, pick);
-    if m.is_nan() {
-        x.iter().position(|v| v.is_nan()).expect("a NaN was seen")
-    } else {
-        x.iter().position(|&v| v == m).expect("the extreme is an element")
+fn arg_extreme_i<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> usize {
+    let m = extreme_i(x, pick);
+    let nan = m.is_nan();
+    #[allow(clippy::eq_op)]
+    let hit = |v: T| if nan { v != v } else { v == m };
+    // Find the first block of LANES holding a hit with a branch-free (vectorised) test, then
+    // the element inside it.
+    for (b, c) in x.chunks(LANES).enumerate() {
+        if c.iter().fold(false, |a, &v| a | hit(v)) {
+            return b * LANES + c.iter().position(|&v| hit(v)).expect("the block has a hit");
+        }
     }
+    unreachable!("the extreme is an element of the leaf")
 }
 
 /// Softmax (or log_softmax) of a contiguous lane into `out`, as PyTorch's vectorised last-dim
 /// kernels: `m = max(x)`, `e = exp(x - m)`, `s = sum(e)`; softmax is `e * (1/s)`, log_softmax
 /// `x - m - log(s)`. A lane holding +-inf or NaN gives NaN where PyTorch does (`inf - inf`).
 #[inline(always)]
-pub fn softmax_lane<T: Float>(x: &[T], out: &mut [T], log: bool) {
+pub(crate) fn softmax_lane_i<T: Float>(x: &[T], out: &mut [T], log: bool) {
     if x.is_empty() {
         return;
     }
-    let m = extreme(x, max_nan);
+    let m = extreme_i(x, max_nan);
     if log {
-        let s = sum_exp(x, m);
+        let s = sum_exp_i(x, m);
         let shift = m + s.ln();
         for (o, &v) in out.iter_mut().zip(x) {
             *o = v - shift;
         }
     } else {
-        for (o, &v) in out.iter_mut().zip(x) {
-            *o = (v - m).exp_v();
+        // exp(x - m) stored and summed in one pass, in the lane order of `sum`.
+        let mut acc = [T::zero(); LANES];
+        let (mut oc, mut xc) = (out.chunks_exact_mut(LANES), x.chunks_exact(LANES));
+        for (o, c) in (&mut oc).zip(&mut xc) {
+            for i in 0..LANES {
+                let e = (c[i] - m).exp_v();
+                o[i] = e;
+                acc[i] = acc[i] + e;
+            }
         }
-        let s = sum(out);
+        for (i, (o, &v)) in oc.into_remainder().iter_mut().zip(xc.remainder()).enumerate() {
+            let e = (v - m).exp_v();
+            *o = e;
+            acc[i] = acc[i] + e;
+        }
+        let s = fold(acc, |a, b| a + b);
         let inv = <T as num_traits::One>::one() / s;
         for o in out.iter_mut() {
             *o = *o * inv;
@@ -275,7 +299,7 @@ pub fn softmax_lane<T: Float>(x: &[T], out: &mut [T], log: bool) {
 
 /// Backward of softmax over a contiguous lane: `gx = y * (g - sum(g * y))`.
 #[inline(always)]
-pub fn softmax_backward_lane<T: Float>(y: &[T], g: &[T], out: &mut [T]) {
+fn softmax_backward_lane_i<T: Float>(y: &[T], g: &[T], out: &mut [T]) {
     let mut acc = [T::zero(); LANES];
     let (mut yc, mut gc) = (y.chunks_exact(LANES), g.chunks_exact(LANES));
     for (a, b) in (&mut yc).zip(&mut gc) {
@@ -294,9 +318,95 @@ pub fn softmax_backward_lane<T: Float>(y: &[T], g: &[T], out: &mut [T]) {
 
 /// Backward of log_softmax over a contiguous lane: `gx = g - exp(y) * sum(g)`.
 #[inline(always)]
-pub fn log_softmax_backward_lane<T: Float>(y: &[T], g: &[T], out: &mut [T]) {
-    let s = sum(g);
+fn log_softmax_backward_lane_i<T: Float>(y: &[T], g: &[T], out: &mut [T]) {
+    let s = sum_i(g);
     for ((o, &a), &b) in out.iter_mut().zip(y).zip(g) {
         *o = b - a.exp_v() * s;
     }
 }
+
+/// Sums rows `[0, red)` of the `width` columns starting at `kb` of a `[red, inner]` block into
+/// `total`: groups of `group` rows are summed in order into a partial, partials added in order.
+#[inline(always)]
+fn col_sum_i<T: Float>(base: &[T], red: usize, inner: usize, kb: usize, total: &mut [T], group: usize) {
+    let width = total.len();
+    let mut part = vec![T::zero(); width];
+    for g in (0..red).step_by(group) {
+        part.copy_from_slice(&base[g * inner + kb..g * inner + kb + width]);
+        for r in g + 1..(g + group).min(red) {
+            let src = &base[r * inner + kb..r * inner + kb + width];
+            for (p, &v) in part.iter_mut().zip(src) {
+                *p += v;
+            }
+        }
+        for (t, &p) in total.iter_mut().zip(&part) {
+            *t += p;
+        }
+    }
+}
+
+#[inline(always)]
+fn max_i<T: Float>(x: &[T]) -> T {
+    extreme_i(x, max_nan)
+}
+#[inline(always)]
+fn min_abs_i<T: Float>(x: &[T]) -> T {
+    extreme_i(x, |a: T, b: T| min_nan(a.abs(), b.abs()))
+}
+#[inline(always)]
+fn argmax_i<T: Float>(x: &[T]) -> usize {
+    arg_extreme_i(x, max_nan)
+}
+#[inline(always)]
+fn argmin_i<T: Float>(x: &[T]) -> usize {
+    arg_extreme_i(x, min_nan)
+}
+
+dispatched!(
+    /// Sum of a leaf (lane order in the module docs).
+    sum = sum_i(x: &[T]) -> T);
+dispatched!(
+    /// Sum of squares of a leaf (2-norm).
+    sum_sq = sum_sq_i(x: &[T]) -> T);
+dispatched!(
+    /// Sum of absolute values of a leaf (1-norm).
+    sum_abs = sum_abs_i(x: &[T]) -> T);
+dispatched!(
+    /// `sum((x - mean)^2)` of a leaf in float64 (variance, as PyTorch's double accumulation).
+    sum_sq_dev = sum_sq_dev_i(x: &[T], mean: f64) -> f64);
+dispatched!(
+    /// Sum of a leaf in float64 (the mean of the variance).
+    sum_wide = sum_wide_i(x: &[T]) -> f64);
+dispatched!(
+    /// `sum(exp(x - shift))` of a leaf.
+    sum_exp = sum_exp_i(x: &[T], shift: T) -> T);
+dispatched!(
+    /// Product of a leaf.
+    prod = prod_i(x: &[T]) -> T);
+dispatched!(
+    /// The max of a non-empty leaf (NaN-sticky).
+    max = max_i(x: &[T]) -> T);
+dispatched!(
+    /// The largest `|x|` of a non-empty leaf (NaN-sticky).
+    max_abs = max_abs_i(x: &[T]) -> T);
+dispatched!(
+    /// The smallest `|x|` of a non-empty leaf (NaN-sticky).
+    min_abs = min_abs_i(x: &[T]) -> T);
+dispatched!(
+    /// Index of the first max of a non-empty leaf (first NaN if any).
+    argmax = argmax_i(x: &[T]) -> usize);
+dispatched!(
+    /// Index of the first min of a non-empty leaf (first NaN if any).
+    argmin = argmin_i(x: &[T]) -> usize);
+dispatched!(
+    /// Softmax (`log`: log_softmax) of a contiguous lane.
+    softmax_lane = softmax_lane_i(x: &[T], out: &mut [T], log: bool) -> ());
+dispatched!(
+    /// Backward of softmax over a contiguous lane.
+    softmax_backward_lane = softmax_backward_lane_i(y: &[T], g: &[T], out: &mut [T]) -> ());
+dispatched!(
+    /// Backward of log_softmax over a contiguous lane.
+    log_softmax_backward_lane = log_softmax_backward_lane_i(y: &[T], g: &[T], out: &mut [T]) -> ());
+dispatched!(
+    /// Column-block sum of `[red, inner]` (see `col_sum_i`).
+    col_sum = col_sum_i(base: &[T], red: usize, inner: usize, kb: usize, total: &mut [T], group: usize) -> ());

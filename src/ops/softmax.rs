@@ -6,7 +6,7 @@ use super::{exp, mul, record, sub, sum_dims, wrap_dim};
 use crate::autograd::{is_grad_enabled, SavedTensor};
 use crate::cpu::reduce as kernels;
 use crate::cpu::reduce_float;
-use crate::cpu::reduce_simd::{self as rs, simd, Float};
+use crate::cpu::reduce_simd::{self as rs, Float};
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Element, Tensor};
 use crate::with_float_dtype;
@@ -29,7 +29,7 @@ fn softmax_raw<T: Float>(t: &Tensor, dim: usize, log: bool) -> Result<Tensor> {
         let n = data.layout.numel();
         reduce_float::map_lanes_contig(&T::slice(&buffer)[data.layout.offset..data.layout.offset + n], len, |x, o| rs::softmax_lane(x, o, log))
     } else {
-        kernels::map_lanes(T::slice(&buffer), &data.layout, dim, |x, o| simd(|| rs::softmax_lane(x, o, log)))
+        kernels::map_lanes(T::slice(&buffer), &data.layout, dim, |x, o| rs::softmax_lane(x, o, log))
     };
     Tensor::from_vec(values, shape)
 }
