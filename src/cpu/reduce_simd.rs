@@ -162,10 +162,32 @@ fn sum_wide_i<T: Float>(x: &[T]) -> f64 {
     lanes_sum(x, 0.0f64, |v| v.wide())
 }
 
+/// Elements per block of the exp kernels: exponentials are computed by a plain map loop (which
+/// LLVM's loop vectoriser handles, unlike a 32-lane unrolled body) into a stack buffer, then
+/// summed in the lane order of [`sum_i`] (blocks are a multiple of LANES, so lane `i % LANES`).
+const EXP_BLOCK: usize = 256;
+
 /// `sum(exp(x - shift))` of a leaf.
 #[inline(always)]
 pub(crate) fn sum_exp_i<T: Float>(x: &[T], shift: T) -> T {
-    lanes_sum(x, T::zero(), |v| (v - shift).exp_v())
+    let mut acc = [T::zero(); LANES];
+    let mut buf = [T::zero(); EXP_BLOCK];
+    for c in x.chunks(EXP_BLOCK) {
+        let b = &mut buf[..c.len()];
+        for (o, &v) in b.iter_mut().zip(c) {
+            *o = (v - shift).exp_v();
+        }
+        let mut it = b.chunks_exact(LANES);
+        for l in &mut it {
+            for i in 0..LANES {
+                acc[i] = acc[i] + l[i];
+            }
+        }
+        for (i, &v) in it.remainder().iter().enumerate() {
+            acc[i] = acc[i] + v;
+        }
+    }
+    fold(acc, |a, b| a + b)
 }
 
 /// Product of a leaf.
@@ -210,7 +232,7 @@ pub(crate) fn min_nan<T: Float>(a: T, v: T) -> T {
 
 /// The extreme of a non-empty leaf under `pick` (NaN-sticky: NaN if the leaf holds one).
 #[inline(always)]
-fn extreme_i<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> T {
+pub(crate) fn extreme_i<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> T {
     let mut acc = [x[0]; LANES];
     let mut it = x.chunks_exact(LANES);
     for c in &mut it {
@@ -222,6 +244,33 @@ fn extreme_i<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> T {
         acc[i] = pick(acc[i], v);
     }
     fold(acc, pick)
+}
+
+/// `max` (or min) of a non-empty leaf, NaN-sticky, cheaper than [`extreme_i`]: plain compares
+/// in the lanes, plus a sum of `v - v` that turns NaN when the leaf holds a NaN or an infinity;
+/// only then is the leaf rescanned with the NaN-sticky rule.
+#[inline(always)]
+fn max_min_i<T: Float>(x: &[T], max: bool) -> T {
+    let mut acc = [x[0]; LANES];
+    let mut z = [T::zero(); LANES];
+    let mut it = x.chunks_exact(LANES);
+    for c in &mut it {
+        for i in 0..LANES {
+            let v = c[i];
+            let take = if max { v > acc[i] } else { v < acc[i] };
+            acc[i] = if take { v } else { acc[i] };
+            z[i] = z[i] + (v - v);
+        }
+    }
+    for (i, &v) in it.remainder().iter().enumerate() {
+        let take = if max { v > acc[i] } else { v < acc[i] };
+        acc[i] = if take { v } else { acc[i] };
+        z[i] = z[i] + (v - v);
+    }
+    if fold(z, |a, b| a + b).is_nan() {
+        return if max { extreme_i(x, max_nan) } else { extreme_i(x, min_nan) };
+    }
+    fold(acc, |a, b| if if max { b > a } else { b < a } { b } else { a })
 }
 
 /// The largest `|x|` of a non-empty leaf (NaN-sticky).
@@ -243,8 +292,8 @@ fn max_abs_i<T: Float>(x: &[T]) -> T {
 /// The index of the first element of a non-empty leaf equal to its extreme under `pick` (the
 /// first NaN when there is one): PyTorch's tie rule for max(dim)/argmax.
 #[inline(always)]
-fn arg_extreme_i<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> usize {
-    let m = extreme_i(x, pick);
+fn arg_extreme_i<T: Float>(x: &[T], is_max: bool) -> usize {
+    let m = max_min_i(x, is_max);
     let nan = m.is_nan();
     #[allow(clippy::eq_op)]
     let hit = |v: T| if nan { v != v } else { v == m };
@@ -266,7 +315,7 @@ pub(crate) fn softmax_lane_i<T: Float>(x: &[T], out: &mut [T], log: bool) {
     if x.is_empty() {
         return;
     }
-    let m = extreme_i(x, max_nan);
+    let m = max_min_i(x, true);
     if log {
         let s = sum_exp_i(x, m);
         let shift = m + s.ln();
@@ -274,22 +323,10 @@ pub(crate) fn softmax_lane_i<T: Float>(x: &[T], out: &mut [T], log: bool) {
             *o = v - shift;
         }
     } else {
-        // exp(x - m) stored and summed in one pass, in the lane order of `sum`.
-        let mut acc = [T::zero(); LANES];
-        let (mut oc, mut xc) = (out.chunks_exact_mut(LANES), x.chunks_exact(LANES));
-        for (o, c) in (&mut oc).zip(&mut xc) {
-            for i in 0..LANES {
-                let e = (c[i] - m).exp_v();
-                o[i] = e;
-                acc[i] = acc[i] + e;
-            }
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = (v - m).exp_v();
         }
-        for (i, (o, &v)) in oc.into_remainder().iter_mut().zip(xc.remainder()).enumerate() {
-            let e = (v - m).exp_v();
-            *o = e;
-            acc[i] = acc[i] + e;
-        }
-        let s = fold(acc, |a, b| a + b);
+        let s = sum_i(out);
         let inv = <T as num_traits::One>::one() / s;
         for o in out.iter_mut() {
             *o = *o * inv;
@@ -347,7 +384,7 @@ fn col_sum_i<T: Float>(base: &[T], red: usize, inner: usize, kb: usize, total: &
 
 #[inline(always)]
 fn max_i<T: Float>(x: &[T]) -> T {
-    extreme_i(x, max_nan)
+    max_min_i(x, true)
 }
 #[inline(always)]
 fn min_abs_i<T: Float>(x: &[T]) -> T {
@@ -355,11 +392,11 @@ fn min_abs_i<T: Float>(x: &[T]) -> T {
 }
 #[inline(always)]
 fn argmax_i<T: Float>(x: &[T]) -> usize {
-    arg_extreme_i(x, max_nan)
+    arg_extreme_i(x, true)
 }
 #[inline(always)]
 fn argmin_i<T: Float>(x: &[T]) -> usize {
-    arg_extreme_i(x, min_nan)
+    arg_extreme_i(x, false)
 }
 
 dispatched!(
