@@ -157,3 +157,33 @@ def test_linspace_matches_pytorch(start, end, steps, dtype):
     else:
         # PyTorch's vectorised kernels may round a step product differently in the last bit.
         np.testing.assert_allclose(ours.tolist(), theirs.tolist(), rtol=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_float_arange_and_linspace_are_bit_identical_to_pytorch(dtype, threads):
+    """Random bounds and lengths on both sides of the vector widths and of the 32768 grain (where
+    PyTorch splits the loop per thread): every value must have PyTorch's exact bits."""
+    torch = torch_or_skip()
+    rng = np.random.default_rng(1234 + threads)
+    before = (rustgrad.get_num_threads(), torch.get_num_threads())
+    rustgrad.set_num_threads(threads)
+    torch.set_num_threads(threads)
+    try:
+        lengths = [1, 2, 7, 8, 15, 16, 17, 31, 33, 100, 1000, 32767, 32768, 32769, 65541, 100003]
+        for k in range(60):
+            n = lengths[k % len(lengths)]
+            start = float(rng.uniform(-1e3, 1e3))
+            step = float(rng.uniform(1e-3, 10)) * (1 if k % 3 else -1)
+            end = start + step * (n - 0.5)
+            ours = rustgrad.arange(start, end, step, dtype=getattr(rustgrad, dtype)).numpy()
+            theirs = torch.arange(start, end, step, dtype=getattr(torch, dtype)).numpy()
+            assert ours.shape == theirs.shape, (start, end, step)
+            np.testing.assert_array_equal(ours.view(np.uint8), theirs.view(np.uint8), err_msg=f"arange{(start, end, step)}")
+            lo, hi = sorted(rng.uniform(-1e4, 1e4, 2)) if k % 2 else rng.uniform(-1, 1, 2)
+            ours = rustgrad.linspace(float(lo), float(hi), n, dtype=getattr(rustgrad, dtype)).numpy()
+            theirs = torch.linspace(float(lo), float(hi), n, dtype=getattr(torch, dtype)).numpy()
+            np.testing.assert_array_equal(ours.view(np.uint8), theirs.view(np.uint8), err_msg=f"linspace{(lo, hi, n)}")
+    finally:
+        rustgrad.set_num_threads(before[0])
+        torch.set_num_threads(before[1])

@@ -280,3 +280,67 @@ def test_big_reductions_do_not_depend_on_thread_count_against_torch():
     np.testing.assert_allclose(np.array(ours.softmax(0).tolist()), theirs.softmax(0).numpy(), rtol=1e-5, atol=1e-7)
     assert ours.argmax().item() == theirs.argmax().item()
     np.testing.assert_allclose(np.array(ours.var(1).tolist()), theirs.var(1).numpy(), rtol=1e-5)
+
+
+def _reductions():
+    return [
+        lambda t: t.sum(), lambda t: t.sum(1), lambda t: t.sum(0), lambda t: t.mean((0, 2)),
+        lambda t: t.amax(2), lambda t: t.amin(0), lambda t: t.max(1).values, lambda t: t.max(1).indices,
+        lambda t: t.argmin(), lambda t: t.var(), lambda t: t.std(2), lambda t: t.norm(),
+        lambda t: t.norm(1, 2), lambda t: t.logsumexp(2), lambda t: t.logsumexp(0), lambda t: t.prod(2),
+        lambda t: t.softmax(-1), lambda t: t.log_softmax(0), lambda t: t.cumsum(2),
+        lambda t: t.transpose(0, 2).sum(1), lambda t: t.transpose(1, 2).amax(1),
+    ]
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 17), (2, 33, 1001), (5, 9, 8193)])
+def test_float_reductions_do_not_depend_on_thread_count(shape):
+    """Fast paths (rows, columns, gathered layouts) around the SIMD widths and the 32768 grain give
+    the same bits on 1 and 2 threads, and agree with PyTorch."""
+    x = rustgrad.tensor(randn(7, *shape).astype(np.float32))
+    before = rustgrad.get_num_threads()
+    try:
+        rustgrad.set_num_threads(1)
+        one = [f(x).numpy() for f in _reductions()]
+        rustgrad.set_num_threads(2)
+        two = [f(x).numpy() for f in _reductions()]
+    finally:
+        rustgrad.set_num_threads(before)
+    for a, b in zip(one, two):
+        assert a.tobytes() == b.tobytes()
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor(x.numpy())
+    for f, ours in zip(_reductions(), two):
+        theirs = f(tx).numpy()
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=2e-5)
+
+
+def test_softmax_special_values_and_fused_backward_match_torch():
+    torch = torch_or_skip()
+    inf, nan = math.inf, math.nan
+    rows = [[inf, 1.0, 2.0], [-inf, -inf, -inf], [-inf, 0.0, 1.0], [nan, 1.0, 0.0]]
+    for f in (lambda m, t: t.softmax(1), lambda m, t: t.log_softmax(1), lambda m, t: t.logsumexp(1),
+              lambda m, t: t.amax(1), lambda m, t: t.max(1).indices, lambda m, t: t.argmin(1)):
+        ours, theirs = f(rustgrad, rustgrad.tensor(rows)).numpy(), f(torch, torch.tensor(rows)).numpy()
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    g = randn(3, 64, 257).astype(np.float32)
+    x = randn(4, 64, 257).astype(np.float32)
+    for op in ("softmax", "log_softmax"):
+        for grad in (None, g):  # an expanded gradient (sum) and a dense one
+            ours = rustgrad.tensor(x, requires_grad=True)
+            theirs = torch.tensor(x, requires_grad=True)
+            for t, lib in ((ours, rustgrad), (theirs, torch)):
+                y = getattr(t, op)(-1)
+                (y.sum() if grad is None else (y * lib.tensor(grad)).sum()).backward()
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_float32_cumsum_is_bit_identical_to_torch():
+    # PyTorch accumulates a float32 cumsum in double and rounds each output; so does rustgrad.
+    torch = torch_or_skip()
+    x = (randn(5, 3, 7, 4099) * 100).astype(np.float32)
+    for dim in (0, 2):
+        ours = rustgrad.tensor(x).cumsum(dim).numpy()
+        np.testing.assert_array_equal(ours, torch.tensor(x).cumsum(dim).numpy())

@@ -17,3 +17,6 @@ pub use pool::{get_num_threads, install, set_num_threads};
 pub const GRAIN: usize = 32768;
 pub mod conv;
 pub mod norm;
+pub mod range;
+pub mod reduce_float;
+pub mod reduce_simd;

@@ -4,6 +4,7 @@
 use super::backward::backward_fn;
 use super::in_place;
 use super::record;
+use crate::cpu::range;
 use crate::error::{Error, Result};
 use crate::random::{with_generator, SharedGenerator};
 use crate::tensor::{DType, Element, Layout, Tensor};
@@ -27,7 +28,6 @@ fn cpp_number(v: f64) -> String {
 /// in integer math for int64) and values `start + i * step` computed in double (int64 for
 /// integer types), then cast.
 pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
-    let integral = !dtype.is_float();
     // PyTorch checks int64 ranges on the bounds truncated to int64, every other dtype on the
     // given numbers (so an int32 arange with step 0.5 is legal and repeats `start`).
     let acc = |v: f64| if dtype == DType::I64 { v.trunc() } else { v };
@@ -54,14 +54,17 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
         return Err(Error::runtime("invalid size, possible overflow?"));
     }
     let n = size as usize;
+    // Float values follow PyTorch's vectorised loop bit for bit (see cpu::range).
+    let threads = crate::cpu::get_num_threads();
+    match dtype {
+        DType::F32 => return Tensor::from_vec(range::arange_f32(xstart, xstep, n, threads), &[n]),
+        DType::F64 => return Tensor::from_vec(range::arange_f64(xstart, xstep, n, threads), &[n]),
+        _ => {}
+    }
     let out = with_dtype!(dtype, T => {
-        let values: Vec<T> = if integral {
-            // values accumulate in int64 from the truncated start and step
-            let (s, st) = (start.trunc() as i64, step.trunc() as i64);
-            (0..n as i64).map(|i| T::from_i64(s.wrapping_add(i.wrapping_mul(st)))).collect()
-        } else {
-            (0..n).map(|i| T::from_f64(xstep.mul_add(i as f64, xstart))).collect()
-        };
+        // values accumulate in int64 from the truncated start and step
+        let (s, st) = (start.trunc() as i64, step.trunc() as i64);
+        let values: Vec<T> = (0..n as i64).map(|i| T::from_i64(s.wrapping_add(i.wrapping_mul(st)))).collect();
         Tensor::from_vec(values, &[n])?
     });
     Ok(out)

@@ -9,6 +9,8 @@ use super::record;
 use super::shape::{convert, expand, reshape};
 use super::wrap_dim;
 use crate::cpu::reduce as kernels;
+use crate::cpu::reduce_float;
+use crate::cpu::reduce_simd::Float;
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Element, Tensor};
 
@@ -23,11 +25,23 @@ fn sum_kernel<T: Element + Add<Output = T>>(t: &Tensor, reduce: &[bool], out_sha
     Tensor::from_vec(values, out_shape)
 }
 
+/// Runs a float kernel of `cpu::reduce_float` (`kernel(data, layout, reduce)`) on `t`, giving a
+/// tensor of `out_shape`.
+pub(crate) fn float_reduce<T: Float>(
+    t: &Tensor,
+    out_shape: &[usize],
+    kernel: impl FnOnce(&[T], &crate::tensor::Layout) -> Vec<T>,
+) -> Result<Tensor> {
+    let data = t.data();
+    let buffer = data.storage.read();
+    Tensor::from_vec(kernel(T::slice(&buffer), &data.layout), out_shape)
+}
+
 /// Sums over the flagged dims without recording; integers and bools sum as int64.
 fn sum_raw(t: &Tensor, reduce: &[bool], out_shape: &[usize]) -> Result<Tensor> {
     match t.dtype() {
-        DType::F32 => sum_kernel::<f32>(t, reduce, out_shape),
-        DType::F64 => sum_kernel::<f64>(t, reduce, out_shape),
+        DType::F32 => float_reduce::<f32>(t, out_shape, |x, l| reduce_float::sum(x, l, reduce)),
+        DType::F64 => float_reduce::<f64>(t, out_shape, |x, l| reduce_float::sum(x, l, reduce)),
         DType::I64 => sum_kernel::<i64>(t, reduce, out_shape),
         DType::Bool | DType::U8 | DType::I32 => sum_kernel::<i64>(&convert(t, DType::I64), reduce, out_shape),
     }

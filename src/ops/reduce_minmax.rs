@@ -5,10 +5,10 @@ use super::backward::{backward_fn, input, output, vals};
 use super::reduce::{keepdim_shape, plan_dims};
 use super::{mul, needs, record, reshape, wrap_dim};
 use crate::autograd::SavedValue;
-use crate::cpu::{elementwise, reduce as kernels};
+use crate::cpu::{elementwise, reduce as kernels, reduce_float};
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Element, Tensor};
-use crate::with_dtype;
+use crate::{with_dtype, with_float_dtype};
 
 /// Which extreme a reduction selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +79,14 @@ fn check_nonempty_dims(op: &str, shape: &[usize], reduce: &[bool]) -> Result<()>
 fn select_raw(which: Extreme, t: &Tensor, reduce: &[bool], out_shape: &[usize]) -> Result<(Tensor, Tensor)> {
     let data = t.data();
     let buffer = data.storage.read();
+    if data.dtype.is_float() {
+        return with_float_dtype!(data.dtype, T => {
+            let picked = reduce_float::extreme(T::slice(&buffer), &data.layout, reduce, which == Extreme::Max);
+            let values: Vec<T> = picked.iter().map(|p| p.0).collect();
+            let indices: Vec<i64> = picked.iter().map(|p| p.1 as i64).collect();
+            Ok((Tensor::from_vec(values, out_shape)?, Tensor::from_vec(indices, out_shape)?))
+        });
+    }
     with_dtype!(data.dtype, T => {
         let picked = kernels::map_runs(T::slice(&buffer), &data.layout, reduce, |run| select(which, run));
         let values: Vec<T> = picked.iter().map(|p| p.0).collect();

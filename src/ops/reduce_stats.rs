@@ -3,9 +3,9 @@
 
 use super::backward::{backward_fn, input, number, output, vals};
 use super::binary::{mul_scalar, Arith};
-use super::reduce::{keepdim_shape, plan_dims, run_reduce};
+use super::reduce::{float_reduce, keepdim_shape, plan_dims, run_reduce};
 use super::{add, div, exp, expand, mean_dims, mul, pow_scalar, record, reshape, sub};
-use crate::cpu::{elementwise, reduce as kernels};
+use crate::cpu::{elementwise, reduce as kernels, reduce_float};
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Element, Scalar, Tensor};
 use crate::{with_dtype, with_float_dtype};
@@ -54,8 +54,8 @@ fn is_zero(x: f64) -> f64 {
 /// Product over the flagged dims, without recording (ints and bools multiply as int64).
 fn prod_raw(t: &Tensor, reduce: &[bool], out_shape: &[usize]) -> Result<Tensor> {
     match t.dtype() {
-        DType::F32 => run_reduce::<f32, f32>(t, reduce, out_shape, |r| kernels::chunked(r, |c| c.iter().product::<f32>(), |a, b| a * b)),
-        DType::F64 => run_reduce::<f64, f64>(t, reduce, out_shape, |r| kernels::chunked(r, |c| c.iter().product::<f64>(), |a, b| a * b)),
+        DType::F32 => float_reduce::<f32>(t, out_shape, |x, l| reduce_float::prod(x, l, reduce)),
+        DType::F64 => float_reduce::<f64>(t, out_shape, |x, l| reduce_float::prod(x, l, reduce)),
         DType::I64 => run_reduce::<i64, i64>(t, reduce, out_shape, |r| r.iter().fold(1i64, |a, &b| a.wrapping_mul(b))),
         DType::I32 | DType::U8 => prod_raw(&super::shape::convert(t, DType::I64), reduce, out_shape),
         DType::Bool => run_reduce::<bool, i64>(t, reduce, out_shape, |r| r.iter().all(|&b| b) as i64),
@@ -128,12 +128,7 @@ fn check_float_for_var(t: &Tensor) -> Result<()> {
 
 /// Variance (two-pass, f64) over the flagged dims with `correction` subtracted from the count.
 fn var_raw(t: &Tensor, reduce: &[bool], out_shape: &[usize], correction: f64, root: bool) -> Result<Tensor> {
-    with_float_dtype!(t.dtype(), T => run_reduce::<T, T>(t, reduce, out_shape, |r| {
-        let n = r.len() as f64;
-        let mean = fsum(r, |x| x) / n;
-        let v = fsum(r, |x| (x - mean) * (x - mean)) / (n - correction).max(0.0);
-        T::from_f64(if root { v.sqrt() } else { v })
-    }))
+    with_float_dtype!(t.dtype(), T => float_reduce::<T>(t, out_shape, |x, l| reduce_float::var(x, l, reduce, correction, root)))
 }
 
 /// What VarBackward0 / StdBackward0 show: `dim`, `correction` (None for the full reduction with
@@ -204,7 +199,12 @@ pub fn vector_norm(t: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
             )));
         }
     }
-    let out = with_float_dtype!(t.dtype(), T => run_reduce::<T, T>(t, &reduce, &out_shape, move |r| {
+    let fast = with_float_dtype!(t.dtype(), T => {
+        let data = t.data();
+        let buffer = data.storage.read();
+        reduce_float::norm(T::slice(&buffer), &data.layout, &reduce, ord).map(|v| Tensor::from_vec(v, &out_shape))
+    });
+    let out = if let Some(out) = fast { out? } else { with_float_dtype!(t.dtype(), T => run_reduce::<T, T>(t, &reduce, &out_shape, move |r| {
         let v = if ord == f64::INFINITY {
             r.iter().map(|x| x.to_f64().abs()).fold(f64::NEG_INFINITY, |a, b| if b.is_nan() || b > a { b } else { a })
         } else if ord == f64::NEG_INFINITY {
@@ -219,7 +219,7 @@ pub fn vector_norm(t: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
             fsum(r, |x| x.abs().powf(ord)).powf(1.0 / ord)
         };
         T::from_f64(v)
-    }))?;
+    }))? };
     record(&[t], &[&out], || {
         let saved = vec![input("self", t), output("result", &out, 0)];
         { let saved_values = vals![("dim", dims.map(<[i64]>::to_vec)), ("keepdim", keepdim), ("ord", number(ord))]; backward_fn("LinalgVectorNormBackward0", saved, move |_, s, g| {
@@ -266,11 +266,7 @@ pub fn logsumexp(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
     let t = &if t.dtype().is_float() { t.clone() } else { super::to_dtype(t, DType::DEFAULT_FLOAT)? };
     let shape = t.shape();
     let (reduce, out_shape) = plan_dims(&shape, Some(dims), keepdim)?;
-    let out = with_float_dtype!(t.dtype(), T => run_reduce::<T, T>(t, &reduce, &out_shape, |r| {
-        let m = r.iter().map(|x| x.to_f64()).fold(f64::NEG_INFINITY, f64::max);
-        let m = if m.is_infinite() { 0.0 } else { m };
-        T::from_f64(fsum(r, |x| (x - m).exp()).ln() + m)
-    }))?;
+    let out = with_float_dtype!(t.dtype(), T => float_reduce::<T>(t, &out_shape, |x, l| reduce_float::logsumexp(x, l, &reduce)))?;
     record(&[t], &[&out], || {
         // d logsumexp(t) = grad * exp(t - result)
         let saved = vec![input("self", t), output("result", &out, 0)];
@@ -292,7 +288,12 @@ pub fn all_any(t: &Tensor, dims: Option<&[i64]>, keepdim: bool, any: bool) -> Re
     let out = with_dtype!(t.dtype(), T => run_reduce::<T, bool>(t, &reduce, &out_shape, |r| {
         // Nonzero counts as true (NaN too).
         let truth = |x: &T| x.to_f64() != 0.0;
-        if any { r.iter().any(truth) } else { r.iter().all(truth) }
+        // Blocks of 64 tested branch-free (vectorisable), stopping at the first deciding block.
+        if any {
+            r.chunks(64).any(|c| c.iter().fold(false, |a, x| a | truth(x)))
+        } else {
+            r.chunks(64).all(|c| c.iter().fold(true, |a, x| a & truth(x)))
+        }
     }))?;
     Ok(if t.dtype() == DType::U8 { super::shape::convert(&out, DType::U8) } else { out })
 }

@@ -3,7 +3,10 @@
 
 use super::backward::{backward_fn, output, vals};
 use super::{exp, mul, record, sub, sum_dims, wrap_dim};
+use crate::autograd::is_grad_enabled;
 use crate::cpu::reduce as kernels;
+use crate::cpu::reduce_float;
+use crate::cpu::reduce_simd::{self as rs, Float};
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Element, Tensor};
 use crate::with_float_dtype;
@@ -15,24 +18,51 @@ fn lanes_raw<T: Element, U: Element>(t: &Tensor, dim: usize, f: impl Fn(&[T], &m
     Tensor::from_vec(values, &data.layout.shape)
 }
 
-/// The softmax of each lane in f64 (`log` gives log_softmax).
-fn softmax_lane<T: Element>(x: &[T], out: &mut [T], log: bool) {
-    let m = x.iter().map(|v| v.to_f64()).fold(f64::NEG_INFINITY, f64::max);
-    // A lane of -inf (or +inf) has no finite shift; subtracting 0 keeps PyTorch's NaN results.
-    let m = if m.is_finite() { m } else { 0.0 };
-    if log {
-        let lse = x.iter().map(|v| (v.to_f64() - m).exp()).sum::<f64>().ln();
-        for (o, v) in out.iter_mut().zip(x) {
-            *o = T::from_f64(v.to_f64() - m - lse);
-        }
+/// Softmax (`log`: log_softmax) of `t` along `dim` without recording: contiguous last-dim lanes
+/// in place, other layouts through a gathered copy with `dim` innermost.
+fn softmax_raw<T: Float>(t: &Tensor, dim: usize, log: bool) -> Result<Tensor> {
+    let data = t.data();
+    let buffer = data.storage.read();
+    let shape = &data.layout.shape;
+    let len = shape.get(dim).copied().unwrap_or(1);
+    let values = if data.layout.is_contiguous() && (shape.is_empty() || dim == shape.len() - 1) {
+        let n = data.layout.numel();
+        reduce_float::map_lanes_contig(&T::slice(&buffer)[data.layout.offset..data.layout.offset + n], len, |x, o| rs::softmax_lane(x, o, log))
     } else {
-        // One exp per element: keep exp(x - m) in f64 while summing, then scale.
-        let e: Vec<f64> = x.iter().map(|v| (v.to_f64() - m).exp()).collect();
-        let inv = 1.0 / e.iter().sum::<f64>();
-        for (o, v) in out.iter_mut().zip(e) {
-            *o = T::from_f64(v * inv);
-        }
+        kernels::map_lanes(T::slice(&buffer), &data.layout, dim, |x, o| rs::softmax_lane(x, o, log))
+    };
+    Tensor::from_vec(values, shape)
+}
+
+/// The fused backward of softmax / log_softmax along the last dim of contiguous `y` and `g`
+/// (None for other layouts: the caller composes it from recorded ops).
+fn softmax_backward_raw(y: &Tensor, g: &Tensor, dim: usize, log: bool) -> Option<Result<Tensor>> {
+    let (dy, dg) = (y.data(), g.data());
+    let shape = dy.layout.shape.clone();
+    let last = shape.is_empty() || dim == shape.len() - 1;
+    if !last || dy.dtype != dg.dtype || dg.layout.shape != shape || !dy.layout.is_contiguous() {
+        return None;
     }
+    let len = shape.last().copied().unwrap_or(1);
+    let n = dy.layout.numel();
+    let (by, bg) = (dy.storage.read(), dg.storage.read());
+    Some(with_float_dtype!(dy.dtype, T => {
+        let ys = &T::slice(&by)[dy.layout.offset..dy.layout.offset + n];
+        // An expanded or strided gradient (e.g. from `sum().backward()`) is gathered first.
+        let gathered;
+        let gs = if dg.layout.is_contiguous() {
+            &T::slice(&bg)[dg.layout.offset..dg.layout.offset + n]
+        } else {
+            gathered = dg.layout.gather(T::slice(&bg));
+            &gathered[..]
+        };
+        let out = if log {
+            reduce_float::zip_lanes_contig(ys, gs, len, |y, g, o| rs::log_softmax_backward_lane(y, g, o))
+        } else {
+            reduce_float::zip_lanes_contig(ys, gs, len, |y, g, o| rs::softmax_backward_lane(y, g, o))
+        };
+        Tensor::from_vec(out, &shape)
+    }))
 }
 
 /// `t.softmax(dim)` (SoftmaxBackward0) or `t.log_softmax(dim)` (LogSoftmaxBackward0); `dtype`
@@ -47,7 +77,7 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
         let kernel = if log { "log_softmax_lastdim_kernel_impl" } else { "softmax_lastdim_kernel_impl" };
         return Err(Error::not_implemented(format!("\"{kernel}\" not implemented for '{}'", t.dtype().scalar_type_name())));
     }
-    let out = with_float_dtype!(t.dtype(), T => lanes_raw::<T, T>(t, d, |x, o| softmax_lane(x, o, log)))?;
+    let out = with_float_dtype!(t.dtype(), T => softmax_raw::<T>(t, d, log))?;
     let dims = [d as i64];
     let is_scalar = t.dim() == 0;
     let saved = || vec![output("result", &out, 0)];
@@ -56,6 +86,11 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
             // d log_softmax = grad - exp(y) * sum(grad, dim)
             backward_fn("LogSoftmaxBackward0", saved(), move |_, s, g| {
                 let y = s[0].as_ref().expect("saved");
+                if !is_grad_enabled() {
+                    if let Some(fused) = softmax_backward_raw(y, &g[0], d, true) {
+                        return Ok(vec![Some(fused?)]);
+                    }
+                }
                 let total = if is_scalar { g[0].clone() } else { sum_dims(&g[0], &dims, true)? };
                 Ok(vec![Some(sub(&g[0], &mul(&exp(y)?, &total)?)?)])
             }).values(vals![("dim", dim)])
@@ -65,6 +100,11 @@ pub fn softmax(t: &Tensor, dim: i64, log: bool, dtype: Option<DType>) -> Result<
             // d softmax = y * (grad - sum(grad * y, dim))
             backward_fn("SoftmaxBackward0", saved(), move |_, s, g| {
                 let y = s[0].as_ref().expect("saved");
+                if !is_grad_enabled() {
+                    if let Some(fused) = softmax_backward_raw(y, &g[0], d, false) {
+                        return Ok(vec![Some(fused?)]);
+                    }
+                }
                 let gy = mul(&g[0], y)?;
                 let total = if is_scalar { gy.clone() } else { sum_dims(&gy, &dims, true)? };
                 Ok(vec![Some(mul(y, &sub(&g[0], &total)?)?)])
@@ -90,8 +130,23 @@ fn cumsum_raw(t: &Tensor, dim: usize, reverse: bool) -> Result<Tensor> {
             }
         }
     }
+    // float32 accumulates in double and rounds each output, as PyTorch's cpu_cum_base_kernel.
+    fn scan_f32(x: &[f32], o: &mut [f32], reverse: bool) {
+        let mut acc = 0.0f64;
+        if reverse {
+            for (v, d) in x.iter().zip(o.iter_mut()).rev() {
+                acc += *v as f64;
+                *d = acc as f32;
+            }
+        } else {
+            for (v, d) in x.iter().zip(o.iter_mut()) {
+                acc += *v as f64;
+                *d = acc as f32;
+            }
+        }
+    }
     match t.dtype() {
-        DType::F32 => lanes_raw::<f32, f32>(t, dim, |x, o| scan(x, o, reverse)),
+        DType::F32 => lanes_raw::<f32, f32>(t, dim, |x, o| scan_f32(x, o, reverse)),
         DType::F64 => lanes_raw::<f64, f64>(t, dim, |x, o| scan(x, o, reverse)),
         DType::I64 => lanes_raw::<i64, i64>(t, dim, |x, o| scan(x, o, reverse)),
         DType::Bool | DType::I32 | DType::U8 => cumsum_raw(&super::shape::convert(t, DType::I64), dim, reverse),

@@ -1,0 +1,552 @@
+//! Float reductions over whole tensors or dims without gathering when the input is contiguous:
+//! a reduction either runs along contiguous rows (`x[o, :]`, the reduced dims innermost) or down
+//! columns (`x[o, :, k]`, reduced dims followed by kept ones: vector adds across rows, never
+//! strided loads). Other layouts are gathered into rows first.
+//!
+//! Determinism: a row is cut into [`CHUNK`]-element leaves whatever the thread count, and the
+//! leaves are combined by a pairwise tree in index order ([`tree`]); columns are summed row by row
+//! in a fixed order inside fixed-width column blocks. Threads only choose who computes which leaf,
+//! row or block, so results are bit-identical on 1 or N threads.
+
+use rayon::prelude::*;
+
+use super::reduce::reduced_innermost;
+use super::reduce_simd::{self as k, Float, CHUNK};
+use super::GRAIN;
+use crate::tensor::Layout;
+
+/// How a contiguous input meets the reduced dims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// `outer` rows of `inner` contiguous reduced elements.
+    #[allow(missing_docs)]
+    Rows { outer: usize, inner: usize },
+    /// `[outer, red, inner]`: reduce the middle dim, the `inner` kept elements are contiguous.
+    #[allow(missing_docs)]
+    Cols { outer: usize, red: usize, inner: usize },
+}
+
+/// The plan of reducing the flagged dims of a contiguous layout (None: gather first). Size-1
+/// dims are dropped and neighbouring dims with the same flag merged.
+pub fn plan(layout: &Layout, reduce: &[bool]) -> Option<Plan> {
+    if !layout.is_contiguous() {
+        return None;
+    }
+    let mut groups: Vec<(bool, usize)> = Vec::new();
+    for (&size, &r) in layout.shape.iter().zip(reduce) {
+        if size == 1 {
+            continue;
+        }
+        match groups.last_mut() {
+            Some((flag, n)) if *flag == r => *n *= size,
+            _ => groups.push((r, size)),
+        }
+    }
+    match groups.as_slice() {
+        [] => Some(Plan::Rows { outer: 1, inner: 1 }),
+        [(true, n)] => Some(Plan::Rows { outer: 1, inner: *n }),
+        [(false, n)] => Some(Plan::Rows { outer: *n, inner: 1 }),
+        [(false, o), (true, n)] => Some(Plan::Rows { outer: *o, inner: *n }),
+        [(true, r), (false, n)] => Some(Plan::Cols { outer: 1, red: *r, inner: *n }),
+        [(false, o), (true, r), (false, n)] => Some(Plan::Cols { outer: *o, red: *r, inner: *n }),
+        _ => None,
+    }
+}
+
+/// Combines `parts` pairwise in index order: ((p0 p1) (p2 p3)) ..., an odd last part carried up.
+pub fn tree<A>(mut parts: Vec<A>, combine: &impl Fn(A, A) -> A) -> A {
+    while parts.len() > 1 {
+        let mut next = Vec::with_capacity(parts.len().div_ceil(2));
+        let mut it = parts.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => combine(a, b),
+                None => a,
+            });
+        }
+        parts = next;
+    }
+    parts.pop().expect("a non-empty list of parts")
+}
+
+/// Reduces one row: `leaf(offset, piece)` on each [`CHUNK`] piece, combined by [`tree`].
+#[inline(always)]
+fn row<T, A>(x: &[T], leaf: &impl Fn(usize, &[T]) -> A, combine: &impl Fn(A, A) -> A) -> A {
+    if x.len() <= CHUNK {
+        return leaf(0, x);
+    }
+    tree(x.chunks(CHUNK).enumerate().map(|(i, c)| leaf(i * CHUNK, c)).collect(), combine)
+}
+
+/// Reduces each of the `outer` rows of `inner` elements of `x` (`inner > 0`), in parallel above
+/// [`GRAIN`] (leaves of one long row, or blocks of rows), with AVX2 when available.
+pub fn rows<T: Sync, A: Send>(
+    x: &[T],
+    outer: usize,
+    inner: usize,
+    leaf: impl Fn(usize, &[T]) -> A + Sync,
+    combine: impl Fn(A, A) -> A + Sync,
+) -> Vec<A> {
+    debug_assert!(inner > 0 && x.len() == outer * inner);
+    if x.len() < GRAIN {
+        return x.chunks(inner).map(|r| row(r, &leaf, &combine)).collect();
+    }
+    if outer == 1 {
+        let parts: Vec<A> = super::install(|| x.par_chunks(CHUNK).enumerate().map(|(i, c)| leaf(i * CHUNK, c)).collect());
+        return vec![tree(parts, &combine)];
+    }
+    let per_task = (GRAIN / inner).max(1);
+    let blocks: Vec<Vec<A>> = super::install(|| {
+        x.par_chunks(per_task * inner)
+            .map(|b| b.chunks(inner).map(|r| row(r, &leaf, &combine)).collect())
+            .collect()
+    });
+    blocks.into_iter().flatten().collect()
+}
+
+/// Column blocks of the column-sum (floats: 1 KiB of float32 accumulators).
+const COL_BLOCK: usize = 256;
+/// Rows summed into a partial before it joins the running total (bounds the error growth).
+const ROW_GROUP: usize = 64;
+
+/// Sums `[outer, red, inner]` over the middle dim: row-by-row vector adds inside column blocks.
+/// Order per output: groups of [`ROW_GROUP`] rows summed in order, group sums added in order.
+pub fn sum_cols<T: Float>(x: &[T], outer: usize, red: usize, inner: usize) -> Vec<T> {
+    let blocks_per = inner.div_ceil(COL_BLOCK);
+    let block = |b: usize| -> Vec<T> {
+        let (o, kb) = (b / blocks_per, (b % blocks_per) * COL_BLOCK);
+        let width = COL_BLOCK.min(inner - kb);
+        let base = &x[o * red * inner..(o + 1) * red * inner];
+        let mut total = vec![T::zero(); width];
+        k::col_sum(base, red, inner, kb, &mut total, ROW_GROUP);
+        total
+    };
+    let n = outer * blocks_per;
+    let parts: Vec<Vec<T>> = if x.len() >= GRAIN && n > 1 {
+        super::install(|| (0..n).into_par_iter().map(block).collect())
+    } else {
+        (0..n).map(block).collect()
+    };
+    // Block b holds columns [kb, kb + width) of output row o: concatenation is the output order.
+    parts.into_iter().flatten().collect()
+}
+
+/// Applies a row reduction to the flagged dims of any layout: rows in place when contiguous,
+/// column sums when `cols` is given and the layout allows, otherwise gathered rows.
+fn reduce_with<T: Float, A: Send>(
+    data: &[T],
+    layout: &Layout,
+    reduce: &[bool],
+    empty: impl Fn() -> A,
+    leaf: impl Fn(usize, &[T]) -> A + Sync,
+    combine: impl Fn(A, A) -> A + Sync,
+) -> Vec<A> {
+    let n = layout.numel();
+    match plan(layout, reduce) {
+        Some(Plan::Rows { outer, inner }) if n > 0 => rows(&data[layout.offset..layout.offset + n], outer, inner, leaf, combine),
+        _ => {
+            let (values, outer, inner) = reduced_innermost(data, layout, reduce);
+            if inner == 0 {
+                return (0..outer).map(|_| empty()).collect();
+            }
+            rows(&values, outer, inner, leaf, combine)
+        }
+    }
+}
+
+/// Sum over the flagged dims (all flagged: one value), in the summation order of reduce_simd.
+pub fn sum<T: Float>(data: &[T], layout: &Layout, reduce: &[bool]) -> Vec<T> {
+    if let Some(Plan::Cols { outer, red, inner }) = plan(layout, reduce) {
+        // Narrow column sets are faster as gathered rows.
+        if inner >= 16 {
+            let n = layout.numel();
+            return sum_cols(&data[layout.offset..layout.offset + n], outer, red, inner);
+        }
+    }
+    reduce_with(data, layout, reduce, T::zero, |_, c| k::sum(c), |a, b| a + b)
+}
+
+/// Product over the flagged dims.
+pub fn prod<T: Float>(data: &[T], layout: &Layout, reduce: &[bool]) -> Vec<T> {
+    reduce_with(data, layout, reduce, <T as num_traits::One>::one, |_, c| k::prod(c), |a, b| a * b)
+}
+
+/// True when `b` (found later) replaces `a` as the max (`max`) or min: NaN wins, ties keep `a`.
+#[inline(always)]
+pub fn better<T: Float>(max: bool, b: T, a: T) -> bool {
+    if a.is_nan() {
+        return false;
+    }
+    b.is_nan() || if max { b > a } else { b < a }
+}
+
+/// (value, index) of the max (`max`) or min of each run of the flagged dims: NaN propagates and
+/// ties keep the first index, as PyTorch. Runs must be non-empty (callers check).
+pub fn extreme<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], max: bool) -> Vec<(T, usize)> {
+    reduce_with(
+        data,
+        layout,
+        reduce,
+        || (T::nan(), 0),
+        move |off, c| {
+            let i = if max { k::argmax(c) } else { k::argmin(c) };
+            (c[i], off + i)
+        },
+        move |a, b| if better(max, b.0, a.0) { b } else { a },
+    )
+}
+
+/// Variance with `correction` (std when `root`): mean then squared deviations, in float64.
+pub fn var<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], correction: f64, root: bool) -> Vec<T> {
+    let finish = move |sq: f64, n: usize| {
+        let v = sq / (n as f64 - correction).max(0.0);
+        T::narrow(if root { v.sqrt() } else { v })
+    };
+    let (values, outer, inner);
+    let x: &[T] = match plan(layout, reduce) {
+        Some(Plan::Rows { outer: o, inner: i }) if layout.numel() > 0 => {
+            (outer, inner) = (o, i);
+            &data[layout.offset..layout.offset + layout.numel()]
+        }
+        _ => {
+            (values, outer, inner) = reduced_innermost(data, layout, reduce);
+            &values
+        }
+    };
+    if inner == 0 {
+        return (0..outer).map(|_| finish(f64::NAN, 0)).collect();
+    }
+    let means: Vec<f64> = rows(x, outer, inner, |_, c| k::sum_wide(c), |a, b| a + b).into_iter().map(|s| s / inner as f64).collect();
+    let sq: Vec<f64> = if outer == 1 {
+        let m = means[0];
+        rows(x, 1, inner, move |_, c| k::sum_sq_dev(c, m), |a, b| a + b)
+    } else {
+        // Each row carries its own mean: index rows by their offset in `x`.
+        let per_task = (GRAIN / inner).max(1);
+        let work = |(bi, b): (usize, &[T])| -> Vec<f64> {
+            b.chunks(inner)
+                .enumerate()
+                .map(|(j, r)| {
+                    let m = means[bi * per_task + j];
+                    row(r, &|_, c: &[T]| k::sum_sq_dev(c, m), &|a, b| a + b)
+                })
+                .collect()
+        };
+        let blocks: Vec<Vec<f64>> = if x.len() >= GRAIN {
+            super::install(|| x.par_chunks(per_task * inner).enumerate().map(work).collect())
+        } else {
+            x.chunks(per_task * inner).enumerate().map(work).collect()
+        };
+        blocks.into_iter().flatten().collect()
+    };
+    sq.into_iter().map(|s| finish(s, inner)).collect()
+}
+
+/// `ord`-norm for ord in {1, 2, inf, -inf} over the flagged dims (None for other orders).
+pub fn norm<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], ord: f64) -> Option<Vec<T>> {
+    let combine_sum = |a: T, b: T| a + b;
+    Some(if ord == 2.0 {
+        reduce_with(data, layout, reduce, T::zero, |_, c| k::sum_sq(c), combine_sum).into_iter().map(|s| s.sqrt()).collect()
+    } else if ord == 1.0 {
+        reduce_with(data, layout, reduce, T::zero, |_, c| k::sum_abs(c), combine_sum)
+    } else if ord == f64::INFINITY {
+        reduce_with(data, layout, reduce, T::neg_infinity, |_, c| k::max_abs(c), k::max_nan)
+    } else if ord == f64::NEG_INFINITY {
+        reduce_with(data, layout, reduce, T::infinity, |_, c| k::min_abs(c), k::min_nan)
+    } else {
+        return None;
+    })
+}
+
+/// `log(sum(exp(x)))` over the flagged dims, as PyTorch's composite: the max `m` of each run
+/// (replaced by 0 when infinite) is subtracted before exponentiating and added back after `log`.
+pub fn logsumexp<T: Float>(data: &[T], layout: &Layout, reduce: &[bool]) -> Vec<T> {
+    let (values, outer, inner);
+    let x: &[T] = match plan(layout, reduce) {
+        Some(Plan::Rows { outer: o, inner: i }) if layout.numel() > 0 => {
+            (outer, inner) = (o, i);
+            &data[layout.offset..layout.offset + layout.numel()]
+        }
+        _ => {
+            (values, outer, inner) = reduced_innermost(data, layout, reduce);
+            &values
+        }
+    };
+    if inner == 0 {
+        return vec![T::neg_infinity(); outer];
+    }
+    let one_row = |r: &[T]| -> T {
+        let m = row(r, &|_, c: &[T]| k::max(c), &k::max_nan);
+        let shift = if m.is_infinite() { T::zero() } else { m };
+        row(r, &|_, c: &[T]| k::sum_exp(c, shift), &|a, b| a + b).ln() + shift
+    };
+    if outer == 1 && x.len() >= GRAIN {
+        let m = rows(x, 1, inner, |_, c| k::max(c), k::max_nan)[0];
+        let shift = if m.is_infinite() { T::zero() } else { m };
+        return vec![rows(x, 1, inner, move |_, c| k::sum_exp(c, shift), |a, b| a + b)[0].ln() + shift];
+    }
+    map_rows(x, inner, one_row)
+}
+
+/// `f` of each contiguous row of `inner` elements, rows in parallel above [`GRAIN`], with AVX2.
+fn map_rows<T: Sync, A: Send>(x: &[T], inner: usize, f: impl Fn(&[T]) -> A + Sync) -> Vec<A> {
+    let per_task = (GRAIN / inner).max(1);
+    if x.len() < GRAIN {
+        return x.chunks(inner).map(&f).collect();
+    }
+    let blocks: Vec<Vec<A>> = super::install(|| x.par_chunks(per_task * inner).map(|b| b.chunks(inner).map(&f).collect()).collect());
+    blocks.into_iter().flatten().collect()
+}
+
+/// Writes `f(lane_in, lane_out)` for each contiguous lane of `len` elements (rows in parallel
+/// above [`GRAIN`], with AVX2): the last-dim softmax drivers.
+pub fn map_lanes_contig<T: Sync, U: Send + Default + Clone>(x: &[T], len: usize, f: impl Fn(&[T], &mut [U]) + Sync) -> Vec<U> {
+    let mut out = vec![U::default(); x.len()];
+    if len == 0 || x.is_empty() {
+        return out;
+    }
+    let per_task = (GRAIN / len).max(1) * len;
+    if x.len() < GRAIN {
+        x.chunks(len).zip(out.chunks_mut(len)).for_each(|(a, o)| f(a, o));
+    } else {
+        super::install(|| {
+            x.par_chunks(per_task)
+                .zip(out.par_chunks_mut(per_task))
+                .for_each(|(a, o)| a.chunks(len).zip(o.chunks_mut(len)).for_each(|(a, o)| f(a, o)))
+        });
+    }
+    out
+}
+
+/// Writes `f(a_lane, b_lane, out_lane)` for each pair of contiguous lanes (softmax backward).
+pub fn zip_lanes_contig<T: Sync, U: Send + Default + Clone>(a: &[T], b: &[T], len: usize, f: impl Fn(&[T], &[T], &mut [U]) + Sync) -> Vec<U> {
+    debug_assert_eq!(a.len(), b.len());
+    let mut out = vec![U::default(); a.len()];
+    if len == 0 || a.is_empty() {
+        return out;
+    }
+    let per_task = (GRAIN / len).max(1) * len;
+    if a.len() < GRAIN {
+        a.chunks(len).zip(b.chunks(len)).zip(out.chunks_mut(len)).for_each(|((x, y), o)| f(x, y, o));
+    } else {
+        super::install(|| {
+            a.par_chunks(per_task).zip(b.par_chunks(per_task)).zip(out.par_chunks_mut(per_task)).for_each(|((x, y), o)| {
+                x.chunks(len).zip(y.chunks(len)).zip(o.chunks_mut(len)).for_each(|((x, y), o)| f(x, y, o))
+            })
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random values in [-1, 1).
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    fn sizes() -> Vec<usize> {
+        let mut v = vec![1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, CHUNK - 1, CHUNK, CHUNK + 1];
+        v.extend([GRAIN - 1, GRAIN, GRAIN + 1, 3 * CHUNK + 7]);
+        v
+    }
+
+    fn on_threads<R>(n: usize, f: impl FnOnce() -> R + Send) -> R
+    where
+        R: Send,
+    {
+        rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap().install(f)
+    }
+
+    fn bits(v: &[f32]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn plans_merge_dims_and_fall_back_on_mixed_patterns() {
+        let l = Layout::contiguous(&[4, 1, 5, 6]);
+        assert_eq!(plan(&l, &[false, true, true, true]), Some(Plan::Rows { outer: 4, inner: 30 }));
+        assert_eq!(plan(&l, &[true, false, true, false]), Some(Plan::Cols { outer: 1, red: 20, inner: 6 }));
+        assert_eq!(plan(&l, &[false, false, true, false]), Some(Plan::Cols { outer: 4, red: 5, inner: 6 }));
+        assert_eq!(plan(&l, &[true, false, false, true]), None);
+        assert_eq!(plan(&Layout { shape: vec![3, 2], strides: vec![1, 3], offset: 0 }, &[true, false]), None);
+    }
+
+    #[test]
+    fn simd_and_scalar_leaves_agree_bit_for_bit() {
+        // The lane arrays fix the association order, so vector width must not change a bit.
+        for n in sizes().into_iter().filter(|&n| n <= CHUNK + 1) {
+            let x = values(n, n as u64);
+            // `k::x` is dispatched (AVX2 here when the CPU has it), `k::x_i` baseline code.
+            assert_eq!(k::sum(&x).to_bits(), k::sum_i(&x).to_bits(), "sum n={n}");
+            assert_eq!(k::sum_exp(&x, 0.5).to_bits(), k::sum_exp_i(&x, 0.5).to_bits(), "sum_exp n={n}");
+            assert_eq!(k::sum_sq_dev(&x, 0.1).to_bits(), k::sum_sq_dev_i(&x, 0.1).to_bits());
+            let (mut a, mut b) = (vec![0.0f32; n], vec![0.0f32; n]);
+            k::softmax_lane(&x, &mut a, false);
+            k::softmax_lane_i(&x, &mut b, false);
+            assert_eq!(bits(&a), bits(&b), "softmax n={n}");
+        }
+    }
+
+    #[test]
+    fn sums_are_accurate_at_every_size() {
+        for n in sizes() {
+            let x = values(n, 7 + n as u64);
+            let exact: f64 = x.iter().map(|&v| v as f64).sum();
+            let got = sum(&x, &Layout::contiguous(&[n]), &[true])[0] as f64;
+            let scale: f64 = x.iter().map(|&v| v.abs() as f64).sum();
+            assert!((got - exact).abs() <= 1e-6 * scale.max(1.0), "n={n}: {got} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn row_and_column_sums_match_a_naive_reference() {
+        for (o, r, i) in [(3, 5, 7), (2, 65, 17), (1, 130, 300), (4, 3, 513), (2, 200, 260)] {
+            let x = values(o * r * i, (o * r * i) as u64);
+            let l = Layout::contiguous(&[o, r, i]);
+            let cols = sum(&x, &l, &[false, true, false]);
+            let rows_ = sum(&x, &l, &[false, false, true]);
+            for a in 0..o {
+                for c in 0..i {
+                    let want: f64 = (0..r).map(|b| x[(a * r + b) * i + c] as f64).sum();
+                    assert!((cols[a * i + c] as f64 - want).abs() < 1e-4, "cols {o} {r} {i}");
+                }
+                for b in 0..r {
+                    let want: f64 = (0..i).map(|c| x[(a * r + b) * i + c] as f64).sum();
+                    assert!((rows_[a * r + b] as f64 - want).abs() < 1e-4, "rows {o} {r} {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        for n in [GRAIN - 1, GRAIN + 1, 3 * CHUNK + 7, 5 * GRAIN + 3] {
+            let x = values(n, n as u64);
+            let full = Layout::contiguous(&[n]);
+            let cut = n / 7 * 7;
+            let rows7 = Layout::contiguous(&[cut / 7, 7]);
+            let cols = Layout::contiguous(&[7, cut / 7]);
+            let x7 = &x[..cut];
+            let run = || {
+                let mut out = vec![];
+                out.extend(sum(&x, &full, &[true]));
+                out.extend(sum(x7, &rows7, &[false, true]));
+                out.extend(sum(x7, &rows7, &[true, false]));
+                out.extend(sum(x7, &cols, &[true, false]));
+                out.extend(var(&x, &full, &[true], 1.0, false));
+                out.extend(var(x7, &cols, &[false, true], 1.0, true));
+                out.extend(logsumexp(&x, &full, &[true]));
+                out.extend(logsumexp(x7, &cols, &[false, true]));
+                out.extend(norm(&x, &full, &[true], 2.0).unwrap());
+                out.extend(prod(x7, &rows7, &[false, true]));
+                let e = extreme(&x, &full, &[true], true);
+                out.extend(e.iter().map(|p| p.0 + p.1 as f32));
+                out
+            };
+            let (one, two, three) = (on_threads(1, run), on_threads(2, run), on_threads(3, run));
+            assert_eq!(bits(&one), bits(&two), "n={n}");
+            assert_eq!(bits(&one), bits(&three), "n={n}");
+        }
+    }
+
+    #[test]
+    fn extremes_keep_the_first_index_and_propagate_nan() {
+        for n in sizes() {
+            let mut x = values(n, 3);
+            let l = Layout::contiguous(&[n]);
+            // A tie for the max at two places: the first wins.
+            let (a, b) = (n / 3, n - 1);
+            x[a] = 2.0;
+            x[b] = 2.0;
+            assert_eq!(extreme(&x, &l, &[true], true)[0], (2.0, a), "n={n}");
+            x[a] = -2.0;
+            x[b] = -2.0;
+            assert_eq!(extreme(&x, &l, &[true], false)[0], (-2.0, a), "n={n}");
+            // The first NaN wins both, whatever comes after.
+            x[b] = f32::NAN;
+            if n > 1 {
+                x[n / 2] = f32::NAN;
+            }
+            let first = if n > 1 { (n / 2).min(b) } else { 0 };
+            for max in [true, false] {
+                let (v, i) = extreme(&x, &l, &[true], max)[0];
+                assert!(v.is_nan());
+                assert_eq!(i, first, "n={n} max={max}");
+            }
+        }
+        // Infinite runs, and -0.0 / 0.0 ties.
+        let x = [f32::NEG_INFINITY, f32::NEG_INFINITY, -0.0, 0.0];
+        let l = Layout::contiguous(&[2, 2]);
+        assert_eq!(extreme(&x, &l, &[false, true], true), vec![(f32::NEG_INFINITY, 0), (-0.0, 0)]);
+        assert_eq!(logsumexp(&x, &l, &[false, true])[0], f32::NEG_INFINITY);
+        assert_eq!(norm(&[3.0f32, -4.0, f32::NAN], &Layout::contiguous(&[3]), &[true], f64::INFINITY).unwrap()[0].is_nan(), true);
+    }
+
+    #[test]
+    fn softmax_lanes_match_a_double_reference_and_pytorch_special_values() {
+        for n in sizes().into_iter().filter(|&n| n <= GRAIN + 1) {
+            let x: Vec<f32> = values(n, 11).iter().map(|v| v * 20.0).collect();
+            let (mut s, mut ls) = (vec![0.0f32; n], vec![0.0f32; n]);
+            k::softmax_lane(&x, &mut s, false);
+            k::softmax_lane(&x, &mut ls, true);
+            let m = x.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b as f64));
+            let z: f64 = x.iter().map(|&v| (v as f64 - m).exp()).sum();
+            for i in 0..n {
+                let want = (x[i] as f64 - m).exp() / z;
+                assert!((s[i] as f64 - want).abs() <= 1e-5 * want + 1e-30, "n={n} i={i}");
+                assert!((ls[i] as f64 - want.ln()).abs() <= 1e-4 * want.ln().abs().max(1.0), "n={n} i={i}");
+            }
+        }
+        // PyTorch: +inf in a lane makes the whole lane NaN (inf - inf), -inf lanes are NaN too.
+        let mut o = [0.0f32; 2];
+        k::softmax_lane(&[f32::INFINITY, 1.0], &mut o, false);
+        assert!(o.iter().all(|v| v.is_nan()));
+        k::softmax_lane(&[f32::NEG_INFINITY, f32::NEG_INFINITY], &mut o, true);
+        assert!(o.iter().all(|v| v.is_nan()));
+        k::softmax_lane(&[f32::NEG_INFINITY, 0.0], &mut o, false);
+        assert_eq!(o, [0.0, 1.0]);
+    }
+
+    #[test]
+    fn softmax_backward_lanes_match_their_formulas() {
+        for n in [1usize, 7, 8, 9, 33, 100] {
+            let (y, g) = (values(n, 1), values(n, 2));
+            let mut o = vec![0.0f32; n];
+            k::softmax_backward_lane(&y, &g, &mut o);
+            let s: f64 = y.iter().zip(&g).map(|(&a, &b)| a as f64 * b as f64).sum();
+            for i in 0..n {
+                assert!((o[i] as f64 - y[i] as f64 * (g[i] as f64 - s)).abs() < 1e-5);
+            }
+            k::log_softmax_backward_lane(&y, &g, &mut o);
+            let s: f64 = g.iter().map(|&b| b as f64).sum();
+            for i in 0..n {
+                assert!((o[i] as f64 - (g[i] as f64 - (y[i] as f64).exp() * s)).abs() < 1e-5);
+            }
+        }
+    }
+
+    #[test]
+    fn float64_kernels_and_empty_runs() {
+        let x: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5).collect();
+        let l = Layout::contiguous(&[10, 100]);
+        let s = sum(&x, &l, &[false, true]);
+        assert_eq!(s[0], (0..100).map(|i| i as f64 * 0.5).sum::<f64>());
+        let v = var(&x, &l, &[false, true], 1.0, false);
+        assert!((v[3] - 210.41666666666666).abs() < 1e-9);
+        let e: Vec<f32> = vec![];
+        let l0 = Layout::contiguous(&[3, 0]);
+        assert_eq!(sum(&e, &l0, &[false, true]), vec![0.0; 3]);
+        assert_eq!(logsumexp(&e, &l0, &[false, true]), vec![f32::NEG_INFINITY; 3]);
+        assert!(var(&e, &l0, &[false, true], 1.0, false).iter().all(|v| v.is_nan()));
+        assert_eq!(prod(&e, &l0, &[false, true]), vec![1.0; 3]);
+    }
+}
