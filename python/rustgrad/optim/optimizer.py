@@ -269,6 +269,41 @@ class Optimizer:
         with rustgrad.enable_grad():
             return closure()
 
+    def _step_groups(self, closure, update):
+        """``step``'s frame: evaluates ``closure``, then calls ``update(group)`` per param group."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            _check_not_differentiable(group)
+            update(group)
+        return loss
+
+    def _gather_group(self, group, new_state, keys):
+        """The parameters of ``group`` that have a gradient, their gradients, and per name in ``keys``
+        the list of that state entry; a parameter without state gets ``new_state(p)`` first
+        (PyTorch's lazy ``_init_group``)."""
+        params, grads = [], []
+        lists = [[] for _ in keys]
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            params.append(p)
+            grads.append(grad)
+            state = self.state[p]
+            if len(state) == 0:
+                state.update(new_state(p))
+            for key, values in zip(keys, lists):
+                values.append(state[key])
+        return params, grads, lists
+
+    def _steps_as_tensors(self):
+        """``__setstate__``'s upgrade of a Python-number ``step`` to a float32 tensor."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p_state = self.state.get(p, [])
+                if len(p_state) != 0 and not isinstance(p_state["step"], rustgrad.Tensor):
+                    p_state["step"] = rustgrad.tensor(float(p_state["step"]), dtype=rustgrad.float32)
+
     def add_param_group(self, param_group):
         r"""Add a param group to the :class:`Optimizer` s ``param_groups`` (missing hyperparameters are
         taken from the defaults).
