@@ -3,7 +3,7 @@
 import rustgrad
 from rustgrad import _core
 
-from .optimizer import Optimizer, _check_fused_foreach, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _check_fused_foreach, _fused_step, _to_scalar
 
 __all__ = ["Adagrad"]
 
@@ -79,22 +79,12 @@ class Adagrad(Optimizer):
                 self.state[p].update(_new_state(p, initial_accumulator_value))
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-        self._steps_as_tensors()
+        defaults = {
+            "foreach": None, "maximize": False, "differentiable": False, "fused": None,
+        }
+        self._setstate_groups(state, defaults)
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
-        """
-        return self._step_groups(closure, self._update_group)
+    step = _fused_step()
 
     def _update_group(self, group):
         # PyTorch takes the optimizer-wide initial_accumulator_value here, not the group's.

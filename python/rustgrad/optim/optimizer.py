@@ -84,6 +84,21 @@ def _check_fused_foreach(fused, foreach, differentiable):
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
+def _fused_step(update_name="_update_group"):
+    """The ``step`` of an optimizer whose per-group update is its method ``update_name``."""
+
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """Perform a single optimization step.
+
+        Args:
+            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
+        """
+        return self._step_groups(closure, getattr(self, update_name))
+
+    return step
+
+
 def _check_not_differentiable(group):
     # The fused kernels update in place without recording a graph.
     if group["differentiable"]:
@@ -276,6 +291,16 @@ class Optimizer:
             _check_not_differentiable(group)
             update(group)
         return loss
+
+    def _setstate_groups(self, state, defaults, steps_as_tensors=True):
+        """A subclass's ``__setstate__``: group options missing from an old state get ``defaults``
+        and (optimizers with a ``step`` state) numeric steps become tensors."""
+        Optimizer.__setstate__(self, state)
+        for group in self.param_groups:
+            for key, value in defaults.items():
+                group.setdefault(key, value)
+        if steps_as_tensors:
+            self._steps_as_tensors()
 
     def _gather_group(self, group, new_state, keys):
         """The parameters of ``group`` that have a gradient, their gradients, and per name in ``keys``

@@ -3,7 +3,7 @@
 import rustgrad
 from rustgrad import _core
 
-from .optimizer import Optimizer, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _fused_step, _to_scalar
 
 __all__ = ["RMSprop"]
 
@@ -78,24 +78,13 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-        self._steps_as_tensors()
+        defaults = {
+            "momentum": 0, "centered": False, "foreach": None, "maximize": False, "differentiable": False,
+            "capturable": False,
+        }
+        self._setstate_groups(state, defaults)
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
-        """
-        return self._step_groups(closure, self._update_group)
+    step = _fused_step()
 
     def _update_group(self, group):
         with_momentum, centered = group["momentum"] > 0, group["centered"]

@@ -2,7 +2,7 @@
 
 from rustgrad import _core
 
-from .optimizer import Optimizer, _check_fused_foreach, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _check_fused_foreach, _fused_step, _to_scalar
 
 __all__ = ["SGD"]
 
@@ -65,22 +65,12 @@ class SGD(Optimizer):
         _check_fused_foreach(fused, foreach, differentiable)
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+        defaults = {
+            "nesterov": False, "maximize": False, "foreach": None, "differentiable": False, "fused": False,
+        }
+        self._setstate_groups(state, defaults, steps_as_tensors=False)
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
-        """
-        return self._step_groups(closure, self._update_group)
+    step = _fused_step()
 
     def _update_group(self, group):
         params, grads = [], []
