@@ -7,6 +7,7 @@ and its state in place in a single fused pass.
 """
 
 import functools
+import operator
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
@@ -306,20 +307,19 @@ class Optimizer:
         """The parameters of ``group`` that have a gradient, their gradients, and per name in ``keys``
         the list of that state entry; a parameter without state gets ``new_state(p)`` first
         (PyTorch's lazy ``_init_group``)."""
-        params, grads = [], []
-        lists = [[] for _ in keys]
+        params, grads, group_states = [], [], []
+        states = self.state
         for p in group["params"]:
             grad = p.grad
             if grad is None:
                 continue
             params.append(p)
             grads.append(grad)
-            state = self.state[p]
-            if len(state) == 0:
+            state = states[p]
+            if not state:
                 state.update(new_state(p))
-            for key, values in zip(keys, lists):
-                values.append(state[key])
-        return params, grads, lists
+            group_states.append(state)
+        return params, grads, [list(map(operator.itemgetter(key), group_states)) for key in keys]
 
     def _steps_as_tensors(self):
         """``__setstate__``'s upgrade of a Python-number ``step`` to a float32 tensor."""
