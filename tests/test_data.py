@@ -215,11 +215,27 @@ def test_dataloader_shuffle_follows_manual_seed():
     assert epoch() == epoch()
 
 
-def test_dataloader_matches_randperm_order():
+def test_dataloader_shuffle_order_after_base_seed_draw():
+    # As PyTorch: each iterator first draws its workers' base seed from the generator, then the
+    # sampler draws its permutation.
     g = rustgrad.Generator().manual_seed(9)
-    order = rustgrad.randperm(10, generator=rustgrad.Generator().manual_seed(9)).tolist()
-    got = [y.item() for _, y in DataLoader(_ds(10), batch_size=1, shuffle=True, generator=g)]
-    assert got == order
+    ref = rustgrad.Generator().manual_seed(9)
+    rustgrad.randint(0, 2**62, (), generator=ref)
+    order = rustgrad.randperm(10, generator=ref).tolist()
+    for workers in (0, 2):
+        g.manual_seed(9)
+        got = [y.item() for _, y in DataLoader(_ds(10), batch_size=1, shuffle=True, generator=g, num_workers=workers)]
+        assert got == order
+
+
+def test_dataloader_shuffle_order_matches_torch():
+    torch = torch_or_skip()
+    for seed in (0, 9):
+        theirs = [int(b) for b in torch.utils.data.DataLoader(
+            list(range(12)), batch_size=1, shuffle=True, generator=torch.Generator().manual_seed(seed))]
+        ours = [int(b) for b in DataLoader(
+            list(range(12)), batch_size=1, shuffle=True, generator=rustgrad.Generator().manual_seed(seed))]
+        assert ours == theirs
 
 
 def test_dataloader_custom_collate_sampler_and_no_batching():
@@ -259,13 +275,23 @@ def test_dataloader_argument_errors():
         (dict(num_workers=-1), "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing."),
         (dict(timeout=-1), "timeout option should be non-negative"),
         (dict(persistent_workers=True), "persistent_workers option needs num_workers > 0"),
+        (dict(prefetch_factor=2), "prefetch_factor option could only be specified in multiprocessing."
+         "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."),
+        (dict(num_workers=1, prefetch_factor=-1), "prefetch_factor option should be non-negative"),
+        (dict(multiprocessing_context="fork"),
+         "multiprocessing_context can only be used with multi-process loading (num_workers > 0), but got num_workers=0"),
+        (dict(num_workers=1, multiprocessing_context="nope"),
+         "multiprocessing_context option should specify a valid start method in "
+         f"{__import__('multiprocessing').get_all_start_methods()!r}, but got multiprocessing_context='nope'"),
     ]
     for kwargs, message in cases:
         with pytest.raises(ValueError) as e:
             DataLoader(ds, **kwargs)
         assert str(e.value) == message
-    with pytest.raises(NotImplementedError):
-        DataLoader(ds, num_workers=2)
+    with pytest.raises(TypeError) as e:
+        DataLoader(ds, num_workers=1, multiprocessing_context=3)
+    assert str(e.value) == ("multiprocessing_context option should be a valid context object or a string "
+                            "specifying the start method, but got multiprocessing_context=3")
 
 
 def test_dataloader_argument_errors_match_torch():
@@ -277,6 +303,9 @@ def test_dataloader_argument_errors_match_torch():
          "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"),
         (dict(batch_size=None, drop_last=True),
          "batch_size=None option disables auto-batching and is mutually exclusive with drop_last"),
+        (dict(num_workers=1, prefetch_factor=-1), "prefetch_factor option should be non-negative"),
+        (dict(multiprocessing_context="fork"),
+         "multiprocessing_context can only be used with multi-process loading (num_workers > 0), but got num_workers=0"),
     ]:
         with pytest.raises(ValueError) as e:
             torch.utils.data.DataLoader(ds, **kwargs)

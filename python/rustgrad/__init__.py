@@ -54,6 +54,7 @@ from . import return_types
 from ._reduce_linalg import *  # noqa: F401,F403  (matmul, max, softmax, einsum, ...)
 from . import optim
 from .serialization import save, load
+from . import _tensor_pickle  # noqa: F401  (pickle support for tensors)
 
 # PyTorch's dtype aliases. `bool` is bound last: from here on it shadows the builtin in this module.
 float = float32

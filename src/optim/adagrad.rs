@@ -1,11 +1,8 @@
 //! `torch.optim.Adagrad` for Rust programs.
 
-use std::collections::HashMap;
-
 use super::functional::{adagrad_step, new_step};
 use super::kernels::AdagradHyper;
-use super::{check_groups, non_negative, with_grads, Optimizer, ParamGroup};
-use crate::autograd::GradModeGuard;
+use super::{init_states, non_negative, pick, Grouped, UpdateRule};
 use crate::error::Result;
 use crate::tensor::Tensor;
 
@@ -33,14 +30,6 @@ impl Default for AdagradOptions {
 }
 
 impl AdagradOptions {
-    fn validate(&self) -> Result<()> {
-        non_negative(self.lr, "Invalid learning rate")?;
-        non_negative(self.lr_decay, "Invalid lr_decay value")?;
-        non_negative(self.weight_decay, "Invalid weight_decay value")?;
-        non_negative(self.initial_accumulator_value, "Invalid initial_accumulator_value value")?;
-        non_negative(self.eps, "Invalid epsilon value")
-    }
-
     fn hyper(&self) -> AdagradHyper {
         AdagradHyper { lr: self.lr, lr_decay: self.lr_decay, weight_decay: self.weight_decay, eps: self.eps, maximize: self.maximize }
     }
@@ -55,66 +44,31 @@ pub struct AdagradState {
     pub sum: Tensor,
 }
 
-/// Adagrad.
-pub struct Adagrad {
-    groups: Vec<ParamGroup<AdagradOptions>>,
-    state: HashMap<usize, AdagradState>,
-}
+/// Adagrad (its state is created with the optimizer).
+pub type Adagrad = Grouped<AdagradOptions>;
 
 fn fresh_state(p: &Tensor, initial: f64) -> AdagradState {
     AdagradState { step: new_step(), sum: Tensor::full(&p.shape(), initial, p.dtype()) }
 }
 
-impl Adagrad {
-    /// One group of `params`.
-    pub fn new(params: Vec<Tensor>, options: AdagradOptions) -> Result<Adagrad> {
-        Self::with_groups(vec![ParamGroup { params, options }])
+impl UpdateRule for AdagradOptions {
+    type State = AdagradState;
+
+    fn validate(&self) -> Result<()> {
+        non_negative(self.lr, "Invalid learning rate")?;
+        non_negative(self.lr_decay, "Invalid lr_decay value")?;
+        non_negative(self.weight_decay, "Invalid weight_decay value")?;
+        non_negative(self.initial_accumulator_value, "Invalid initial_accumulator_value value")?;
+        non_negative(self.eps, "Invalid epsilon value")
     }
 
-    /// Several groups, each with its own options.
-    pub fn with_groups(groups: Vec<ParamGroup<AdagradOptions>>) -> Result<Adagrad> {
-        for g in &groups {
-            g.options.validate()?;
-        }
-        check_groups(&groups)?;
-        let mut state = HashMap::new();
-        for g in &groups {
-            for p in &g.params {
-                state.insert(p.id(), fresh_state(p, g.options.initial_accumulator_value));
-            }
-        }
-        Ok(Adagrad { groups, state })
+    fn eager_state(&self, p: &Tensor) -> Option<AdagradState> {
+        Some(fresh_state(p, self.initial_accumulator_value))
     }
 
-    /// The state of `p`.
-    pub fn state(&self, p: &Tensor) -> Option<&AdagradState> {
-        self.state.get(&p.id())
-    }
-}
-
-impl Optimizer for Adagrad {
-    type Options = AdagradOptions;
-
-    fn param_groups(&self) -> &[ParamGroup<AdagradOptions>] {
-        &self.groups
-    }
-
-    fn param_groups_mut(&mut self) -> &mut [ParamGroup<AdagradOptions>] {
-        &mut self.groups
-    }
-
-    fn step(&mut self) -> Result<()> {
-        let _no_grad = GradModeGuard::new(false);
-        for group in &self.groups {
-            let (params, grads) = with_grads(group);
-            let states: Vec<AdagradState> = params
-                .iter()
-                .map(|p| self.state.entry(p.id()).or_insert_with(|| fresh_state(p, group.options.initial_accumulator_value)).clone())
-                .collect();
-            let sums: Vec<Tensor> = states.iter().map(|s| s.sum.clone()).collect();
-            let steps: Vec<Tensor> = states.iter().map(|s| s.step.clone()).collect();
-            adagrad_step(&params, &grads, &sums, &steps, &group.options.hyper())?;
-        }
-        Ok(())
+    fn step_group(&self, params: &[Tensor], grads: &[Tensor], states: &mut [Option<AdagradState>]) -> Result<()> {
+        let states = init_states(params, states, |p| fresh_state(p, self.initial_accumulator_value));
+        let (sums, steps) = (pick(&states, |s| Some(&s.sum))?, pick(&states, |s| Some(&s.step))?);
+        adagrad_step(params, grads, &sums, &steps, &self.hyper())
     }
 }

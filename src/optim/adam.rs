@@ -1,11 +1,8 @@
 //! `torch.optim.Adam` and `torch.optim.AdamW` for Rust programs.
 
-use std::collections::HashMap;
-
 use super::functional::{adam_step, new_step};
 use super::kernels::AdamHyper;
-use super::{check_groups, non_negative, with_grads, Optimizer, ParamGroup};
-use crate::autograd::GradModeGuard;
+use super::{init_states, non_negative, pick, Grouped, UpdateRule};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -48,17 +45,6 @@ impl AdamOptions {
         AdamOptions { weight_decay: 1e-2, decoupled_weight_decay: true, ..Default::default() }
     }
 
-    fn validate(&self) -> Result<()> {
-        non_negative(self.lr, "Invalid learning rate")?;
-        non_negative(self.eps, "Invalid epsilon value")?;
-        for (i, beta) in [self.betas.0, self.betas.1].into_iter().enumerate() {
-            if !(0.0..1.0).contains(&beta) {
-                return Err(Error::value(format!("Invalid beta parameter at index {i}: {beta}")));
-            }
-        }
-        non_negative(self.weight_decay, "Invalid weight_decay value")
-    }
-
     fn hyper(&self) -> AdamHyper {
         AdamHyper {
             lr: self.lr,
@@ -87,10 +73,7 @@ pub struct AdamState {
 }
 
 /// Adam (and AdamW with `decoupled_weight_decay`).
-pub struct Adam {
-    groups: Vec<ParamGroup<AdamOptions>>,
-    state: HashMap<usize, AdamState>,
-}
+pub type Adam = Grouped<AdamOptions>;
 
 /// AdamW: Adam with decoupled weight decay ([`AdamOptions::adamw`] gives its defaults).
 pub struct AdamW;
@@ -103,69 +86,28 @@ impl AdamW {
     }
 }
 
-impl Adam {
-    /// One group of `params`.
-    pub fn new(params: Vec<Tensor>, options: AdamOptions) -> Result<Adam> {
-        Self::with_groups(vec![ParamGroup { params, options }])
-    }
+impl UpdateRule for AdamOptions {
+    type State = AdamState;
 
-    /// Several groups, each with its own options.
-    pub fn with_groups(groups: Vec<ParamGroup<AdamOptions>>) -> Result<Adam> {
-        for g in &groups {
-            g.options.validate()?;
+    fn validate(&self) -> Result<()> {
+        non_negative(self.lr, "Invalid learning rate")?;
+        non_negative(self.eps, "Invalid epsilon value")?;
+        for (i, beta) in [self.betas.0, self.betas.1].into_iter().enumerate() {
+            if !(0.0..1.0).contains(&beta) {
+                return Err(Error::value(format!("Invalid beta parameter at index {i}: {beta}")));
+            }
         }
-        check_groups(&groups)?;
-        Ok(Adam { groups, state: HashMap::new() })
+        non_negative(self.weight_decay, "Invalid weight_decay value")
     }
 
-    /// The state of `p` once it has been stepped.
-    pub fn state(&self, p: &Tensor) -> Option<&AdamState> {
-        self.state.get(&p.id())
-    }
-}
-
-impl Optimizer for Adam {
-    type Options = AdamOptions;
-
-    fn param_groups(&self) -> &[ParamGroup<AdamOptions>] {
-        &self.groups
-    }
-
-    fn param_groups_mut(&mut self) -> &mut [ParamGroup<AdamOptions>] {
-        &mut self.groups
-    }
-
-    fn step(&mut self) -> Result<()> {
-        let _no_grad = GradModeGuard::new(false);
-        for group in &self.groups {
-            let (params, grads) = with_grads(group);
-            let h = group.options.hyper();
-            let states: Vec<AdamState> = params
-                .iter()
-                .map(|p| {
-                    self.state
-                        .entry(p.id())
-                        .or_insert_with(|| {
-                            let zeros = || Tensor::zeros(&p.shape(), p.dtype());
-                            AdamState { step: new_step(), exp_avg: zeros(), exp_avg_sq: zeros(), max_exp_avg_sq: h.amsgrad.then(zeros) }
-                        })
-                        .clone()
-                })
-                .collect();
-            let pick = |f: fn(&AdamState) -> Option<&Tensor>| -> Result<Vec<Tensor>> {
-                states.iter().map(|s| f(s).cloned().ok_or_else(|| Error::runtime("missing optimizer state"))).collect()
-            };
-            let max_sqs = if h.amsgrad { pick(|s| s.max_exp_avg_sq.as_ref())? } else { vec![] };
-            adam_step(
-                &params,
-                &grads,
-                &pick(|s| Some(&s.exp_avg))?,
-                &pick(|s| Some(&s.exp_avg_sq))?,
-                &max_sqs,
-                &pick(|s| Some(&s.step))?,
-                &h,
-            )?;
-        }
-        Ok(())
+    fn step_group(&self, params: &[Tensor], grads: &[Tensor], states: &mut [Option<AdamState>]) -> Result<()> {
+        let h = self.hyper();
+        let states = init_states(params, states, |p| {
+            let zeros = || Tensor::zeros(&p.shape(), p.dtype());
+            AdamState { step: new_step(), exp_avg: zeros(), exp_avg_sq: zeros(), max_exp_avg_sq: h.amsgrad.then(zeros) }
+        });
+        let max_sqs = if h.amsgrad { pick(&states, |s| s.max_exp_avg_sq.as_ref())? } else { vec![] };
+        let (m, v, steps) = (pick(&states, |s| Some(&s.exp_avg))?, pick(&states, |s| Some(&s.exp_avg_sq))?, pick(&states, |s| Some(&s.step))?);
+        adam_step(params, grads, &m, &v, &max_sqs, &steps, &h)
     }
 }

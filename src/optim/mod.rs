@@ -30,7 +30,9 @@ pub use adam::{Adam, AdamOptions, AdamState, AdamW};
 pub use rmsprop::{Rmsprop, RmspropOptions, RmspropState};
 pub use sgd::{Sgd, SgdOptions};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use crate::autograd::GradModeGuard;
 
 use crate::error::{Error, Result};
 use crate::ops;
@@ -74,6 +76,101 @@ pub trait Optimizer {
         }
         Ok(())
     }
+}
+
+/// One optimizer's update rule, implemented by its options type: what [`Grouped`] needs to run it.
+pub trait UpdateRule {
+    /// The state kept per parameter (`optimizer.state[p]`).
+    type State: Clone;
+
+    /// PyTorch's constructor checks of the hyperparameters, with its messages.
+    fn validate(&self) -> Result<()>;
+
+    /// State made when the optimizer is built (Adagrad's); `None` (the default) makes it lazily.
+    fn eager_state(&self, _p: &Tensor) -> Option<Self::State> {
+        None
+    }
+
+    /// One fused step of a group's parameters that have a gradient. `states[i]` is the state of
+    /// `params[i]` (`None` before its first step); the rule fills in the states it keeps.
+    fn step_group(&self, params: &[Tensor], grads: &[Tensor], states: &mut [Option<Self::State>]) -> Result<()>;
+}
+
+/// An optimizer: param groups with options `O` and the per-parameter state of `O`'s rule.
+/// [`Sgd`], [`Adam`], [`Rmsprop`] and [`Adagrad`] are this type with their options.
+pub struct Grouped<O: UpdateRule> {
+    groups: Vec<ParamGroup<O>>,
+    state: HashMap<usize, O::State>,
+}
+
+impl<O: UpdateRule> Grouped<O> {
+    /// One group of `params`.
+    pub fn new(params: Vec<Tensor>, options: O) -> Result<Self> {
+        Self::with_groups(vec![ParamGroup { params, options }])
+    }
+
+    /// Several groups, each with its own options.
+    pub fn with_groups(groups: Vec<ParamGroup<O>>) -> Result<Self> {
+        for g in &groups {
+            g.options.validate()?;
+        }
+        check_groups(&groups)?;
+        let mut state = HashMap::new();
+        for g in &groups {
+            for p in &g.params {
+                if let Some(s) = g.options.eager_state(p) {
+                    state.insert(p.id(), s);
+                }
+            }
+        }
+        Ok(Grouped { groups, state })
+    }
+
+    /// The state of `p`, once it has one.
+    pub fn state(&self, p: &Tensor) -> Option<&O::State> {
+        self.state.get(&p.id())
+    }
+}
+
+impl<O: UpdateRule> Optimizer for Grouped<O> {
+    type Options = O;
+
+    fn param_groups(&self) -> &[ParamGroup<O>] {
+        &self.groups
+    }
+
+    fn param_groups_mut(&mut self) -> &mut [ParamGroup<O>] {
+        &mut self.groups
+    }
+
+    fn step(&mut self) -> Result<()> {
+        let _no_grad = GradModeGuard::new(false);
+        for group in &self.groups {
+            let (params, grads) = with_grads(group);
+            let mut states: Vec<Option<O::State>> = params.iter().map(|p| self.state.get(&p.id()).cloned()).collect();
+            // States made by the rule are kept even if its step fails, as PyTorch keeps them.
+            let stepped = group.options.step_group(&params, &grads, &mut states);
+            for (p, s) in params.iter().zip(states) {
+                if let Some(s) = s {
+                    self.state.insert(p.id(), s);
+                }
+            }
+            stepped?;
+        }
+        Ok(())
+    }
+}
+
+/// The states of a group, each made by `init` when missing (a lazily initialised optimizer's
+/// first step), then read back as owned copies for the kernels.
+pub(crate) fn init_states<S: Clone>(params: &[Tensor], states: &mut [Option<S>], init: impl Fn(&Tensor) -> S) -> Vec<S> {
+    params.iter().zip(states.iter_mut()).map(|(p, s)| s.get_or_insert_with(|| init(p)).clone()).collect()
+}
+
+/// The tensors `f` picks from each state (`Error` when a state lacks one: options changed since
+/// the state was made, as PyTorch's `KeyError`).
+pub(crate) fn pick<S>(states: &[S], f: impl Fn(&S) -> Option<&Tensor>) -> Result<Vec<Tensor>> {
+    states.iter().map(|s| f(s).cloned().ok_or_else(|| Error::runtime("missing optimizer state"))).collect()
 }
 
 /// `p.grad = None`, or PyTorch's in-place zeroing (detaching a gradient that has history).

@@ -9,6 +9,7 @@ use super::convert::{dtype_arg, scalar, size_from_args, size_from_sequence, tens
 use super::generator::generator_arg;
 use super::tensor::{wrap_tensor, PyTensor};
 use crate::ops;
+use crate::random::SharedGenerator;
 use crate::tensor::{DType, Scalar, Tensor};
 
 /// Accepts `device=None`, `"cpu"`, `"cpu:0"` or `rustgrad.device("cpu")`.
@@ -39,6 +40,46 @@ fn finish<'py>(py: Python<'py>, t: Tensor, requires_grad: bool) -> PyResult<Boun
     wrap_tensor(py, t.with_requires_grad(requires_grad)?)
 }
 
+/// The keyword tail the factories share: checks `device`, resolves `dtype` (else `default`),
+/// makes the tensor with `make(dtype)` and sets `requires_grad`.
+fn factory<'py>(
+    py: Python<'py>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    default: DType,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+    make: impl FnOnce(DType) -> PyResult<Tensor>,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    let dtype = dtype_arg(dtype)?.unwrap_or(default);
+    finish(py, make(dtype)?, requires_grad)
+}
+
+/// A sampler of the `random` module (`randn_with`, `rand_with`).
+type Sampler = fn(&[usize], DType, Option<&SharedGenerator>) -> Tensor;
+
+/// A sampling factory's tail: `generator`, a float `dtype` (else `default`; PyTorch names its
+/// `kernel` when it is not), then `sample(shape, dtype, generator)` with the GIL released.
+#[allow(clippy::too_many_arguments)]
+fn sampled<'py>(
+    py: Python<'py>,
+    name: &str,
+    kernel: &str,
+    generator: Option<&Bound<'py, PyAny>>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    default: DType,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: bool,
+    shape: impl FnOnce() -> PyResult<Vec<usize>>,
+    sample: Sampler,
+) -> PyResult<Bound<'py, PyAny>> {
+    check_device(device)?;
+    let generator = generator_arg(generator, name)?;
+    let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(default), kernel)?;
+    let shape = shape()?;
+    finish(py, py.detach(|| sample(&shape, dtype, generator.as_ref())), requires_grad)
+}
+
 /// `rustgrad.tensor(data, *, dtype=None, requires_grad=False)`: a new tensor copying `data`.
 #[pyfunction]
 #[pyo3(signature = (data, *, dtype=None, device=None, requires_grad=false))]
@@ -67,9 +108,9 @@ macro_rules! filled_factory {
             device: Option<&Bound<'py, PyAny>>,
             requires_grad: bool,
         ) -> PyResult<Bound<'py, PyAny>> {
-            check_device(device)?;
-            let dtype = dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT);
-            finish(py, Tensor::full(&size_from_args(size)?, $value, dtype), requires_grad)
+            factory(py, dtype, DType::DEFAULT_FLOAT, device, requires_grad, |dtype| {
+                Ok(Tensor::full(&size_from_args(size)?, $value, dtype))
+            })
         }
     };
 }
@@ -124,8 +165,7 @@ fn like<'py>(
     dtype: Option<&Bound<'py, PyAny>>,
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let dtype = dtype_arg(dtype)?.unwrap_or(input.inner.dtype());
-    finish(py, Tensor::full(&input.inner.shape(), value, dtype), requires_grad)
+    factory(py, dtype, input.inner.dtype(), None, requires_grad, |dtype| Ok(Tensor::full(&input.inner.shape(), value, dtype)))
 }
 
 /// `zeros_like` / `ones_like` / `empty_like`.
@@ -182,81 +222,47 @@ fn float_dtype(dtype: DType, kernel: &str) -> PyResult<DType> {
     Ok(dtype)
 }
 
-/// Standard normal samples.
-#[pyfunction]
-#[pyo3(signature = (*size, generator=None, dtype=None, device=None, requires_grad=false))]
-fn randn<'py>(
-    py: Python<'py>,
-    size: &Bound<'py, PyTuple>,
-    generator: Option<&Bound<'py, PyAny>>,
-    dtype: Option<&Bound<'py, PyAny>>,
-    device: Option<&Bound<'py, PyAny>>,
-    requires_grad: bool,
-) -> PyResult<Bound<'py, PyAny>> {
-    check_device(device)?;
-    let generator = generator_arg(generator, "randn")?;
-    let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT), "normal_kernel_cpu")?;
-    let shape = size_from_args(size)?;
-    let t = py.detach(|| crate::random::randn_with(&shape, dtype, generator.as_ref()));
-    finish(py, t, requires_grad)
+/// `randn`/`rand` and their `_like` forms, drawing with `sample`.
+macro_rules! random_factory {
+    ($name:ident, $like:ident, $sample:path, $kernel:literal, $doc:literal) => {
+        #[doc = $doc]
+        #[pyfunction]
+        #[pyo3(signature = (*size, generator=None, dtype=None, device=None, requires_grad=false))]
+        fn $name<'py>(
+            py: Python<'py>,
+            size: &Bound<'py, PyTuple>,
+            generator: Option<&Bound<'py, PyAny>>,
+            dtype: Option<&Bound<'py, PyAny>>,
+            device: Option<&Bound<'py, PyAny>>,
+            requires_grad: bool,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let shape = || size_from_args(size);
+            let name = stringify!($name);
+            sampled(py, name, $kernel, generator, dtype, DType::DEFAULT_FLOAT, device, requires_grad, shape, $sample)
+        }
+
+        #[doc = concat!($doc, " shaped like `input`.")]
+        #[pyfunction]
+        #[pyo3(signature = (input, *, generator=None, dtype=None, device=None, requires_grad=false, memory_format=None))]
+        #[allow(clippy::too_many_arguments)]
+        fn $like<'py>(
+            py: Python<'py>,
+            input: PyRef<'py, PyTensor>,
+            generator: Option<&Bound<'py, PyAny>>,
+            dtype: Option<&Bound<'py, PyAny>>,
+            device: Option<&Bound<'py, PyAny>>,
+            requires_grad: bool,
+            memory_format: Option<&Bound<'py, PyAny>>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            let _ = memory_format; // every tensor made here is contiguous
+            let (name, shape) = (stringify!($like), || Ok(input.inner.shape()));
+            sampled(py, name, $kernel, generator, dtype, input.inner.dtype(), device, requires_grad, shape, $sample)
+        }
+    };
 }
 
-/// Uniform samples in [0, 1).
-#[pyfunction]
-#[pyo3(signature = (*size, generator=None, dtype=None, device=None, requires_grad=false))]
-fn rand<'py>(
-    py: Python<'py>,
-    size: &Bound<'py, PyTuple>,
-    generator: Option<&Bound<'py, PyAny>>,
-    dtype: Option<&Bound<'py, PyAny>>,
-    device: Option<&Bound<'py, PyAny>>,
-    requires_grad: bool,
-) -> PyResult<Bound<'py, PyAny>> {
-    check_device(device)?;
-    let generator = generator_arg(generator, "rand")?;
-    let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT), "check_uniform_bounds")?;
-    let shape = size_from_args(size)?;
-    let t = py.detach(|| crate::random::rand_with(&shape, dtype, generator.as_ref()));
-    finish(py, t, requires_grad)
-}
-
-/// Standard normal samples shaped like `input`.
-#[pyfunction]
-#[pyo3(signature = (input, *, generator=None, dtype=None, device=None, requires_grad=false, memory_format=None))]
-fn randn_like<'py>(
-    py: Python<'py>,
-    input: PyRef<'py, PyTensor>,
-    generator: Option<&Bound<'py, PyAny>>,
-    dtype: Option<&Bound<'py, PyAny>>,
-    device: Option<&Bound<'py, PyAny>>,
-    requires_grad: bool,
-    memory_format: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let _ = memory_format;
-    check_device(device)?;
-    let generator = generator_arg(generator, "randn_like")?;
-    let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(input.inner.dtype()), "normal_kernel_cpu")?;
-    finish(py, crate::random::randn_with(&input.inner.shape(), dtype, generator.as_ref()), requires_grad)
-}
-
-/// Uniform samples in [0, 1) shaped like `input`.
-#[pyfunction]
-#[pyo3(signature = (input, *, generator=None, dtype=None, device=None, requires_grad=false, memory_format=None))]
-fn rand_like<'py>(
-    py: Python<'py>,
-    input: PyRef<'py, PyTensor>,
-    generator: Option<&Bound<'py, PyAny>>,
-    dtype: Option<&Bound<'py, PyAny>>,
-    device: Option<&Bound<'py, PyAny>>,
-    requires_grad: bool,
-    memory_format: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let _ = memory_format;
-    check_device(device)?;
-    let generator = generator_arg(generator, "rand_like")?;
-    let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(input.inner.dtype()), "check_uniform_bounds")?;
-    finish(py, crate::random::rand_with(&input.inner.shape(), dtype, generator.as_ref()), requires_grad)
-}
+random_factory!(randn, randn_like, crate::random::randn_with, "normal_kernel_cpu", "Standard normal samples");
+random_factory!(rand, rand_like, crate::random::rand_with, "check_uniform_bounds", "Uniform samples in [0, 1)");
 
 const RANDINT_SIGNATURES: &str = " * (int high, tuple of ints size, *, rustgrad.Generator generator, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)
  * (int high, tuple of ints size, *, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)
@@ -358,8 +364,7 @@ fn randperm<'py>(
         return Err(PyRuntimeError::new_err(format!("Trying to create tensor with negative dimension {n}: [{n}]")));
     }
     let generator = generator_arg(generator, "randperm")?;
-    let dtype = dtype_arg(dtype)?.unwrap_or(DType::I64);
-    finish(py, ops::randperm(n as usize, dtype, generator.as_ref())?, requires_grad)
+    factory(py, dtype, DType::I64, None, requires_grad, |dtype| Ok(ops::randperm(n as usize, dtype, generator.as_ref())?))
 }
 
 /// `arange(end)` / `arange(start, end, step=1)`: int64 unless a bound or the step is a float.
@@ -386,8 +391,7 @@ fn arange<'py>(
     };
     let any_float = [start, end, step].iter().any(|s| matches!(s, Scalar::Float(_)));
     let natural = if any_float { DType::DEFAULT_FLOAT } else { DType::I64 };
-    let dtype = dtype_arg(dtype)?.unwrap_or(natural);
-    finish(py, ops::arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype)?, requires_grad)
+    factory(py, dtype, natural, None, requires_grad, |dtype| Ok(ops::arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype)?))
 }
 
 /// `steps` evenly spaced values from `start` to `end` inclusive.
@@ -405,8 +409,7 @@ fn linspace<'py>(
     check_device(device)?;
     let start = number_arg(start, "linspace", "start")?.to_f64();
     let end = number_arg(end, "linspace", "end")?.to_f64();
-    let dtype = dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT);
-    finish(py, ops::linspace(start, end, steps, dtype)?, requires_grad)
+    factory(py, dtype, DType::DEFAULT_FLOAT, None, requires_grad, |dtype| Ok(ops::linspace(start, end, steps, dtype)?))
 }
 
 /// The `n x m` identity matrix.
@@ -420,9 +423,7 @@ fn eye<'py>(
     device: Option<&Bound<'py, PyAny>>,
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    check_device(device)?;
-    let dtype = dtype_arg(dtype)?.unwrap_or(DType::DEFAULT_FLOAT);
-    finish(py, ops::eye(n, m, dtype)?, requires_grad)
+    factory(py, dtype, DType::DEFAULT_FLOAT, device, requires_grad, |dtype| Ok(ops::eye(n, m, dtype)?))
 }
 
 fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {
@@ -430,6 +431,21 @@ fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, Py
         return Ok(slf.clone().into_any());
     }
     wrap_tensor(slf.py(), ops::to_dtype(&slf.get().inner, dtype)?)
+}
+
+/// `normal_` / `uniform_`: `fill(tensor, generator)` in place on a float tensor, GIL released.
+fn fill_random<'py>(
+    slf: &Bound<'py, PyTensor>,
+    name: &str,
+    kernel: &str,
+    generator: Option<&Bound<'py, PyAny>>,
+    fill: impl FnOnce(&Tensor, Option<&SharedGenerator>) -> crate::error::Result<()> + Send,
+) -> PyResult<Bound<'py, PyTensor>> {
+    let generator = generator_arg(generator, name)?;
+    let target = slf.get().inner.clone();
+    float_dtype(target.dtype(), kernel)?;
+    slf.py().detach(|| fill(&target, generator.as_ref()))?;
+    Ok(slf.clone())
 }
 
 #[pymethods]
@@ -442,11 +458,7 @@ impl PyTensor {
         std: f64,
         generator: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
-        let generator = generator_arg(generator, "normal_")?;
-        let target = slf.get().inner.clone();
-        float_dtype(target.dtype(), "normal_kernel_cpu")?;
-        slf.py().detach(|| ops::normal_(&target, mean, std, generator.as_ref()))?;
-        Ok(slf.clone())
+        fill_random(slf, "normal_", "normal_kernel_cpu", generator, |t, g| ops::normal_(t, mean, std, g))
     }
 
     /// Fills in place with samples uniform in [from, to).
@@ -457,11 +469,7 @@ impl PyTensor {
         to: f64,
         generator: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
-        let generator = generator_arg(generator, "uniform_")?;
-        let target = slf.get().inner.clone();
-        float_dtype(target.dtype(), "check_uniform_bounds")?;
-        slf.py().detach(|| ops::uniform_(&target, from, to, generator.as_ref()))?;
-        Ok(slf.clone())
+        fill_random(slf, "uniform_", "check_uniform_bounds", generator, |t, g| ops::uniform_(t, from, to, g))
     }
 
     /// As int32.

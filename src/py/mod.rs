@@ -21,6 +21,7 @@ mod tensor_linalg;
 mod tensor_reduce;
 mod nn_core;
 mod nn_ops;
+mod nn_pad;
 
 use pyo3::prelude::*;
 
@@ -50,6 +51,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_linalg::register(m)?;
     nn_core::register(m)?;
     nn_ops::register(m)?;
+    nn_pad::register(m)?;
     saved_hooks::register(m)?;
     Ok(())
 }

@@ -12,8 +12,16 @@ fn core(list: &[Bound<'_, PyTensor>]) -> Vec<Tensor> {
     list.iter().map(|t| t.get().inner.clone()).collect()
 }
 
-fn total_numel(params: &[Tensor]) -> usize {
-    params.iter().map(Tensor::numel).sum()
+/// Runs `step` on the core tensors of `lists` (the parameters first), with the GIL released when
+/// the parameters are large enough for it to pay.
+fn run_step<R: Send, const N: usize>(
+    py: Python<'_>,
+    lists: [&[Bound<'_, PyTensor>]; N],
+    step: impl FnOnce([Vec<Tensor>; N]) -> crate::error::Result<R> + Send,
+) -> PyResult<R> {
+    let lists = lists.map(core);
+    let numel = lists[0].iter().map(Tensor::numel).sum();
+    Ok(maybe_detach(py, numel, move || step(lists))?)
 }
 
 /// `torch.optim.SGD`'s update of one group. Returns the momentum buffers (new ones for `None`
@@ -33,10 +41,9 @@ fn _sgd_step<'py>(
     nesterov: bool,
     maximize: bool,
 ) -> PyResult<Option<Vec<Bound<'py, PyAny>>>> {
-    let (params, grads) = (core(&params), core(&grads));
     let mut bufs: Vec<Option<Tensor>> = momentum_buffer_list.iter().map(|b| b.as_ref().map(|b| b.get().inner.clone())).collect();
     let h = SgdHyper { lr, momentum, dampening, weight_decay, nesterov, maximize };
-    let bufs = maybe_detach(py, total_numel(&params), move || functional::sgd_step(&params, &grads, &mut bufs, &h).map(|_| bufs))?;
+    let bufs = run_step(py, [&params, &grads], move |[params, grads]| functional::sgd_step(&params, &grads, &mut bufs, &h).map(|_| bufs))?;
     if momentum == 0.0 {
         return Ok(None);
     }
@@ -64,11 +71,10 @@ fn _adam_step<'py>(
     maximize: bool,
     decoupled_weight_decay: bool,
 ) -> PyResult<()> {
-    let (params, grads, m, v, vmax, steps) =
-        (core(&params), core(&grads), core(&exp_avgs), core(&exp_avg_sqs), core(&max_exp_avg_sqs), core(&state_steps));
     let h = AdamHyper { lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay };
-    maybe_detach(py, total_numel(&params), move || functional::adam_step(&params, &grads, &m, &v, &vmax, &steps, &h))?;
-    Ok(())
+    run_step(py, [&params, &grads, &exp_avgs, &exp_avg_sqs, &max_exp_avg_sqs, &state_steps], move |[p, g, m, v, vmax, steps]| {
+        functional::adam_step(&p, &g, &m, &v, &vmax, &steps, &h)
+    })
 }
 
 /// `torch.optim.RMSprop`'s update of one group (`grad_avgs` used when centered,
@@ -92,11 +98,10 @@ fn _rmsprop_step<'py>(
     centered: bool,
     maximize: bool,
 ) -> PyResult<()> {
-    let (params, grads, sq, ga, bufs, steps) =
-        (core(&params), core(&grads), core(&square_avgs), core(&grad_avgs), core(&momentum_buffer_list), core(&state_steps));
     let h = RmspropHyper { lr, alpha, eps, weight_decay, momentum, centered, maximize };
-    maybe_detach(py, total_numel(&params), move || functional::rmsprop_step(&params, &grads, &sq, &ga, &bufs, &steps, &h))?;
-    Ok(())
+    run_step(py, [&params, &grads, &square_avgs, &grad_avgs, &momentum_buffer_list, &state_steps], move |[p, g, sq, ga, bufs, steps]| {
+        functional::rmsprop_step(&p, &g, &sq, &ga, &bufs, &steps, &h)
+    })
 }
 
 /// `torch.optim.Adagrad`'s update of one group.
@@ -115,10 +120,8 @@ fn _adagrad_step<'py>(
     eps: f64,
     maximize: bool,
 ) -> PyResult<()> {
-    let (params, grads, sums, steps) = (core(&params), core(&grads), core(&state_sums), core(&state_steps));
     let h = AdagradHyper { lr, lr_decay, weight_decay, eps, maximize };
-    maybe_detach(py, total_numel(&params), move || functional::adagrad_step(&params, &grads, &sums, &steps, &h))?;
-    Ok(())
+    run_step(py, [&params, &grads, &state_sums, &state_steps], move |[p, g, sums, steps]| functional::adagrad_step(&p, &g, &sums, &steps, &h))
 }
 
 /// Adds this file's functions to the module.

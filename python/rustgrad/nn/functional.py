@@ -247,3 +247,4 @@ def unflatten(input, dim, sizes):
 # The other nn families (losses, layer norm, convolutions, pooling) live in their own files.
 from ._functional_loss import *  # noqa: F401,F403,E402
 from ._functional_conv import *  # noqa: F401,F403,E402
+from ._functional_pad import pad  # noqa: F401,E402

@@ -3,7 +3,7 @@
 import rustgrad
 from rustgrad import _core
 
-from .optimizer import Optimizer, _check_fused_foreach, _check_not_differentiable, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _check_fused_foreach, _fused_step, _to_scalar
 
 __all__ = ["Adagrad"]
 
@@ -79,58 +79,26 @@ class Adagrad(Optimizer):
                 self.state[p].update(_new_state(p, initial_accumulator_value))
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not isinstance(p_state["step"], rustgrad.Tensor):
-                    p_state["step"] = rustgrad.tensor(float(p_state["step"]), dtype=rustgrad.float32)
+        defaults = {
+            "foreach": None, "maximize": False, "differentiable": False, "fused": None,
+        }
+        self._setstate_groups(state, defaults)
 
-    def _init_group(self, group, params_with_grad, grads, state_sums, state_steps):
-        for p in group["params"]:
-            grad = p.grad
-            if grad is not None:
-                params_with_grad.append(p)
-                grads.append(grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    # PyTorch takes the optimizer-wide default here, not the group's value.
-                    state.update(_new_state(p, self.defaults["initial_accumulator_value"]))
-                state_sums.append(state["sum"])
-                state_steps.append(state["step"])
+    step = _fused_step()
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
-        """
-        loss = self._closure_loss(closure)
-
-        for group in self.param_groups:
-            _check_not_differentiable(group)
-            params_with_grad = []
-            grads = []
-            state_sums = []
-            state_steps = []
-
-            self._init_group(group, params_with_grad, grads, state_sums, state_steps)
-
-            _core._adagrad_step(
-                params_with_grad,
-                grads,
-                state_sums,
-                state_steps,
-                lr=float(_to_scalar(group["lr"])),
-                weight_decay=float(group["weight_decay"]),
-                lr_decay=float(group["lr_decay"]),
-                eps=float(group["eps"]),
-                maximize=bool(group["maximize"]),
-            )
-
-        return loss
+    def _update_group(self, group):
+        # PyTorch takes the optimizer-wide initial_accumulator_value here, not the group's.
+        initial = self.defaults["initial_accumulator_value"]
+        params, grads, (state_sums, state_steps) = self._gather_group(
+            group, lambda p: _new_state(p, initial), ("sum", "step"))
+        _core._adagrad_step(
+            params,
+            grads,
+            state_sums,
+            state_steps,
+            lr=float(_to_scalar(group["lr"])),
+            weight_decay=float(group["weight_decay"]),
+            lr_decay=float(group["lr_decay"]),
+            eps=float(group["eps"]),
+            maximize=bool(group["maximize"]),
+        )

@@ -3,13 +3,24 @@
 import rustgrad
 from rustgrad import _core
 
-from .optimizer import Optimizer, _check_fused_foreach, _check_not_differentiable, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _check_fused_foreach, _fused_step, _to_scalar
 
 __all__ = ["Adam"]
 
 
 def _is_tensor(x):
     return isinstance(x, rustgrad.Tensor)
+
+
+def _new_state(p, amsgrad):
+    state = {
+        "step": rustgrad.tensor(0.0, dtype=rustgrad.float32),
+        "exp_avg": rustgrad.zeros_like(p),
+        "exp_avg_sq": rustgrad.zeros_like(p),
+    }
+    if amsgrad:
+        state["max_exp_avg_sq"] = rustgrad.zeros_like(p)
+    return state
 
 
 class Adam(Optimizer):
@@ -96,77 +107,33 @@ class Adam(Optimizer):
         _check_fused_foreach(fused, foreach, False)
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not _is_tensor(p_state["step"]):
-                    p_state["step"] = rustgrad.tensor(float(p_state["step"]), dtype=rustgrad.float32)
+        defaults = {
+            "amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
+            "differentiable": False, "decoupled_weight_decay": False, "fused": None,
+        }
+        self._setstate_groups(state, defaults)
 
-    def _init_group(self, group, params_with_grad, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps):
+    step = _fused_step()
+
+    def _update_group(self, group):
         amsgrad = group["amsgrad"]
-        for p in group["params"]:
-            grad = p.grad
-            if grad is not None:
-                params_with_grad.append(p)
-                grads.append(grad)
-                state = self.state[p]
-                # Lazy state initialization
-                if len(state) == 0:
-                    state["step"] = rustgrad.tensor(0.0, dtype=rustgrad.float32)
-                    state["exp_avg"] = rustgrad.zeros_like(p)
-                    state["exp_avg_sq"] = rustgrad.zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = rustgrad.zeros_like(p)
-                exp_avgs.append(state["exp_avg"])
-                exp_avg_sqs.append(state["exp_avg_sq"])
-                if amsgrad:
-                    max_exp_avg_sqs.append(state["max_exp_avg_sq"])
-                state_steps.append(state["step"])
-
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
-        """
-        loss = self._closure_loss(closure)
-
-        for group in self.param_groups:
-            _check_not_differentiable(group)
-            params_with_grad = []
-            grads = []
-            exp_avgs = []
-            exp_avg_sqs = []
-            max_exp_avg_sqs = []
-            state_steps = []
-            beta1, beta2 = group["betas"]
-
-            self._init_group(group, params_with_grad, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps)
-
-            _core._adam_step(
-                params_with_grad,
-                grads,
-                exp_avgs,
-                exp_avg_sqs,
-                max_exp_avg_sqs,
-                state_steps,
-                amsgrad=bool(group["amsgrad"]),
-                beta1=float(_to_scalar(beta1)),
-                beta2=float(_to_scalar(beta2)),
-                lr=float(_to_scalar(group["lr"])),
-                weight_decay=float(_to_scalar(group["weight_decay"])),
-                eps=float(group["eps"]),
-                maximize=bool(group["maximize"]),
-                decoupled_weight_decay=bool(group["decoupled_weight_decay"]),
-            )
-
-        return loss
+        keys = ("exp_avg", "exp_avg_sq", "step") + (("max_exp_avg_sq",) if amsgrad else ())
+        params, grads, (exp_avgs, exp_avg_sqs, state_steps, *max_exp_avg_sqs) = self._gather_group(
+            group, lambda p: _new_state(p, amsgrad), keys)
+        beta1, beta2 = group["betas"]
+        _core._adam_step(
+            params,
+            grads,
+            exp_avgs,
+            exp_avg_sqs,
+            max_exp_avg_sqs[0] if amsgrad else [],
+            state_steps,
+            amsgrad=bool(amsgrad),
+            beta1=float(_to_scalar(beta1)),
+            beta2=float(_to_scalar(beta2)),
+            lr=float(_to_scalar(group["lr"])),
+            weight_decay=float(_to_scalar(group["weight_decay"])),
+            eps=float(group["eps"]),
+            maximize=bool(group["maximize"]),
+            decoupled_weight_decay=bool(group["decoupled_weight_decay"]),
+        )

@@ -7,6 +7,7 @@ and its state in place in a single fused pass.
 """
 
 import functools
+import operator
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
@@ -82,6 +83,21 @@ def _check_fused_foreach(fused, foreach, differentiable):
             raise RuntimeError("`fused` does not support `differentiable`")
         if foreach:
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def _fused_step(update_name="_update_group"):
+    """The ``step`` of an optimizer whose per-group update is its method ``update_name``."""
+
+    @_use_grad_for_differentiable
+    def step(self, closure=None):
+        """Perform a single optimization step.
+
+        Args:
+            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
+        """
+        return self._step_groups(closure, getattr(self, update_name))
+
+    return step
 
 
 def _check_not_differentiable(group):
@@ -268,6 +284,50 @@ class Optimizer:
             return None
         with rustgrad.enable_grad():
             return closure()
+
+    def _step_groups(self, closure, update):
+        """``step``'s frame: evaluates ``closure``, then calls ``update(group)`` per param group."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            _check_not_differentiable(group)
+            update(group)
+        return loss
+
+    def _setstate_groups(self, state, defaults, steps_as_tensors=True):
+        """A subclass's ``__setstate__``: group options missing from an old state get ``defaults``
+        and (optimizers with a ``step`` state) numeric steps become tensors."""
+        Optimizer.__setstate__(self, state)
+        for group in self.param_groups:
+            for key, value in defaults.items():
+                group.setdefault(key, value)
+        if steps_as_tensors:
+            self._steps_as_tensors()
+
+    def _gather_group(self, group, new_state, keys):
+        """The parameters of ``group`` that have a gradient, their gradients, and per name in ``keys``
+        the list of that state entry; a parameter without state gets ``new_state(p)`` first
+        (PyTorch's lazy ``_init_group``)."""
+        params, grads, group_states = [], [], []
+        states = self.state
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            params.append(p)
+            grads.append(grad)
+            state = states[p]
+            if not state:
+                state.update(new_state(p))
+            group_states.append(state)
+        return params, grads, [list(map(operator.itemgetter(key), group_states)) for key in keys]
+
+    def _steps_as_tensors(self):
+        """``__setstate__``'s upgrade of a Python-number ``step`` to a float32 tensor."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p_state = self.state.get(p, [])
+                if len(p_state) != 0 and not isinstance(p_state["step"], rustgrad.Tensor):
+                    p_state["step"] = rustgrad.tensor(float(p_state["step"]), dtype=rustgrad.float32)
 
     def add_param_group(self, param_group):
         r"""Add a param group to the :class:`Optimizer` s ``param_groups`` (missing hyperparameters are

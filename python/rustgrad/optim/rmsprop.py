@@ -3,9 +3,18 @@
 import rustgrad
 from rustgrad import _core
 
-from .optimizer import Optimizer, _check_not_differentiable, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _fused_step, _to_scalar
 
 __all__ = ["RMSprop"]
+
+
+def _new_state(p, with_momentum, centered):
+    state = {"step": rustgrad.zeros((), dtype=rustgrad.float32), "square_avg": rustgrad.zeros_like(p)}
+    if with_momentum:
+        state["momentum_buffer"] = rustgrad.zeros_like(p)
+    if centered:
+        state["grad_avg"] = rustgrad.zeros_like(p)
+    return state
 
 
 class RMSprop(Optimizer):
@@ -69,78 +78,33 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not isinstance(p_state["step"], rustgrad.Tensor):
-                    p_state["step"] = rustgrad.tensor(float(p_state["step"]), dtype=rustgrad.float32)
+        defaults = {
+            "momentum": 0, "centered": False, "foreach": None, "maximize": False, "differentiable": False,
+            "capturable": False,
+        }
+        self._setstate_groups(state, defaults)
 
-    def _init_group(self, group, params_with_grad, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps):
-        with_momentum = group["momentum"] > 0
-        centered = group["centered"]
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            params_with_grad.append(p)
-            grads.append(grad)
+    step = _fused_step()
 
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = rustgrad.zeros((), dtype=rustgrad.float32)
-                state["square_avg"] = rustgrad.zeros_like(p)
-                if with_momentum:
-                    state["momentum_buffer"] = rustgrad.zeros_like(p)
-                if centered:
-                    state["grad_avg"] = rustgrad.zeros_like(p)
-            square_avgs.append(state["square_avg"])
-            state_steps.append(state["step"])
-            if with_momentum:
-                momentum_buffer_list.append(state["momentum_buffer"])
-            if centered:
-                grad_avgs.append(state["grad_avg"])
-
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
-        """
-        loss = self._closure_loss(closure)
-
-        for group in self.param_groups:
-            _check_not_differentiable(group)
-            params_with_grad = []
-            grads = []
-            square_avgs = []
-            grad_avgs = []
-            momentum_buffer_list = []
-            state_steps = []
-
-            self._init_group(group, params_with_grad, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps)
-
-            _core._rmsprop_step(
-                params_with_grad,
-                grads,
-                square_avgs,
-                grad_avgs,
-                momentum_buffer_list,
-                state_steps,
-                lr=float(_to_scalar(group["lr"])),
-                alpha=float(group["alpha"]),
-                eps=float(group["eps"]),
-                weight_decay=float(group["weight_decay"]),
-                momentum=float(group["momentum"]),
-                centered=bool(group["centered"]),
-                maximize=bool(group["maximize"]),
-            )
-
-        return loss
+    def _update_group(self, group):
+        with_momentum, centered = group["momentum"] > 0, group["centered"]
+        keys = ("square_avg", "step") + ("momentum_buffer",) * with_momentum + ("grad_avg",) * centered
+        params, grads, lists = self._gather_group(group, lambda p: _new_state(p, with_momentum, centered), keys)
+        square_avgs, state_steps = lists[:2]
+        momentum_buffer_list = lists[2] if with_momentum else []
+        grad_avgs = lists[-1] if centered else []
+        _core._rmsprop_step(
+            params,
+            grads,
+            square_avgs,
+            grad_avgs,
+            momentum_buffer_list,
+            state_steps,
+            lr=float(_to_scalar(group["lr"])),
+            alpha=float(group["alpha"]),
+            eps=float(group["eps"]),
+            weight_decay=float(group["weight_decay"]),
+            momentum=float(group["momentum"]),
+            centered=bool(centered),
+            maximize=bool(group["maximize"]),
+        )

@@ -2,7 +2,7 @@
 
 from rustgrad import _core
 
-from .optimizer import Optimizer, _check_fused_foreach, _check_not_differentiable, _to_scalar, _use_grad_for_differentiable
+from .optimizer import Optimizer, _check_fused_foreach, _fused_step, _to_scalar
 
 __all__ = ["SGD"]
 
@@ -65,51 +65,35 @@ class SGD(Optimizer):
         _check_fused_foreach(fused, foreach, differentiable)
 
     def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+        defaults = {
+            "nesterov": False, "maximize": False, "foreach": None, "differentiable": False, "fused": False,
+        }
+        self._setstate_groups(state, defaults, steps_as_tensors=False)
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
+    step = _fused_step()
 
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model and returns the loss.
-        """
-        loss = self._closure_loss(closure)
-
-        for group in self.param_groups:
-            _check_not_differentiable(group)
-            params = []
-            grads = []
-            momentum_buffer_list = []
-            with_momentum = group["momentum"] != 0
-            for p in group["params"]:
-                grad = p.grad
-                if grad is not None:
-                    params.append(p)
-                    grads.append(grad)
-                    if with_momentum:
-                        momentum_buffer_list.append(self.state[p].get("momentum_buffer"))
-
-            buffers = _core._sgd_step(
-                params,
-                grads,
-                momentum_buffer_list,
-                lr=float(_to_scalar(group["lr"])),
-                momentum=float(group["momentum"]),
-                dampening=float(group["dampening"]),
-                weight_decay=float(_to_scalar(group["weight_decay"])),
-                nesterov=bool(group["nesterov"]),
-                maximize=bool(group["maximize"]),
-            )
-
-            if with_momentum:
-                for p, momentum_buffer in zip(params, buffers):
-                    self.state[p]["momentum_buffer"] = momentum_buffer
-
-        return loss
+    def _update_group(self, group):
+        params, grads = [], []
+        momentum_buffer_list = []
+        with_momentum = group["momentum"] != 0
+        for p in group["params"]:
+            grad = p.grad
+            if grad is not None:
+                params.append(p)
+                grads.append(grad)
+                if with_momentum:
+                    momentum_buffer_list.append(self.state[p].get("momentum_buffer"))
+        buffers = _core._sgd_step(
+            params,
+            grads,
+            momentum_buffer_list,
+            lr=float(_to_scalar(group["lr"])),
+            momentum=float(group["momentum"]),
+            dampening=float(group["dampening"]),
+            weight_decay=float(_to_scalar(group["weight_decay"])),
+            nesterov=bool(group["nesterov"]),
+            maximize=bool(group["maximize"]),
+        )
+        if with_momentum:
+            for p, momentum_buffer in zip(params, buffers):
+                self.state[p]["momentum_buffer"] = momentum_buffer

@@ -4,6 +4,7 @@ import math
 
 from ... import empty, no_grad
 from .. import _functional_conv as F
+from .._functional_pad import pad as _pad
 from ..parameter import Parameter
 from .module import Module
 
@@ -55,8 +56,17 @@ class _ConvNd(Module):
             raise ValueError(
                 f"padding_mode must be one of {valid_padding_modes}, but got padding_mode='{padding_mode}'"
             )
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"padding_mode='{padding_mode}' is not supported by rustgrad (only 'zeros')")
+        # F.pad's argument for the non-zeros padding modes (last dim first), as PyTorch keeps it.
+        if isinstance(padding, str):
+            self._reversed_padding_repeated_twice = [0, 0] * n
+            if padding == "same":
+                for d, k, i in zip(dilation, kernel_size, range(n - 1, -1, -1)):
+                    total_padding = d * (k - 1)
+                    left_pad = total_padding // 2
+                    self._reversed_padding_repeated_twice[2 * i] = left_pad
+                    self._reversed_padding_repeated_twice[2 * i + 1] = total_padding - left_pad
+        else:
+            self._reversed_padding_repeated_twice = [p for p in reversed(padding) for _ in range(2)]
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -110,6 +120,9 @@ class Conv1d(_ConvNd):
     _dims = 1
 
     def forward(self, input):
+        if self.padding_mode != "zeros":
+            input = _pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return F.conv1d(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
@@ -119,4 +132,7 @@ class Conv2d(_ConvNd):
     _dims = 2
 
     def forward(self, input):
+        if self.padding_mode != "zeros":
+            input = _pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

@@ -11,6 +11,10 @@ from ... import _core
 from ..._core import Tensor
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
+from ._backward_hooks import (  # noqa: F401  (the register_module_* functions live here in PyTorch)
+    BackwardHooksMixin, _has_backward_hooks, register_module_backward_hook, register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+)
 
 __all__ = ["Module", "RemovableHandle"]
 
@@ -111,7 +115,7 @@ def _parse_to(*args, **kwargs):
     return dtype
 
 
-class Module:
+class Module(BackwardHooksMixin):
     """Base class for all neural network modules (PyTorch's ``torch.nn.Module``)."""
 
     dump_patches = False
@@ -129,6 +133,9 @@ class Module:
         set_("_parameters", {})
         set_("_buffers", {})
         set_("_non_persistent_buffers_set", set())
+        set_("_backward_pre_hooks", OrderedDict())
+        set_("_backward_hooks", OrderedDict())
+        set_("_is_full_backward_hook", None)
         set_("_forward_hooks", OrderedDict())
         set_("_forward_hooks_with_kwargs", OrderedDict())
         set_("_forward_hooks_always_called", OrderedDict())
@@ -333,10 +340,12 @@ class Module:
         return handle
 
     def _call_impl(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        backward_hooks = _has_backward_hooks(self)
+        if not (self._forward_hooks or self._forward_pre_hooks or backward_hooks):
             return self.forward(*args, **kwargs)
         result = None
         called_always_called_hooks = set()
+        bw_hook, non_full_backward_hooks = None, []
         try:
             for hook_id, hook in self._forward_pre_hooks.items():
                 if hook_id in self._forward_pre_hooks_with_kwargs:
@@ -355,6 +364,8 @@ class Module:
                         if not isinstance(args_result, tuple):
                             args_result = (args_result,)
                         args = args_result
+            if backward_hooks:
+                args, bw_hook, non_full_backward_hooks = self._setup_backward_hooks(args)
             result = self.forward(*args, **kwargs)
             for hook_id, hook in self._forward_hooks.items():
                 if hook_id in self._forward_hooks_always_called:
@@ -365,6 +376,8 @@ class Module:
                     hook_result = hook(self, args, result)
                 if hook_result is not None:
                     result = hook_result
+            if backward_hooks:
+                result = self._finish_backward_hooks(args, result, bw_hook, non_full_backward_hooks)
             return result
         except Exception:
             import warnings

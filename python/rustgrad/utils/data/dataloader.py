@@ -1,15 +1,22 @@
 """``DataLoader`` (PyTorch's ``torch.utils.data.DataLoader``) for map-style and iterable datasets.
 
-Loading runs in the calling process (``num_workers=0``, PyTorch's single-process path); asking
-for worker processes raises ``NotImplementedError`` rather than silently ignoring it."""
+``num_workers=0`` loads in the calling process; ``num_workers>0`` starts worker processes
+(``multiprocessing``, fork by default on Linux, as PyTorch) that fetch and collate batches, which
+come back in sampler order (``in_order=True``). Tensors cross the process boundary by pickling
+(see ``rustgrad._tensor_pickle``)."""
 
-import itertools
+import multiprocessing as python_multiprocessing
+import os
+import warnings
 
+from ... import _core
 from .dataset import Dataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 from ._collate import default_collate, default_convert
+from ._worker import create_fetcher, get_worker_info
+from ._multiprocessing_iter import _MultiProcessingDataLoaderIter
 
-__all__ = ["DataLoader", "IterableDataset"]
+__all__ = ["DataLoader", "IterableDataset", "get_worker_info"]
 
 
 class IterableDataset(Dataset):
@@ -37,22 +44,19 @@ class DataLoader:
                  pin_memory_device="", in_order=True):
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
-        if num_workers > 0:
-            raise NotImplementedError("rustgrad's DataLoader loads in the calling process only: use num_workers=0.")
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
-        if prefetch_factor is not None:
+        if num_workers == 0 and prefetch_factor is not None:
             raise ValueError(
                 "prefetch_factor option could only be specified in multiprocessing."
                 "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
             )
-        if persistent_workers:
+        elif num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
-        if multiprocessing_context is not None:
-            raise ValueError(
-                "multiprocessing_context can only be used with multi-process loading (num_workers > 0), "
-                f"but got num_workers={num_workers}"
-            )
         self.dataset = dataset
         self.num_workers = num_workers
         self.pin_memory = pin_memory
@@ -61,6 +65,8 @@ class DataLoader:
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
         self.in_order = in_order
+        self.multiprocessing_context = _check_context(multiprocessing_context, num_workers)
+        self._iterator = None
 
         self._is_iterable = isinstance(dataset, IterableDataset)
         if self._is_iterable:
@@ -128,30 +134,89 @@ class DataLoader:
         return len(self._index_sampler)
 
     def __iter__(self):
-        if self._is_iterable:
-            return self._iter_iterable()
-        return self._iter_map()
+        # Persistent workers live as long as the loader: its one iterator is reset each epoch.
+        if self.persistent_workers and self.num_workers > 0:
+            if self._iterator is None:
+                self._iterator = self._get_iterator()
+            else:
+                self._iterator._reset(self)
+            return self._iterator
+        return self._get_iterator()
 
-    def _fetch(self, index):
-        if self._auto_collation:
-            getitems = getattr(self.dataset, "__getitems__", None)
-            data = getitems(index) if callable(getitems) else [self.dataset[i] for i in index]
-        else:
-            data = self.dataset[index]
-        return self.collate_fn(data)
+    def _get_iterator(self):
+        if self.num_workers == 0:
+            return _SingleProcessDataLoaderIter(self)
+        self.check_worker_number_rationality()
+        return _MultiProcessingDataLoaderIter(self)
 
-    def _iter_map(self):
-        for index in self._index_sampler:
-            yield self._fetch(index)
-
-    def _iter_iterable(self):
-        it = iter(self.dataset)
-        if not self._auto_collation:
-            for item in it:
-                yield self.collate_fn(item)
+    def check_worker_number_rationality(self):
+        """Warns, as PyTorch, when more workers are asked for than this process may run on."""
+        if not self.num_workers:
             return
-        while True:
-            batch = list(itertools.islice(it, self.batch_size))
-            if not batch or (self.drop_last and len(batch) < self.batch_size):
-                return
-            yield self.collate_fn(batch)
+        cpuset_checked = hasattr(os, "sched_getaffinity")
+        suggest = len(os.sched_getaffinity(0)) if cpuset_checked else os.cpu_count()
+        if suggest is None or self.num_workers > suggest:
+            if suggest is not None:
+                suggested = (
+                    f"Our suggested max number of worker in current system is {suggest}"
+                    f"{'' if cpuset_checked else ' (`cpuset` is not taken into account)'}, which is smaller "
+                    "than what this DataLoader is going to create."
+                )
+            else:
+                suggested = "DataLoader is not able to compute a suggested max number of worker in current system."
+            warnings.warn(
+                f"This DataLoader will create {self.num_workers} worker processes in total. {suggested} "
+                "Please be aware that excessive worker creation might get DataLoader running slow or even freeze, "
+                "lower the worker number to avoid potential slowness/freeze if necessary.",
+                stacklevel=3,
+            )
+
+
+def _check_context(multiprocessing_context, num_workers):
+    """PyTorch's validation of ``multiprocessing_context`` (a start method name or a context)."""
+    if multiprocessing_context is None:
+        return None
+    if num_workers <= 0:
+        raise ValueError(
+            "multiprocessing_context can only be used with multi-process loading (num_workers > 0), "
+            f"but got num_workers={num_workers}"
+        )
+    if isinstance(multiprocessing_context, str):
+        valid_start_methods = python_multiprocessing.get_all_start_methods()
+        if multiprocessing_context not in valid_start_methods:
+            raise ValueError(
+                "multiprocessing_context option "
+                f"should specify a valid start method in {valid_start_methods!r}, but got "
+                f"multiprocessing_context={multiprocessing_context!r}"
+            )
+        multiprocessing_context = python_multiprocessing.get_context(multiprocessing_context)
+    if not isinstance(multiprocessing_context, python_multiprocessing.context.BaseContext):
+        raise TypeError(
+            "multiprocessing_context option should be a valid context "
+            "object or a string specifying the start method, but got "
+            f"multiprocessing_context={multiprocessing_context}"
+        )
+    return multiprocessing_context
+
+
+def _base_seed(generator):
+    # PyTorch draws `empty((), int64).random_(generator)` per iterator, before the sampler draws;
+    # this draw consumes the generator as that one does, so shuffles follow PyTorch's order.
+    return int(_core.randint(0, 2**62, (), generator=generator).item())
+
+
+class _SingleProcessDataLoaderIter:
+    """Fetches each batch in the calling process."""
+
+    def __init__(self, loader):
+        self._sampler_iter = iter(loader._index_sampler)
+        self._base_seed = _base_seed(loader.generator)
+        self._fetcher = create_fetcher(
+            loader._is_iterable, loader.dataset, loader._auto_collation, loader.collate_fn, loader.drop_last
+        )
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._fetcher.fetch(next(self._sampler_iter))
