@@ -395,7 +395,6 @@ INT_DIVISION = {
 
 @pytest.mark.parametrize("name", list(INT_DIVISION))
 @pytest.mark.parametrize("dtype", ["int64", "float32"])
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="rustgrad has no `//`, `%` nor div(rounding_mode=...) yet")
 def test_integer_division_family(name, dtype):
     rg_op, np_op = INT_DIVISION[name]
     a = np.array([[7, -7, 5], [-5, 0, 9]], dtype=dtype)

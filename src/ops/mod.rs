@@ -25,6 +25,7 @@ mod loss;
 mod norm;
 mod conv;
 mod pool;
+mod division;
 
 pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
@@ -52,6 +53,8 @@ pub use loss::{binary_cross_entropy, binary_cross_entropy_with_logits, huber_los
 pub use norm::layer_norm;
 pub use conv::{convolution, ConvParams};
 pub use pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, PoolParams};
+pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmod_scalar, rremainder_scalar, Rounding};
+pub use crate::cpu::division::DivKind;
 
 use std::sync::Arc;
 
