@@ -31,7 +31,7 @@ pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
 pub use einsum::einsum;
 pub use linalg::{addmm, bmm, dot, matmul, mm, mv, outer};
-pub use inplace::{add_in_place, fill_, in_place};
+pub use inplace::{add_in_place, fill_, in_place, in_place_overlapping};
 pub use reduce::{mean, mean_dims, sum, sum_dims, sum_to_size};
 pub use reduce_minmax::{amax_amin, arg_extreme, extreme_all, extreme_dim, Extreme};
 pub use reduce_stats::{all_any, logsumexp, prod, var_std, vector_norm};
