@@ -374,7 +374,6 @@ def test_fill_and_zero_into_an_expanded_tensor_write_the_shared_element(name):
     assert_close(base, np.full((1, 2), value, np.float32), "float32")
 
 
-@pytest.mark.xfail(strict=True, reason="clamp on uint8 wraps out-of-range bounds (300 -> 44); PyTorch raises")
 def test_clamp_uint8_with_an_out_of_range_bound_is_refused():
     with pytest.raises(RuntimeError) as info:
         rustgrad.tensor([1, 2], dtype=rustgrad.uint8).clamp(0, 300)

@@ -26,6 +26,7 @@ mod norm;
 mod conv;
 mod pool;
 mod division;
+mod scalar_check;
 
 pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
@@ -55,6 +56,7 @@ pub use conv::{convolution, ConvParams};
 pub use pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, PoolParams};
 pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmod_scalar, rremainder_scalar, Rounding};
 pub use crate::cpu::division::DivKind;
+pub use scalar_check::check_scalar_fits;
 
 use std::sync::Arc;
 

@@ -650,7 +650,10 @@ impl PyTensor {
     /// Fills with `value` in place.
     fn fill_<'py>(slf: &Bound<'py, Self>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
         let value = match scalar(value) {
-            Some(s) => s,
+            Some(s) => {
+                ops::check_scalar_fits(s, slf.get().inner.dtype())?; // a 0-d tensor value wraps instead
+                s
+            }
             None => Scalar::Float(value.extract::<PyRef<PyTensor>>()?.inner.item_f64()?),
         };
         ops::fill_(&slf.get().inner, value, "FillBackward0")?;
