@@ -337,6 +337,8 @@ OVERFLOW_CASES = [
     ("uint8", lambda lib, t: t.fill_(-255), None),
     ("uint8", lambda lib, t: t.fill_(-256), "uint8_t"),
     ("uint8", lambda lib, t: t.fill_(-1.5), "uint8_t"),
+    ("uint8", lambda lib, t: t.fill_(255.5), "uint8_t"),
+    ("uint8", lambda lib, t: t.fill_(255.0), None),
     ("uint8", lambda lib, t: t.fill_(float("nan")), "uint8_t"),
     ("uint8", lambda lib, t: t.fill_(lib.tensor(300)), None),  # a tensor value wraps
     ("int64", lambda lib, t: t.fill_(float("inf")), "int64_t"),

@@ -57,7 +57,7 @@ mod tests {
     fn ranges_follow_c10_checked_convert() {
         let ok = |v, d| check_scalar_fits(v, d).is_ok();
         assert!(ok(Scalar::Int(255), U8) && ok(Scalar::Int(-255), U8) && !ok(Scalar::Int(256), U8) && !ok(Scalar::Int(-256), U8));
-        assert!(ok(Scalar::Float(255.5), U8) && !ok(Scalar::Float(-0.5), U8) && !ok(Scalar::Float(f64::NAN), U8));
+        assert!(ok(Scalar::Float(255.0), U8) && ok(Scalar::Float(-0.0), U8) && !ok(Scalar::Float(255.5), U8) && !ok(Scalar::Float(-0.5), U8) && !ok(Scalar::Float(f64::NAN), U8));
         assert!(!ok(Scalar::Float(f64::INFINITY), I64) && ok(Scalar::Float(1e18), I64) && !ok(Scalar::Float(1e19), I64));
         assert!(ok(Scalar::Int(i32::MIN as i64), I32) && !ok(Scalar::Int(i32::MAX as i64 + 1), I32));
         assert!(ok(Scalar::Float(f64::INFINITY), F32) && ok(Scalar::Float(f64::NAN), F32) && !ok(Scalar::Float(3.5e38), F32));
