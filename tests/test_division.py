@@ -297,3 +297,28 @@ def test_gradients_match_pytorch(name, pair):
     a, b = pair
     f = GRAD_OPS[name]
     check_against_torch(lambda lib, x, y: f(x, y), a, b)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+@pytest.mark.parametrize("name", ["floordiv", "mod", "fmod", "div_trunc"])
+def test_past_the_parallel_grain_on_non_contiguous_layouts(name, dtype):
+    # 300 x 230 elements (past cpu::GRAIN), read transposed, against a broadcast divisor row.
+    rg_op, np_op = OPS[name]
+    rng = np.random.default_rng(3)
+    a = rng.integers(-1000, 1000, size=(230, 300)).astype(dtype)
+    b = rng.integers(1, 50, size=(230,)).astype(dtype) * np.where(np.arange(230) % 2, 1, -1).astype(dtype)
+    ta = rustgrad.tensor(a).t()
+    assert not ta.is_contiguous()
+    assert_close(rg_op(ta, rustgrad.tensor(b)), np_op(a.T, b), dtype)
+
+
+def test_create_graph_through_remainder_and_fmod():
+    x = rustgrad.tensor([1.5, -2.5], dtype=rustgrad.float64, requires_grad=True)
+    y = rustgrad.tensor([2.0, 3.0], dtype=rustgrad.float64, requires_grad=True)
+    out = (x % y * y).sum() + rustgrad.fmod(x, y).sum()
+    gx, gy = rustgrad.autograd.grad(out, (x, y), create_graph=True)
+    # d/dx = y + 1; d/dy = (x % y) - y * floor(x / y) - trunc(x / y)
+    assert gx.tolist() == [3.0, 4.0]
+    assert gy.tolist() == [1.5 - 0.0 - 0.0, 0.5 + 3.0 - (-0.0)]
+    (gxx,) = rustgrad.autograd.grad(gx.sum(), (y,))
+    assert gxx.tolist() == [1.0, 1.0]
