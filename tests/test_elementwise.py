@@ -319,3 +319,71 @@ def test_large_float32_tensors_match_pytorch_to_a_few_ulp(n):
             outs.append((np.array(y.tolist(), dtype=np.float32), np.array(x.grad.tolist(), dtype=np.float32)))
         np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=4e-7, atol=atol, err_msg=expr)
         np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=3e-6, atol=1e-6, err_msg=expr)
+
+
+# ----- numbers that do not fit the tensor's dtype (c10's checked_convert) -----
+
+OVERFLOW_CASES = [
+    # (dtype, call, PyTorch raises with this C++ type name, or None when it converts, wrapping)
+    ("uint8", lambda lib, t: t.clamp(0, 300), "uint8_t"),
+    ("uint8", lambda lib, t: t.clamp(min=300), "uint8_t"),
+    ("uint8", lambda lib, t: t.clamp_(0, 256), "uint8_t"),
+    ("uint8", lambda lib, t: t.clamp(-1, 3), None),
+    ("uint8", lambda lib, t: t.clamp(0, 1.5), None),  # promotes to float: no conversion to uint8
+    ("int32", lambda lib, t: t.clamp(0, 2 ** 40), "int"),
+    ("float32", lambda lib, t: t.clamp(0, 1e300), "float"),
+    ("int64", lambda lib, t: t.clamp(0, 1e30), None),
+    ("uint8", lambda lib, t: t.fill_(300), "uint8_t"),
+    ("uint8", lambda lib, t: t.fill_(-255), None),
+    ("uint8", lambda lib, t: t.fill_(-256), "uint8_t"),
+    ("uint8", lambda lib, t: t.fill_(-1.5), "uint8_t"),
+    ("uint8", lambda lib, t: t.fill_(255.5), "uint8_t"),
+    ("uint8", lambda lib, t: t.fill_(255.0), None),
+    ("uint8", lambda lib, t: t.fill_(float("nan")), "uint8_t"),
+    ("uint8", lambda lib, t: t.fill_(lib.tensor(300)), None),  # a tensor value wraps
+    ("int64", lambda lib, t: t.fill_(float("inf")), "int64_t"),
+    ("float32", lambda lib, t: t.fill_(float("inf")), None),
+    ("float32", lambda lib, t: t.fill_(3.5e38), "float"),
+    ("bool", lambda lib, t: t.fill_(5), None),
+    ("uint8", lambda lib, t: t.masked_fill(lib.tensor([True, False]), 300), "uint8_t"),
+    ("uint8", lambda lib, t: t.masked_fill(lib.tensor([True, False]), lib.tensor(300)), "uint8_t"),
+    ("uint8", lambda lib, t: t.masked_fill_(lib.tensor([True, False]), -1), None),
+    ("uint8", lambda lib, t: t.__setitem__(0, 300), "uint8_t"),
+    ("int32", lambda lib, t: lib.full((2,), 2 ** 40, dtype=lib.int32), "int"),
+    ("uint8", lambda lib, t: lib.full((2,), 300, dtype=lib.uint8), "uint8_t"),
+    ("uint8", lambda lib, t: lib.full_like(t, 300), "uint8_t"),
+    ("uint8", lambda lib, t: lib.full((2,), -1, dtype=lib.uint8), None),
+    ("uint8", lambda lib, t: t + 300, None),  # arithmetic wraps, as C++
+]
+
+
+def _run_overflow_case(lib, dtype, call):
+    t = lib.tensor([1, 2], dtype=getattr(lib, dtype))
+    before = t.tolist()
+    try:
+        out = call(lib, t)
+    except RuntimeError as e:
+        assert t.tolist() == before  # refused before writing
+        return str(e)
+    return out.tolist() if out is not None else t.tolist()
+
+
+@pytest.mark.parametrize("case", range(len(OVERFLOW_CASES)))
+def test_numbers_out_of_the_dtype_range(case):
+    dtype, call, raises = OVERFLOW_CASES[case]
+    got = _run_overflow_case(rustgrad, dtype, call)
+    if raises is None:
+        assert not isinstance(got, str), got
+    else:
+        assert got == f"value cannot be converted to type {raises} without overflow"
+
+
+@pytest.mark.parametrize("case", range(len(OVERFLOW_CASES)))
+def test_numbers_out_of_the_dtype_range_match_torch(case):
+    torch = torch_or_skip()
+    dtype, call, _ = OVERFLOW_CASES[case]
+    ours, theirs = _run_overflow_case(rustgrad, dtype, call), _run_overflow_case(torch, dtype, call)
+    if isinstance(theirs, list):
+        np.testing.assert_allclose(np.array(ours, dtype=float), np.array(theirs, dtype=float))
+    else:
+        assert ours == theirs

@@ -278,3 +278,100 @@ def test_strided_operands_against_torch():
     at = rustgrad.einsum("ij->ji", a)
     (at @ rustgrad.tensor(y.tolist(), dtype=rustgrad.float64)).sum().backward()
     np.testing.assert_allclose(np.array(a.grad.tolist()), (np.ones((3, 5)) @ y.T).T, rtol=1e-12)
+
+
+# ----- einsum: ellipsis broadcasting, size-1 broadcasting, more than two operands -----
+
+EINSUM_BROADCAST = [
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]),
+    ("...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 5)]),
+    ("...ij,...jk", [(2, 1, 3, 4), (5, 4, 5)]),
+    ("...ij,...jk->ik", [(2, 3, 4), (2, 4, 5)]),
+    ("...ij,...jk->...ik", [(3, 4), (4, 5)]),
+    ("...ij,jk", [(2, 3, 4), (4, 5)]),
+    ("ij...,jk...->ik...", [(3, 4, 2), (4, 5, 1)]),
+    ("a...b,b...->a...", [(2, 3, 4), (4, 3)]),
+    ("...ij->...ji", [(2, 3, 4)]),
+    ("...ij->ij", [(2, 3, 4)]),
+    ("i...->...", [(2, 3, 4)]),
+    ("...", [(2, 3)]),
+    ("...,...->...", [(2, 3), (3,)]),
+    ("...,...", [(2, 1), (3,)]),
+    ("ij...->ji", [(3, 4)]),
+    ("...i,...i->...", [(2, 1, 3), (4, 3)]),
+    ("ij,ij->ij", [(2, 3), (1, 3)]),
+    ("ij,jk->ik", [(1, 3), (3, 4)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+    ("i,i,i->", [(3,), (3,), (3,)]),
+    ("bi,bj,bk->bijk", [(2, 3), (2, 4), (2, 5)]),
+    ("ij,jk,kl", [(2, 3), (3, 4), (4, 5)]),
+    ("...ij,...jk,k->...i", [(2, 3, 4), (1, 4, 5), (5,)]),
+    ("ab,bc,cd,de->ae", [(2, 3), (3, 2), (2, 4), (4, 1)]),
+]
+
+
+@pytest.mark.parametrize("eq, shapes", EINSUM_BROADCAST)
+def test_einsum_broadcasting_and_many_operands_against_numpy(eq, shapes):
+    arrays = [randn(i, *s) for i, s in enumerate(shapes)]
+    ours = rustgrad.einsum(eq, *[rustgrad.tensor(a) for a in arrays])
+    lhs, arrow, rhs = eq.partition("->")
+    if arrow and "..." in lhs and "..." not in rhs:
+        # PyTorch sums the ellipsis dims missing from the output; numpy refuses: sum them here
+        wide = np.einsum(f"{lhs}->...{rhs}", *arrays)
+        expected = wide.sum(axis=tuple(range(wide.ndim - len(rhs))))
+    else:
+        expected = np.einsum(eq, *arrays)
+    assert tuple(ours.shape) == expected.shape
+    np.testing.assert_allclose(np.array(ours.tolist()), expected, rtol=1e-5, atol=1e-5)
+    as_list = rustgrad.einsum(eq, [rustgrad.tensor(a) for a in arrays])
+    np.testing.assert_allclose(np.array(as_list.tolist()), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("eq, shapes", EINSUM_BROADCAST)
+def test_einsum_broadcasting_and_many_operands_against_torch(eq, shapes):
+    arrays = [randn(i, *s) for i, s in enumerate(shapes)]
+    check_against_torch(lambda lib, *ts: lib.einsum(eq, *ts), *arrays)
+
+
+@pytest.mark.parametrize("eq, shapes", [
+    ("...ij,...jk->...ik", [(2, 1, 2, 3), (2, 3, 2)]), ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
+    ("...i,...i->...", [(2, 1, 3), (2, 3)]), ("ij,ij->ij", [(2, 3), (1, 3)]),
+])
+def test_einsum_broadcasting_grads_finite_differences(eq, shapes):
+    check_grads(lambda *ts: rustgrad.einsum(eq, *ts), *[randn(i + 7, *s) for i, s in enumerate(shapes)])
+
+
+EINSUM_ERRORS = [
+    ("...ij,...jk->...ik", [(2, 3, 4), (3, 4, 5)],
+     "einsum(): dimension 0 covered by ellipsis in operand 1has size 3 which does not broadcast with previously seen ellipsis with size 2 for the respective dimension"),
+    ("...ij,...jk->...ik", [(7, 2, 3, 4), (6, 1, 4, 5)],
+     "einsum(): dimension 0 covered by ellipsis in operand 1has size 6 which does not broadcast with previously seen ellipsis with size 7 for the respective dimension"),
+    ("..i,i", [(2, 3), (3,)], "einsum(): found '.' for operand 0 that is not part of any ellipsis"),
+    ("....i,i", [(2, 3), (3,)], "einsum(): found '.' for operand 0 for which an ellipsis was already found"),
+    ("...i...,i", [(2, 3), (3,)], "einsum(): found '.' for operand 0 for which an ellipsis was already found"),
+    ("...ij", [(3,)], "einsum(): the number of subscripts in the equation (2) is more than the number of dimensions (1) for operand 0"),
+    ("ij->..", [(3, 4)], "einsum(): found '.' for output that is not part of any ellipsis (...)"),
+    ("ij->i.j", [(3, 4)], "einsum(): found '.' for output that is not part of any ellipsis (...)"),
+    ("ij,ij->ij", [(2, 3), (4, 3)], "einsum(): subscript i has size 4 for operand 1 which does not broadcast with previously seen size 2"),
+    ("ij,ij,ij->ij", [(1, 3), (2, 3), (4, 3)], "einsum(): subscript i has size 4 for operand 2 which does not broadcast with previously seen size 2"),
+    ("ij,jk,kl->il", [(2, 3), (3, 4)], "einsum(): fewer operands were provided than specified in the equation"),
+]
+
+
+@pytest.mark.parametrize("eq, shapes, message", EINSUM_ERRORS)
+def test_einsum_errors(eq, shapes, message):
+    with pytest.raises(RuntimeError) as info:
+        rustgrad.einsum(eq, *[rustgrad.ones(*s) for s in shapes])
+    assert str(info.value) == message
+
+
+def test_einsum_errors_and_grad_fns_match_torch():
+    torch = torch_or_skip()
+    for eq, shapes, message in EINSUM_ERRORS:
+        with pytest.raises(RuntimeError) as info:
+            torch.einsum(eq, *[torch.ones(*s) for s in shapes])
+        assert str(info.value) == message
+    for eq, shapes in EINSUM_BROADCAST:
+        names = [type(lib.einsum(eq, *[lib.ones(*s, requires_grad=True) for s in shapes]).grad_fn).__name__
+                 for lib in (rustgrad, torch)]
+        assert names[0] == names[1], (eq, names)

@@ -111,11 +111,7 @@ EINSUM = {
 }
 
 
-ELLIPSIS_XFAIL = pytest.mark.xfail(strict=True, raises=RuntimeError,
-                                   reason="einsum(): ellipsis ('...') is not supported by rustgrad yet")
-
-
-@pytest.mark.parametrize("equation", [pytest.param(e, marks=ELLIPSIS_XFAIL) if "..." in e else e for e in EINSUM])
+@pytest.mark.parametrize("equation", list(EINSUM))
 @FEW
 @given(data=st.data(), dtype=MATMUL_DTYPES, sizes=st.tuples(SIDE, SIDE, SIDE, SIDE))
 def test_einsum_two_operands(equation, data, dtype, sizes):

@@ -395,3 +395,90 @@ def test_second_order_gradients_against_pytorch(name):
         (gg,) = lib.autograd.grad((g * g).sum(), x)
         results.append(np.array(gg.tolist()))
     np.testing.assert_allclose(results[0], results[1], rtol=1e-10, atol=1e-12)
+
+
+# ----- in-place writes into tensors whose elements share memory (expand) -----
+
+OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+           "location. Please clone() the tensor before performing the operation.")
+
+# name -> (write into t, refused by PyTorch). Refused: every op whose result at one element depends on
+# that element (PyTorch's has_internal_overlap check); allowed: fills, masked fills, advanced-index
+# puts, and basic-index writes whose own region does not overlap.
+EXPANDED_WRITES = {
+    "add_": (lambda lib, t: t.add_(1), True),
+    "sub_": (lambda lib, t: t.sub_(lib.ones(2)), True),
+    "mul_": (lambda lib, t: t.mul_(2), True),
+    "div_": (lambda lib, t: t.div_(2), True),
+    "iadd": (lambda lib, t: t.__iadd__(1), True),
+    "imul": (lambda lib, t: t.__imul__(lib.ones(3, 2)), True),
+    "ifloordiv": (lambda lib, t: t.__ifloordiv__(2), True),
+    "relu_": (lambda lib, t: t.relu_(), True),
+    "exp_": (lambda lib, t: t.exp_(), True),
+    "neg_": (lambda lib, t: t.neg_(), True),
+    "sigmoid_": (lambda lib, t: t.sigmoid_(), True),
+    "clamp_": (lambda lib, t: t.clamp_(0, 1), True),
+    "copy_": (lambda lib, t: t.copy_(lib.ones(3, 2)), True),
+    "copy_row": (lambda lib, t: t.copy_(lib.ones(2)), True),
+    "eq_": (lambda lib, t: t.eq_(0), True),
+    "uniform_": (lambda lib, t: t.uniform_(), True),
+    "scatter_": (lambda lib, t: t.scatter_(0, lib.zeros(1, 2, dtype=lib.int64), lib.ones(1, 2)), True),
+    "setitem_all": (lambda lib, t: t.__setitem__(slice(None), 1.0), True),
+    "setitem_ellipsis": (lambda lib, t: t.__setitem__(Ellipsis, lib.ones(2)), True),
+    "setitem_column": (lambda lib, t: t.__setitem__((slice(None), 0), 1.0), True),
+    "fill_": (lambda lib, t: t.fill_(1.5), False),
+    "zero_": (lambda lib, t: t.zero_(), False),
+    "masked_fill_": (lambda lib, t: t.masked_fill_(t > -1, 2.0), False),
+    "masked_fill_one": (lambda lib, t: t.masked_fill_(lib.tensor([[False, False], [True, False], [False, False]]), 5.0), False),
+    "setitem_row": (lambda lib, t: t.__setitem__(0, 2.0), False),
+    "setitem_mask": (lambda lib, t: t.__setitem__(t > -1, 2.0), False),
+    "setitem_index": (lambda lib, t: t.__setitem__(lib.tensor([0, 1]), 2.0), False),
+}
+
+
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("name", list(EXPANDED_WRITES))
+def test_in_place_into_an_expanded_tensor(name, grad):
+    write, refused = EXPANDED_WRITES[name]
+    base = rustgrad.tensor([[1.0, 2.0]], requires_grad=grad) * 1  # a non-leaf when grad: history is rewritten
+    t = base.expand(3, 2)
+    version = t._version
+    if refused:
+        with pytest.raises(RuntimeError) as info:
+            write(rustgrad, t)
+        assert str(info.value) == OVERLAP
+        assert base.tolist() == [[1.0, 2.0]] and t._version == version  # nothing written
+    else:
+        write(rustgrad, t)
+        assert t._version > version
+        # one write lands in the shared elements, seen by every row and by the base
+        assert t.tolist() == [base.tolist()[0]] * 3 and base.tolist() != [[1.0, 2.0]]
+
+
+def test_overlap_is_about_the_written_region_only():
+    # A row of an expanded tensor, or an expanded tensor of size 1 along its stride-0 dim, has no
+    # element written twice.
+    t = rustgrad.zeros(1, 2).expand(3, 2)
+    t[0].add_(1)
+    assert t.tolist() == [[1.0, 1.0]] * 3
+    one = rustgrad.zeros(1, 2).expand(1, 2)
+    one.mul_(2).add_(3)
+    assert one.tolist() == [[3.0, 3.0]]
+    s = rustgrad.zeros(2, 3)[:, ::2]  # strided but not overlapping
+    s.add_(1)
+    assert s.tolist() == [[1.0, 1.0]] * 2
+
+
+@pytest.mark.parametrize("name", list(EXPANDED_WRITES))
+def test_in_place_into_an_expanded_tensor_matches_pytorch(name):
+    torch = torch_or_skip()
+    write, refused = EXPANDED_WRITES[name]
+    t = torch.zeros(1, 2).expand(3, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch warns on index_put_/masked_fill_ into expanded tensors
+        try:
+            write(torch, t)
+            outcome = None
+        except RuntimeError as e:
+            outcome = str(e)
+    assert outcome == (OVERLAP if refused else None)

@@ -79,8 +79,32 @@ def mul(input, other):
     return input * other
 
 
-def div(input, other):
-    return input / other
+_NO_ROUNDING = object()
+
+
+def div(input, other, *, rounding_mode=_NO_ROUNDING):
+    # An explicit rounding_mode (even None) records DivBackward2, as PyTorch's div.Tensor_mode.
+    if rounding_mode is _NO_ROUNDING:
+        return input / other if isinstance(input, Tensor) else tensor(input).div(other)
+    return (input if isinstance(input, Tensor) else tensor(input)).div(other, rounding_mode=rounding_mode)
+
+
+divide = div
+
+
+def floor_divide(input, other):
+    return input.floor_divide(other) if isinstance(input, Tensor) else input // other
+
+
+def remainder(input, other):
+    # remainder(Number, Tensor) is `other.__rmod__(input)` (not differentiable, as PyTorch).
+    return input.remainder(other) if isinstance(input, Tensor) else other.__rmod__(input)
+
+
+def fmod(input, other):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fmod(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    return input.fmod(other)
 
 
 def pow(input, exponent):

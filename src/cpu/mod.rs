@@ -3,6 +3,7 @@
 
 pub mod cephes;
 pub mod elementwise;
+pub mod division;
 pub mod math;
 pub mod index;
 pub mod matmul;

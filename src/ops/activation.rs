@@ -328,6 +328,9 @@ pub fn clamp(t: &Tensor, min: Option<Scalar>, max: Option<Scalar>) -> Result<Ten
     }
     let (lo, hi) = (min.map(Scalar::to_tensor), max.map(Scalar::to_tensor));
     let dtype = bounds_dtype(t, lo.as_ref(), hi.as_ref());
+    for bound in [min, max].into_iter().flatten() {
+        super::check_scalar_fits(bound, dtype)?; // uint8 clamp(0, 300) raises, as PyTorch
+    }
     let out = clamp_values(t, lo.as_ref(), hi.as_ref(), dtype)?;
     record(&[t], &[&out], || {
         // d clamp = grad where min <= x <= max, else 0

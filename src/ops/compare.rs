@@ -236,6 +236,7 @@ fn check_mask(mask: &Tensor) -> Result<()> {
 /// `t.masked_fill(mask, value)` for a Python number `value` (MaskedFillBackward0).
 pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Scalar) -> Result<Tensor> {
     check_mask(mask)?;
+    super::check_scalar_fits(value, t.dtype())?;
     let out = select_raw(mask, &Tensor::scalar(value.to_f64(), t.dtype()), t, t.dtype())?;
     record(&[t], &[&out], || {
         // d masked_fill(t, m, v) = grad with masked entries zeroed
@@ -255,6 +256,14 @@ pub fn masked_fill_tensor(t: &Tensor, mask: &Tensor, value: &Tensor) -> Result<T
             value.dim()
         )));
     }
+    // PyTorch fills with value.item(), converted (checked) to t's dtype.
+    let item = value.item_f64()?;
+    let as_scalar = match value.dtype() {
+        DType::Bool => Scalar::Bool(item != 0.0),
+        d if d.is_float() => Scalar::Float(item),
+        _ => Scalar::Int(item as i64),
+    };
+    super::check_scalar_fits(as_scalar, t.dtype())?;
     let out = select_raw(mask, value, t, t.dtype())?;
     record(&[t, value], &[&out], || {
         // d masked_fill(t, m, v) = grad with masked entries zeroed, sum(grad over masked entries)

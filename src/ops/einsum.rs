@@ -1,5 +1,5 @@
-//! `torch.einsum` for one or two operands without ellipsis: permutes and sums for one operand,
-//! one batched product (bmm) for two, as PyTorch's einsum does (so the nodes match: ViewBackward0
+//! `torch.einsum`: permutes and sums for one operand, one batched product (bmm) per pair of
+//! operands (contracted left to right), as PyTorch's einsum does; `...` and size-1 dims broadcast (so the nodes match: ViewBackward0
 //! after a contraction, MulBackward0 for an outer product, PermuteBackward0 for a transpose).
 
 use super::backward::backward_fn;
@@ -11,10 +11,45 @@ use crate::ops::{mul, reshape, sum_dims};
 use crate::tensor::{contiguous_strides, Layout, Tensor};
 use crate::with_dtype;
 
-/// The parsed subscripts: one letter list per operand, and the output letters.
+/// The parsed subscripts: one letter list per operand, and the output letters. The dims an
+/// ellipsis covers get synthetic letters (outside [a-zA-Z]), shared right-aligned across operands
+/// so that they broadcast as PyTorch's `...` dims do.
 struct Equation {
     inputs: Vec<Vec<char>>,
     output: Vec<char>,
+}
+
+/// The synthetic letter of broadcast ellipsis dim `i`.
+fn ellipsis_letter(i: usize) -> char {
+    char::from_u32(0x100 + i as u32).expect("a valid char")
+}
+
+fn is_ellipsis_letter(c: char) -> bool {
+    c as u32 >= 0x100
+}
+
+/// Splits one subscript string into its letters and where its ellipsis (if any) stands; `who`
+/// names it in errors ("operand 0", "output").
+fn split_ellipsis(spec: &str, who: &str, output: bool) -> Result<(Vec<char>, Option<usize>)> {
+    let chars: Vec<char> = spec.chars().collect();
+    let (mut letters, mut at, mut i) = (Vec::new(), None, 0);
+    while i < chars.len() {
+        if chars[i] == '.' {
+            let suffix = if output { " (...)" } else { "" };
+            if at.is_some() {
+                return Err(Error::runtime(format!("einsum(): found '.' for {who} for which an ellipsis was already found")));
+            }
+            if chars.get(i + 1) != Some(&'.') || chars.get(i + 2) != Some(&'.') {
+                return Err(Error::runtime(format!("einsum(): found '.' for {who} that is not part of any ellipsis{suffix}")));
+            }
+            at = Some(letters.len());
+            i += 3;
+        } else {
+            letters.push(chars[i]);
+            i += 1;
+        }
+    }
+    Ok((letters, at))
 }
 
 fn parse(equation: &str, operands: &[Tensor]) -> Result<Equation> {
@@ -23,31 +58,52 @@ fn parse(equation: &str, operands: &[Tensor]) -> Result<Equation> {
         Some((l, r)) => (l, Some(r)),
         None => (equation.as_str(), None),
     };
-    if lhs.contains('.') || rhs.is_some_and(|r| r.contains('.')) {
-        return Err(Error::runtime("einsum(): ellipsis ('...') is not supported by rustgrad"));
-    }
-    let inputs: Vec<Vec<char>> = lhs.split(',').map(|s| s.chars().collect()).collect();
-    if inputs.len() > operands.len() {
+    let specs: Vec<&str> = lhs.split(',').collect();
+    if specs.len() > operands.len() {
         return Err(Error::runtime("einsum(): fewer operands were provided than specified in the equation"));
     }
-    if inputs.len() < operands.len() {
+    if specs.len() < operands.len() {
         return Err(Error::runtime("einsum(): more operands were provided than specified in the equation"));
     }
-    for (i, (letters, t)) in inputs.iter().zip(operands).enumerate() {
+    let mut parsed = Vec::with_capacity(specs.len());
+    for (i, (spec, t)) in specs.iter().zip(operands).enumerate() {
+        let (letters, at) = split_ellipsis(spec, &format!("operand {i}"), false)?;
         if let Some(&c) = letters.iter().find(|c| !c.is_ascii_alphabetic()) {
             return Err(Error::runtime(format!("einsum(): invalid subscript given at index {} in the equation string, subscripts must be in [a-zA-Z]", lhs.find(c).unwrap_or(0))));
         }
-        if letters.len() != t.dim() {
+        if at.is_some() && letters.len() > t.dim() {
+            return Err(Error::runtime(format!(
+                "einsum(): the number of subscripts in the equation ({}) is more than the number of dimensions ({}) for operand {i}",
+                letters.len(),
+                t.dim()
+            )));
+        }
+        if at.is_none() && letters.len() != t.dim() {
             return Err(Error::runtime(format!(
                 "einsum(): the number of subscripts in the equation ({}) does not match the number of dimensions ({}) for operand {i} and no ellipsis was given",
                 letters.len(),
                 t.dim()
             )));
         }
+        parsed.push((letters, at, t.dim()));
     }
+    // Every operand's ellipsis covers its extra dims; together they broadcast right-aligned.
+    let widths: Vec<usize> = parsed.iter().map(|(l, at, nd)| if at.is_some() { nd - l.len() } else { 0 }).collect();
+    let width = widths.iter().copied().max().unwrap_or(0);
+    let ellipsis: Vec<char> = (0..width).map(ellipsis_letter).collect();
+    let inputs: Vec<Vec<char>> = parsed
+        .into_iter()
+        .zip(&widths)
+        .map(|((mut letters, at, _), &w)| {
+            if let Some(at) = at {
+                letters.splice(at..at, ellipsis[width - w..].iter().copied());
+            }
+            letters
+        })
+        .collect();
     let output: Vec<char> = match rhs {
         Some(r) => {
-            let out: Vec<char> = r.chars().collect();
+            let (mut out, at) = split_ellipsis(r, "output", true)?;
             for (i, c) in out.iter().enumerate() {
                 if out[..i].contains(c) {
                     return Err(Error::runtime(format!("einsum(): output subscript {c} appears more than once in the output")));
@@ -58,20 +114,26 @@ fn parse(equation: &str, operands: &[Tensor]) -> Result<Equation> {
                     )));
                 }
             }
+            // Without `...` in the output, the ellipsis dims are summed.
+            if let Some(at) = at {
+                out.splice(at..at, ellipsis.iter().copied());
+            }
             out
         }
         None => {
-            // Implicit output: the letters seen exactly once, in alphabetical order.
-            let all: Vec<char> = inputs.iter().flatten().copied().collect();
+            // Implicit output: the ellipsis dims, then the letters seen exactly once, in
+            // alphabetical order.
+            let all: Vec<char> = inputs.iter().flatten().copied().filter(|&c| !is_ellipsis_letter(c)).collect();
             let mut once: Vec<char> = all.iter().copied().filter(|c| all.iter().filter(|d| *d == c).count() == 1).collect();
             once.sort_by_key(|&c| (c.is_ascii_lowercase(), c));
-            once
+            ellipsis.iter().copied().chain(once).collect()
         }
     };
     Ok(Equation { inputs, output })
 }
 
-/// Checks that each letter has one size across operands; returns the size of letter `c`.
+/// Checks that each letter has one size across operands, a size of 1 broadcasting against any
+/// other (as PyTorch); returns the broadcast size of every letter.
 fn sizes(eq: &Equation, operands: &[Tensor]) -> Result<Vec<(char, usize)>> {
     let mut seen: Vec<(char, usize)> = Vec::new();
     for (i, (letters, t)) in eq.inputs.iter().zip(operands).enumerate() {
@@ -85,19 +147,40 @@ fn sizes(eq: &Equation, operands: &[Tensor]) -> Result<Vec<(char, usize)>> {
                     )));
                 }
             }
-            match seen.iter().find(|(l, _)| *l == c) {
-                Some(&(_, size)) if size != shape[d] => {
+            match seen.iter_mut().find(|(l, _)| *l == c) {
+                Some((_, size)) if *size != shape[d] && *size != 1 && shape[d] != 1 => {
+                    if is_ellipsis_letter(c) {
+                        // Index within this operand's ellipsis dims (they end its leading run).
+                        let first = letters.iter().position(|&l| is_ellipsis_letter(l)).unwrap_or(0);
+                        return Err(Error::runtime(format!(
+                            "einsum(): dimension {} covered by ellipsis in operand {i}has size {} which does not broadcast with previously seen ellipsis with size {size} for the respective dimension",
+                            d - first,
+                            shape[d]
+                        )));
+                    }
                     return Err(Error::runtime(format!(
                         "einsum(): subscript {c} has size {} for operand {i} which does not broadcast with previously seen size {size}",
                         shape[d]
                     )));
                 }
-                Some(_) => {}
+                Some((_, size)) => *size = (*size).max(shape[d]),
                 None => seen.push((c, shape[d])),
             }
         }
     }
     Ok(seen)
+}
+
+/// Drops the size-1 dims of `t` whose letter has a larger size elsewhere (they broadcast).
+fn drop_broadcast_dims(t: &Tensor, letters: &[char], size: impl Fn(char) -> usize) -> Result<(Tensor, Vec<char>)> {
+    let shape = t.shape();
+    let keep: Vec<bool> = letters.iter().zip(&shape).map(|(&c, &n)| !(n == 1 && size(c) > 1)).collect();
+    if keep.iter().all(|&k| k) {
+        return Ok((t.clone(), letters.to_vec()));
+    }
+    let new_shape: Vec<i64> = shape.iter().zip(&keep).filter(|(_, &k)| k).map(|(&n, _)| n as i64).collect();
+    let new_letters = letters.iter().zip(&keep).filter(|(_, &k)| k).map(|(&c, _)| c).collect();
+    Ok((reshape(t, &new_shape)?, new_letters))
 }
 
 /// Sums out the letters of one operand that appear nowhere else (nor in the output).
@@ -118,7 +201,7 @@ fn is_identity(perm: &[usize]) -> bool {
     perm.iter().enumerate().all(|(i, &p)| i == p)
 }
 
-/// `torch.einsum(equation, *operands)` for one or two operands.
+/// `torch.einsum(equation, *operands)`.
 pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
     let eq = parse(equation, operands)?;
     let size_of = sizes(&eq, operands)?;
@@ -131,8 +214,13 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
         *letters = unique;
         taken.push(d);
     }
-    let operands = &taken[..];
-    match operands {
+    let mut operands = Vec::with_capacity(taken.len());
+    for (letters, t) in eq.inputs.iter_mut().zip(&taken) {
+        let (t, kept) = drop_broadcast_dims(t, letters, size)?;
+        *letters = kept;
+        operands.push(t);
+    }
+    match &operands[..] {
         [t] => {
             let summed = eq.inputs[0].len() != eq.output.len();
             let (t, letters) = sum_private(t, &eq.inputs[0], |c| eq.output.contains(&c))?;
@@ -144,56 +232,78 @@ pub fn einsum(equation: &str, operands: &[Tensor]) -> Result<Tensor> {
                 permute(&t, &perm)
             }
         }
-        [a, b] => {
-            let (la, lb) = (&eq.inputs[0], &eq.inputs[1]);
-            let (a, la) = sum_private(a, la, |c| lb.contains(&c) || eq.output.contains(&c))?;
-            let (b, lb) = sum_private(b, lb, |c| la.contains(&c) || eq.output.contains(&c))?;
-            // Group the letters: batch (both and output), kept (one side and output), contracted
-            // (both, not output). Batch and kept letters keep their output order.
-            let batch: Vec<char> = eq.output.iter().copied().filter(|c| la.contains(c) && lb.contains(c)).collect();
-            let kept_a: Vec<char> = eq.output.iter().copied().filter(|c| la.contains(c) && !lb.contains(c)).collect();
-            let kept_b: Vec<char> = eq.output.iter().copied().filter(|c| lb.contains(c) && !la.contains(c)).collect();
-            let contracted: Vec<char> = la.iter().copied().filter(|c| lb.contains(c) && !eq.output.contains(c)).collect();
-            // Put the operand whose kept letters come first in the output on the left, so the
-            // product comes out in output order whenever the output lists groups in sequence.
-            let swap = match (kept_a.first(), kept_b.first()) {
-                (Some(x), Some(y)) => positions(&eq.output, &[*y]) < positions(&eq.output, &[*x]),
-                _ => false,
-            };
-            let (left, ll, kl, right, lr, kr) =
-                if swap { (&b, &lb, &kept_b, &a, &la, &kept_a) } else { (&a, &la, &kept_a, &b, &lb, &kept_b) };
-            let count = |letters: &[char]| letters.iter().map(|&c| size(c)).product::<usize>() as i64;
-            let result_letters: Vec<char> = batch.iter().chain(kl).chain(kr).copied().collect();
-            let out = if contracted.is_empty() {
-                // No sum over a shared letter: a broadcasting product.
-                let order_l: Vec<char> = batch.iter().chain(kl).copied().collect();
-                let order_r: Vec<char> = batch.iter().chain(kr).copied().collect();
-                let pl = permute_if_needed(left, ll, &order_l)?;
-                let pr = permute_if_needed(right, lr, &order_r)?;
-                let mut shape_l: Vec<i64> = order_l.iter().map(|&c| size(c) as i64).collect();
-                shape_l.extend(std::iter::repeat_n(1, kr.len()));
-                let mut shape_r: Vec<i64> = batch.iter().map(|&c| size(c) as i64).collect();
-                shape_r.extend(std::iter::repeat_n(1, kl.len()));
-                shape_r.extend(kr.iter().map(|&c| size(c) as i64));
-                mul(&reshape_if_needed(&pl, &shape_l)?, &reshape_if_needed(&pr, &shape_r)?)?
-            } else {
-                let order_l: Vec<char> = batch.iter().chain(kl).chain(&contracted).copied().collect();
-                let order_r: Vec<char> = batch.iter().chain(&contracted).chain(kr).copied().collect();
-                let pl = permute_if_needed(left, ll, &order_l)?;
-                let pr = permute_if_needed(right, lr, &order_r)?;
-                let (nb, m, k, n) = (count(&batch), count(kl), count(&contracted), count(kr));
-                let product = bmm(&reshape(&pl, &[nb, m, k])?, &reshape(&pr, &[nb, k, n])?)?;
-                let shape: Vec<i64> = result_letters.iter().map(|&c| size(c) as i64).collect();
-                reshape(&product, &shape)?
-            };
-            let perm = positions(&result_letters, &eq.output);
-            if is_identity(&perm) {
-                Ok(out)
-            } else {
-                permute(&out, &perm)
+        _ => {
+            // Left to right: each product keeps the letters still needed by a later operand or
+            // the output.
+            let (mut acc, mut acc_letters) = (operands[0].clone(), eq.inputs[0].clone());
+            for k in 1..operands.len() {
+                let needed: Vec<char> = if k + 1 == operands.len() {
+                    eq.output.clone()
+                } else {
+                    let mut letters: Vec<char> = Vec::new();
+                    for &c in acc_letters.iter().chain(&eq.inputs[k]) {
+                        let later = eq.output.contains(&c) || eq.inputs[k + 1..].iter().any(|l| l.contains(&c));
+                        if later && !letters.contains(&c) {
+                            letters.push(c);
+                        }
+                    }
+                    letters
+                };
+                acc = contract_two(&acc, &acc_letters, &operands[k], &eq.inputs[k], &needed, &size)?;
+                acc_letters = needed;
             }
+            Ok(acc)
         }
-        _ => Err(Error::runtime("einsum(): rustgrad supports one or two operands")),
+    }
+}
+
+/// The product of two operands summed over their shared letters missing from `output` (one
+/// batched matmul, as PyTorch's einsum), laid out as `output`.
+fn contract_two(a: &Tensor, la: &[char], b: &Tensor, lb: &[char], output: &[char], size: &impl Fn(char) -> usize) -> Result<Tensor> {
+    let (a, la) = sum_private(a, la, |c| lb.contains(&c) || output.contains(&c))?;
+    let (b, lb) = sum_private(b, lb, |c| la.contains(&c) || output.contains(&c))?;
+    // Group the letters: batch (both and output), kept (one side and output), contracted
+    // (both, not output). Batch and kept letters keep their output order.
+    let batch: Vec<char> = output.iter().copied().filter(|c| la.contains(c) && lb.contains(c)).collect();
+    let kept_a: Vec<char> = output.iter().copied().filter(|c| la.contains(c) && !lb.contains(c)).collect();
+    let kept_b: Vec<char> = output.iter().copied().filter(|c| lb.contains(c) && !la.contains(c)).collect();
+    let contracted: Vec<char> = la.iter().copied().filter(|c| lb.contains(c) && !output.contains(c)).collect();
+    // Put the operand whose kept letters come first in the output on the left, so the
+    // product comes out in output order whenever the output lists groups in sequence.
+    let swap = match (kept_a.first(), kept_b.first()) {
+        (Some(x), Some(y)) => positions(output, &[*y]) < positions(output, &[*x]),
+        _ => false,
+    };
+    let (left, ll, kl, right, lr, kr) =
+        if swap { (&b, &lb, &kept_b, &a, &la, &kept_a) } else { (&a, &la, &kept_a, &b, &lb, &kept_b) };
+    let count = |letters: &[char]| letters.iter().map(|&c| size(c)).product::<usize>() as i64;
+    let result_letters: Vec<char> = batch.iter().chain(kl).chain(kr).copied().collect();
+    if contracted.is_empty() {
+        // No sum over a shared letter: one broadcasting product of the operands laid out in
+        // output order (size 1 where a letter is missing), as PyTorch's MulBackward0.
+        let align = |t: &Tensor, letters: &[char]| -> Result<Tensor> {
+            let order: Vec<char> = output.iter().copied().filter(|c| letters.contains(c)).collect();
+            let shape: Vec<i64> = output.iter().map(|&c| if letters.contains(&c) { size(c) as i64 } else { 1 }).collect();
+            reshape_if_needed(&permute_if_needed(t, letters, &order)?, &shape)
+        };
+        return mul(&align(&a, &la)?, &align(&b, &lb)?);
+    }
+    let order_l: Vec<char> = batch.iter().chain(kl).chain(&contracted).copied().collect();
+    let order_r: Vec<char> = batch.iter().chain(&contracted).chain(kr).copied().collect();
+    let pl = permute_if_needed(left, ll, &order_l)?;
+    let pr = permute_if_needed(right, lr, &order_r)?;
+    let (nb, m, k, n) = (count(&batch), count(kl), count(&contracted), count(kr));
+    let product = bmm(&reshape(&pl, &[nb, m, k])?, &reshape(&pr, &[nb, k, n])?)?;
+    let shape: Vec<i64> = result_letters.iter().map(|&c| size(c) as i64).collect();
+    let out = reshape(&product, &shape)?;
+    let perm = positions(&result_letters, output);
+    if is_identity(&perm) {
+        Ok(out)
+    } else {
+        // PyTorch's einsum ends a contraction with a view (dropping the summed size-1 dims)
+        // after its permute: the same node sequence here.
+        let permuted = permute(&out, &perm)?;
+        super::view(&permuted, &permuted.shape().iter().map(|&n| n as i64).collect::<Vec<_>>())
     }
 }
 
@@ -294,11 +404,30 @@ mod tests {
     }
 
     #[test]
+    fn ellipsis_and_size_one_dims_broadcast_and_many_operands_contract_left_to_right() {
+        let a = Tensor::ones(&[2, 1, 3, 4], DType::F64);
+        let b = Tensor::ones(&[5, 4, 2], DType::F64);
+        let out = einsum("...ij,...jk->...ik", &[a.clone(), b.clone()]).unwrap();
+        assert_eq!(out.shape(), vec![2, 5, 3, 2]);
+        assert!(out.to_vec::<f64>().unwrap().iter().all(|&v| v == 4.0));
+        assert_eq!(einsum("...ij,...jk->ik", &[a, b]).unwrap().to_vec::<f64>().unwrap(), vec![40.0; 6]);
+        let row = t(&[1.0, 2.0, 3.0], &[1, 3]);
+        let m = t(&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0], &[2, 3]);
+        assert_eq!(einsum("ij,ij->ij", &[m.clone(), row]).unwrap().to_vec::<f64>().unwrap(), vec![1.0, 2.0, 3.0, 2.0, 4.0, 6.0]);
+        let v = t(&[1.0, 1.0], &[2]);
+        let w = t(&[1.0, 0.0, 2.0], &[3]);
+        // v^T m w = (1+2)*1 + (1+2)*2 = 9
+        assert_eq!(einsum("i,ij,j->", &[v, m, w]).unwrap().to_vec::<f64>().unwrap(), vec![9.0]);
+    }
+
+    #[test]
     fn bad_equations() {
         let a = Tensor::ones(&[2, 3], DType::F32);
         let err = einsum("ij,jk->ik", &[a.clone(), a.clone()]).unwrap_err();
         assert_eq!(err.message(), "einsum(): subscript j has size 2 for operand 1 which does not broadcast with previously seen size 3");
         let err = einsum("ij,jk->ik", &[a]).unwrap_err();
         assert_eq!(err.message(), "einsum(): fewer operands were provided than specified in the equation");
+        let err = einsum("..i", &[Tensor::ones(&[2], DType::F32)]).unwrap_err();
+        assert_eq!(err.message(), "einsum(): found '.' for operand 0 that is not part of any ellipsis");
     }
 }

@@ -6,7 +6,7 @@ use super::backward::backward_fn;
 use super::reduce::sum_to_size;
 use super::shape::{convert, to_dtype};
 use super::view::{self, select_layout, slice_bounds, slice_layout, unsqueeze_layout, write_broadcast};
-use super::{in_place, needs, record};
+use super::{in_place, in_place_overlapping, needs, record};
 use crate::autograd::{is_grad_enabled, SavedTensor};
 use crate::cpu::index::{gather_offsets, layout_offsets, product_offsets, scatter_offsets};
 use crate::error::{Error, Result};
@@ -417,6 +417,10 @@ pub fn setitem(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Result<()>
             "a leaf Variable that requires grad is being used in an in-place operation."
         }));
     }
+    if plan.advanced.is_none() {
+        // Basic indexing writes through a view: refused where it overlaps itself, as copy_.
+        super::inplace::check_no_internal_overlap(&plan.layout(&target.data().layout))?;
+    }
     if !grad || !(target.requires_grad() || value.requires_grad()) {
         write_plan(target, &plan, &value)?;
         target.version_counter().bump();
@@ -424,8 +428,8 @@ pub fn setitem(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Result<()>
     }
     match (&plan.advanced, plan.makes_view()) {
         (None, false) => in_place(target, |t| assign_whole(t, &value)),
-        (Some(indices), false) => in_place(target, |t| index_put(t, indices, &value, false)),
-        _ => in_place(target, |t| copy_slices(t, &plan, &value)),
+        (Some(indices), false) => in_place_overlapping(target, |t| index_put(t, indices, &value, false)),
+        _ => in_place_overlapping(target, |t| copy_slices(t, &plan, &value)),
     }
 }
 

@@ -53,8 +53,26 @@ fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()
     }
 }
 
-/// Runs `compute(target)` and stores its result into `target` in place.
+/// PyTorch's refusal to write where several elements share one memory location (its
+/// `has_internal_overlap` answering YES: a dim of stride 0 with more than one element).
+pub(crate) fn check_no_internal_overlap(layout: &Layout) -> Result<()> {
+    if layout.shape.iter().zip(&layout.strides).any(|(&n, &s)| s == 0 && n > 1) {
+        return Err(Error::runtime("unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation."));
+    }
+    Ok(())
+}
+
+/// Runs `compute(target)` and stores its result into `target` in place (refused, before anything
+/// is computed, when `target` has internal overlap such as an `expand`ed tensor).
 pub fn in_place(target: &Tensor, compute: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<()> {
+    check_no_internal_overlap(&target.data().layout)?;
+    in_place_overlapping(target, compute)
+}
+
+/// [`in_place`] without the overlap check, for the writes PyTorch allows on expanded tensors
+/// (`fill_`, `zero_`, `masked_fill_`, `index_put_`: every element gets a value not depending on
+/// the others), and for `setitem`, which checks the written region itself.
+pub fn in_place_overlapping(target: &Tensor, compute: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<()> {
     let view = target.view_meta();
     check_in_place_allowed(target, view.as_ref())?;
     let result = compute(target)?;
@@ -82,7 +100,11 @@ pub fn in_place(target: &Tensor, compute: impl FnOnce(&Tensor) -> Result<Tensor>
             }
         }
     }
-    write_values(target, &convert(&result, td));
+    if check_no_internal_overlap(&target.data().layout).is_err() {
+        write_changed_values(target, &convert(&result, td));
+    } else {
+        write_values(target, &convert(&result, td));
+    }
     target.version_counter().bump();
     match (node, view) {
         (Some(node), Some(view)) => rebase_view_history(target, &view.base, node),
@@ -202,6 +224,26 @@ fn write_values(target: &Tensor, values: &Tensor) {
     with_dtype!(data.dtype, T => scatter_into(T::slice_mut(&mut buffer), &data.layout, T::slice(&source)));
 }
 
+/// `write_values` into a target whose elements share memory (an allowed fill of an expanded
+/// tensor): only the elements the op changed are written, so an unchanged alias of a written
+/// element cannot write its old value back (as PyTorch's kernels, which write only those).
+fn write_changed_values(target: &Tensor, values: &Tensor) {
+    let source = values.contiguous_buffer();
+    let data = target.data();
+    let mut buffer = data.storage.write();
+    with_dtype!(data.dtype, T => {
+        let (dst, src) = (T::slice_mut(&mut buffer), T::slice(&source));
+        let mut offsets = Vec::with_capacity(src.len());
+        data.layout.for_each_offset(|o| offsets.push(o));
+        let old: Vec<T> = offsets.iter().map(|&o| dst[o]).collect();
+        for (i, &o) in offsets.iter().enumerate() {
+            if src[i] != old[i] {
+                dst[o] = src[i];
+            }
+        }
+    });
+}
+
 /// `target += grad` without autograd checks (the engine accumulating into an existing `.grad`).
 pub fn add_in_place(target: &Tensor, grad: &Tensor) -> Result<()> {
     in_place(target, |t| super::add(t, grad))
@@ -209,7 +251,7 @@ pub fn add_in_place(target: &Tensor, grad: &Tensor) -> Result<()> {
 
 /// `target.fill_(value)` (`zero_()` is `fill_(0)` named `ZeroBackward0`).
 pub fn fill_(target: &Tensor, value: Scalar, node_name: &'static str) -> Result<()> {
-    in_place(target, |t| {
+    in_place_overlapping(target, |t| {
         let out = Tensor::full(&t.shape(), value.to_f64(), t.dtype());
         record(&[t], &[&out], || {
             // d fill(t) = 0

@@ -26,12 +26,14 @@ mod norm;
 mod conv;
 mod pool;
 mod pad;
+mod division;
+mod scalar_check;
 
 pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
 pub use einsum::einsum;
 pub use linalg::{addmm, bmm, dot, matmul, mm, mv, outer};
-pub use inplace::{add_in_place, fill_, in_place};
+pub use inplace::{add_in_place, fill_, in_place, in_place_overlapping};
 pub use reduce::{mean, mean_dims, sum, sum_dims, sum_to_size};
 pub use reduce_minmax::{amax_amin, arg_extreme, extreme_all, extreme_dim, Extreme};
 pub use reduce_stats::{all_any, logsumexp, prod, var_std, vector_norm};
@@ -54,6 +56,9 @@ pub use norm::layer_norm;
 pub use conv::{convolution, ConvParams};
 pub use pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, PoolParams};
 pub use pad::{pad, PadMode};
+pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmod_scalar, rremainder_scalar, Rounding};
+pub use crate::cpu::division::DivKind;
+pub use scalar_check::check_scalar_fits;
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

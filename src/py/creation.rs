@@ -155,6 +155,7 @@ fn full<'py>(
     let value =
         scalar(fill_value).ok_or_else(|| PyTypeError::new_err("full(): argument 'fill_value' must be a Number"))?;
     let dtype = dtype_arg(dtype)?.unwrap_or(natural_dtype(value));
+    crate::ops::check_scalar_fits(value, dtype)?;
     finish(py, Tensor::full(&size_from_sequence(size)?, value.to_f64(), dtype), requires_grad)
 }
 
@@ -208,6 +209,7 @@ fn full_like<'py>(
     let _ = memory_format;
     check_device(device)?;
     let value = number_arg(fill_value, "full_like", "fill_value")?;
+    crate::ops::check_scalar_fits(value, dtype_arg(dtype)?.unwrap_or(input.inner.dtype()))?;
     like(py, &input, value.to_f64(), dtype, requires_grad)
 }
 

@@ -19,6 +19,7 @@ mod tensor_index;
 mod tensor_view;
 mod tensor_linalg;
 mod tensor_reduce;
+mod tensor_division;
 mod nn_core;
 mod nn_ops;
 mod nn_pad;

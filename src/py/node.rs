@@ -113,6 +113,7 @@ impl PyNode {
         let node = self.node()?;
         Ok(match node.kind() {
             NodeKind::AccumulateGrad(_) => "torch::autograd::AccumulateGrad".to_string(),
+            NodeKind::Op(_) if node.name() == "NotImplemented" => "torch::autograd::NotImplemented".to_string(),
             NodeKind::Op(_) => node.name().into_owned(),
         })
     }

@@ -589,10 +589,10 @@ impl PyTensor {
         let other = Self::in_place_operand(other)?;
         wrap_tensor(py, ops::mul(self.t(), &other)?)
     }
-    /// `self / other`.
-    fn div<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let other = Self::in_place_operand(other)?;
-        wrap_tensor(py, ops::div(self.t(), &other)?)
+    /// `self / other`, optionally rounded (`rounding_mode="trunc"` or `"floor"`).
+    #[pyo3(signature = (other, **kwargs))]
+    fn div<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, pyo3::types::PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        super::tensor_division::div_method(py, self.t(), other, kwargs)
     }
     /// `self ** exponent`.
     fn pow<'py>(&self, py: Python<'py>, exponent: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
@@ -636,10 +636,10 @@ impl PyTensor {
         let other = Self::in_place_operand(other)?;
         Self::in_place(slf, move |t| ops::mul(t, &other))
     }
-    /// In-place `self /= other`.
-    fn div_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        let other = Self::in_place_operand(other)?;
-        Self::in_place(slf, move |t| ops::div(t, &other))
+    /// In-place `self /= other` (optionally rounded, as `div`).
+    #[pyo3(signature = (other, **kwargs))]
+    fn div_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, pyo3::types::PyDict>>) -> PyResult<Bound<'py, Self>> {
+        super::tensor_division::div_in_place(slf, other, kwargs)
     }
     /// Fills with zeros in place.
     fn zero_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
@@ -651,7 +651,10 @@ impl PyTensor {
     /// gradient is the sum of the incoming gradient (FillBackward3, as `t[...] = value`).
     fn fill_<'py>(slf: &Bound<'py, Self>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
         match scalar(value) {
-            Some(s) => ops::fill_(&slf.get().inner, s, "FillBackward2")?,
+            Some(s) => {
+                ops::check_scalar_fits(s, slf.get().inner.dtype())?; // a 0-d tensor value wraps instead
+                ops::fill_(&slf.get().inner, s, "FillBackward2")?
+            }
             None => {
                 let value = value.extract::<PyRef<PyTensor>>()?.inner.clone();
                 if value.dim() != 0 {

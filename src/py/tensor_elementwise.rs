@@ -305,7 +305,8 @@ impl PyTensor {
             Some(s) => Err(s),
             None => Ok(tensor_arg(value, "masked_fill_", "value")?),
         };
-        ops::in_place(&target, |t| match &value {
+        // Allowed on expanded tensors, as PyTorch (which only warns there).
+        ops::in_place_overlapping(&target, |t| match &value {
             Err(s) => ops::masked_fill(t, &mask, *s),
             Ok(v) => ops::masked_fill_tensor(t, &mask, v),
         })?;

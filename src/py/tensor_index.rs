@@ -147,7 +147,10 @@ impl PyTensor {
         let value = match value.cast::<PyTensor>() {
             Ok(v) => v.get().inner.clone(),
             Err(_) => match scalar(value) {
-                Some(s) => Tensor::scalar(s.to_f64(), target.dtype()),
+                Some(s) => {
+                    crate::ops::check_scalar_fits(s, target.dtype())?;
+                    Tensor::scalar(s.to_f64(), target.dtype())
+                }
                 None => {
                     return Err(PyTypeError::new_err(format!(
                         "can't assign a {} to a {}",
