@@ -439,3 +439,27 @@ def test_dtypes_are_singletons():
     assert rustgrad.tensor(True).dtype is rustgrad.bool
     assert rustgrad.zeros(2, dtype=rustgrad.float64).dtype is rustgrad.float64
     assert rustgrad.float32 != rustgrad.float64
+
+
+def test_int64_values_past_2_53_stay_exact():
+    # Integers travel as i64, never through f64, from the nested list to item()/int()/index.
+    big = 2 ** 62 + 1
+    t = rustgrad.tensor([big, -big])
+    assert t.tolist() == [big, -big]
+    assert t[0].item() == big and int(t[1]) == -big
+    assert [0, 1, 2][rustgrad.tensor(2)] == 2
+    assert (-t).tolist() == [-big, big]
+
+
+def test_negation_keeps_signed_zero_and_wraps_uint8():
+    assert repr(-rustgrad.tensor([0.0, -0.0])) == "tensor([-0., 0.])"
+    assert (-rustgrad.tensor([5], dtype=rustgrad.uint8)).tolist() == [251]
+    assert (-rustgrad.tensor([-2 ** 63])).tolist() == [-2 ** 63]
+
+
+def test_int_of_a_float_tensor_truncates_and_refuses_nan_and_inf():
+    assert int(rustgrad.tensor(-2.7)) == -2 and int(rustgrad.tensor(True)) == 1
+    with pytest.raises(ValueError, match="^cannot convert float NaN to integer$"):
+        int(rustgrad.tensor(float("nan")))
+    with pytest.raises(OverflowError, match="^cannot convert float infinity to integer$"):
+        int(rustgrad.tensor(float("inf")))

@@ -217,8 +217,7 @@ pub fn neg(t: &Tensor) -> Result<Tensor> {
     let out = {
         let buffer = data.storage.read();
         with_dtype!(data.dtype, T => {
-            let zero = T::default();
-            let values = elementwise::unary(T::slice(&buffer), &data.layout, |x: T| negate(zero, x));
+            let values = elementwise::unary(T::slice(&buffer), &data.layout, negate::<T>);
             Tensor::from_vec(values, &data.layout.shape)?
         })
     };
@@ -230,9 +229,14 @@ pub fn neg(t: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
-/// `0 - x` for every element type (bool never gets here).
-fn negate<T: Element>(zero: T, x: T) -> T {
-    T::from_f64(zero.to_f64() - x.to_f64())
+/// `-x` for every element type (bool never gets here): floats flip the sign (`-0.0` stays signed),
+/// integers negate exactly with wrap-around (uint8 `-5` is 251, as C++).
+fn negate<T: Element>(x: T) -> T {
+    if T::DTYPE.is_float() {
+        T::from_f64(-x.to_f64())
+    } else {
+        T::from_i64(x.to_i64().wrapping_neg())
+    }
 }
 
 /// `exp(t)`.

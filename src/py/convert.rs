@@ -194,8 +194,9 @@ impl Collector {
 
 fn cast_values<T: Element>(values: Values) -> Vec<T> {
     match values {
-        Values::Bool(v) => v.into_iter().map(|b| T::from_f64(b as u8 as f64)).collect(),
-        Values::Int(v) => v.into_iter().map(|x| T::from_f64(x as f64)).collect(),
+        Values::Bool(v) => v.into_iter().map(|b| T::from_i64(b as i64)).collect(),
+        // Integers go through i64, not f64, so values past 2^53 stay exact.
+        Values::Int(v) => v.into_iter().map(T::from_i64).collect(),
         Values::Float(v) => v.into_iter().map(T::from_f64).collect(),
     }
 }

@@ -325,6 +325,9 @@ impl PyTensor {
 
     /// The single value as a Python number.
     fn item<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.t().dtype().is_integral() && self.t().dtype() != DType::Bool {
+            return Ok(self.t().item_i64()?.into_pyobject(py)?.into_any());
+        }
         python_scalar(py, self.t(), self.t().item_f64()?)
     }
 
@@ -344,14 +347,24 @@ impl PyTensor {
         if self.t().numel() != 1 {
             return Err(PyValueError::new_err("only one element tensors can be converted to Python scalars"));
         }
-        Ok(self.t().item_f64()?.trunc() as i64)
+        if self.t().dtype().is_float() {
+            let v = self.t().item_f64()?;
+            if !v.is_finite() {
+                return Err(if v.is_nan() {
+                    PyValueError::new_err("cannot convert float NaN to integer")
+                } else {
+                    pyo3::exceptions::PyOverflowError::new_err("cannot convert float infinity to integer")
+                });
+            }
+        }
+        Ok(self.t().item_i64()?)
     }
 
     fn __index__(&self) -> PyResult<i64> {
         if !self.t().dtype().is_integral() || self.t().numel() != 1 {
             return Err(PyTypeError::new_err("only integer tensors of a single element can be converted to an index"));
         }
-        Ok(self.t().item_f64()? as i64)
+        Ok(self.t().item_i64()?)
     }
 
     fn __bool__(&self) -> PyResult<bool> {

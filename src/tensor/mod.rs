@@ -358,6 +358,18 @@ impl Tensor {
         Ok(self.to_f64_vec()[0])
     }
 
+    /// The one element as i64 (floats truncate toward zero): exact for every int64, which the
+    /// f64 route of [`Tensor::item_f64`] is not past 2^53.
+    pub fn item_i64(&self) -> Result<i64> {
+        let n = self.numel();
+        if n != 1 {
+            return Err(Error::runtime(format!("a Tensor with {n} elements cannot be converted to Scalar")));
+        }
+        let data = self.data_ref();
+        let buffer = data.storage.read();
+        Ok(with_dtype!(data.dtype, T => T::slice(&buffer)[data.layout.offset].to_i64()))
+    }
+
     /// The elements as a new contiguous buffer in logical order.
     pub fn contiguous_buffer(&self) -> Buffer {
         let data = self.data();
