@@ -300,8 +300,9 @@ fn map_rows<T: Sync, A: Send>(x: &[T], inner: usize, f: impl Fn(&[T]) -> A + Syn
 
 /// Writes `f(lane_in, lane_out)` for each contiguous lane of `len` elements (rows in parallel
 /// above [`GRAIN`], with AVX2): the last-dim softmax drivers.
-pub fn map_lanes_contig<T: Sync, U: Send + Default + Clone>(x: &[T], len: usize, f: impl Fn(&[T], &mut [U]) + Sync) -> Vec<U> {
-    let mut out = vec![U::default(); x.len()];
+pub fn map_lanes_contig<T: Sync, U: Send + Default + Copy + 'static>(x: &[T], len: usize, f: impl Fn(&[T], &mut [U]) + Sync) -> Vec<U> {
+    // A recycled buffer: a fresh 16 MB one would page-fault on every 4 KiB page it writes.
+    let mut out = crate::tensor::recycle::filled_vec(x.len(), U::default());
     if len == 0 || x.is_empty() {
         return out;
     }
@@ -319,9 +320,9 @@ pub fn map_lanes_contig<T: Sync, U: Send + Default + Clone>(x: &[T], len: usize,
 }
 
 /// Writes `f(a_lane, b_lane, out_lane)` for each pair of contiguous lanes (softmax backward).
-pub fn zip_lanes_contig<T: Sync, U: Send + Default + Clone>(a: &[T], b: &[T], len: usize, f: impl Fn(&[T], &[T], &mut [U]) + Sync) -> Vec<U> {
+pub fn zip_lanes_contig<T: Sync, U: Send + Default + Copy + 'static>(a: &[T], b: &[T], len: usize, f: impl Fn(&[T], &[T], &mut [U]) + Sync) -> Vec<U> {
     debug_assert_eq!(a.len(), b.len());
-    let mut out = vec![U::default(); a.len()];
+    let mut out = crate::tensor::recycle::filled_vec(a.len(), U::default());
     if len == 0 || a.is_empty() {
         return out;
     }
