@@ -15,8 +15,9 @@ use crate::tensor::Element;
 /// Multiply-adds (m*n*k) above which one product runs on all rayon threads.
 pub const PARALLEL_FLOPS: usize = 64 * 64 * 64;
 
-/// Multiply-adds up to which a product whose right operand is read transposed stays on one thread
-/// (see `product`): 128x256x784, the largest product of an MLP step of batch 128.
+/// Multiply-adds up to which a product whose right operand is read transposed is split into two
+/// column halves of one thread each instead of gemm's own rayon split (see `product`):
+/// 128x256x784, the largest product of an MLP step of batch 128.
 pub const SERIAL_TRANSPOSED_B_FLOPS: usize = 128 * 256 * 784;
 
 /// One operand of a (batched) product: matrix `i` of the batch has element `(r, c)` at
@@ -69,41 +70,60 @@ macro_rules! gemm_element {
                     dst.fill(MaybeUninit::new(0.0));
                     return;
                 }
+                let a_start = a.offset + index * a.batch_stride;
+                let b_start = b.offset + index * b.batch_stride;
+                // Columns [c0, c0 + cols) of the product (dst keeps row stride n), as addresses so
+                // the two halves below can run on two rayon threads.
+                let (dst_addr, a_addr, b_addr) = (dst.as_mut_ptr() as usize, a.data.as_ptr() as usize, b.data.as_ptr() as usize);
+                let (a_rs, a_cs, b_rs, b_cs) = (a.row_stride, a.col_stride, b.row_stride, b.col_stride);
+                let columns = move |c0: usize, cols: usize, parallelism: Parallelism| {
+                    // SAFETY: `batched` checked that every index the views address is inside their
+                    // slices; `dst` holds exactly m*n elements written row-major (row stride n) and
+                    // each call writes only its own columns. With read_dst = false gemm stores
+                    // `beta * a@b` into every element without loading it (alpha is ignored), so
+                    // uninitialised memory is never read.
+                    unsafe {
+                        gemm::gemm(
+                            m,
+                            cols,
+                            k,
+                            (dst_addr as *mut $t).add(c0),
+                            1,
+                            n as isize,
+                            false,
+                            (a_addr as *const $t).add(a_start),
+                            a_cs as isize,
+                            a_rs as isize,
+                            (b_addr as *const $t).add(b_start + c0 * b_cs),
+                            b_cs as isize,
+                            b_rs as isize,
+                            0.0,
+                            1.0,
+                            false,
+                            false,
+                            false,
+                            parallelism,
+                        );
+                    }
+                };
                 // gemm's own rayon split loses to one thread when `b` is read transposed (a column
                 // stride, as `g @ W^T` in a backward or `x @ W.t()` in nn.Linear) at MLP sizes:
                 // 128x256x256 took 337 us on two threads against 199 us on one (gemm 0.19, AVX-512).
-                let transposed_b = b.row_stride == 1 && b.col_stride != 1 && k > 1 && n > 1;
-                let parallel = threads && m * n * k >= PARALLEL_FLOPS && !(transposed_b && m * n * k <= SERIAL_TRANSPOSED_B_FLOPS);
-                let parallelism = if parallel { Parallelism::Rayon(0) } else { Parallelism::None };
-                let a_start = a.offset + index * a.batch_stride;
-                let b_start = b.offset + index * b.batch_stride;
-                // SAFETY: `batched` checked that every index the views address is inside their
-                // slices; `dst` holds exactly m*n elements written row-major (row stride n). With
-                // read_dst = false gemm stores `beta * a@b` into every element without loading it
-                // (alpha is ignored), so uninitialised memory is never read.
-                unsafe {
-                    gemm::gemm(
-                        m,
-                        n,
-                        k,
-                        dst.as_mut_ptr().cast::<$t>(),
-                        1,
-                        n as isize,
-                        false,
-                        a.data.as_ptr().add(a_start),
-                        a.col_stride as isize,
-                        a.row_stride as isize,
-                        b.data.as_ptr().add(b_start),
-                        b.col_stride as isize,
-                        b.row_stride as isize,
-                        0.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        parallelism,
-                    );
+                // There the columns go in two halves, each on one thread; the split depends on the
+                // sizes only (never on `threads`), so results do not depend on the thread count.
+                let transposed_b = b_rs == 1 && b_cs != 1 && k > 1 && n >= 32;
+                let work = m * n * k;
+                if transposed_b && (PARALLEL_FLOPS..=SERIAL_TRANSPOSED_B_FLOPS).contains(&work) {
+                    let half = (n / 2 + 15) & !15;
+                    if threads {
+                        rayon::join(|| columns(0, half, Parallelism::None), || columns(half, n - half, Parallelism::None));
+                    } else {
+                        columns(0, half, Parallelism::None);
+                        columns(half, n - half, Parallelism::None);
+                    }
+                    return;
                 }
+                columns(0, n, if threads && work >= PARALLEL_FLOPS { Parallelism::Rayon(0) } else { Parallelism::None });
             }
         }
     };
