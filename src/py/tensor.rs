@@ -12,6 +12,7 @@ use pyo3::types::{PyBool, PyFloat, PySequence, PyTuple};
 use super::convert::{operand, scalar, size_from_args, to_nested_list, type_name};
 use super::dtype::PyDType;
 use super::node::wrap_node;
+use crate::cpu::GRAIN;
 use crate::ops;
 use crate::tensor::{DType, Scalar, Tensor};
 
@@ -50,17 +51,10 @@ pub fn unregistered(t: Tensor) -> PyTensor {
     PyTensor { inner: t, registered: AtomicBool::new(false) }
 }
 
-/// Work (elements touched, or multiply-adds for products) from which an op releases the GIL.
-/// Releasing and re-taking it costs about 0.1-0.3 microseconds uncontended; an op over 4096 f32
-/// elements takes about a microsecond, so from there on the release is cheap next to the op and
-/// lets another Python thread run meanwhile (the bias add and ReLU of a 64x256 layer, 16384
-/// elements, used to keep the GIL under the old threshold of `cpu::GRAIN` = 32768).
-pub const DETACH_WORK: usize = 4096;
-
 /// Runs `f` with the GIL released when the work is big enough to be worth it, so other Python
 /// threads run meanwhile.
 pub fn maybe_detach<R: Send>(py: Python<'_>, numel: usize, f: impl FnOnce() -> R + Send) -> R {
-    if numel >= DETACH_WORK {
+    if numel >= GRAIN {
         py.detach(f)
     } else {
         f()
