@@ -4,6 +4,8 @@
 //! (gemm splits work over rows and columns, never over `k`), so results do not depend on the
 //! number of threads.
 
+use std::mem::MaybeUninit;
+
 use gemm::Parallelism;
 use rayon::prelude::*;
 
@@ -12,6 +14,11 @@ use crate::tensor::Element;
 
 /// Multiply-adds (m*n*k) above which one product runs on all rayon threads.
 pub const PARALLEL_FLOPS: usize = 64 * 64 * 64;
+
+/// Multiply-adds up to which a product whose right operand is read transposed is split into two
+/// column halves of one thread each instead of gemm's own rayon split (see `product`):
+/// 128x256x784, the largest product of an MLP step of batch 128.
+pub const SERIAL_TRANSPOSED_B_FLOPS: usize = 128 * 256 * 784;
 
 /// One operand of a (batched) product: matrix `i` of the batch has element `(r, c)` at
 /// `offset + i*batch_stride + r*row_stride + c*col_stride`.
@@ -45,51 +52,78 @@ impl<T: Copy> MatView<'_, T> {
 
 /// Element types with a matrix-product kernel.
 pub trait MatmulElement: Element {
-    /// `dst (m x n, row-major) = a (m x k) @ b (k x n)` for matrix `index` of both views.
+    /// `dst (m x n, row-major) = a (m x k) @ b (k x n)` for matrix `index` of both views. Writes
+    /// every element of `dst` without reading it (the output buffer is never zero-filled first).
     #[allow(clippy::too_many_arguments)]
-    fn product(dst: &mut [Self], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, threads: bool);
+    fn product(dst: &mut [MaybeUninit<Self>], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, threads: bool);
 }
 
 macro_rules! gemm_element {
     ($t:ty) => {
         impl MatmulElement for $t {
-            fn product(dst: &mut [Self], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, threads: bool) {
+            fn product(dst: &mut [MaybeUninit<Self>], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, threads: bool) {
                 debug_assert_eq!(dst.len(), m * n);
                 if m == 0 || n == 0 {
                     return;
                 }
                 if k == 0 {
-                    dst.fill(0.0);
+                    dst.fill(MaybeUninit::new(0.0));
                     return;
                 }
-                let parallelism = if threads && m * n * k >= PARALLEL_FLOPS { Parallelism::Rayon(0) } else { Parallelism::None };
                 let a_start = a.offset + index * a.batch_stride;
                 let b_start = b.offset + index * b.batch_stride;
-                // SAFETY: `batched` checked that every index the views address is inside their
-                // slices; `dst` holds exactly m*n elements written row-major (row stride n).
-                unsafe {
-                    gemm::gemm(
-                        m,
-                        n,
-                        k,
-                        dst.as_mut_ptr(),
-                        1,
-                        n as isize,
-                        false,
-                        a.data.as_ptr().add(a_start),
-                        a.col_stride as isize,
-                        a.row_stride as isize,
-                        b.data.as_ptr().add(b_start),
-                        b.col_stride as isize,
-                        b.row_stride as isize,
-                        0.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        parallelism,
-                    );
+                // Columns [c0, c0 + cols) of the product (dst keeps row stride n), as addresses so
+                // the two halves below can run on two rayon threads.
+                let (dst_addr, a_addr, b_addr) = (dst.as_mut_ptr() as usize, a.data.as_ptr() as usize, b.data.as_ptr() as usize);
+                let (a_rs, a_cs, b_rs, b_cs) = (a.row_stride, a.col_stride, b.row_stride, b.col_stride);
+                let columns = move |c0: usize, cols: usize, parallelism: Parallelism| {
+                    // SAFETY: `batched` checked that every index the views address is inside their
+                    // slices; `dst` holds exactly m*n elements written row-major (row stride n) and
+                    // each call writes only its own columns. With read_dst = false gemm stores
+                    // `beta * a@b` into every element without loading it (alpha is ignored), so
+                    // uninitialised memory is never read.
+                    unsafe {
+                        gemm::gemm(
+                            m,
+                            cols,
+                            k,
+                            (dst_addr as *mut $t).add(c0),
+                            1,
+                            n as isize,
+                            false,
+                            (a_addr as *const $t).add(a_start),
+                            a_cs as isize,
+                            a_rs as isize,
+                            (b_addr as *const $t).add(b_start + c0 * b_cs),
+                            b_cs as isize,
+                            b_rs as isize,
+                            0.0,
+                            1.0,
+                            false,
+                            false,
+                            false,
+                            parallelism,
+                        );
+                    }
+                };
+                // gemm's own rayon split loses to one thread when `b` is read transposed (a column
+                // stride, as `g @ W^T` in a backward or `x @ W.t()` in nn.Linear) at MLP sizes:
+                // 128x256x256 took 337 us on two threads against 199 us on one (gemm 0.19, AVX-512).
+                // There the columns go in two halves, each on one thread; the split depends on the
+                // sizes only (never on `threads`), so results do not depend on the thread count.
+                let transposed_b = b_rs == 1 && b_cs != 1 && k > 1 && n >= 32;
+                let work = m * n * k;
+                if transposed_b && (PARALLEL_FLOPS..=SERIAL_TRANSPOSED_B_FLOPS).contains(&work) {
+                    let half = (n / 2 + 15) & !15;
+                    if threads {
+                        rayon::join(|| columns(0, half, Parallelism::None), || columns(half, n - half, Parallelism::None));
+                    } else {
+                        columns(0, half, Parallelism::None);
+                        columns(half, n - half, Parallelism::None);
+                    }
+                    return;
                 }
+                columns(0, n, if threads && work >= PARALLEL_FLOPS { Parallelism::Rayon(0) } else { Parallelism::None });
             }
         }
     };
@@ -99,9 +133,11 @@ gemm_element!(f32);
 gemm_element!(f64);
 
 impl MatmulElement for i64 {
-    fn product(dst: &mut [Self], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, _threads: bool) {
+    fn product(dst: &mut [MaybeUninit<Self>], a: &MatView<'_, Self>, b: &MatView<'_, Self>, index: usize, m: usize, k: usize, n: usize, _threads: bool) {
         // i-p-j order: the inner loop walks a row of b and of dst.
-        dst.fill(0);
+        dst.fill(MaybeUninit::new(0));
+        // SAFETY: every element was just initialised; MaybeUninit<i64> has i64's layout.
+        let dst = unsafe { &mut *(dst as *mut [MaybeUninit<i64>] as *mut [i64]) };
         for i in 0..m {
             let row = &mut dst[i * n..(i + 1) * n];
             for p in 0..k {
@@ -122,11 +158,14 @@ pub fn batched<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batch: 
     if let Some(last) = b.last_index(batch, k, n) {
         assert!(last < b.data.len(), "matmul operand b out of bounds");
     }
-    let mut out = crate::tensor::recycle::filled_vec(batch * m * n, T::default());
+    let total = batch * m * n;
+    let mut out = crate::tensor::recycle::uninit_vec::<T>(total);
     let size = m * n;
     if size == 0 {
         return out;
     }
+    // Every product writes all of its m*n elements, so the buffer is filled below, then its length set.
+    let spare = &mut out.spare_capacity_mut()[..total];
     // Many small products: one per rayon task. Few big ones: each product uses the threads.
     let small = m * n * k < PARALLEL_FLOPS;
     let many_small = small && batch > 1 && batch * m * n * k >= GRAIN;
@@ -134,21 +173,25 @@ pub fn batched<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batch: 
     // pool's worker would cost a wake-up per product and serialise the products of several Python
     // threads on that one worker (PyTorch with set_num_threads(1) also computes on the caller).
     if (small && !many_small) || super::get_num_threads() == 1 {
-        for (i, dst) in out.chunks_mut(size).enumerate() {
+        for (i, dst) in spare.chunks_mut(size).enumerate() {
             T::product(dst, a, b, i, m, k, n, false);
         }
+        // SAFETY: the products initialised all `total` elements.
+        unsafe { out.set_len(total) };
         return out;
     }
     // Inside rustgrad's pool, so gemm's rayon parallelism follows set_num_threads.
     super::install(|| {
         if many_small {
-            out.par_chunks_mut(size).enumerate().for_each(|(i, dst)| T::product(dst, a, b, i, m, k, n, false));
+            spare.par_chunks_mut(size).enumerate().for_each(|(i, dst)| T::product(dst, a, b, i, m, k, n, false));
         } else {
-            for (i, dst) in out.chunks_mut(size).enumerate() {
+            for (i, dst) in spare.chunks_mut(size).enumerate() {
                 T::product(dst, a, b, i, m, k, n, true);
             }
         }
     });
+    // SAFETY: the products initialised all `total` elements.
+    unsafe { out.set_len(total) };
     out
 }
 
@@ -206,6 +249,34 @@ mod tests {
             let bf: Vec<f64> = b.iter().map(|&x| x as f64).collect();
             let want: Vec<i64> = naive(&ai, &bf, m, k, n).into_iter().map(|x| x as i64).collect();
             assert_eq!(&got[i * m * n..(i + 1) * m * n], &want[..]);
+        }
+    }
+
+    #[test]
+    fn output_buffer_is_overwritten_not_accumulated() {
+        // A recycled buffer full of NaN must not leak into the product (gemm never reads dst).
+        let (m, k, n) = (192, 3, 197);
+        crate::tensor::recycle::give(vec![f64::NAN; m * n]);
+        let a: Vec<f64> = (0..m * k).map(|i| (i % 5) as f64).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| (i % 3) as f64 - 1.0).collect();
+        let got = batched(&view(&a, m, k), &view(&b, k, n), 1, m, k, n);
+        assert_eq!(got, naive(&a, &b, m, k, n));
+        crate::tensor::recycle::give(vec![f64::NAN; m * n]);
+        assert!(batched(&view(&a, m, 0), &view(&b, 0, n), 1, m, 0, n).iter().all(|&x| x == 0.0));
+    }
+
+    #[test]
+    fn transposed_b_products_match_across_thread_counts() {
+        // b read through a column stride (the serial-below-a-size path) at odd sizes, small and large.
+        for &(m, k, n) in &[(33, 17, 65), (130, 257, 129), (129, 300, 257)] {
+            let a: Vec<f64> = (0..m * k).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+            let bt: Vec<f64> = (0..n * k).map(|i| ((i * 13) % 7) as f64 - 3.0).collect();
+            let b: Vec<f64> = (0..k * n).map(|i| bt[(i % n) * k + i / n]).collect();
+            let bv = MatView { data: &bt[..], offset: 0, batch_stride: 0, row_stride: 1, col_stride: k };
+            let want = naive(&a, &b, m, k, n);
+            assert_eq!(batched(&view(&a, m, k), &bv, 1, m, k, n), want, "{m}x{k}x{n}");
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+            assert_eq!(pool.install(|| batched(&view(&a, m, k), &bv, 1, m, k, n)), want);
         }
     }
 
