@@ -322,3 +322,30 @@ def test_two_threads_matmul_calls_overlap_in_time():
     finally:
         sys.setswitchinterval(old)
     pytest.fail("the two threads' matmul calls never overlapped")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_kernels_run_in_a_forked_child(threads):
+    # A forked child (DataLoader workers) inherits the kernel pools but not their threads; its big
+    # kernels must run on pools of its own instead of waiting forever for the parent's workers.
+    import multiprocessing
+    before = rustgrad.get_num_threads()
+    rustgrad.set_num_threads(threads)
+    try:
+        x = rustgrad.ones(1 << 20)
+        assert float((x * 2).sum()) == 2.0 * (1 << 20)  # the parent's pools exist now
+
+        def child(q):
+            q.put(float((rustgrad.ones(1 << 20) * 3).sum()))
+        ctx = multiprocessing.get_context("fork")
+        q = ctx.Queue()
+        p = ctx.Process(target=child, args=(q,))
+        p.start()
+        p.join(timeout=60)
+        alive = p.is_alive()
+        if alive:
+            p.kill()
+        assert not alive, "the forked child hung in a kernel"
+        assert q.get(timeout=5) == 3.0 * (1 << 20)
+    finally:
+        rustgrad.set_num_threads(before)

@@ -3,14 +3,37 @@
 //! the thread count builds a new pool, and work already running finishes on the old one (which is
 //! dropped, and its threads end, when the last such job returns).
 
+use std::cell::RefCell;
 use std::sync::{Arc, LazyLock};
 
 use parking_lot::RwLock;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
-static POOL: LazyLock<RwLock<Arc<ThreadPool>>> = LazyLock::new(|| {
+/// A pool and the process it belongs to: after `fork()` (DataLoader workers, multiprocessing)
+/// the child inherits the pool but not its worker threads, so a job sent to it would wait forever.
+struct Owned {
+    pid: u32,
+    pool: Arc<ThreadPool>,
+}
+
+impl Owned {
+    fn new(n: usize) -> Owned {
+        Owned { pid: std::process::id(), pool: Arc::new(build(n)) }
+    }
+}
+
+/// Replaces `slot` with a fresh pool of `n` threads; a pool inherited through `fork()` is leaked,
+/// not dropped (dropping would signal worker threads that do not exist in this process).
+fn replace(slot: &mut Owned, n: usize) {
+    let old = std::mem::replace(slot, Owned::new(n));
+    if old.pid != slot.pid {
+        std::mem::forget(old);
+    }
+}
+
+static POOL: LazyLock<RwLock<Owned>> = LazyLock::new(|| {
     // rayon's default size: RAYON_NUM_THREADS, else the number of logical CPUs.
-    RwLock::new(Arc::new(build(0)))
+    RwLock::new(Owned::new(0))
 });
 
 fn build(n: usize) -> ThreadPool {
@@ -22,7 +45,19 @@ fn build(n: usize) -> ThreadPool {
 }
 
 fn current() -> Arc<ThreadPool> {
-    POOL.read().clone()
+    let pid = std::process::id();
+    {
+        let owned = POOL.read();
+        if owned.pid == pid {
+            return owned.pool.clone();
+        }
+    }
+    let mut owned = POOL.write();
+    if owned.pid != pid {
+        let n = owned.pool.current_num_threads();
+        replace(&mut owned, n); // a forked child: same size, its own threads
+    }
+    owned.pool.clone()
 }
 
 /// Runs `f` inside the kernel pool: rayon work started by `f` uses that pool's threads. Cheap when
@@ -32,15 +67,44 @@ pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     if pool.current_thread_index().is_some() {
         return f();
     }
+    if pool.current_num_threads() == 1 {
+        return install_solo(f);
+    }
+    pool.install(f)
+}
+
+thread_local! {
+    /// This calling thread's own one-worker pool (see [`install_solo`]).
+    static SOLO: RefCell<Option<Owned>> = const { RefCell::new(None) };
+}
+
+/// With one kernel thread, each calling thread runs its kernels on a one-worker pool of its own.
+/// A single shared worker would serialise Python threads that train independently (each with
+/// `set_num_threads(1)`, PyTorch's advice for thread-parallel training); OpenMP, which PyTorch
+/// uses, likewise gives every calling thread its own team. (Running `f` inline instead would send
+/// its rayon calls to rayon's global pool, with as many threads as CPUs.)
+fn install_solo<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    if rayon::current_thread_index().is_some() {
+        return f(); // already on a worker (this thread's solo pool): nested kernels run inline
+    }
+    let pool = SOLO.with(|solo| {
+        let mut solo = solo.borrow_mut();
+        match &mut *solo {
+            Some(owned) if owned.pid != std::process::id() => replace(owned, 1),
+            Some(_) => {}
+            None => *solo = Some(Owned::new(1)),
+        }
+        solo.as_ref().expect("just set").pool.clone()
+    });
     pool.install(f)
 }
 
 /// Sets the number of threads used by parallel kernels (PyTorch's `set_num_threads`; `n >= 1`).
 pub fn set_num_threads(n: usize) {
     let n = n.max(1);
-    let mut pool = POOL.write();
-    if pool.current_num_threads() != n {
-        *pool = Arc::new(build(n));
+    let mut owned = POOL.write();
+    if owned.pid != std::process::id() || owned.pool.current_num_threads() != n {
+        replace(&mut owned, n);
     }
 }
 
@@ -85,5 +149,11 @@ mod tests {
         }
         // nested installs run inline on the same pool
         assert_eq!(install(|| install(rayon::current_num_threads)), 1);
+        // with one thread, two calling threads run their kernels on two different workers
+        set_num_threads(1);
+        let worker = || install(|| std::thread::current().id());
+        let (a, b) = std::thread::scope(|s| (s.spawn(worker).join().unwrap(), s.spawn(worker).join().unwrap()));
+        assert_ne!(a, b, "calling threads share one kernel worker");
+        assert_eq!(install(rayon::current_num_threads), 1);
     }
 }
