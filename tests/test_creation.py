@@ -1,6 +1,7 @@
 """Factory functions: values, dtypes, shapes and errors against PyTorch."""
 
 import numpy as np
+import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -187,3 +188,24 @@ def test_float_arange_and_linspace_are_bit_identical_to_pytorch(dtype, threads):
     finally:
         rustgrad.set_num_threads(before[0])
         torch.set_num_threads(before[1])
+
+
+@pytest.mark.parametrize("values, dtype, expected", [
+    ([300], "uint8", "value cannot be converted to type uint8 without overflow"),
+    ([-256], "uint8", "value cannot be converted to type uint8 without overflow"),
+    ([-0.5], "uint8", "value cannot be converted to type uint8 without overflow"),
+    ([[1, 2], [3, 300]], "uint8", "value cannot be converted to type uint8 without overflow"),
+    ([2 ** 31], "int32", "value cannot be converted to type int32 without overflow"),
+    ([1e30], "int64", "value cannot be converted to type int64 without overflow"),
+    ([float("nan")], "int64", "value cannot be converted to type int64 without overflow"),
+])
+def test_tensor_refuses_numbers_that_overflow_an_integer_dtype(values, dtype, expected):
+    with pytest.raises(RuntimeError, match="^" + re.escape(expected) + "$"):
+        rustgrad.tensor(values, dtype=getattr(rustgrad, dtype))
+
+
+def test_tensor_wraps_numbers_within_c10_ranges():
+    # c10 lets uint8 take -255..255 (negative numbers wrap) and float types take anything.
+    assert rustgrad.tensor([-1, -255, 255], dtype=rustgrad.uint8).tolist() == [255, 1, 255]
+    assert rustgrad.tensor([300], dtype=rustgrad.int32).tolist() == [300]
+    assert repr(rustgrad.tensor([1e300], dtype=rustgrad.float32)) == "tensor([inf])"

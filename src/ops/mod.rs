@@ -58,7 +58,7 @@ pub use pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, PoolParams};
 pub use pad::{pad, PadMode};
 pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmod_scalar, rremainder_scalar, Rounding};
 pub use crate::cpu::division::DivKind;
-pub use scalar_check::check_scalar_fits;
+pub use scalar_check::{check_scalar_fits, check_value_fits_tensor};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

@@ -48,6 +48,22 @@ pub fn check_scalar_fits(value: Scalar, dtype: DType) -> Result<()> {
     Ok(())
 }
 
+/// `tensor(data, dtype=<integer type>)` checks every number the same way, but its message names the
+/// dtype (`value cannot be converted to type uint8 without overflow`). Float targets take anything
+/// (`1e300` becomes `inf` in float32).
+pub fn check_value_fits_tensor(value: Scalar, dtype: DType) -> Result<()> {
+    let name = match dtype {
+        DType::U8 => "uint8",
+        DType::I32 => "int32",
+        DType::I64 => "int64",
+        _ => return Ok(()),
+    };
+    if overflows(value, dtype) {
+        return Err(Error::runtime(format!("value cannot be converted to type {name} without overflow")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

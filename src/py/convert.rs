@@ -269,6 +269,13 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
     };
     let dtype = dtype.unwrap_or(natural);
     let values = collector.values();
+    if dtype.is_integral() {
+        match &values {
+            Values::Int(v) => v.iter().try_for_each(|&x| crate::ops::check_value_fits_tensor(Scalar::Int(x), dtype))?,
+            Values::Float(v) => v.iter().try_for_each(|&x| crate::ops::check_value_fits_tensor(Scalar::Float(x), dtype))?,
+            Values::Bool(_) => {}
+        }
+    }
     let buffer: Buffer = with_dtype!(dtype, T => T::into_buffer(cast_values::<T>(values)));
     Ok(Tensor::from_buffer(buffer, &shape)?)
 }
