@@ -5,12 +5,12 @@
 
 use super::backward::{backward_fn, input as save_input};
 use super::linalg::transpose_last2;
-use super::{needs, record};
+use super::{dense, shape_i64, needs, record};
 use crate::autograd::GradModeGuard;
 use crate::cpu::conv::{self as kernels, Window};
 use crate::error::{Error, Result};
 use crate::ops::{add, matmul, reshape, sum_dims};
-use crate::tensor::{shape_str, DType, Element, Tensor};
+use crate::tensor::{shape_str, DType, Tensor};
 use crate::with_float_dtype;
 
 /// Stride, padding (before; after), dilation and groups of a convolution over 2 spatial dims
@@ -28,16 +28,6 @@ pub struct ConvParams {
     pub dilation: [usize; 2],
     /// Groups.
     pub groups: usize,
-}
-
-fn dense<T: Element>(t: &Tensor) -> Vec<T> {
-    let data = t.data();
-    let buffer = data.storage.read();
-    data.layout.gather(T::slice(&buffer))
-}
-
-fn shape_i64(shape: &[usize]) -> Vec<i64> {
-    shape.iter().map(|&d| d as i64).collect()
 }
 
 /// `x` (n, c, h, w) unfolded to (n, c*kh*kw, oh*ow), recorded as `Im2ColBackward0`.

@@ -4,7 +4,7 @@
 
 use super::backward::{backward_fn, number, save_if, vals};
 use super::binary::mul_scalar;
-use super::{needs, record};
+use super::{shape_i64, needs, record};
 use crate::cpu::matmul::{self as kernels, MatView, MatmulElement};
 use crate::error::{Error, Result};
 use crate::ops::{add, clone, expand, mul, reshape};
@@ -15,10 +15,6 @@ fn no_bool(t: &Tensor, kernel: &str) -> Result<()> {
         return Err(Error::not_implemented(format!("\"{kernel}\" not implemented for 'Bool'")));
     }
     Ok(())
-}
-
-fn shape_i64(shape: &[usize]) -> Vec<i64> {
-    shape.iter().map(|&d| d as i64).collect()
 }
 
 // ----- private views (the lead unifies them with the shape ops at merge) -----

@@ -6,7 +6,7 @@
 use super::backward::{backward_fn, input as save_input};
 use super::binary::mul_scalar;
 use super::compare::{compare, where_, Cmp};
-use super::{needs, record};
+use super::{dense, needs, record};
 use crate::autograd::{GradModeGuard, SavedTensor};
 use crate::cpu::norm as kernels;
 use crate::error::{Error, Result};
@@ -283,13 +283,6 @@ pub fn binary_cross_entropy_with_logits(
             Ok([dx, dy])
         }),
     )
-}
-
-/// A contiguous copy of `t`'s elements as `T`.
-fn dense<T: Element>(t: &Tensor) -> Vec<T> {
-    let data = t.data();
-    let buffer = data.storage.read();
-    data.layout.gather(T::slice(&buffer))
 }
 
 /// `F.nll_loss` for input (n, C, d...) or (C) and class-index targets (n, d...) or ();

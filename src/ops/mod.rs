@@ -62,7 +62,19 @@ pub use scalar_check::{check_scalar_fits, check_value_fits_tensor};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};
-use crate::tensor::Tensor;
+use crate::tensor::{Element, Tensor};
+
+/// The elements of `t` in logical order (the caller has matched `T` to its dtype).
+pub(crate) fn dense<T: Element>(t: &Tensor) -> Vec<T> {
+    let data = t.data_ref();
+    let buffer = data.storage.read();
+    data.layout.gather(T::slice(&buffer))
+}
+
+/// A shape as the i64 sizes `reshape`/`view` take.
+pub(crate) fn shape_i64(shape: &[usize]) -> Vec<i64> {
+    shape.iter().map(|&d| d as i64).collect()
+}
 
 /// Records `make()` as the grad_fn of `outputs` when grad mode is on and an input requires grad.
 /// `make` runs only then, so ops save tensors only when a graph is really built.

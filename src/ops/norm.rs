@@ -4,19 +4,13 @@
 //! formula is re-derived with tensor ops from the input, so higher derivatives are exact.
 
 use super::backward::backward_fn;
-use super::{needs, record};
+use super::{dense, needs, record};
 use crate::autograd::{is_grad_enabled, SavedTensor};
 use crate::cpu::norm as kernels;
 use crate::error::{Error, Result};
 use crate::ops::{add, mean_dims, mul, reshape, rsqrt, sub, sum_dims};
-use crate::tensor::{shape_str, DType, Element, Scalar, Tensor};
+use crate::tensor::{shape_str, DType, Scalar, Tensor};
 use crate::with_float_dtype;
-
-fn dense<T: Element>(t: &Tensor) -> Vec<T> {
-    let data = t.data();
-    let buffer = data.storage.read();
-    data.layout.gather(T::slice(&buffer))
-}
 
 fn check_shapes(input: &Tensor, normalized: &[usize], weight: Option<&Tensor>, bias: Option<&Tensor>) -> Result<()> {
     let shape = input.shape();

@@ -4,12 +4,12 @@
 //! Each backward is itself a recorded op (linear in the gradient), so double backward works.
 
 use super::backward::backward_fn;
-use super::record;
+use super::{dense, shape_i64, record};
 use crate::autograd::SavedTensor;
 use crate::cpu::conv::{self as kernels, AvgRule, Window};
 use crate::error::{Error, Result};
 use crate::ops::{gather, reshape};
-use crate::tensor::{Element, Tensor};
+use crate::tensor::Tensor;
 use crate::with_float_dtype;
 
 /// Kernel size, stride, padding and dilation (h, w) of a pooling op, and `ceil_mode`.
@@ -25,16 +25,6 @@ pub struct PoolParams {
     pub dilation: [i64; 2],
     /// Round output sizes up instead of down.
     pub ceil_mode: bool,
-}
-
-fn dense<T: Element>(t: &Tensor) -> Vec<T> {
-    let data = t.data();
-    let buffer = data.storage.read();
-    data.layout.gather(T::slice(&buffer))
-}
-
-fn shape_i64(shape: &[usize]) -> Vec<i64> {
-    shape.iter().map(|&d| d as i64).collect()
 }
 
 /// PyTorch's `pooling_output_shape`.
