@@ -6,7 +6,7 @@
 use num_traits::Float;
 use rayon::prelude::*;
 
-use super::{install, GRAIN};
+use super::install;
 use crate::tensor::Element;
 
 /// The sizes of one 2-d sliding-window op (convolution or pooling) over `n*c` planes.
@@ -63,7 +63,7 @@ fn for_chunks<T: Send>(out: &mut [T], chunk: usize, work: usize, f: impl Fn(usiz
     if chunk == 0 {
         return;
     }
-    if work >= GRAIN && out.len() > chunk {
+    if super::parallel(work) && out.len() > chunk {
         install(|| out.par_chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i, c)));
     } else {
         out.chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i, c));

@@ -52,8 +52,8 @@ pub fn layout_offsets(layout: &Layout) -> Vec<usize> {
 
 /// `data[offsets[i]]` for every `i` (in parallel above the grain).
 pub fn gather_offsets<T: Copy + Send + Sync>(data: &[T], offsets: &[usize]) -> Vec<T> {
-    if offsets.len() >= GRAIN {
-        return offsets.par_iter().with_min_len(GRAIN / 4).map(|&o| data[o]).collect();
+    if super::parallel(offsets.len()) {
+        return super::install(|| offsets.par_iter().with_min_len(GRAIN / 4).map(|&o| data[o]).collect());
     }
     offsets.iter().map(|&o| data[o]).collect()
 }

@@ -9,7 +9,6 @@
 
 use std::mem::MaybeUninit;
 
-use rayon::prelude::*;
 
 use super::GRAIN;
 
@@ -147,8 +146,10 @@ fn zip_chunk<T: Copy, U>(a: &[T], b: &[T], dst: &mut [MaybeUninit<U>], f: &impl 
     zip_into(a, b, dst, f)
 }
 
-/// Chunk length of parallel maps: a few chunks per thread keeps them balanced.
-const CHUNK: usize = GRAIN / 2;
+/// Piece length of parallel maps: the first piece, timed, decides whether the rest is split
+/// (see [`super::split`]); small enough that a probe costs little, big enough that each of the
+/// many pieces outweighs its scheduling.
+const CHUNK: usize = GRAIN / 4;
 
 /// `f` over a contiguous slice into a new vector: vectorised (AVX2 when available), parallel
 /// above [`GRAIN`].
@@ -158,8 +159,8 @@ pub fn map<T: Copy + Sync, U: Copy + Send + 'static>(src: &[T], f: impl Fn(T) ->
     let avx2 = has_avx2();
     {
         let dst = &mut out.spare_capacity_mut()[..n];
-        if n >= GRAIN {
-            super::install(|| dst.par_chunks_mut(CHUNK).zip(src.par_chunks(CHUNK)).for_each(|(d, s)| map_chunk(s, d, &f, avx2)));
+        if super::parallel(n) {
+            super::split::for_pieces(dst.chunks_mut(CHUNK).zip(src.chunks(CHUNK)).collect(), |(d, s)| map_chunk(s, d, &f, avx2));
         } else {
             map_chunk(src, dst, &f, avx2);
         }
@@ -177,12 +178,9 @@ pub fn zip_map<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], b: &[T], f: im
     let avx2 = has_avx2();
     {
         let dst = &mut out.spare_capacity_mut()[..n];
-        if n >= GRAIN {
-            super::install(|| {
-                dst.par_chunks_mut(CHUNK)
-                    .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
-                    .for_each(|(d, (x, y))| zip_chunk(x, y, d, &f, avx2))
-            });
+        if super::parallel(n) {
+            let pieces = dst.chunks_mut(CHUNK).zip(a.chunks(CHUNK).zip(b.chunks(CHUNK))).collect();
+            super::split::for_pieces(pieces, |(d, (x, y))| zip_chunk(x, y, d, &f, avx2));
         } else {
             zip_chunk(a, b, dst, &f, avx2);
         }
@@ -208,8 +206,8 @@ pub fn zip_map_rows<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], row: &[T]
                 zip_chunk(s, row, d, &f, avx2);
             }
         };
-        if n >= GRAIN && n / r > 1 {
-            super::install(|| dst.par_chunks_mut(rows_per_chunk * r).zip(a.par_chunks(rows_per_chunk * r)).for_each(|(d, s)| body(d, s)));
+        if super::parallel(n) && n / r > 1 {
+            super::split::for_pieces(dst.chunks_mut(rows_per_chunk * r).zip(a.chunks(rows_per_chunk * r)).collect(), |(d, s)| body(d, s));
         } else {
             body(dst, a);
         }

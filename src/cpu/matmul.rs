@@ -9,11 +9,13 @@ use std::mem::MaybeUninit;
 use gemm::Parallelism;
 use rayon::prelude::*;
 
-use super::GRAIN;
 use crate::tensor::Element;
 
-/// Multiply-adds (m*n*k) above which one product runs on all rayon threads.
-pub const PARALLEL_FLOPS: usize = 64 * 64 * 64;
+/// Multiply-adds (m*n*k) above which one product runs on all rayon threads. gemm's rayon split
+/// costs about 20 us of hand-offs and wake-ups per product here: 128x256x10 (0.33M) took 33 us on
+/// two threads against 12 us on one, 128x256x256 (8.4M) 96 us against 152 us; the break-even is
+/// near 2M (about 40 us of work on one thread).
+pub const PARALLEL_FLOPS: usize = 128 * 128 * 128;
 
 /// Multiply-adds up to which a product whose right operand is read transposed is split into two
 /// column halves of one thread each instead of gemm's own rayon split (see `product`):
@@ -168,11 +170,11 @@ pub fn batched<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batch: 
     let spare = &mut out.spare_capacity_mut()[..total];
     // Many small products: one per rayon task. Few big ones: each product uses the threads.
     let small = m * n * k < PARALLEL_FLOPS;
-    let many_small = small && batch > 1 && batch * m * n * k >= GRAIN;
+    let many_small = small && batch > 1 && batch * m * n * k >= PARALLEL_FLOPS;
     // Work with nothing to split, or a one-thread pool, runs on the calling thread: hopping to the
     // pool's worker would cost a wake-up per product and serialise the products of several Python
     // threads on that one worker (PyTorch with set_num_threads(1) also computes on the caller).
-    if (small && !many_small) || super::get_num_threads() == 1 {
+    if (small && !many_small) || super::threads() == 1 {
         for (i, dst) in spare.chunks_mut(size).enumerate() {
             T::product(dst, a, b, i, m, k, n, false);
         }

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::{install, GRAIN};
+use super::install;
 use crate::tensor::Element;
 
 /// Layer norm of `rows` rows of `width` elements: returns (y, mean, rstd) where
@@ -30,7 +30,7 @@ pub fn layer_norm<T: Element>(x: &[T], width: usize, weight: Option<&[T]>, bias:
         *stat = (T::from_f64(mean), T::from_f64(rstd));
     };
     if width > 0 {
-        if x.len() >= GRAIN && rows > 1 {
+        if super::parallel(x.len()) && rows > 1 {
             install(|| y.par_chunks_mut(width).enumerate().zip(stats.par_iter_mut()).for_each(|(a, s)| row(a, s)));
         } else {
             y.chunks_mut(width).enumerate().zip(stats.iter_mut()).for_each(|(a, s)| row(a, s));
@@ -73,7 +73,7 @@ pub fn layer_norm_backward<T: Element>(
             }
         };
         if width > 0 {
-            if x.len() >= GRAIN && rows > 1 {
+            if super::parallel(x.len()) && rows > 1 {
                 install(|| dx.par_chunks_mut(width).enumerate().for_each(row));
             } else {
                 dx.chunks_mut(width).enumerate().for_each(row);
@@ -151,6 +151,7 @@ pub fn nll_loss_grad<T: Element>(target: &[i64], weight: Option<&[T]>, classes: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cpu::GRAIN;
 
     #[test]
     fn layer_norm_rows_have_zero_mean_unit_variance() {

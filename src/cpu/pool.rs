@@ -4,6 +4,7 @@
 //! dropped, and its threads end, when the last such job returns).
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use parking_lot::RwLock;
@@ -33,8 +34,22 @@ fn replace(slot: &mut Owned, n: usize) {
 
 static POOL: LazyLock<RwLock<Owned>> = LazyLock::new(|| {
     // rayon's default size: RAYON_NUM_THREADS, else the number of logical CPUs.
-    RwLock::new(Owned::new(0))
+    let owned = Owned::new(0);
+    THREADS.store(owned.pool.current_num_threads(), Ordering::Relaxed);
+    RwLock::new(owned)
 });
+
+/// The pool's size, readable without the lock (0 until the pool is first built): kernels ask
+/// [`threads`] before every parallel loop.
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of kernel threads, as [`get_num_threads`] but without locking or cloning the pool.
+pub fn threads() -> usize {
+    match THREADS.load(Ordering::Relaxed) {
+        0 => get_num_threads(),
+        n => n,
+    }
+}
 
 fn build(n: usize) -> ThreadPool {
     ThreadPoolBuilder::new()
@@ -106,12 +121,17 @@ pub fn set_num_threads(n: usize) {
     if owned.pid != std::process::id() || owned.pool.current_num_threads() != n {
         replace(&mut owned, n);
     }
+    THREADS.store(n, Ordering::Relaxed);
 }
 
 /// The number of threads parallel kernels use.
 pub fn get_num_threads() -> usize {
     current().current_num_threads()
 }
+
+/// Serialises the unit tests that change the thread count (cargo runs tests on parallel threads).
+#[cfg(test)]
+pub(crate) static THREAD_COUNT_TESTS: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
 
 #[cfg(test)]
 mod tests {
@@ -137,6 +157,7 @@ mod tests {
 
     #[test]
     fn set_num_threads_takes_effect_each_time() {
+        let _serial = THREAD_COUNT_TESTS.lock();
         for n in [1, 3, 2, 1] {
             set_num_threads(n);
             assert_eq!(get_num_threads(), n);

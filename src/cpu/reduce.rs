@@ -38,8 +38,8 @@ pub fn sum_all<T: Element + Add<Output = T>>(data: &[T], layout: &Layout) -> T {
         gathered = layout.gather(data);
         &gathered[..]
     };
-    let partials: Vec<T> = if n >= GRAIN {
-        super::install(|| values.par_chunks(CHUNK).map(sum_slice).collect())
+    let partials: Vec<T> = if super::parallel(n) {
+        super::split::map_pieces(values.chunks(CHUNK).collect(), sum_slice)
     } else {
         values.chunks(CHUNK).map(sum_slice).collect()
     };
@@ -91,8 +91,8 @@ pub fn chunked<T: Sync, A: Send>(values: &[T], leaf: impl Fn(&[T]) -> A + Sync, 
     if values.len() <= CHUNK {
         return leaf(values);
     }
-    let partials: Vec<A> = if values.len() >= GRAIN {
-        super::install(|| values.par_chunks(CHUNK).map(&leaf).collect())
+    let partials: Vec<A> = if super::parallel(values.len()) {
+        super::split::map_pieces(values.chunks(CHUNK).collect(), &leaf)
     } else {
         values.chunks(CHUNK).map(&leaf).collect()
     };
@@ -130,7 +130,7 @@ pub fn map_runs<T: Element, U: Send>(data: &[T], layout: &Layout, reduce: &[bool
     if inner == 0 {
         return (0..outer).map(|_| f(&[])).collect();
     }
-    if outer > 1 && values.len() >= GRAIN {
+    if outer > 1 && super::parallel(values.len()) {
         super::install(|| values.par_chunks(inner).with_min_len((GRAIN / inner).max(1)).map(f).collect())
     } else {
         values.chunks(inner).map(f).collect()
@@ -150,7 +150,7 @@ pub fn map_lanes<T: Element, U: Element>(data: &[T], layout: &Layout, dim: usize
     if len == 0 || values.is_empty() {
         return out;
     }
-    if values.len() >= GRAIN {
+    if super::parallel(values.len()) {
         super::install(|| out.par_chunks_mut(len).zip(values.par_chunks(len)).with_min_len((GRAIN / len).max(1)).for_each(|(o, v)| f(v, o)));
     } else {
         out.chunks_mut(len).zip(values.chunks(len)).for_each(|(o, v)| f(v, o));

@@ -88,19 +88,15 @@ pub fn rows<T: Sync, A: Send>(
     combine: impl Fn(A, A) -> A + Sync,
 ) -> Vec<A> {
     debug_assert!(inner > 0 && x.len() == outer * inner);
-    if x.len() < GRAIN {
+    if !super::parallel(x.len()) {
         return x.chunks(inner).map(|r| row(r, &leaf, &combine)).collect();
     }
     if outer == 1 {
-        let parts: Vec<A> = super::install(|| x.par_chunks(CHUNK).enumerate().map(|(i, c)| leaf(i * CHUNK, c)).collect());
+        let parts: Vec<A> = super::split::map_pieces(x.chunks(CHUNK).enumerate().collect(), |(i, c)| leaf(i * CHUNK, c));
         return vec![tree(parts, &combine)];
     }
     let per_task = (GRAIN / inner).max(1);
-    let blocks: Vec<Vec<A>> = super::install(|| {
-        x.par_chunks(per_task * inner)
-            .map(|b| b.chunks(inner).map(|r| row(r, &leaf, &combine)).collect())
-            .collect()
-    });
+    let blocks: Vec<Vec<A>> = super::split::map_pieces(x.chunks(per_task * inner).collect(), |b| b.chunks(inner).map(|r| row(r, &leaf, &combine)).collect());
     blocks.into_iter().flatten().collect()
 }
 
@@ -122,8 +118,8 @@ pub fn sum_cols<T: Float>(x: &[T], outer: usize, red: usize, inner: usize) -> Ve
         total
     };
     let n = outer * blocks_per;
-    let parts: Vec<Vec<T>> = if x.len() >= GRAIN && n > 1 {
-        super::install(|| (0..n).into_par_iter().map(block).collect())
+    let parts: Vec<Vec<T>> = if super::parallel(x.len()) && n > 1 {
+        super::split::map_pieces((0..n).collect(), block)
     } else {
         (0..n).map(block).collect()
     };
@@ -232,7 +228,7 @@ pub fn var<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], correction: f
                 })
                 .collect()
         };
-        let blocks: Vec<Vec<f64>> = if x.len() >= GRAIN {
+        let blocks: Vec<Vec<f64>> = if super::parallel(x.len()) {
             super::install(|| x.par_chunks(per_task * inner).enumerate().map(work).collect())
         } else {
             x.chunks(per_task * inner).enumerate().map(work).collect()
@@ -291,7 +287,7 @@ pub fn logsumexp<T: Float>(data: &[T], layout: &Layout, reduce: &[bool]) -> Vec<
 /// `f` of each contiguous row of `inner` elements, rows in parallel above [`GRAIN`], with AVX2.
 fn map_rows<T: Sync, A: Send>(x: &[T], inner: usize, f: impl Fn(&[T]) -> A + Sync) -> Vec<A> {
     let per_task = (GRAIN / inner).max(1);
-    if x.len() < GRAIN {
+    if !super::parallel(x.len()) {
         return x.chunks(inner).map(&f).collect();
     }
     let blocks: Vec<Vec<A>> = super::install(|| x.par_chunks(per_task * inner).map(|b| b.chunks(inner).map(&f).collect()).collect());
@@ -307,7 +303,7 @@ pub fn map_lanes_contig<T: Sync, U: Send + Default + Copy + 'static>(x: &[T], le
         return out;
     }
     let per_task = (GRAIN / len).max(1) * len;
-    if x.len() < GRAIN {
+    if !super::parallel(x.len()) {
         x.chunks(len).zip(out.chunks_mut(len)).for_each(|(a, o)| f(a, o));
     } else {
         super::install(|| {
@@ -327,7 +323,7 @@ pub fn zip_lanes_contig<T: Sync, U: Send + Default + Copy + 'static>(a: &[T], b:
         return out;
     }
     let per_task = (GRAIN / len).max(1) * len;
-    if a.len() < GRAIN {
+    if !super::parallel(a.len()) {
         a.chunks(len).zip(b.chunks(len)).zip(out.chunks_mut(len)).for_each(|((x, y), o)| f(x, y, o));
     } else {
         super::install(|| {

@@ -71,7 +71,7 @@ pub fn par_lanes<L: Lanes>(len: usize, lanes: L, f: &(impl Fn(L) + Sync)) {
 /// thread when the bundle is too short to split: no wake-up of a pool worker per small parameter,
 /// and the steps of several Python threads do not queue on that worker.
 pub fn run_lanes<L: Lanes>(len: usize, lanes: L, f: &(impl Fn(L) + Sync)) {
-    if len <= GRAIN {
+    if !crate::cpu::parallel(len) {
         f(lanes);
     } else {
         crate::cpu::install(|| par_lanes(len, lanes, f));

@@ -1,0 +1,81 @@
+//! Splitting a kernel's independent pieces over the kernel pool only when it pays.
+//!
+//! Handing work to a pool worker from a Python thread costs two wake-ups (the worker's, then the
+//! caller's when the work is done): about 12-15 us on this 2-core VM. A fixed grain cannot tell a
+//! relu over 128K floats (12 us on one thread: splitting makes it slower) from a tanh over as many
+//! (170 us: splitting nearly halves it), and the kernels here are generic over the element
+//! function. So [`map_pieces`] runs the first piece on the calling thread and times it: the rest
+//! go to the pool only when one thread would need more than [`PARALLEL_MIN_NANOS`] for them.
+//! Pieces are computed the same way wherever they run, so results never depend on the decision.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+/// Estimated one-thread time of the remaining pieces above which they are split over the pool:
+/// about twice the hand-off cost, so that halving the work saves more than the hand-off takes.
+pub const PARALLEL_MIN_NANOS: u128 = 30_000;
+
+/// `f` of every piece, results in piece order: all on the calling thread with one kernel thread,
+/// else the first piece here and timed, the rest split over the pool when they are estimated to
+/// take longer than [`PARALLEL_MIN_NANOS`] on this thread alone.
+pub fn map_pieces<P: Send, A: Send>(pieces: Vec<P>, f: impl Fn(P) -> A + Sync + Send) -> Vec<A> {
+    if pieces.len() < 2 || super::threads() == 1 || rayon::current_thread_index().is_some() {
+        return pieces.into_iter().map(f).collect();
+    }
+    let mut pieces = pieces.into_iter();
+    let first = pieces.next().expect("two or more pieces");
+    let start = Instant::now();
+    let mut out = Vec::with_capacity(pieces.len() + 1);
+    out.push(f(first));
+    let estimate = start.elapsed().as_nanos() * pieces.len() as u128;
+    if estimate < PARALLEL_MIN_NANOS {
+        out.extend(pieces.map(f));
+    } else {
+        let rest: Vec<P> = pieces.collect();
+        let results: Vec<A> = super::install(|| rest.into_par_iter().map(&f).collect());
+        out.extend(results);
+    }
+    out
+}
+
+/// [`map_pieces`] for pieces that return nothing (each writes its own part of an output).
+pub fn for_pieces<P: Send>(pieces: Vec<P>, f: impl Fn(P) + Sync + Send) {
+    map_pieces(pieces, f);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_piece_order_whatever_runs_them() {
+        for cheap in [true, false] {
+            let pieces: Vec<usize> = (0..64).collect();
+            let out = map_pieces(pieces, |i| {
+                if !cheap {
+                    std::thread::sleep(std::time::Duration::from_micros(50));
+                }
+                i * 3
+            });
+            assert_eq!(out, (0..64).map(|i| i * 3).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn slow_pieces_reach_the_pool_and_cheap_ones_stay() {
+        let _serial = crate::cpu::pool::THREAD_COUNT_TESTS.lock();
+        crate::cpu::set_num_threads(2);
+        let on_worker = |slow: bool| {
+            let ran: Vec<bool> = map_pieces((0..16).collect::<Vec<u32>>(), |_| {
+                if slow {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+                rayon::current_thread_index().is_some()
+            });
+            ran[1..].iter().any(|&w| w)
+        };
+        assert!(on_worker(true), "200 us pieces stayed on the calling thread");
+        assert!(!on_worker(false), "empty pieces were handed to the pool");
+    }
+}
