@@ -397,3 +397,88 @@ def test_setitem_gradients_by_finite_differences(name, seed):
 def test_setitem_gradients_against_pytorch(name):
     rng = np.random.default_rng(6)
     check_against_torch(SET[name], rng.standard_normal((2, 3)), rng.standard_normal((2, 3)))
+
+
+# Writes through advanced indexing / masked_fill_ on an expanded tensor (internal overlap): PyTorch
+# warns that this is deprecated (index_put_, then masked_fill_ when a single bool mask gets a
+# one-element value) and writes anyway; basic indexing refuses instead.
+INDEX_PUT_WARNING = (
+    "Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing this "
+    "operation. This also applies to advanced indexing e.g. tensor[indices] = tensor"
+)
+MASKED_FILL_WARNING = (
+    "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before performing this "
+    "operation. This also applies to advanced indexing e.g. tensor[mask] = scalar"
+)
+OVERLAP_ERROR = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory location. "
+    "Please clone() the tensor before performing the operation."
+)
+_MASK = [[True, False, True, False]] * 3
+
+EXPANDED_WRITE_CASES = [
+    (lambda lib, t: t.masked_fill_(lib.tensor(_MASK), 1.0), [MASKED_FILL_WARNING]),
+    (lambda lib, t: t.masked_fill_(lib.tensor(_MASK), lib.tensor(2.0)), [MASKED_FILL_WARNING]),
+    (lambda lib, t: t.masked_fill_(lib.tensor([True, False, True, False]), 3.0), [MASKED_FILL_WARNING]),
+    (lambda lib, t: t.masked_fill(lib.tensor(_MASK), 1.0), []),
+    (lambda lib, t: t.__setitem__(lib.tensor(_MASK), 1.0), [INDEX_PUT_WARNING, MASKED_FILL_WARNING]),
+    (lambda lib, t: t.__setitem__(lib.tensor(_MASK), lib.tensor(2.0)), [INDEX_PUT_WARNING, MASKED_FILL_WARNING]),
+    (lambda lib, t: t.__setitem__(lib.tensor(_MASK), lib.tensor([2.0])), [INDEX_PUT_WARNING, MASKED_FILL_WARNING]),
+    (lambda lib, t: t.__setitem__(lib.tensor(_MASK), lib.ones(6)), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__((slice(None), lib.tensor([True, False, True, False])), 1.0),
+     [INDEX_PUT_WARNING, MASKED_FILL_WARNING]),
+    (lambda lib, t: t.__setitem__(lib.tensor([0, 1]), 1.0), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__([0, 2], 1.0), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__((slice(None), lib.tensor([0, 1])), 1.0), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__((slice(0, 2), lib.tensor([0, 3])), 5.0), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__((0, 0), 1.0), []),  # one element: no overlap
+    (lambda lib, t: t.__setitem__(0, 1.0), OVERLAP_ERROR),
+    (lambda lib, t: t.__setitem__(slice(0, 2), 1.0), OVERLAP_ERROR),
+    (lambda lib, t: t.__setitem__(Ellipsis, 1.0), OVERLAP_ERROR),
+    (lambda lib, t: t.fill_(4.0), []),
+    (lambda lib, t: t.add_(1.0), OVERLAP_ERROR),
+]
+
+
+def _run_expanded_write(lib, call, requires_grad=False):
+    base = lib.zeros(3, 1, requires_grad=requires_grad)
+    t = (base * 1 if requires_grad else base).expand(3, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            call(lib, t)
+        except RuntimeError as e:
+            return str(e)
+    assert all(w.category is UserWarning for w in caught)
+    # PyTorch appends " (Triggered internally at <file>:<line>.)" to C++ warnings; rustgrad leaves it out.
+    messages = [str(w.message).split(" (Triggered internally at")[0] for w in caught]
+    return messages, t.tolist()
+
+
+@pytest.mark.parametrize("case", range(len(EXPANDED_WRITE_CASES)))
+def test_writes_into_expanded_tensors_warn_or_refuse(case):
+    call, expected = EXPANDED_WRITE_CASES[case]
+    got = _run_expanded_write(rustgrad, call)
+    if isinstance(expected, str):
+        assert got == expected
+    else:
+        assert got[0] == expected
+
+
+@pytest.mark.parametrize("case", range(len(EXPANDED_WRITE_CASES)))
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_writes_into_expanded_tensors_match_torch(case, requires_grad):
+    torch = torch_or_skip()
+    call, _ = EXPANDED_WRITE_CASES[case]
+    assert _run_expanded_write(rustgrad, call, requires_grad) == _run_expanded_write(torch, call, requires_grad)
+
+
+def test_expanded_write_warning_can_be_turned_into_an_error():
+    t = rustgrad.zeros(3, 1).expand(3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="Use of masked_fill_ on expanded tensors is deprecated"):
+            t.masked_fill_(rustgrad.tensor(_MASK), 1.0)
+        with pytest.raises(UserWarning, match="Use of index_put_ on expanded tensors is deprecated"):
+            t[rustgrad.tensor([0])] = 1.0
+    assert t.tolist() == [[0.0] * 4] * 3  # nothing written

@@ -433,6 +433,50 @@ pub fn setitem(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Result<()>
     }
 }
 
+/// PyTorch's warning for `index_put_` (and advanced-index assignment) on an expanded tensor.
+pub const INDEX_PUT_EXPANDED: &str = "Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing this operation. This also applies to advanced indexing e.g. tensor[indices] = tensor";
+
+/// PyTorch's warning for `masked_fill_` (and `t[mask] = scalar`) on an expanded tensor.
+pub const MASKED_FILL_EXPANDED: &str = "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before performing this operation. This also applies to advanced indexing e.g. tensor[mask] = scalar";
+
+/// The deprecation warnings PyTorch gives, in order, for `target[key] = value` where the indexed
+/// region has internal overlap (an expanded tensor): advanced indexing goes through `index_put_`,
+/// which warns; a single bool mask with a one-element value then goes on to `masked_fill_`, which
+/// warns again. Errors PyTorch raises before warning (a bad key, an in-place write on a leaf that
+/// requires grad) are returned instead. Basic indexing has no warning (it refuses overlap).
+pub fn setitem_notices(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Result<Vec<&'static str>> {
+    if !super::has_internal_overlap(target) {
+        return Ok(Vec::new());
+    }
+    let plan = plan(&target.shape(), key, true)?;
+    if plan.advanced.is_none() {
+        return Ok(Vec::new());
+    }
+    if is_grad_enabled() && target.is_leaf() && target.requires_grad() {
+        return Err(Error::runtime(if plan.makes_view() {
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        } else {
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        }));
+    }
+    super::inplace::check_in_place_allowed(target, target.view_meta().as_ref())?;
+    let region = plan.layout(&target.data().layout);
+    if super::inplace::check_no_internal_overlap(&region).is_ok() {
+        return Ok(Vec::new());
+    }
+    let mut notices = vec![INDEX_PUT_EXPANDED];
+    let mut tensors = key.iter().filter_map(|item| match item {
+        IndexItem::Tensor(t) => Some(t),
+        _ => None,
+    });
+    if let (Some(only), None) = (tensors.next(), tensors.next()) {
+        if only.dtype() == DType::Bool && value.numel() == 1 {
+            notices.push(MASKED_FILL_EXPANDED);
+        }
+    }
+    Ok(notices)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

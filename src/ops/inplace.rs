@@ -20,7 +20,7 @@ use crate::tensor::{shape_str, Buffer, DType, Element, Layout, Scalar, Storage, 
 use crate::with_dtype;
 
 /// Refuses in-place ops that PyTorch refuses before computing anything.
-fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()> {
+pub(crate) fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()> {
     if target.is_inference() && !is_inference_mode_enabled() {
         return Err(Error::runtime("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."));
     }
@@ -60,6 +60,12 @@ pub(crate) fn check_no_internal_overlap(layout: &Layout) -> Result<()> {
         return Err(Error::runtime("unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation."));
     }
     Ok(())
+}
+
+/// True when several elements of `t` share one memory location (a dim of stride 0 with more than
+/// one element, as an `expand`ed tensor): where PyTorch's `masked_fill_` / `index_put_` warn.
+pub fn has_internal_overlap(t: &Tensor) -> bool {
+    check_no_internal_overlap(&t.data().layout).is_err()
 }
 
 /// Runs `compute(target)` and stores its result into `target` in place (refused, before anything

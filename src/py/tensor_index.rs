@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyList, PySequence, PySlice, PyString, PyTuple};
 
 use super::convert::{scalar, tensor_from_data, type_name};
-use super::tensor::{wrap_tensor, PyTensor};
+use super::tensor::{user_warning, wrap_tensor, PyTensor};
 use crate::ops::{self, IndexItem, ScatterSource};
 use crate::tensor::{DType, Tensor};
 
@@ -141,7 +141,7 @@ impl PyTensor {
         wrap_tensor(py, ops::getitem(&self.inner, &items, single_slice)?)
     }
 
-    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let (items, _) = parse_key(key)?;
         let target = &self.inner;
         let value = match value.cast::<PyTensor>() {
@@ -160,6 +160,12 @@ impl PyTensor {
                 }
             },
         };
+        if ops::has_internal_overlap(target) {
+            // An expanded target: PyTorch's index_put_ / masked_fill_ deprecation warnings.
+            for notice in ops::setitem_notices(target, &items, &value)? {
+                user_warning(py, notice)?;
+            }
+        }
         Ok(ops::setitem(target, &items, &value)?)
     }
 
