@@ -482,3 +482,97 @@ def test_expanded_write_warning_can_be_turned_into_an_error():
         with pytest.raises(UserWarning, match="Use of index_put_ on expanded tensors is deprecated"):
             t[rustgrad.tensor([0])] = 1.0
     assert t.tolist() == [[0.0] * 4] * 3  # nothing written
+
+
+# ----- index_put / index_put_ (IndexPutBackward0) -----
+
+INDEX_PUT_CASES = [
+    ("basic", lambda lib, t: t.index_put_((lib.tensor([0, 2]),), lib.tensor(1.0))),
+    ("pairs", lambda lib, t: t.index_put_((lib.tensor([0, 2]), lib.tensor([1, 3])), lib.tensor([5.0, 6.0]))),
+    ("accumulate", lambda lib, t: t.index_put_((lib.tensor([0, 0]),), lib.tensor(1.0), accumulate=True)),
+    ("accumulate positional", lambda lib, t: t.index_put_((lib.tensor([0, 0]), lib.tensor([1, 1])), lib.tensor(1.0), True)),
+    ("mask", lambda lib, t: t.index_put_((lib.tensor([True, False, True]),), lib.tensor(2.0))),
+    ("2-d mask", lambda lib, t: t.index_put_((lib.tensor([[True, False, False, True]] * 3),), lib.tensor(2.0))),
+    ("mask takes a number of another dtype", lambda lib, t: t.index_put_((lib.tensor([True, False, True]),), lib.tensor(3))),
+    ("list of indices", lambda lib, t: t.index_put_([lib.tensor([1])], lib.tensor(2.0))),
+    ("int32 indices", lambda lib, t: t.index_put_((lib.tensor([0, 1], dtype=lib.int32),), lib.tensor(1.0))),
+    ("out of place", lambda lib, t: t.index_put((lib.tensor([0]),), lib.tensor(1.0))),
+    ("function", lambda lib, t: lib.index_put(t, (lib.tensor([0]),), lib.tensor(1.0))),
+    ("function in place", lambda lib, t: lib.index_put_(t, (lib.tensor([0]),), lib.tensor(1.0))),
+    ("None index", lambda lib, t: t.index_put_((None, lib.tensor([1])), lib.tensor(2.0))),
+    ("number value", lambda lib, t: t.index_put_((lib.tensor([1]),), 2.0)),
+    ("dtype mismatch", lambda lib, t: t.index_put_((lib.tensor([1]),), lib.tensor(2.0, dtype=lib.float64))),
+    ("int value", lambda lib, t: t.index_put((lib.tensor([1]),), lib.tensor(2))),
+    ("too many", lambda lib, t: t.index_put_((lib.tensor([1]),) * 3, lib.tensor(2.0))),
+    ("float index", lambda lib, t: t.index_put_((lib.tensor([1.0]),), lib.tensor(2.0))),
+    ("out of bounds", lambda lib, t: t.index_put_((lib.tensor([5]),), lib.tensor(2.0))),
+    ("shape mismatch", lambda lib, t: t.index_put_((lib.tensor([0, 1]),), lib.ones(3))),
+    ("mask shape", lambda lib, t: t.index_put_((lib.tensor([True, False]),), lib.tensor(2.0))),
+    ("not a tuple", lambda lib, t: t.index_put_(lib.tensor([0]), lib.tensor(1.0))),
+]
+
+
+def _run_index_put(lib, call):
+    t = lib.zeros(3, 4)
+    try:
+        out = call(lib, t)
+    except (RuntimeError, IndexError, TypeError) as e:
+        return type(e).__name__, str(e)
+    return out.tolist(), t.tolist(), out is t
+
+
+@pytest.mark.parametrize("name", [c[0] for c in INDEX_PUT_CASES])
+def test_index_put_matches_torch(name):
+    torch = torch_or_skip()
+    call = dict(INDEX_PUT_CASES)[name]
+    assert _run_index_put(rustgrad, call) == _run_index_put(torch, call)
+
+
+def test_index_put_values_and_errors():
+    cases = dict(INDEX_PUT_CASES)
+    out, t, same = _run_index_put(rustgrad, cases["accumulate"])
+    assert same and out == [[2.0] * 4, [0.0] * 4, [0.0] * 4]
+    out, t, same = _run_index_put(rustgrad, cases["out of place"])
+    assert not same and t == [[0.0] * 4] * 3 and out[0] == [1.0] * 4
+    assert _run_index_put(rustgrad, cases["dtype mismatch"]) == (
+        "RuntimeError", "Index put requires the source and destination dtypes match, got Float for the destination and "
+        "Double for the source.")
+    assert _run_index_put(rustgrad, cases["too many"]) == ("IndexError", "too many indices for tensor of dimension 2 (got 3)")
+    assert _run_index_put(rustgrad, cases["number value"]) == (
+        "TypeError", "index_put_(): argument 'values' (position 2) must be Tensor, not float")
+    assert _run_index_put(rustgrad, cases["None index"]) == (
+        "TypeError", "expected Tensor as element 0 in argument 0, but got NoneType")
+
+
+def test_index_put_gradients():
+    check_grads(lambda t, v: t.index_put((rustgrad.tensor([2, 0, 2]),), v, accumulate=True), [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [[1.0, -1.0]])
+    check_grads(lambda t, v: (t * 1).index_put_((rustgrad.tensor([1]), rustgrad.tensor([0])), v), [[1.0, 2.0], [3.0, 4.0]], [7.0])
+    check_against_torch(lambda lib, t, v: t.index_put((lib.tensor([[True, False], [False, True]]),), v * 2), [[1.0, 2.0], [3.0, 4.0]], [1.5])
+    x = rustgrad.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad is being used in an in-place operation.$"):
+        x.index_put_((rustgrad.tensor([0]),), rustgrad.tensor(1.0))
+    y = (x * 1).index_put_((rustgrad.tensor([0]),), rustgrad.tensor(1.0, requires_grad=True))
+    assert type(y.grad_fn).__name__ == "IndexPutBackward0"
+
+
+def _index_put_expanded_warnings(lib, accumulate, value):
+    t = lib.zeros(3, 1).expand(3, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t.index_put_((lib.tensor([True, False, True]),), lib.tensor(value), accumulate=accumulate)
+    return [str(w.message).split(" (Triggered internally at")[0] for w in caught]
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("value", [[1.0], 1.0])
+def test_index_put_into_an_expanded_tensor_warns(accumulate, value):
+    # a single mask with a one-element value goes on to masked_fill_ (not when accumulating)
+    expected = [INDEX_PUT_WARNING] if accumulate else [INDEX_PUT_WARNING, MASKED_FILL_WARNING]
+    assert _index_put_expanded_warnings(rustgrad, accumulate, value) == expected
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("value", [[1.0], 1.0])
+def test_index_put_into_an_expanded_tensor_warns_as_torch(accumulate, value):
+    torch = torch_or_skip()
+    assert _index_put_expanded_warnings(rustgrad, accumulate, value) == _index_put_expanded_warnings(torch, accumulate, value)

@@ -47,7 +47,10 @@ pub use view::{
     alias, contiguous, flatten, matrix_transpose, narrow, permute, reverse_dims, select, slice, squeeze, t_, transpose,
     unsqueeze, view, view_strides,
 };
-pub use index::{getitem, index, index_put, setitem, setitem_notices, IndexItem, INDEX_PUT_EXPANDED, MASKED_FILL_EXPANDED};
+pub use index::{
+    check_index_put_dtypes, getitem, index, index_put, index_put_is_masked_fill, index_put_positions, setitem, setitem_notices, IndexItem,
+    INDEX_PUT_EXPANDED, MASKED_FILL_EXPANDED,
+};
 pub use join::{cat, chunk, repeat, split, split_with_sizes, stack, unbind};
 pub use nn_core::{embedding, native_batch_norm};
 pub use gather::{flip, gather, index_select, masked_select, roll, scatter, scatter_add, triangle, ScatterSource};
