@@ -576,3 +576,86 @@ def test_index_put_into_an_expanded_tensor_warns(accumulate, value):
 def test_index_put_into_an_expanded_tensor_warns_as_torch(accumulate, value):
     torch = torch_or_skip()
     assert _index_put_expanded_warnings(rustgrad, accumulate, value) == _index_put_expanded_warnings(torch, accumulate, value)
+
+
+# ----- masked_scatter / masked_scatter_ (MaskedScatterBackward0) -----
+
+_MS_MASK = [[True, False, True], [False, True, False]]
+MASKED_SCATTER_CASES = [
+    ("basic", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK), lib.arange(1.0, 7).view(2, 3))),
+    ("broadcast mask", lambda lib, x: x.masked_scatter(lib.tensor([True, False, True]), lib.arange(1.0, 7))),
+    ("column mask", lambda lib, x: x.masked_scatter(lib.tensor([[True], [False]]), lib.arange(1.0, 7))),
+    ("self broadcast", lambda lib, x: lib.zeros(3).masked_scatter(lib.ones(2, 3, dtype=lib.bool), lib.arange(1.0, 7))),
+    ("in place", lambda lib, x: x.clone().masked_scatter_(lib.tensor(_MS_MASK), lib.arange(1.0, 7))),
+    ("function", lambda lib, x: lib.masked_scatter(x, lib.tensor(_MS_MASK), lib.arange(1.0, 7))),
+    ("0-d true", lambda lib, x: lib.zeros(()).masked_scatter(lib.tensor(True), lib.tensor([5.0, 6]))),
+    ("0-d false", lambda lib, x: lib.zeros(()).masked_scatter(lib.tensor(False), lib.tensor([5.0, 6]))),
+    ("int64", lambda lib, x: lib.zeros(2, dtype=lib.int64).masked_scatter(lib.tensor([True, True]), lib.tensor([5, 6]))),
+    ("source too small", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK), lib.arange(1.0, 3))),
+    ("int mask", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK).int(), lib.arange(1.0, 7))),
+    ("dtypes differ", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK).int(), lib.arange(1, 7))),
+    ("number source", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK), 1.0)),
+    ("shapes", lambda lib, x: x.masked_scatter(lib.ones(2, 2, dtype=lib.bool), lib.arange(1.0, 7))),
+    ("in place mask too big", lambda lib, x: lib.zeros(3).masked_scatter_(lib.ones(2, 3, dtype=lib.bool), lib.arange(1.0, 7))),
+    ("in place mask shape", lambda lib, x: x.clone().masked_scatter_(lib.ones(2, 2, dtype=lib.bool), lib.arange(1.0, 7))),
+    ("expanded", lambda lib, x: lib.zeros(3, 1).expand(3, 4).masked_scatter_(lib.ones(3, 4, dtype=lib.bool), lib.ones(12))),
+    ("leaf", lambda lib, x: lib.zeros(3, requires_grad=True).masked_scatter_(lib.ones(3, dtype=lib.bool), lib.ones(3))),
+]
+
+
+def _run_masked_scatter(lib, call):
+    try:
+        out = call(lib, lib.zeros(2, 3))
+    except (RuntimeError, TypeError) as e:
+        return type(e).__name__, str(e)
+    return out.tolist(), str(out.dtype).split(".")[-1]
+
+
+@pytest.mark.parametrize("name", [c[0] for c in MASKED_SCATTER_CASES])
+def test_masked_scatter_matches_torch(name):
+    torch = torch_or_skip()
+    call = dict(MASKED_SCATTER_CASES)[name]
+    assert _run_masked_scatter(rustgrad, call) == _run_masked_scatter(torch, call)
+
+
+def test_masked_scatter_values_and_errors():
+    cases = dict(MASKED_SCATTER_CASES)
+    assert _run_masked_scatter(rustgrad, cases["basic"]) == ([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]], "float32")
+    assert _run_masked_scatter(rustgrad, cases["column mask"]) == ([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], "float32")
+    assert _run_masked_scatter(rustgrad, cases["source too small"]) == (
+        "RuntimeError", "Number of elements of source < number of ones in mask")
+    assert _run_masked_scatter(rustgrad, cases["int mask"]) == (
+        "RuntimeError", "masked_scatter_ only supports boolean masks, but got mask with dtype Int")
+    assert _run_masked_scatter(rustgrad, cases["dtypes differ"]) == (
+        "RuntimeError", "masked_scatter: expected self and source to have same dtypes but gotFloat and Long")
+    assert _run_masked_scatter(rustgrad, cases["expanded"]) == ("RuntimeError", OVERLAP_ERROR)
+
+
+@FEW
+@given(st.lists(st.booleans(), min_size=6, max_size=6), st.integers(0, 3))
+def test_masked_scatter_gradients(mask, extra):
+    m = rustgrad.tensor(mask).view(2, 3)
+    source = np.linspace(-1.0, 2.0, sum(mask) + extra)
+    base = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]
+    if source.size:
+        check_grads(lambda x, s: x.masked_scatter(m, s), base, source)
+    else:
+        check_grads(lambda x: x.masked_scatter(m, rustgrad.zeros(0, dtype=rustgrad.float64)), base)
+
+
+def test_masked_scatter_matches_torch_gradients():
+    check_against_torch(lambda lib, x, s: x.masked_scatter(lib.tensor([True, False, True]), s * 2),
+                        [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [1.0, 2.0, 3.0, 4.0, 5.0])
+    check_against_torch(lambda lib, x, s: (x * 1).masked_scatter_(lib.tensor([[True], [False]]), s).exp(),
+                        [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [0.5, -0.5, 1.5])
+
+
+def test_masked_scatter_node():
+    a = rustgrad.zeros(2, 3, requires_grad=True)
+    s = rustgrad.arange(1.0, 8, requires_grad=True)
+    y = a.masked_scatter(rustgrad.tensor(_MS_MASK), s)
+    assert type(y.grad_fn).__name__ == "MaskedScatterBackward0"
+    assert tuple(y.grad_fn._saved_source_sym_sizes) == (7,)
+    y.backward(rustgrad.arange(10.0, 16).view(2, 3))
+    assert a.grad.tolist() == [[0.0, 11.0, 0.0], [13.0, 0.0, 15.0]]
+    assert s.grad.tolist() == [10.0, 12.0, 14.0, 0.0, 0.0, 0.0, 0.0]

@@ -224,3 +224,7 @@ def index_put(input, indices, values, accumulate=False):
 
 def index_put_(input, indices, values, accumulate=False):
     return input.index_put_(indices, values, accumulate)
+
+
+def masked_scatter(input, mask, source):
+    return input.masked_scatter(mask, source)

@@ -53,7 +53,7 @@ pub use index::{
 };
 pub use join::{cat, chunk, repeat, split, split_with_sizes, stack, unbind};
 pub use nn_core::{embedding, native_batch_norm};
-pub use gather::{flip, gather, index_select, masked_select, roll, scatter, scatter_add, triangle, ScatterSource};
+pub use gather::{flip, gather, index_select, masked_scatter, masked_select, roll, scatter, scatter_add, triangle, ScatterSource};
 pub use loss::{binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss, smooth_l1_loss, Reduction};
 pub use norm::layer_norm;
 pub use conv::{convolution, ConvParams};

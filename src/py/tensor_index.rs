@@ -9,7 +9,7 @@ use super::convert::{scalar, tensor_from_data, type_name};
 use super::error::foreign;
 use super::tensor::{user_warning, wrap_tensor, PyTensor};
 use crate::ops::{self, IndexItem, ScatterSource};
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{shape_str, DType, Tensor};
 
 fn invalid_index(obj: &Bound<'_, PyAny>) -> PyErr {
     PyIndexError::new_err(format!(
@@ -172,6 +172,16 @@ fn index_put_into_copy(t: &Tensor, indices: &[Tensor], values: &Tensor, accumula
     ops::index_put(t, &positions, &values, accumulate)
 }
 
+/// The `mask` and `source` tensors of `masked_scatter(_)`.
+fn masked_scatter_args(method: &str, mask: &Bound<'_, PyAny>, source: &Bound<'_, PyAny>) -> PyResult<(Tensor, Tensor)> {
+    let tensor = |obj: &Bound<'_, PyAny>, name: &str, position: usize| {
+        obj.cast::<PyTensor>().map(|t| t.get().inner.clone()).map_err(|_| {
+            PyTypeError::new_err(format!("{method}(): argument '{name}' (position {position}) must be Tensor, not {}", type_name(obj)))
+        })
+    };
+    Ok((tensor(mask, "mask", 1)?, tensor(source, "source", 2)?))
+}
+
 #[pymethods]
 impl PyTensor {
     /// A copy with `values` written (or added, `accumulate`) at `indices` (IndexPutBackward0).
@@ -280,6 +290,35 @@ impl PyTensor {
     /// The slices at `index` along `dim` (a copy).
     fn index_select<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         wrap_tensor(py, ops::index_select(&self.inner, dim, &int_tensor(index)?)?)
+    }
+
+    /// A copy with the elements where `mask` is true replaced, in order, by `source`'s.
+    fn masked_scatter<'py>(&self, py: Python<'py>, mask: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (mask, source) = masked_scatter_args("masked_scatter", mask, source)?;
+        wrap_tensor(py, ops::masked_scatter(&self.inner, &mask, &source)?)
+    }
+
+    /// `masked_scatter` in place (refused on expanded tensors, as PyTorch).
+    fn masked_scatter_<'py>(slf: &Bound<'py, Self>, mask: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let (mask, source) = masked_scatter_args("masked_scatter_", mask, source)?;
+        ops::in_place(&slf.get().inner, |t| {
+            if t.dtype() == source.dtype() && mask.dtype() == DType::Bool {
+                // The mask must broadcast to self, with the errors of PyTorch's internal expand.
+                if mask.dim() > t.dim() {
+                    return Err(crate::error::Error::runtime(format!(
+                        "expand(CPU{}Type{{{}}}, size={}): the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
+                        mask.dtype().scalar_type_name(),
+                        shape_str(&mask.shape()),
+                        shape_str(&t.shape()),
+                        t.dim(),
+                        mask.dim()
+                    )));
+                }
+                ops::expand(&mask, &t.shape())?;
+            }
+            ops::masked_scatter(t, &mask, &source)
+        })?;
+        Ok(slf.clone())
     }
 
     /// The elements where `mask` (broadcast) is true, as a 1-d tensor.
