@@ -116,3 +116,95 @@ def test_int32_sums_to_int64_and_index_works():
         "RuntimeError",
         "Only Tensors of floating point and complex dtype can require gradients",
     )
+
+
+# Python numbers given to where() must fit the result dtype (PyTorch's where.ScalarOther /
+# ScalarSelf / Scalar overloads convert them with an overflow check); (dtype, call, C++ type named
+# in the error or None when it succeeds).
+WHERE_NUMBER_CASES = [
+    ("uint8", lambda lib, c, t: lib.where(c, t, 300), "uint8_t"),
+    ("uint8", lambda lib, c, t: lib.where(c, 300, t), "uint8_t"),
+    ("uint8", lambda lib, c, t: t.where(c, 300), "uint8_t"),
+    ("uint8", lambda lib, c, t: lib.where(c, t, -255), None),  # uint8 takes -255..255, wrapping
+    ("uint8", lambda lib, c, t: lib.where(c, t, -256), "uint8_t"),
+    ("uint8", lambda lib, c, t: lib.where(c, t, 255), None),
+    ("uint8", lambda lib, c, t: lib.where(c, t, 70000.0), None),  # promotes to float32
+    ("uint8", lambda lib, c, t: lib.where(c, t, 1e40), "float"),
+    ("uint8", lambda lib, c, t: lib.where(c, t, lib.tensor(300)), None),  # a 0-d tensor wraps
+    ("uint8", lambda lib, c, t: lib.where(c, t, float("nan")), None),
+    ("int32", lambda lib, c, t: lib.where(c, t, 2 ** 31), "int"),
+    ("int32", lambda lib, c, t: lib.where(c, -(2 ** 31) - 1, t), "int"),
+    ("int32", lambda lib, c, t: lib.where(c, t, 2 ** 31 - 1), None),
+    ("int32", lambda lib, c, t: lib.where(c, t, 1e10), None),
+    ("int64", lambda lib, c, t: lib.where(c, t, 2 ** 40), None),
+    ("int64", lambda lib, c, t: lib.where(c, t, 1e40), "float"),
+    ("float32", lambda lib, c, t: lib.where(c, t, 1e40), "float"),
+    ("float32", lambda lib, c, t: lib.where(c, t, float("inf")), None),
+    ("float64", lambda lib, c, t: lib.where(c, t, 1e300), None),
+    ("bool", lambda lib, c, t: lib.where(c, t, 300), None),  # promotes to int64
+    ("bool", lambda lib, c, t: lib.where(c, t, 1e40), "float"),
+    ("bool", lambda lib, c, t: lib.where(c, 300, 1.5), None),  # two numbers: float32
+    ("bool", lambda lib, c, t: lib.where(c, 1e40, 2), "float"),
+    # The number is checked before the condition's dtype.
+    ("uint8", lambda lib, c, t: lib.where(c.to(lib.uint8), t, 300), "uint8_t"),
+]
+
+
+def _run_where_case(lib, dtype, call):
+    c = lib.tensor([True, False])
+    t = lib.tensor([1, 2], dtype=getattr(lib, dtype))
+    try:
+        out = call(lib, c, t)
+    except RuntimeError as e:
+        return str(e)
+    return (out.tolist(), str(out.dtype).split(".")[-1])
+
+
+@pytest.mark.parametrize("case", range(len(WHERE_NUMBER_CASES)))
+def test_where_refuses_numbers_that_overflow_the_result_dtype(case):
+    dtype, call, raises = WHERE_NUMBER_CASES[case]
+    got = _run_where_case(rustgrad, dtype, call)
+    if raises is None:
+        assert not isinstance(got, str), got
+    else:
+        assert got == f"value cannot be converted to type {raises} without overflow"
+
+
+@pytest.mark.parametrize("case", range(len(WHERE_NUMBER_CASES)))
+def test_where_numbers_match_torch(case):
+    torch = torch_or_skip()
+    dtype, call, _ = WHERE_NUMBER_CASES[case]
+    ours, theirs = _run_where_case(rustgrad, dtype, call), _run_where_case(torch, dtype, call)
+    if isinstance(theirs, tuple):
+        assert ours[1] == theirs[1]
+        np.testing.assert_allclose(np.array(ours[0], dtype=float), np.array(theirs[0], dtype=float))
+    else:
+        assert ours == theirs
+
+
+CLAMP_BOOL_CASES = [
+    (lambda t: t.clamp(max=True), '"clamp_max_scalar_cpu" not implemented for \'Bool\''),
+    (lambda t: t.clamp(min=False), '"clamp_min_scalar_cpu" not implemented for \'Bool\''),
+    (lambda t: t.clamp(False, True), '"clamp_scalar_cpu" not implemented for \'Bool\''),
+    (lambda t: t.clone().clamp_(max=True), '"clamp_max_scalar_cpu" not implemented for \'Bool\''),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CLAMP_BOOL_CASES)))
+def test_clamp_of_bool_by_bool_numbers_has_no_kernel(case):
+    call, message = CLAMP_BOOL_CASES[case]
+    t = rustgrad.tensor([True, False])
+    with pytest.raises(NotImplementedError) as info:
+        call(t)
+    assert str(info.value) == message
+    assert t.clamp(max=1).tolist() == [1, 0]  # an int bound promotes to int64: allowed
+    assert t.clamp(max=rustgrad.tensor(False)).tolist() == [False, False]  # tensor bounds too
+
+
+@pytest.mark.parametrize("case", range(len(CLAMP_BOOL_CASES)))
+def test_clamp_of_bool_matches_torch(case):
+    torch = torch_or_skip()
+    call, message = CLAMP_BOOL_CASES[case]
+    with pytest.raises(NotImplementedError) as info:
+        call(torch.tensor([True, False]))
+    assert str(info.value) == message

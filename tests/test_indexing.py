@@ -397,3 +397,265 @@ def test_setitem_gradients_by_finite_differences(name, seed):
 def test_setitem_gradients_against_pytorch(name):
     rng = np.random.default_rng(6)
     check_against_torch(SET[name], rng.standard_normal((2, 3)), rng.standard_normal((2, 3)))
+
+
+# Writes through advanced indexing / masked_fill_ on an expanded tensor (internal overlap): PyTorch
+# warns that this is deprecated (index_put_, then masked_fill_ when a single bool mask gets a
+# one-element value) and writes anyway; basic indexing refuses instead.
+INDEX_PUT_WARNING = (
+    "Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing this "
+    "operation. This also applies to advanced indexing e.g. tensor[indices] = tensor"
+)
+MASKED_FILL_WARNING = (
+    "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before performing this "
+    "operation. This also applies to advanced indexing e.g. tensor[mask] = scalar"
+)
+OVERLAP_ERROR = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory location. "
+    "Please clone() the tensor before performing the operation."
+)
+_MASK = [[True, False, True, False]] * 3
+
+EXPANDED_WRITE_CASES = [
+    (lambda lib, t: t.masked_fill_(lib.tensor(_MASK), 1.0), [MASKED_FILL_WARNING]),
+    (lambda lib, t: t.masked_fill_(lib.tensor(_MASK), lib.tensor(2.0)), [MASKED_FILL_WARNING]),
+    (lambda lib, t: t.masked_fill_(lib.tensor([True, False, True, False]), 3.0), [MASKED_FILL_WARNING]),
+    (lambda lib, t: t.masked_fill(lib.tensor(_MASK), 1.0), []),
+    (lambda lib, t: t.__setitem__(lib.tensor(_MASK), 1.0), [INDEX_PUT_WARNING, MASKED_FILL_WARNING]),
+    (lambda lib, t: t.__setitem__(lib.tensor(_MASK), lib.tensor(2.0)), [INDEX_PUT_WARNING, MASKED_FILL_WARNING]),
+    (lambda lib, t: t.__setitem__(lib.tensor(_MASK), lib.tensor([2.0])), [INDEX_PUT_WARNING, MASKED_FILL_WARNING]),
+    (lambda lib, t: t.__setitem__(lib.tensor(_MASK), lib.ones(6)), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__((slice(None), lib.tensor([True, False, True, False])), 1.0),
+     [INDEX_PUT_WARNING, MASKED_FILL_WARNING]),
+    (lambda lib, t: t.__setitem__(lib.tensor([0, 1]), 1.0), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__([0, 2], 1.0), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__((slice(None), lib.tensor([0, 1])), 1.0), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__((slice(0, 2), lib.tensor([0, 3])), 5.0), [INDEX_PUT_WARNING]),
+    (lambda lib, t: t.__setitem__((0, 0), 1.0), []),  # one element: no overlap
+    (lambda lib, t: t.__setitem__(0, 1.0), OVERLAP_ERROR),
+    (lambda lib, t: t.__setitem__(slice(0, 2), 1.0), OVERLAP_ERROR),
+    (lambda lib, t: t.__setitem__(Ellipsis, 1.0), OVERLAP_ERROR),
+    (lambda lib, t: t.fill_(4.0), []),
+    (lambda lib, t: t.add_(1.0), OVERLAP_ERROR),
+]
+
+
+def _run_expanded_write(lib, call, requires_grad=False):
+    base = lib.zeros(3, 1, requires_grad=requires_grad)
+    t = (base * 1 if requires_grad else base).expand(3, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            call(lib, t)
+        except RuntimeError as e:
+            return str(e)
+    assert all(w.category is UserWarning for w in caught)
+    # PyTorch appends " (Triggered internally at <file>:<line>.)" to C++ warnings; rustgrad leaves it out.
+    messages = [str(w.message).split(" (Triggered internally at")[0] for w in caught]
+    return messages, t.tolist()
+
+
+@pytest.mark.parametrize("case", range(len(EXPANDED_WRITE_CASES)))
+def test_writes_into_expanded_tensors_warn_or_refuse(case):
+    call, expected = EXPANDED_WRITE_CASES[case]
+    got = _run_expanded_write(rustgrad, call)
+    if isinstance(expected, str):
+        assert got == expected
+    else:
+        assert got[0] == expected
+
+
+@pytest.mark.parametrize("case", range(len(EXPANDED_WRITE_CASES)))
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_writes_into_expanded_tensors_match_torch(case, requires_grad):
+    torch = torch_or_skip()
+    call, _ = EXPANDED_WRITE_CASES[case]
+    assert _run_expanded_write(rustgrad, call, requires_grad) == _run_expanded_write(torch, call, requires_grad)
+
+
+def test_expanded_write_warning_can_be_turned_into_an_error():
+    t = rustgrad.zeros(3, 1).expand(3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="Use of masked_fill_ on expanded tensors is deprecated"):
+            t.masked_fill_(rustgrad.tensor(_MASK), 1.0)
+        with pytest.raises(UserWarning, match="Use of index_put_ on expanded tensors is deprecated"):
+            t[rustgrad.tensor([0])] = 1.0
+    assert t.tolist() == [[0.0] * 4] * 3  # nothing written
+
+
+# ----- index_put / index_put_ (IndexPutBackward0) -----
+
+INDEX_PUT_CASES = [
+    ("basic", lambda lib, t: t.index_put_((lib.tensor([0, 2]),), lib.tensor(1.0))),
+    ("pairs", lambda lib, t: t.index_put_((lib.tensor([0, 2]), lib.tensor([1, 3])), lib.tensor([5.0, 6.0]))),
+    ("accumulate", lambda lib, t: t.index_put_((lib.tensor([0, 0]),), lib.tensor(1.0), accumulate=True)),
+    ("accumulate positional", lambda lib, t: t.index_put_((lib.tensor([0, 0]), lib.tensor([1, 1])), lib.tensor(1.0), True)),
+    ("mask", lambda lib, t: t.index_put_((lib.tensor([True, False, True]),), lib.tensor(2.0))),
+    ("2-d mask", lambda lib, t: t.index_put_((lib.tensor([[True, False, False, True]] * 3),), lib.tensor(2.0))),
+    ("mask takes a number of another dtype", lambda lib, t: t.index_put_((lib.tensor([True, False, True]),), lib.tensor(3))),
+    ("list of indices", lambda lib, t: t.index_put_([lib.tensor([1])], lib.tensor(2.0))),
+    ("int32 indices", lambda lib, t: t.index_put_((lib.tensor([0, 1], dtype=lib.int32),), lib.tensor(1.0))),
+    ("out of place", lambda lib, t: t.index_put((lib.tensor([0]),), lib.tensor(1.0))),
+    ("function", lambda lib, t: lib.index_put(t, (lib.tensor([0]),), lib.tensor(1.0))),
+    ("function in place", lambda lib, t: lib.index_put_(t, (lib.tensor([0]),), lib.tensor(1.0))),
+    ("None index", lambda lib, t: t.index_put_((None, lib.tensor([1])), lib.tensor(2.0))),
+    ("number value", lambda lib, t: t.index_put_((lib.tensor([1]),), 2.0)),
+    ("dtype mismatch", lambda lib, t: t.index_put_((lib.tensor([1]),), lib.tensor(2.0, dtype=lib.float64))),
+    ("int value", lambda lib, t: t.index_put((lib.tensor([1]),), lib.tensor(2))),
+    ("too many", lambda lib, t: t.index_put_((lib.tensor([1]),) * 3, lib.tensor(2.0))),
+    ("float index", lambda lib, t: t.index_put_((lib.tensor([1.0]),), lib.tensor(2.0))),
+    ("out of bounds", lambda lib, t: t.index_put_((lib.tensor([5]),), lib.tensor(2.0))),
+    ("shape mismatch", lambda lib, t: t.index_put_((lib.tensor([0, 1]),), lib.ones(3))),
+    ("mask shape", lambda lib, t: t.index_put_((lib.tensor([True, False]),), lib.tensor(2.0))),
+    ("not a tuple", lambda lib, t: t.index_put_(lib.tensor([0]), lib.tensor(1.0))),
+]
+
+
+def _run_index_put(lib, call):
+    t = lib.zeros(3, 4)
+    try:
+        out = call(lib, t)
+    except (RuntimeError, IndexError, TypeError) as e:
+        return type(e).__name__, str(e)
+    return out.tolist(), t.tolist(), out is t
+
+
+@pytest.mark.parametrize("name", [c[0] for c in INDEX_PUT_CASES])
+def test_index_put_matches_torch(name):
+    torch = torch_or_skip()
+    call = dict(INDEX_PUT_CASES)[name]
+    assert _run_index_put(rustgrad, call) == _run_index_put(torch, call)
+
+
+def test_index_put_values_and_errors():
+    cases = dict(INDEX_PUT_CASES)
+    out, t, same = _run_index_put(rustgrad, cases["accumulate"])
+    assert same and out == [[2.0] * 4, [0.0] * 4, [0.0] * 4]
+    out, t, same = _run_index_put(rustgrad, cases["out of place"])
+    assert not same and t == [[0.0] * 4] * 3 and out[0] == [1.0] * 4
+    assert _run_index_put(rustgrad, cases["dtype mismatch"]) == (
+        "RuntimeError", "Index put requires the source and destination dtypes match, got Float for the destination and "
+        "Double for the source.")
+    assert _run_index_put(rustgrad, cases["too many"]) == ("IndexError", "too many indices for tensor of dimension 2 (got 3)")
+    assert _run_index_put(rustgrad, cases["number value"]) == (
+        "TypeError", "index_put_(): argument 'values' (position 2) must be Tensor, not float")
+    assert _run_index_put(rustgrad, cases["None index"]) == (
+        "TypeError", "expected Tensor as element 0 in argument 0, but got NoneType")
+
+
+def test_index_put_gradients():
+    check_grads(lambda t, v: t.index_put((rustgrad.tensor([2, 0, 2]),), v, accumulate=True), [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [[1.0, -1.0]])
+    check_grads(lambda t, v: (t * 1).index_put_((rustgrad.tensor([1]), rustgrad.tensor([0])), v), [[1.0, 2.0], [3.0, 4.0]], [7.0])
+    check_against_torch(lambda lib, t, v: t.index_put((lib.tensor([[True, False], [False, True]]),), v * 2), [[1.0, 2.0], [3.0, 4.0]], [1.5])
+    x = rustgrad.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad is being used in an in-place operation.$"):
+        x.index_put_((rustgrad.tensor([0]),), rustgrad.tensor(1.0))
+    y = (x * 1).index_put_((rustgrad.tensor([0]),), rustgrad.tensor(1.0, requires_grad=True))
+    assert type(y.grad_fn).__name__ == "IndexPutBackward0"
+
+
+def _index_put_expanded_warnings(lib, accumulate, value):
+    t = lib.zeros(3, 1).expand(3, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t.index_put_((lib.tensor([True, False, True]),), lib.tensor(value), accumulate=accumulate)
+    return [str(w.message).split(" (Triggered internally at")[0] for w in caught]
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("value", [[1.0], 1.0])
+def test_index_put_into_an_expanded_tensor_warns(accumulate, value):
+    # a single mask with a one-element value goes on to masked_fill_ (not when accumulating)
+    expected = [INDEX_PUT_WARNING] if accumulate else [INDEX_PUT_WARNING, MASKED_FILL_WARNING]
+    assert _index_put_expanded_warnings(rustgrad, accumulate, value) == expected
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+@pytest.mark.parametrize("value", [[1.0], 1.0])
+def test_index_put_into_an_expanded_tensor_warns_as_torch(accumulate, value):
+    torch = torch_or_skip()
+    assert _index_put_expanded_warnings(rustgrad, accumulate, value) == _index_put_expanded_warnings(torch, accumulate, value)
+
+
+# ----- masked_scatter / masked_scatter_ (MaskedScatterBackward0) -----
+
+_MS_MASK = [[True, False, True], [False, True, False]]
+MASKED_SCATTER_CASES = [
+    ("basic", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK), lib.arange(1.0, 7).view(2, 3))),
+    ("broadcast mask", lambda lib, x: x.masked_scatter(lib.tensor([True, False, True]), lib.arange(1.0, 7))),
+    ("column mask", lambda lib, x: x.masked_scatter(lib.tensor([[True], [False]]), lib.arange(1.0, 7))),
+    ("self broadcast", lambda lib, x: lib.zeros(3).masked_scatter(lib.ones(2, 3, dtype=lib.bool), lib.arange(1.0, 7))),
+    ("in place", lambda lib, x: x.clone().masked_scatter_(lib.tensor(_MS_MASK), lib.arange(1.0, 7))),
+    ("function", lambda lib, x: lib.masked_scatter(x, lib.tensor(_MS_MASK), lib.arange(1.0, 7))),
+    ("0-d true", lambda lib, x: lib.zeros(()).masked_scatter(lib.tensor(True), lib.tensor([5.0, 6]))),
+    ("0-d false", lambda lib, x: lib.zeros(()).masked_scatter(lib.tensor(False), lib.tensor([5.0, 6]))),
+    ("int64", lambda lib, x: lib.zeros(2, dtype=lib.int64).masked_scatter(lib.tensor([True, True]), lib.tensor([5, 6]))),
+    ("source too small", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK), lib.arange(1.0, 3))),
+    ("int mask", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK).int(), lib.arange(1.0, 7))),
+    ("dtypes differ", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK).int(), lib.arange(1, 7))),
+    ("number source", lambda lib, x: x.masked_scatter(lib.tensor(_MS_MASK), 1.0)),
+    ("shapes", lambda lib, x: x.masked_scatter(lib.ones(2, 2, dtype=lib.bool), lib.arange(1.0, 7))),
+    ("in place mask too big", lambda lib, x: lib.zeros(3).masked_scatter_(lib.ones(2, 3, dtype=lib.bool), lib.arange(1.0, 7))),
+    ("in place mask shape", lambda lib, x: x.clone().masked_scatter_(lib.ones(2, 2, dtype=lib.bool), lib.arange(1.0, 7))),
+    ("expanded", lambda lib, x: lib.zeros(3, 1).expand(3, 4).masked_scatter_(lib.ones(3, 4, dtype=lib.bool), lib.ones(12))),
+    ("leaf", lambda lib, x: lib.zeros(3, requires_grad=True).masked_scatter_(lib.ones(3, dtype=lib.bool), lib.ones(3))),
+]
+
+
+def _run_masked_scatter(lib, call):
+    try:
+        out = call(lib, lib.zeros(2, 3))
+    except (RuntimeError, TypeError) as e:
+        return type(e).__name__, str(e)
+    return out.tolist(), str(out.dtype).split(".")[-1]
+
+
+@pytest.mark.parametrize("name", [c[0] for c in MASKED_SCATTER_CASES])
+def test_masked_scatter_matches_torch(name):
+    torch = torch_or_skip()
+    call = dict(MASKED_SCATTER_CASES)[name]
+    assert _run_masked_scatter(rustgrad, call) == _run_masked_scatter(torch, call)
+
+
+def test_masked_scatter_values_and_errors():
+    cases = dict(MASKED_SCATTER_CASES)
+    assert _run_masked_scatter(rustgrad, cases["basic"]) == ([[1.0, 0.0, 2.0], [0.0, 3.0, 0.0]], "float32")
+    assert _run_masked_scatter(rustgrad, cases["column mask"]) == ([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]], "float32")
+    assert _run_masked_scatter(rustgrad, cases["source too small"]) == (
+        "RuntimeError", "Number of elements of source < number of ones in mask")
+    assert _run_masked_scatter(rustgrad, cases["int mask"]) == (
+        "RuntimeError", "masked_scatter_ only supports boolean masks, but got mask with dtype Int")
+    assert _run_masked_scatter(rustgrad, cases["dtypes differ"]) == (
+        "RuntimeError", "masked_scatter: expected self and source to have same dtypes but gotFloat and Long")
+    assert _run_masked_scatter(rustgrad, cases["expanded"]) == ("RuntimeError", OVERLAP_ERROR)
+
+
+@FEW
+@given(st.lists(st.booleans(), min_size=6, max_size=6), st.integers(0, 3))
+def test_masked_scatter_gradients(mask, extra):
+    m = rustgrad.tensor(mask).view(2, 3)
+    source = np.linspace(-1.0, 2.0, sum(mask) + extra)
+    base = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]
+    if source.size:
+        check_grads(lambda x, s: x.masked_scatter(m, s), base, source)
+    else:
+        check_grads(lambda x: x.masked_scatter(m, rustgrad.zeros(0, dtype=rustgrad.float64)), base)
+
+
+def test_masked_scatter_matches_torch_gradients():
+    check_against_torch(lambda lib, x, s: x.masked_scatter(lib.tensor([True, False, True]), s * 2),
+                        [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [1.0, 2.0, 3.0, 4.0, 5.0])
+    check_against_torch(lambda lib, x, s: (x * 1).masked_scatter_(lib.tensor([[True], [False]]), s).exp(),
+                        [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [0.5, -0.5, 1.5])
+
+
+def test_masked_scatter_node():
+    a = rustgrad.zeros(2, 3, requires_grad=True)
+    s = rustgrad.arange(1.0, 8, requires_grad=True)
+    y = a.masked_scatter(rustgrad.tensor(_MS_MASK), s)
+    assert type(y.grad_fn).__name__ == "MaskedScatterBackward0"
+    assert tuple(y.grad_fn._saved_source_sym_sizes) == (7,)
+    y.backward(rustgrad.arange(10.0, 16).view(2, 3))
+    assert a.grad.tolist() == [[0.0, 11.0, 0.0], [13.0, 0.0, 15.0]]
+    assert s.grad.tolist() == [10.0, 12.0, 14.0, 0.0, 0.0, 0.0, 0.0]

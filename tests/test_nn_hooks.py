@@ -152,8 +152,65 @@ def _global_hooks(lib):
     return log
 
 
+def _deprecated_hook_grad_shapes(lib):
+    """The deprecated hook sees the grad_input of the module's last node (AddmmBackward0 for a
+    Linear with bias: bias, input, weight.t()), reduced to its inputs' shapes as the engine does
+    before post-hooks run: the bias gradient is [out], not [batch, out]."""
+    log = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for bias in (True, False):
+            lin = lib.nn.Linear(3, 2, bias=bias)
+            with lib.no_grad():
+                lin.weight.copy_(lib.tensor([[1.0, 2, 3], [4, 5, 6]]))
+            lin.register_backward_hook(
+                lambda m, gi, go: log.append(([None if g is None else list(g.shape) for g in gi], _grads(gi), _grads(go)))
+            )
+            x = lib.tensor([[1.0, 2, 3], [4, 5, 6]], requires_grad=True)
+            lin(x).backward(lib.tensor([[1.0, 2], [3, 4]]))
+            lin(lib.ones(4, 3)).sum().backward()  # the input needs no grad: None in its slot
+        conv = lib.nn.Conv2d(1, 2, 2)
+        conv.register_backward_hook(lambda m, gi, go: log.append([None if g is None else list(g.shape) for g in gi]))
+        conv(lib.ones(2, 1, 3, 3, requires_grad=True)).sum().backward()
+    log.append([(w.category.__name__, str(w.message)) for w in caught])
+    return log
+
+
+def _hooked_output_in_place(lib):
+    """A module output wrapped by full backward hooks is a view made by a custom Function
+    (BackwardHookFunction): modifying it in place is refused."""
+    log = []
+
+    def attempt(f):
+        try:
+            out = f()
+            log.append(None if out is None else type(out).__name__)
+        except RuntimeError as e:
+            log.append(str(e))
+
+    def linear_output(pre_hook_only=False, requires_grad=True):
+        lin = _linear(lib)
+        if pre_hook_only:
+            lin.register_full_backward_pre_hook(lambda *a: None)
+        else:
+            lin.register_full_backward_hook(lambda *a: None)
+        return lin(lib.ones(1, 3, requires_grad=requires_grad))
+
+    attempt(lambda: linear_output().add_(1))
+    attempt(lambda: linear_output().__setitem__(0, 1.0))
+    attempt(lambda: linear_output().__setitem__((slice(None), 1), 1.0))
+    attempt(lambda: linear_output(pre_hook_only=True, requires_grad=False).mul_(2))
+    attempt(lambda: lib.relu_(linear_output().clone()).grad_fn)  # a clone may be modified
+    relu = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.ReLU(inplace=True))
+    relu[0].register_full_backward_hook(lambda *a: None)
+    attempt(lambda: relu(lib.ones(1, 3, requires_grad=True)))
+    y = linear_output()
+    log.append((y._is_view(), y._base is not None, y.grad_fn.name()))
+    return log
+
+
 SCENARIOS = [_full_hooks_order_and_replacement, _non_tensor_args_and_tuple_outputs, _no_input_requires_grad,
-             _errors, _deprecated_hook, _global_hooks]
+             _errors, _deprecated_hook, _global_hooks, _deprecated_hook_grad_shapes, _hooked_output_in_place]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__)
@@ -215,3 +272,41 @@ def test_no_hooks_means_plain_call():
         assert lin(rustgrad.ones(1, 3, requires_grad=True)).grad_fn is None
     h.remove()
     assert lin(rustgrad.ones(1, 3, requires_grad=True)).grad_fn.name() == "AddmmBackward0"
+
+
+def test_deprecated_hook_gets_the_last_nodes_grads_reduced_to_input_shapes():
+    log = _deprecated_hook_grad_shapes(rustgrad)
+    shapes, grads, grad_out = log[0]
+    assert shapes == [[2], [2, 3], [3, 2]]
+    assert grads[0] == [4.0, 6.0]  # the bias gradient: grad_output summed over the batch
+    assert grads[1] == [9.0, 12.0, 15.0, 19.0, 26.0, 33.0] and grad_out == ([1.0, 2.0, 3.0, 4.0],)
+    assert log[1][0] == [[2], None, [3, 2]]
+    assert log[2][0] == [[2, 3], [3, 2]] and log[3][0] == [None, [3, 2]]  # no bias: MmBackward0
+    assert log[4] == [[2, 1, 3, 3], [2, 1, 2, 2], [2]]
+    # Linear's node has TBackward0 (of the weight) among its next functions: PyTorch's warning
+    assert log[5] == [(
+        "FutureWarning",
+        "Using a non-full backward hook when the forward contains multiple autograd Nodes is deprecated and will be "
+        "removed in future versions. This hook will be missing some grad_input. Please use "
+        "register_full_backward_hook to get the documented behavior.",
+    )] * 5  # four Linear calls and the Conv2d
+
+
+HOOKED_IN_PLACE = (
+    "Output 0 of {} is a view and is being modified inplace. This view was created inside a custom Function "
+    "(or because an input was returned as-is) and the autograd logic to handle view+inplace would override the "
+    "custom backward associated with the custom Function, leading to incorrect gradients. This behavior is "
+    "forbidden. You can fix this by cloning the output of the custom Function."
+)
+
+
+def test_hooked_module_output_cannot_be_modified_in_place():
+    assert _hooked_output_in_place(rustgrad) == [
+        HOOKED_IN_PLACE.format("BackwardHookFunction"),
+        HOOKED_IN_PLACE.format("Select"),
+        HOOKED_IN_PLACE.format("Select"),
+        HOOKED_IN_PLACE.format("BackwardHookFunction"),
+        "ReluBackward0",
+        HOOKED_IN_PLACE.format("BackwardHookFunction"),
+        (True, True, "BackwardHookFunctionBackward"),
+    ]

@@ -438,6 +438,7 @@ EXPANDED_WRITES = {
 
 @pytest.mark.parametrize("grad", [False, True])
 @pytest.mark.parametrize("name", list(EXPANDED_WRITES))
+@pytest.mark.filterwarnings("ignore:Use of .* on expanded tensors is deprecated")  # tested in test_indexing.py
 def test_in_place_into_an_expanded_tensor(name, grad):
     write, refused = EXPANDED_WRITES[name]
     base = rustgrad.tensor([[1.0, 2.0]], requires_grad=grad) * 1  # a non-leaf when grad: history is rewritten
@@ -482,3 +483,177 @@ def test_in_place_into_an_expanded_tensor_matches_pytorch(name):
         except RuntimeError as e:
             outcome = str(e)
     assert outcome == (OVERLAP if refused else None)
+
+
+# ----- outputs of custom Functions are views (PyTorch's CreationMeta::IN_CUSTOM_FUNCTION) -----
+
+CUSTOM_FN_ERROR = (
+    " This view was created inside a custom Function (or because an input was returned as-is) and the autograd "
+    "logic to handle view+inplace would override the custom backward associated with the custom Function, leading "
+    "to incorrect gradients. This behavior is forbidden. You can fix this by cloning the output of the custom "
+    "Function."
+)
+MULTI_OUTPUT_ERROR = (
+    " This view is the output of a function that returns multiple views. Such functions do not allow the output "
+    "views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+)
+NO_GRAD_ERROR = (
+    " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+    "both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked)."
+)
+
+
+def _custom_functions(lib):
+    def fn(name, forward, backward=lambda ctx, *g: g if len(g) > 1 else g[0]):
+        return type(name, (lib.autograd.Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+
+    def non_diff(ctx, x):
+        ctx.mark_non_differentiable(x)
+        return x
+
+    def non_diff_view(ctx, x):
+        v = x.view(-1)
+        ctx.mark_non_differentiable(v)
+        return v
+
+    def dirty(ctx, x):
+        x.mul_(2)
+        ctx.mark_dirty(x)
+        return x
+
+    return {
+        "Ident": fn("Ident", lambda ctx, x: x),
+        "ViewF": fn("ViewF", lambda ctx, x: x.view(-1), lambda ctx, g: g.view(2, 2)),
+        "Row": fn("Row", lambda ctx, x: x[0], lambda ctx, g: None),
+        "NonDiff": fn("NonDiff", non_diff),
+        "NonDiffView": fn("NonDiffView", non_diff_view, lambda ctx, g: None),
+        "Two": fn("Two", lambda ctx, x: (x, x * 2), lambda ctx, a, b: a + 2 * b),
+        "Dirty": fn("Dirty", dirty, lambda ctx, g: 2 * g),
+        "Fresh": fn("Fresh", lambda ctx, x: x * 2, lambda ctx, g: 2 * g),
+    }
+
+
+CUSTOM_FN_CASES = [
+    # (function, input kind, what is done to the output)
+    (f, kind, action)
+    for f in ["Ident", "ViewF", "Row", "NonDiff", "NonDiffView", "Fresh"]
+    for kind in ["leaf", "nonleaf", "plain"]
+    for action in ["props", "add_", "setitem", "setitem_index", "setitem_slice", "view_add_", "clone_add_"]
+    # Not NonDiffView-*-view_add_: PyTorch's view of a view made without grad requires grad (its base
+    # does) and gets a ViewBackward0 node; rustgrad's does not, so its error takes the no_grad wording.
+    if not (f == "NonDiffView" and action == "view_add_" and kind != "plain")
+] + [
+    ("Two", kind, action) for kind in ["leaf", "nonleaf"] for action in ["add_", "second_add_"]
+] + [("Dirty", "nonleaf", "add_"), ("Dirty", "leaf", "add_"), ("Ident", "nonleaf", "no_grad_apply_add_"),
+     ("Ident", "plain", "no_grad_apply_add_")]
+
+
+def _run_custom_fn_case(lib, name, kind, action):
+    fns = _custom_functions(lib)
+    if kind == "leaf":
+        x = lib.ones(2, 2, requires_grad=True)
+    elif kind == "nonleaf":
+        x = lib.ones(2, 2, requires_grad=True) * 1
+    else:
+        x = lib.ones(2, 2)
+    try:
+        if action == "no_grad_apply_add_":
+            with lib.no_grad():
+                y = fns[name].apply(x)
+            y.add_(1)
+            return "ok"
+        y = fns[name].apply(x)
+        if isinstance(y, tuple):
+            y = y[1] if action == "second_add_" else y[0]
+        if action == "props":
+            node = None if y.grad_fn is None else type(y.grad_fn).__name__
+            return (y is x, y.requires_grad if name != "NonDiffView" else None, y.is_leaf, y._is_view(),
+                    y._base is x if y._is_view() else None, node)
+        if action in ("add_", "second_add_"):
+            y.add_(1)
+        elif action == "setitem":
+            y[0] = 5.0
+        elif action == "setitem_index":
+            y[lib.tensor([0])] = 5.0
+        elif action == "setitem_slice":
+            y[1:] = 5.0
+        elif action == "view_add_":
+            y.view(-1).add_(1)
+        elif action == "clone_add_":
+            y.clone().add_(1)
+        return (y.tolist(), None if y.grad_fn is None else type(y.grad_fn).__name__)
+    except RuntimeError as e:
+        return str(e)
+
+
+@pytest.mark.parametrize("case", CUSTOM_FN_CASES, ids=lambda c: "-".join(c))
+def test_custom_function_outputs_as_views_match_torch(case):
+    torch = torch_or_skip()
+    assert _run_custom_fn_case(rustgrad, *case) == _run_custom_fn_case(torch, *case)
+
+
+def test_custom_function_output_modified_in_place_is_refused():
+    run = lambda *c: _run_custom_fn_case(rustgrad, *c)  # noqa: E731
+    # An input returned as is is a view of it, with the Function's node.
+    assert run("Ident", "leaf", "props") == (False, True, False, True, True, "IdentBackward")
+    assert run("Ident", "leaf", "add_") == "Output 0 of Ident is a view and is being modified inplace." + CUSTOM_FN_ERROR
+    assert run("ViewF", "nonleaf", "add_") == "Output 0 of ViewF is a view and is being modified inplace." + CUSTOM_FN_ERROR
+    # Through a view of the output, or t[i] = v (which writes through t.select(0, i)).
+    assert run("Ident", "nonleaf", "view_add_") == "Output 0 of View is a view and is being modified inplace." + CUSTOM_FN_ERROR
+    assert run("Row", "leaf", "setitem") == "Output 0 of Select is a view and is being modified inplace." + CUSTOM_FN_ERROR
+    assert run("Ident", "leaf", "setitem_slice") == "Output 0 of Slice is a view and is being modified inplace." + CUSTOM_FN_ERROR
+    assert run("Ident", "leaf", "setitem_index") == "Output 0 of Ident is a view and is being modified inplace." + CUSTOM_FN_ERROR
+    # A non-differentiable view output has no node: PyTorch words it as a no_grad view.
+    assert run("NonDiffView", "leaf", "add_") == (
+        "A view was created in no_grad mode and is being modified inplace with grad mode enabled." + CUSTOM_FN_ERROR
+    )
+    # Several differentiable outputs: their views are multi-output views.
+    assert run("Two", "leaf", "add_") == "Output 0 of Two is a view and is being modified inplace." + MULTI_OUTPUT_ERROR
+    assert run("Two", "leaf", "second_add_")[1] == "AddBackward0"
+    # Applied under no_grad (no node): an input that requires grad comes back detached, may be modified.
+    assert run("Ident", "nonleaf", "no_grad_apply_add_") == "ok"
+    # Allowed: a clone, a fresh output, an input that needs no grad, a dirty input.
+    assert run("Ident", "leaf", "clone_add_")[1] == "IdentBackward"
+    assert run("Fresh", "leaf", "add_")[1] == "AddBackward0"
+    assert run("Ident", "plain", "add_") == ([[2.0, 2.0], [2.0, 2.0]], None)
+    assert run("Dirty", "nonleaf", "add_")[1] == "AddBackward0"
+
+
+def test_mark_non_differentiable_on_a_returned_input():
+    run = lambda *c: _run_custom_fn_case(rustgrad, *c)  # noqa: E731
+    # An input that requires grad comes back detached (not a view, no history, may be modified).
+    assert run("NonDiff", "leaf", "props") == (False, False, True, False, None, None)
+    assert run("NonDiff", "nonleaf", "add_") == ([[2.0, 2.0], [2.0, 2.0]], None)
+    # One that does not: a view of it, as any returned input.
+    assert run("NonDiff", "plain", "props") == (False, False, True, True, True, None)
+
+
+def test_restricted_views_pass_their_restriction_to_their_views():
+    x = rustgrad.ones(2, 3, requires_grad=True) * 1
+    u = x.unbind()[0]
+    with pytest.raises(RuntimeError) as info:
+        u[0].add_(1)
+    assert str(info.value) == "Output 0 of Select is a view and is being modified inplace." + MULTI_OUTPUT_ERROR
+    with pytest.raises(RuntimeError) as info:
+        u[None] = 2.0
+    assert str(info.value) == "Output 0 of Unsqueeze is a view and is being modified inplace." + MULTI_OUTPUT_ERROR
+    leaf = rustgrad.ones(2, 3, requires_grad=True)
+    with rustgrad.no_grad():
+        v = leaf[0]
+    # The no_grad check comes before the leaf check, as PyTorch's.
+    with pytest.raises(RuntimeError) as info:
+        v.add_(1)
+    assert str(info.value) == "A view was created in no_grad mode and is being modified inplace with grad mode enabled." + NO_GRAD_ERROR
+    with pytest.raises(RuntimeError) as info:
+        v[0] = 2.0
+    assert str(info.value) == (
+        "Output 0 of Select is a view of a view which was created in no_grad mode and is being modified inplace "
+        "with grad mode enabled." + NO_GRAD_ERROR
+    )
+
+
+@pytest.mark.parametrize("name", ["Ident", "ViewF"])
+def test_custom_function_view_outputs_still_get_gradients(name):
+    check_against_torch(lambda lib, x: _custom_functions(lib)[name].apply(x.view(2, 2) * 1).reshape(4) * 3,
+                        [1.0, 2.0, 3.0, 4.0])

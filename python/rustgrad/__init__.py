@@ -216,3 +216,15 @@ clip, clip_ = clamp, clamp_
 def masked_fill(input, mask, value):
     return input.masked_fill(mask, value)
 # ----- end of elementwise ops -----
+
+
+def index_put(input, indices, values, accumulate=False):
+    return input.index_put(indices, values, accumulate)
+
+
+def index_put_(input, indices, values, accumulate=False):
+    return input.index_put_(indices, values, accumulate)
+
+
+def masked_scatter(input, mask, source):
+    return input.masked_scatter(mask, source)

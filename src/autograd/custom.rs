@@ -47,6 +47,7 @@ use std::borrow::Cow;
 
 use super::arena::NodeRef;
 use super::grad_mode::{is_grad_enabled, GradModeGuard};
+use super::meta::CreationMeta;
 use super::node::{Backward, GradMeta, Node, NodeKind};
 use super::saved::{SavedSet, SavedTensor};
 use crate::error::{Error, Result};
@@ -159,21 +160,40 @@ impl<Op: CustomOp> Backward for CustomBackward<Op> {
 }
 
 /// Runs `op` on `inputs` and records its node when grad mode is on and an input requires grad.
-/// An input returned unchanged comes back as a new tensor (sharing data and version counter) that
-/// carries the op's history, as PyTorch's Functions do.
+/// An input returned unchanged comes back as a new tensor (a view of it, sharing data and version
+/// counter) that carries the op's history, as PyTorch's Functions do; modifying an output that is
+/// a view in place is refused, as there.
 pub fn apply<Op: CustomOp>(op: Op, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
     let record = is_grad_enabled() && inputs.iter().any(Tensor::requires_grad);
     let outputs = {
         let _guard = GradModeGuard::new(false);
         op.forward(inputs)?
     };
-    let outputs: Vec<Tensor> =
-        outputs.into_iter().map(|o| if inputs.iter().any(|i| i.same(&o)) { o.alias() } else { o }).collect();
+    // An input returned unchanged becomes a view of it; every view among the outputs counts as
+    // made inside the op, so modifying it in place (which would bypass `backward`) is refused.
+    let outputs: Vec<Tensor> = outputs
+        .into_iter()
+        .map(|o| {
+            let o = if inputs.iter().any(|i| i.same(&o)) {
+                let layout = o.layout().clone();
+                o.view_with_layout_as(layout, CreationMeta::InCustomFunction)
+            } else {
+                o
+            };
+            o.set_view_creation(CreationMeta::InCustomFunction);
+            o
+        })
+        .collect();
     if !record {
         return Ok(outputs);
     }
     let mut ctx = SaveContext { needs_input_grad: inputs.iter().map(Tensor::requires_grad).collect(), ..Default::default() };
     op.setup_context(&mut ctx, inputs, &outputs)?;
+    let differentiable =
+        outputs.iter().filter(|o| o.dtype().is_float() && !ctx.non_differentiable.iter().any(|t| t.same(o))).count();
+    if differentiable > 1 {
+        outputs.iter().for_each(|o| o.set_view_creation(CreationMeta::MultipleOutput));
+    }
     let saved: Vec<Option<SavedTensor>> = ctx
         .saved
         .iter()
@@ -328,6 +348,17 @@ mod tests {
         assert!(outs[1].grad_fn().is_none());
         backward(&[ops::sum(&outs[0]).unwrap()], vec![None], None, false, None).unwrap();
         assert_eq!(x.grad().unwrap().to_f64_vec(), vec![1.0, 1.0]);
+    }
+
+    #[test]
+    fn returned_input_is_a_view_that_may_not_be_modified_in_place() {
+        let x = ops::mul(&leaf(vec![1.0, 2.0]), &Tensor::scalar(1.0, DType::F64)).unwrap();
+        let outs = apply(PassThrough { extra_grad: false }, std::slice::from_ref(&x)).unwrap();
+        assert!(outs[0].view_meta().is_some_and(|v| v.base.same(&x)));
+        let err = ops::add_in_place(&outs[0], &Tensor::scalar(1.0, DType::F64)).unwrap_err();
+        assert!(err.to_string().starts_with("Output 0 of PassThrough is a view and is being modified inplace. This view was created inside a custom Function"), "{err}");
+        // The fresh (non-differentiable) output is no view: it may be modified.
+        ops::add_in_place(&outs[1], &Tensor::scalar(1.0, DType::F64)).unwrap();
     }
 
     #[test]

@@ -209,6 +209,14 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
                 // zeros or None, built-in formulas check their saved tensors and return None.
                 let mut outputs = backward.apply(&node, inputs)?;
                 if has_post_hooks {
+                    // As PyTorch's engine, post-hooks see the gradients already validated: reduced
+                    // to the shape the next node expects (AddmmBackward0's bias gradient is [out],
+                    // not [batch, out]) and cast to its dtype.
+                    for (i, (edge, grad)) in node.next_edges.iter().zip(outputs.iter_mut()).enumerate() {
+                        if let (Some(edge), Some(g)) = (edge, grad.as_ref()) {
+                            *grad = Some(validate_grad(&node, i, g.clone(), &edge.node.input_meta[edge.input_nr])?);
+                        }
+                    }
                     outputs = run_post_hooks(&node, outputs, &grad_outputs)?;
                 }
                 if is_anomaly_enabled() && is_anomaly_check_nan_enabled() {

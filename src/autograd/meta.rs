@@ -38,11 +38,24 @@ pub enum CreationMeta {
     Default,
     /// Made under `no_grad`: modifying it in place with grad mode on is an error.
     NoGradMode,
-    /// One of several views returned by one op (`unbind`, `split`): in-place changes are refused.
-    MultipleOutput {
-        /// The op's name as PyTorch prints it (`Unbind`, `Split`).
-        op: &'static str,
-    },
+    /// One of several views returned by one op (`unbind`, `split`, a custom Function with several
+    /// differentiable outputs): in-place changes are refused.
+    MultipleOutput,
+    /// Returned by a custom Function (an input returned as is, or a view made in its forward):
+    /// in-place changes are refused, as they would bypass the Function's backward.
+    InCustomFunction,
+}
+
+impl CreationMeta {
+    /// The kind of a new view of a view made as `new`: an ordinary view inherits its base's
+    /// restriction (PyTorch's `propagate_creation_meta`).
+    fn propagate(previous: &CreationMeta, new: CreationMeta) -> CreationMeta {
+        if new == CreationMeta::Default {
+            previous.clone()
+        } else {
+            new
+        }
+    }
 }
 
 /// The base of a view (the tensor that owns the storage, never itself a view).
@@ -229,9 +242,22 @@ impl Tensor {
     }
 
     /// Records that this tensor views `base`'s storage (called by view ops; the root base is kept).
+    /// A view of a restricted view (made under no_grad, one of several outputs, made in a custom
+    /// Function) inherits the restriction.
     pub fn set_view_of(&self, base: &Tensor, creation: CreationMeta) {
-        let root = base.view_meta().map(|v| v.base).unwrap_or_else(|| base.clone());
+        let (root, creation) = match base.view_meta() {
+            Some(v) => (v.base, CreationMeta::propagate(&v.creation, creation)),
+            None => (base.clone(), creation),
+        };
         self.autograd_meta().view = Some(ViewMeta { base: root, creation });
+    }
+
+    /// Changes how this view counts as made (a custom Function marks its view outputs); no-op for
+    /// a tensor that is not a view.
+    pub fn set_view_creation(&self, creation: CreationMeta) {
+        if let Some(view) = self.autograd_meta().view.as_mut() {
+            view.creation = creation;
+        }
     }
 
     /// Where a gradient for this tensor goes: its grad_fn, or its leaf's AccumulateGrad node

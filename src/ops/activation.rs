@@ -331,6 +331,15 @@ pub fn clamp(t: &Tensor, min: Option<Scalar>, max: Option<Scalar>) -> Result<Ten
     for bound in [min, max].into_iter().flatten() {
         super::check_scalar_fits(bound, dtype)?; // uint8 clamp(0, 300) raises, as PyTorch
     }
+    if dtype == DType::Bool {
+        // PyTorch's scalar clamp kernels have no bool instance (tensor bounds do).
+        let kernel = match (min, max) {
+            (Some(_), Some(_)) => "clamp_scalar_cpu",
+            (Some(_), None) => "clamp_min_scalar_cpu",
+            _ => "clamp_max_scalar_cpu",
+        };
+        return Err(Error::not_implemented(format!("\"{kernel}\" not implemented for 'Bool'")));
+    }
     let out = clamp_values(t, lo.as_ref(), hi.as_ref(), dtype)?;
     record(&[t], &[&out], || {
         // d clamp = grad where min <= x <= max, else 0

@@ -223,6 +223,18 @@ pub fn where_(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
+/// `rustgrad.where(cond, a, b)` where `a` / `b` came from Python numbers (`a_num` / `b_num`): as
+/// PyTorch's `where.ScalarOther`/`ScalarSelf`/`Scalar`, each number must fit the result dtype
+/// (`where(c, uint8_tensor, 300)` raises `value cannot be converted to type uint8_t without
+/// overflow`), checked before the condition's dtype.
+pub fn where_numbers(cond: &Tensor, a: &Tensor, b: &Tensor, a_num: Option<Scalar>, b_num: Option<Scalar>) -> Result<Tensor> {
+    let dtype = common_dtype(a, b);
+    for s in [a_num, b_num].into_iter().flatten() {
+        super::check_scalar_fits(s, dtype)?;
+    }
+    where_(cond, a, b)
+}
+
 fn check_mask(mask: &Tensor) -> Result<()> {
     if mask.dtype() != DType::Bool {
         return Err(Error::runtime(format!(

@@ -8,7 +8,7 @@ use super::shape::convert;
 use super::{needs, record, wrap_dim};
 use crate::cpu::index::{gather_offsets, layout_offsets, mapped_offsets, scatter_offsets};
 use crate::error::{Error, Result};
-use crate::tensor::{broadcast_shapes, shape_str, DType, Element, Layout, Scalar, Tensor};
+use crate::tensor::{broadcast_shapes, numel, shape_str, DType, Element, Layout, Scalar, Tensor};
 use crate::with_dtype;
 
 /// A new tensor of `shape` from the elements of `t` at `offsets` (in its storage).
@@ -278,6 +278,68 @@ pub fn masked_select(t: &Tensor, mask: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
+/// `t.masked_scatter(mask, source)`: `t` broadcast with `mask`, its elements where the mask is
+/// true replaced in row-major order by `source`'s first elements (MaskedScatterBackward0).
+pub fn masked_scatter(t: &Tensor, mask: &Tensor, source: &Tensor) -> Result<Tensor> {
+    if t.dtype() != source.dtype() {
+        return Err(Error::runtime(format!(
+            "masked_scatter: expected self and source to have same dtypes but got{} and {}",
+            t.dtype().scalar_type_name(),
+            source.dtype().scalar_type_name()
+        )));
+    }
+    if mask.dtype() != DType::Bool {
+        return Err(Error::runtime(format!(
+            "masked_scatter_ only supports boolean masks, but got mask with dtype {}",
+            mask.dtype().scalar_type_name()
+        )));
+    }
+    let shape = broadcast_shapes(&mask.shape(), &t.shape())?; // PyTorch's expand_outplace(mask, self)
+    let flat_mask = super::shape::expand(mask, &shape)?.to_vec::<bool>()?;
+    let positions: Vec<usize> = flat_mask.iter().enumerate().filter(|(_, &m)| m).map(|(i, _)| i).collect();
+    if source.numel() < positions.len() {
+        return Err(Error::runtime("Number of elements of source < number of ones in mask"));
+    }
+    let out = {
+        let base = super::shape::expand(t, &shape)?;
+        let out = Tensor::from_buffer(base.contiguous_buffer(), &shape)?;
+        let (src, dst) = (source.data(), out.data());
+        with_dtype!(dst.dtype, T => {
+            let values: Vec<T> = src.layout.gather(T::slice(&src.storage.read()));
+            let mut buffer = dst.storage.write();
+            let slots = T::slice_mut(&mut buffer);
+            for (&p, &v) in positions.iter().zip(&values) {
+                slots[p] = v;
+            }
+        });
+        out
+    };
+    record(&[t, source], &[&out], || {
+        // d masked_scatter = grad with masked entries zeroed; for source: grad[mask], zero-padded to source's size
+        let source_shape = source.shape();
+        let values = vals![("source_sym_sizes", &source_shape[..])];
+        backward_fn("MaskedScatterBackward0", vec![input("mask", mask)], move |node, s, g| {
+            let mask = s[0].as_ref().expect("saved");
+            let grad_self = if needs(node, 0) { Some(super::masked_fill(&g[0], mask, Scalar::Float(0.0))?) } else { None };
+            let grad_source = if needs(node, 1) {
+                let selected = masked_select(&g[0], mask)?;
+                let missing = numel(&source_shape) - selected.numel();
+                let padded = if missing > 0 {
+                    super::join::cat(&[selected, Tensor::zeros(&[missing], g[0].dtype())], 0)?
+                } else {
+                    selected
+                };
+                Some(super::view::reshape(&padded, &source_shape.iter().map(|&d| d as i64).collect::<Vec<_>>())?)
+            } else {
+                None
+            };
+            Ok(vec![grad_self, grad_source])
+        })
+        .values(values)
+    })?;
+    Ok(out)
+}
+
 /// `t.flip(dims)` (FlipBackward0).
 pub fn flip(t: &Tensor, dims: &[i64]) -> Result<Tensor> {
     let data = t.data();
@@ -382,6 +444,17 @@ mod tests {
     }
     fn ints(v: &[i64], shape: &[usize]) -> Tensor {
         Tensor::from_vec(v.to_vec(), shape).unwrap()
+    }
+
+    #[test]
+    fn masked_scatter_fills_true_positions_in_order_from_a_strided_source() {
+        let mask = Tensor::from_vec(vec![true, false, true], &[3]).unwrap();
+        // the source is a transposed view: its elements are read in logical order
+        let source = crate::ops::view::transpose(&arange(6, &[2, 3]), 0, 1).unwrap();
+        let out = masked_scatter(&Tensor::zeros(&[2, 3], DType::F64), &mask, &source).unwrap();
+        assert_eq!(out.to_vec::<f64>().unwrap(), vec![0.0, 0.0, 3.0, 1.0, 0.0, 4.0]);
+        let err = masked_scatter(&Tensor::zeros(&[2, 3], DType::F64), &mask, &arange(3, &[3])).unwrap_err();
+        assert_eq!(err.message(), "Number of elements of source < number of ones in mask");
     }
 
     #[test]

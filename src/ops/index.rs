@@ -391,6 +391,32 @@ fn assign_whole(t: &Tensor, value: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
+/// Refuses `target[key] = value` into a restricted view (made under no_grad, one of several
+/// outputs, returned by a custom Function) whose base requires grad. PyTorch writes through the
+/// view the key's last basic step makes (`Output 0 of Select is a view ...`), or into the target
+/// itself when the key has no basic step.
+fn check_restricted_view(target: &Tensor, plan: &Plan) -> Result<()> {
+    let Some(view) = target.view_meta() else { return Ok(()) };
+    if view.creation == crate::autograd::CreationMeta::Default || !view.base.requires_grad() {
+        return Ok(());
+    }
+    let err = match plan.steps.last() {
+        Some(step) => {
+            let name = match step {
+                Step::Select { .. } => "SelectBackward0",
+                Step::Slice { .. } => "SliceBackward0",
+                Step::Unsqueeze { .. } => "UnsqueezeBackward0",
+            };
+            super::inplace::view_rebase_error(Some(name), 0, &view.creation)
+        }
+        None => {
+            let name = target.grad_fn().map(|n| n.name().into_owned());
+            super::inplace::view_rebase_error(name.as_deref(), target.output_nr(), &view.creation)
+        }
+    };
+    Err(err)
+}
+
 /// `target[key] = value` in place: bumps the version; records CopySlices (or IndexPutBackward0,
 /// FillBackward3, CopyBackwards) when the target or the value requires grad.
 pub fn setitem(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Result<()> {
@@ -410,6 +436,9 @@ pub fn setitem(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Result<()>
         value = to_dtype(&value, dtype)?;
     }
     let grad = is_grad_enabled();
+    if grad {
+        check_restricted_view(target, &plan)?;
+    }
     if grad && target.is_leaf() && target.requires_grad() {
         return Err(Error::runtime(if plan.makes_view() {
             "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -431,6 +460,91 @@ pub fn setitem(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Result<()>
         (Some(indices), false) => in_place_overlapping(target, |t| index_put(t, indices, &value, false)),
         _ => in_place_overlapping(target, |t| copy_slices(t, &plan, &value)),
     }
+}
+
+/// The positions `t.index_put_(indices, ...)` writes at: int64 / int32 index tensors and bool
+/// (or uint8) masks, one per leading dim of `t` (a mask covers as many dims as it has), checked as
+/// PyTorch's `index_put_` checks them.
+pub fn index_put_positions(t: &Tensor, indices: &[Tensor]) -> Result<Vec<Option<Tensor>>> {
+    if indices.len() > t.dim() {
+        return Err(Error::index(format!("too many indices for tensor of dimension {} (got {})", t.dim(), indices.len())));
+    }
+    let key = indices
+        .iter()
+        .map(|i| {
+            Ok(IndexItem::Tensor(match i.dtype() {
+                DType::I32 => to_dtype(i, DType::I64)?,
+                DType::U8 => to_dtype(i, DType::Bool)?,
+                _ => i.clone(),
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    plan(&t.shape(), &key, true)?.advanced.ok_or_else(|| Error::runtime("sym_strides() called on an undefined Tensor"))
+}
+
+/// True when PyTorch's `index_put_` hands the write to `masked_fill_` (no accumulation, a single
+/// mask index, a one-element value): it then takes the value's number, whatever its dtype.
+pub fn index_put_is_masked_fill(indices: &[Tensor], values: &Tensor, accumulate: bool) -> bool {
+    !accumulate && values.numel() == 1 && indices.len() == 1 && matches!(indices[0].dtype(), DType::Bool | DType::U8)
+}
+
+/// `index_put_`'s refusal of values of another dtype than the target's.
+pub fn check_index_put_dtypes(target: &Tensor, values: &Tensor) -> Result<()> {
+    if values.dtype() != target.dtype() {
+        return Err(Error::runtime(format!(
+            "Index put requires the source and destination dtypes match, got {} for the destination and {} for the source.",
+            target.dtype().scalar_type_name(),
+            values.dtype().scalar_type_name()
+        )));
+    }
+    Ok(())
+}
+
+/// PyTorch's warning for `index_put_` (and advanced-index assignment) on an expanded tensor.
+pub const INDEX_PUT_EXPANDED: &str = "Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before performing this operation. This also applies to advanced indexing e.g. tensor[indices] = tensor";
+
+/// PyTorch's warning for `masked_fill_` (and `t[mask] = scalar`) on an expanded tensor.
+pub const MASKED_FILL_EXPANDED: &str = "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before performing this operation. This also applies to advanced indexing e.g. tensor[mask] = scalar";
+
+/// The deprecation warnings PyTorch gives, in order, for `target[key] = value` where the indexed
+/// region has internal overlap (an expanded tensor): advanced indexing goes through `index_put_`,
+/// which warns; a single bool mask with a one-element value then goes on to `masked_fill_`, which
+/// warns again. Errors PyTorch raises before warning (a bad key, an in-place write on a leaf that
+/// requires grad) are returned instead. Basic indexing has no warning (it refuses overlap).
+pub fn setitem_notices(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Result<Vec<&'static str>> {
+    if !super::has_internal_overlap(target) {
+        return Ok(Vec::new());
+    }
+    let plan = plan(&target.shape(), key, true)?;
+    if plan.advanced.is_none() {
+        return Ok(Vec::new());
+    }
+    if is_grad_enabled() {
+        check_restricted_view(target, &plan)?;
+    }
+    if is_grad_enabled() && target.is_leaf() && target.requires_grad() {
+        return Err(Error::runtime(if plan.makes_view() {
+            "a view of a leaf Variable that requires grad is being used in an in-place operation."
+        } else {
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        }));
+    }
+    super::inplace::check_in_place_allowed(target, target.view_meta().as_ref())?;
+    let region = plan.layout(&target.data().layout);
+    if super::inplace::check_no_internal_overlap(&region).is_ok() {
+        return Ok(Vec::new());
+    }
+    let mut notices = vec![INDEX_PUT_EXPANDED];
+    let mut tensors = key.iter().filter_map(|item| match item {
+        IndexItem::Tensor(t) => Some(t),
+        _ => None,
+    });
+    if let (Some(only), None) = (tensors.next(), tensors.next()) {
+        if only.dtype() == DType::Bool && value.numel() == 1 {
+            notices.push(MASKED_FILL_EXPANDED);
+        }
+    }
+    Ok(notices)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::tensor::{shape_str, Buffer, DType, Element, Layout, Scalar, Storage, 
 use crate::with_dtype;
 
 /// Refuses in-place ops that PyTorch refuses before computing anything.
-fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()> {
+pub(crate) fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()> {
     if target.is_inference() && !is_inference_mode_enabled() {
         return Err(Error::runtime("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."));
     }
@@ -29,20 +29,13 @@ fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()
     }
     match view {
         Some(v) => {
+            // PyTorch's handle_view_on_rebase comes before the leaf check.
+            if v.base.requires_grad() && v.creation != CreationMeta::Default {
+                let name = target.grad_fn().map(|n| n.name().into_owned());
+                return Err(view_rebase_error(name.as_deref(), target.output_nr(), &v.creation));
+            }
             if v.base.is_leaf() && v.base.requires_grad() {
                 return Err(Error::runtime("a view of a leaf Variable that requires grad is being used in an in-place operation."));
-            }
-            if v.base.requires_grad() {
-                match &v.creation {
-                    CreationMeta::Default => {}
-                    CreationMeta::NoGradMode => return Err(Error::runtime(
-                        "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
-                    )),
-                    CreationMeta::MultipleOutput { op } => return Err(Error::runtime(format!(
-                        "Output {} of {op} is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
-                        target.output_nr()
-                    ))),
-                }
             }
             Ok(())
         }
@@ -53,6 +46,35 @@ fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()
     }
 }
 
+/// The op name PyTorch's view errors print: the node's name without `Backward<N>`
+/// (`UnbindBackward0` -> `Unbind`, a custom Function's `IdentBackward` -> `Ident`).
+fn view_op_name(node_name: &str) -> &str {
+    let trimmed = node_name.trim_end_matches(|c: char| c.is_ascii_digit());
+    trimmed.strip_suffix("Backward").unwrap_or(trimmed)
+}
+
+/// PyTorch's `handle_view_on_rebase` error for an in-place write into a restricted view (`creation`
+/// not `Default`). `grad_fn`: the name of the view's node, if it has one (a view op's node, or the
+/// custom Function's); `output_nr`: which output of it the view is.
+pub(crate) fn view_rebase_error(grad_fn: Option<&str>, output_nr: usize, creation: &CreationMeta) -> Error {
+    let message = match grad_fn {
+        Some(name) if *creation != CreationMeta::NoGradMode => {
+            format!("Output {output_nr} of {} is a view and is being modified inplace.", view_op_name(name))
+        }
+        Some(name) => format!(
+            "Output {output_nr} of {} is a view of a view which was created in no_grad mode and is being modified inplace with grad mode enabled.",
+            view_op_name(name)
+        ),
+        None => "A view was created in no_grad mode and is being modified inplace with grad mode enabled.".to_string(),
+    };
+    let reason = match creation {
+        CreationMeta::MultipleOutput => " This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+        CreationMeta::InCustomFunction => " This view was created inside a custom Function (or because an input was returned as-is) and the autograd logic to handle view+inplace would override the custom backward associated with the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix this by cloning the output of the custom Function.",
+        _ => " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+    };
+    Error::runtime(message + reason)
+}
+
 /// PyTorch's refusal to write where several elements share one memory location (its
 /// `has_internal_overlap` answering YES: a dim of stride 0 with more than one element).
 pub(crate) fn check_no_internal_overlap(layout: &Layout) -> Result<()> {
@@ -60,6 +82,12 @@ pub(crate) fn check_no_internal_overlap(layout: &Layout) -> Result<()> {
         return Err(Error::runtime("unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation."));
     }
     Ok(())
+}
+
+/// True when several elements of `t` share one memory location (a dim of stride 0 with more than
+/// one element, as an `expand`ed tensor): where PyTorch's `masked_fill_` / `index_put_` warn.
+pub fn has_internal_overlap(t: &Tensor) -> bool {
+    check_no_internal_overlap(&t.data().layout).is_err()
 }
 
 /// Runs `compute(target)` and stores its result into `target` in place (refused, before anything

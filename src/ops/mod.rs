@@ -33,7 +33,7 @@ pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
 pub use einsum::einsum;
 pub use linalg::{addmm, bmm, dot, matmul, mm, mv, outer};
-pub use inplace::{add_in_place, fill_, in_place, in_place_overlapping};
+pub use inplace::{add_in_place, fill_, has_internal_overlap, in_place, in_place_overlapping};
 pub use reduce::{mean, mean_dims, sum, sum_dims, sum_to_size};
 pub use reduce_minmax::{amax_amin, arg_extreme, extreme_all, extreme_dim, Extreme};
 pub use reduce_stats::{all_any, logsumexp, prod, var_std, vector_norm};
@@ -42,15 +42,18 @@ pub use shape::{clone, copy_with_history, expand, reshape, to_dtype};
 pub use unary::{exp, log, neg, reciprocal};
 pub use unary::{abs, atan, ceil, cos, erf, expm1, floor, log1p, round, round_decimals, rsqrt, sigmoid, sign, sin, sqrt, tan, tanh};
 pub use activation::{clamp, clamp_tensor, elu, elu_, gelu, hardtanh, leaky_relu, leaky_relu_, relu, silu, softplus, GeluApprox};
-pub use compare::{bitwise, bitwise_not, compare, copy_, extremum, logical, logical_not, masked_fill, masked_fill_tensor, where_, Cmp, Extremum, Logic};
+pub use compare::{bitwise, bitwise_not, compare, copy_, extremum, logical, logical_not, masked_fill, masked_fill_tensor, where_, where_numbers, Cmp, Extremum, Logic};
 pub use view::{
     alias, contiguous, flatten, matrix_transpose, narrow, permute, reverse_dims, select, slice, squeeze, t_, transpose,
     unsqueeze, view, view_strides,
 };
-pub use index::{getitem, index, index_put, setitem, IndexItem};
+pub use index::{
+    check_index_put_dtypes, getitem, index, index_put, index_put_is_masked_fill, index_put_positions, setitem, setitem_notices, IndexItem,
+    INDEX_PUT_EXPANDED, MASKED_FILL_EXPANDED,
+};
 pub use join::{cat, chunk, repeat, split, split_with_sizes, stack, unbind};
 pub use nn_core::{embedding, native_batch_norm};
-pub use gather::{flip, gather, index_select, masked_select, roll, scatter, scatter_add, triangle, ScatterSource};
+pub use gather::{flip, gather, index_select, masked_scatter, masked_select, roll, scatter, scatter_add, triangle, ScatterSource};
 pub use loss::{binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss, smooth_l1_loss, Reduction};
 pub use norm::layer_norm;
 pub use conv::{convolution, ConvParams};

@@ -19,7 +19,7 @@ use super::convert::type_name;
 use super::error::foreign;
 use super::node::PyNode;
 use super::tensor::{wrap_tensor, PyTensor};
-use crate::autograd::{is_grad_enabled, Backward, Edge, GradMeta, Node, NodeKind, NodeRef, SavedSet, SavedTensor};
+use crate::autograd::{is_grad_enabled, Backward, CreationMeta, Edge, GradMeta, Node, NodeKind, NodeRef, SavedSet, SavedTensor};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
@@ -193,7 +193,8 @@ fn contains(list: &[Tensor], t: &Tensor) -> bool {
 }
 
 /// Records the node of one `Function.apply` call after its forward ran; returns the outputs to
-/// hand to the user (inputs returned unchanged become new aliases; dirty inputs are rebased).
+/// hand to the user (inputs returned unchanged become views of them, or detached aliases when not
+/// differentiable; dirty inputs are rebased).
 #[pyfunction]
 #[pyo3(signature = (ctx, args, outputs, to_save, dirty, non_differentiable))]
 pub fn _function_record<'py>(
@@ -212,27 +213,48 @@ pub fn _function_record<'py>(
 
     // The tensors handed back, before attaching history.
     let mut results: Vec<Bound<'py, PyAny>> = Vec::new();
-    let mut tensor_outputs: Vec<(usize, Tensor)> = Vec::new();
+    let mut tensor_outputs: Vec<(usize, Tensor, bool)> = Vec::new();
     for out in outputs.iter() {
         let Some(t) = tensor_of(&out) else {
             results.push(out);
             continue;
         };
         let is_input = inputs.iter().flatten().any(|i| i.same(&t));
-        let t = if contains(&dirty, &t) {
+        let is_dirty = contains(&dirty, &t);
+        let is_non_diff = contains(&non_diff, &t);
+        let t = if is_dirty {
             if executable && t.is_leaf() && t.requires_grad() {
                 return Err(PyRuntimeError::new_err("a leaf Variable that requires grad has been used in an in-place operation."));
             }
             t.version_counter().bump(); // as PyTorch: marking dirty counts as a modification
             t
+        } else if is_input && (is_non_diff || !executable || !t.dtype().is_float()) && t.requires_grad() {
+            t.detach() // a non-differentiable input returned as is (no node, or marked): a detached alias
         } else if is_input {
-            t.alias() // an input returned as is becomes a new tensor object
+            // An input returned as is becomes a new tensor object: a view of the input (marked
+            // below), so that modifying it in place cannot bypass this Function's backward.
+            let layout = t.layout().clone();
+            t.view_with_layout_as(layout, CreationMeta::InCustomFunction)
         } else {
             t
         };
-        tensor_outputs.push((results.len(), t.clone()));
-        results.push(if is_input && !contains(&dirty, &t) { wrap_tensor(py, t)? } else { out });
+        if !is_dirty {
+            // Every view among the outputs counts as made inside the Function (PyTorch's
+            // IN_CUSTOM_FUNCTION), whatever its differentiability.
+            t.set_view_creation(CreationMeta::InCustomFunction);
+        }
+        tensor_outputs.push((results.len(), t.clone(), is_non_diff));
+        results.push(if is_input && !is_dirty { wrap_tensor(py, t)? } else { out });
     }
+    // Several differentiable outputs: their views may not be modified in place at all.
+    let differentiable = tensor_outputs.iter().filter(|(_, t, non_diff)| !non_diff && t.dtype().is_float()).count();
+    if executable && differentiable > 1 {
+        for (_, t, _) in &tensor_outputs {
+            t.set_view_creation(CreationMeta::MultipleOutput);
+        }
+    }
+    let non_diff_outputs: Vec<bool> = tensor_outputs.iter().map(|(_, _, non_diff)| *non_diff).collect();
+    let tensor_outputs: Vec<(usize, Tensor)> = tensor_outputs.into_iter().map(|(i, t, _)| (i, t)).collect();
 
     if executable {
         let class_name: String = ctx.get_type().name()?.extract()?;
@@ -252,7 +274,7 @@ pub fn _function_record<'py>(
         };
         let node = Node::new(NodeKind::Op(Box::new(backward)), next_edges, input_meta);
         for (nr, (_, t)) in tensor_outputs.iter().enumerate() {
-            if !contains(&non_diff, t) {
+            if !non_diff_outputs[nr] {
                 t.set_grad_fn(node.clone(), nr);
             }
         }

@@ -5,10 +5,11 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use super::convert::{operand, scalar, type_name};
-use super::tensor::{maybe_detach, wrap_tensor, PyTensor};
+use super::error::foreign;
+use super::tensor::{maybe_detach, user_warning, wrap_tensor, PyTensor};
 use crate::error::Result;
 use crate::ops::{self, Cmp, Extremum, GeluApprox, Logic};
-use crate::tensor::{Scalar, Tensor};
+use crate::tensor::{DType, Scalar, Tensor};
 
 type UnaryOp = fn(&Tensor) -> Result<Tensor>;
 
@@ -287,8 +288,9 @@ impl PyTensor {
     /// `rustgrad.where(condition, self, other)`.
     #[pyo3(name = "where")]
     fn where_method<'py>(&self, py: Python<'py>, condition: PyRef<'py, PyTensor>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let (cond, other) = (condition.inner.clone(), tensor_arg(other, "where", "other")?);
-        apply(py, &self.inner, move |t| ops::where_(&cond, t, &other))
+        let (cond, other_num) = (condition.inner.clone(), scalar(other));
+        let other = tensor_arg(other, "where", "other")?;
+        apply(py, &self.inner, move |t| ops::where_numbers(&cond, t, &other, None, other_num))
     }
 
     /// `value` where `mask` is true.
@@ -305,10 +307,18 @@ impl PyTensor {
             Some(s) => Err(s),
             None => Ok(tensor_arg(value, "masked_fill_", "value")?),
         };
-        // Allowed on expanded tensors, as PyTorch (which only warns there).
-        ops::in_place_overlapping(&target, |t| match &value {
-            Err(s) => ops::masked_fill(t, &mask, *s),
-            Ok(v) => ops::masked_fill_tensor(t, &mask, v),
+        // Allowed on expanded tensors, as PyTorch, which warns there (once the in-place checks,
+        // the value's dim and the mask's dtype passed).
+        let py = slf.py();
+        ops::in_place_overlapping(&target, |t| {
+            let value_ok = value.as_ref().map_or(true, |v| v.dim() == 0);
+            if value_ok && mask.dtype() == DType::Bool && ops::has_internal_overlap(t) {
+                user_warning(py, ops::MASKED_FILL_EXPANDED).map_err(foreign)?;
+            }
+            match &value {
+                Err(s) => ops::masked_fill(t, &mask, *s),
+                Ok(v) => ops::masked_fill_tensor(t, &mask, v),
+            }
         })?;
         Ok(slf.clone())
     }
@@ -368,7 +378,8 @@ impl PyTensor {
 #[pyo3(name = "where")]
 fn where_fn<'py>(py: Python<'py>, condition: PyRef<'py, PyTensor>, input: &Bound<'py, PyAny>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let (a, b) = (tensor_arg(input, "where", "input")?, tensor_arg(other, "where", "other")?);
-    apply(py, &condition.inner, move |c| ops::where_(c, &a, &b))
+    let (a_num, b_num) = (scalar(input), scalar(other));
+    apply(py, &condition.inner, move |c| ops::where_numbers(c, &a, &b, a_num, b_num))
 }
 
 /// `gelu(input, approximate='none')`.

@@ -6,9 +6,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyList, PySequence, PySlice, PyString, PyTuple};
 
 use super::convert::{scalar, tensor_from_data, type_name};
-use super::tensor::{wrap_tensor, PyTensor};
+use super::error::foreign;
+use super::tensor::{user_warning, wrap_tensor, PyTensor};
 use crate::ops::{self, IndexItem, ScatterSource};
-use crate::tensor::{DType, Tensor};
+use crate::tensor::{shape_str, DType, Tensor};
 
 fn invalid_index(obj: &Bound<'_, PyAny>) -> PyErr {
     PyIndexError::new_err(format!(
@@ -134,14 +135,85 @@ fn scatter_args(src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>
     }
 }
 
+/// The `indices` (a tuple or list of tensors) and `values` (a tensor) of `index_put(_)`.
+fn index_put_args(method: &str, indices: &Bound<'_, PyAny>, values: &Bound<'_, PyAny>) -> PyResult<(Vec<Tensor>, Tensor)> {
+    if !(indices.is_instance_of::<PyTuple>() || indices.is_instance_of::<PyList>()) {
+        return Err(PyTypeError::new_err(format!(
+            "{method}(): argument 'indices' (position 1) must be tuple of Tensors, not {}",
+            type_name(indices)
+        )));
+    }
+    let indices = indices
+        .try_iter()?
+        .enumerate()
+        .map(|(i, item)| {
+            let item = item?;
+            item.cast::<PyTensor>().map(|t| t.get().inner.clone()).map_err(|_| {
+                PyTypeError::new_err(format!("expected Tensor as element {i} in argument 0, but got {}", type_name(&item)))
+            })
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let values = values.cast::<PyTensor>().map(|t| t.get().inner.clone()).map_err(|_| {
+        PyTypeError::new_err(format!("{method}(): argument 'values' (position 2) must be Tensor, not {}", type_name(values)))
+    })?;
+    Ok((indices, values))
+}
+
+/// `index_put(_)`'s write into `t` (a copy for `index_put`): the values, cast when PyTorch hands
+/// the write to masked_fill_, else of `t`'s dtype.
+fn index_put_into_copy(t: &Tensor, indices: &[Tensor], values: &Tensor, accumulate: bool) -> crate::error::Result<Tensor> {
+    let positions = ops::index_put_positions(t, indices)?;
+    let values = if ops::index_put_is_masked_fill(indices, values, accumulate) {
+        if values.dtype() == t.dtype() { values.clone() } else { ops::to_dtype(values, t.dtype())? }
+    } else {
+        ops::check_index_put_dtypes(t, values)?;
+        values.clone()
+    };
+    ops::index_put(t, &positions, &values, accumulate)
+}
+
+/// The `mask` and `source` tensors of `masked_scatter(_)`.
+fn masked_scatter_args(method: &str, mask: &Bound<'_, PyAny>, source: &Bound<'_, PyAny>) -> PyResult<(Tensor, Tensor)> {
+    let tensor = |obj: &Bound<'_, PyAny>, name: &str, position: usize| {
+        obj.cast::<PyTensor>().map(|t| t.get().inner.clone()).map_err(|_| {
+            PyTypeError::new_err(format!("{method}(): argument '{name}' (position {position}) must be Tensor, not {}", type_name(obj)))
+        })
+    };
+    Ok((tensor(mask, "mask", 1)?, tensor(source, "source", 2)?))
+}
+
 #[pymethods]
 impl PyTensor {
+    /// A copy with `values` written (or added, `accumulate`) at `indices` (IndexPutBackward0).
+    #[pyo3(signature = (indices, values, accumulate=false))]
+    fn index_put<'py>(&self, py: Python<'py>, indices: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>, accumulate: bool) -> PyResult<Bound<'py, PyAny>> {
+        let (indices, values) = index_put_args("index_put", indices, values)?;
+        wrap_tensor(py, index_put_into_copy(&self.inner, &indices, &values, accumulate)?)
+    }
+
+    /// `index_put` in place. Allowed on expanded tensors with PyTorch's deprecation warnings.
+    #[pyo3(signature = (indices, values, accumulate=false))]
+    fn index_put_<'py>(slf: &Bound<'py, Self>, indices: &Bound<'py, PyAny>, values: &Bound<'py, PyAny>, accumulate: bool) -> PyResult<Bound<'py, Self>> {
+        let (indices, values) = index_put_args("index_put_", indices, values)?;
+        let py = slf.py();
+        ops::in_place_overlapping(&slf.get().inner, |t| {
+            if indices.len() <= t.dim() && ops::has_internal_overlap(t) {
+                user_warning(py, ops::INDEX_PUT_EXPANDED).map_err(foreign)?;
+                if ops::index_put_is_masked_fill(&indices, &values, accumulate) {
+                    user_warning(py, ops::MASKED_FILL_EXPANDED).map_err(foreign)?;
+                }
+            }
+            index_put_into_copy(t, &indices, &values, accumulate)
+        })?;
+        Ok(slf.clone())
+    }
+
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (items, single_slice) = parse_key(key)?;
         wrap_tensor(py, ops::getitem(&self.inner, &items, single_slice)?)
     }
 
-    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let (items, _) = parse_key(key)?;
         let target = &self.inner;
         let value = match value.cast::<PyTensor>() {
@@ -160,6 +232,12 @@ impl PyTensor {
                 }
             },
         };
+        if ops::has_internal_overlap(target) {
+            // An expanded target: PyTorch's index_put_ / masked_fill_ deprecation warnings.
+            for notice in ops::setitem_notices(target, &items, &value)? {
+                user_warning(py, notice)?;
+            }
+        }
         Ok(ops::setitem(target, &items, &value)?)
     }
 
@@ -212,6 +290,35 @@ impl PyTensor {
     /// The slices at `index` along `dim` (a copy).
     fn index_select<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         wrap_tensor(py, ops::index_select(&self.inner, dim, &int_tensor(index)?)?)
+    }
+
+    /// A copy with the elements where `mask` is true replaced, in order, by `source`'s.
+    fn masked_scatter<'py>(&self, py: Python<'py>, mask: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let (mask, source) = masked_scatter_args("masked_scatter", mask, source)?;
+        wrap_tensor(py, ops::masked_scatter(&self.inner, &mask, &source)?)
+    }
+
+    /// `masked_scatter` in place (refused on expanded tensors, as PyTorch).
+    fn masked_scatter_<'py>(slf: &Bound<'py, Self>, mask: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let (mask, source) = masked_scatter_args("masked_scatter_", mask, source)?;
+        ops::in_place(&slf.get().inner, |t| {
+            if t.dtype() == source.dtype() && mask.dtype() == DType::Bool {
+                // The mask must broadcast to self, with the errors of PyTorch's internal expand.
+                if mask.dim() > t.dim() {
+                    return Err(crate::error::Error::runtime(format!(
+                        "expand(CPU{}Type{{{}}}, size={}): the number of sizes provided ({}) must be greater or equal to the number of dimensions in the tensor ({})",
+                        mask.dtype().scalar_type_name(),
+                        shape_str(&mask.shape()),
+                        shape_str(&t.shape()),
+                        t.dim(),
+                        mask.dim()
+                    )));
+                }
+                ops::expand(&mask, &t.shape())?;
+            }
+            ops::masked_scatter(t, &mask, &source)
+        })?;
+        Ok(slf.clone())
     }
 
     /// The elements where `mask` (broadcast) is true, as a 1-d tensor.

@@ -234,3 +234,17 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stack, m)?)?;
     Ok(())
 }
+
+/// What PyTorch shows of a view's base: `t._base` (the root tensor a view looks into, `None` for a
+/// non-view) and `t._is_view()`.
+#[pymethods]
+impl PyTensor {
+    #[getter]
+    fn _base<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.view_meta().map(|v| wrap_tensor(py, v.base)).transpose()
+    }
+
+    fn _is_view(&self) -> bool {
+        self.inner.view_meta().is_some()
+    }
+}

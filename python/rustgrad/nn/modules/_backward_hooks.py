@@ -114,9 +114,6 @@ class BackwardHook:
         if not (requires_grad and is_grad_enabled()):
             return args, None
         new_tensors = BackwardHookFunction.apply(*tensors)
-        # What mark_non_differentiable gives in PyTorch: inputs that do not require grad come out
-        # without history (the node then sees zero gradients for them).
-        new_tensors = tuple(new if old.requires_grad else new.detach() for new, old in zip(new_tensors, tensors))
         if len(new_tensors) == 0:
             raise RuntimeError("Cannot set Module backward hook for a Module with no input Tensors.")
         grad_fns = [
