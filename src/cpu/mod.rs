@@ -21,3 +21,4 @@ pub mod norm;
 pub mod range;
 pub mod reduce_float;
 pub mod reduce_simd;
+pub mod softmax;
