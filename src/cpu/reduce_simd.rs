@@ -411,53 +411,23 @@ unsafe fn assume_init<T>(out: &mut [MaybeUninit<T>]) -> &mut [T] {
     unsafe { &mut *(out as *mut [MaybeUninit<T>] as *mut [T]) }
 }
 
-/// Adds a block (a multiple of LANES long, but the last) into the lane accumulators.
+/// Writes `exp(x - shift)` to every element of `out` and returns it initialised. `FAST`: every
+/// `x - shift` passed [`Float::exp_fast_ok`]. (A plain map loop: fusing the sum into it makes
+/// LLVM keep the 32 lane accumulators in scalar registers.)
 #[inline(always)]
-fn add_lanes<T: Float>(acc: &mut [T; LANES], b: &[T]) {
-    let mut it = b.chunks_exact(LANES);
-    for l in &mut it {
-        for i in 0..LANES {
-            acc[i] = acc[i] + l[i];
-        }
+fn exp_into<'a, T: Float, const FMA: bool, const FAST: bool>(x: &[T], shift: T, out: &'a mut [MaybeUninit<T>]) -> &'a mut [T] {
+    for (d, &v) in out.iter_mut().zip(x) {
+        d.write((v - shift).exp_sel::<FMA, FAST>());
     }
-    for (i, &v) in it.remainder().iter().enumerate() {
-        acc[i] = acc[i] + v;
-    }
-}
-
-/// `sum(exp(x - shift))` in the lane order of [`sum_i`], writing the exponentials to `out` when
-/// given. `FAST`: every `x - shift` passed [`Float::exp_fast_ok`].
-#[inline(always)]
-fn exp_sum<T: Float, const FMA: bool, const FAST: bool>(x: &[T], shift: T, mut out: Option<&mut [MaybeUninit<T>]>) -> T {
-    let mut acc = [T::zero(); LANES];
-    let mut buf = [T::zero(); EXP_BLOCK];
-    for (j, c) in x.chunks(EXP_BLOCK).enumerate() {
-        let b: &mut [T] = match out.as_deref_mut() {
-            Some(o) => {
-                let o = &mut o[j * EXP_BLOCK..j * EXP_BLOCK + c.len()];
-                for (d, &v) in o.iter_mut().zip(c) {
-                    d.write((v - shift).exp_sel::<FMA, FAST>());
-                }
-                // SAFETY: every element of `o` was written just above.
-                unsafe { assume_init(o) }
-            }
-            None => {
-                let b = &mut buf[..c.len()];
-                for (d, &v) in b.iter_mut().zip(c) {
-                    *d = (v - shift).exp_sel::<FMA, FAST>();
-                }
-                b
-            }
-        };
-        add_lanes(&mut acc, b);
-    }
-    fold(acc, |a, b| a + b)
+    // SAFETY: every element of `out` was written just above (the callers pass equal lengths).
+    debug_assert_eq!(x.len(), out.len());
+    unsafe { assume_init(out) }
 }
 
 /// Softmax (or log_softmax) of a contiguous lane into `out` (every element written), as
 /// PyTorch's vectorised last-dim kernels: `m = max(x)`, `e = exp(x - m)`, `s = sum(e)`; softmax is
-/// `e * (1/s)`, log_softmax `x - m - log(s)`. Three passes over the lane (max, exp and sum,
-/// scale). A lane holding +-inf or NaN gives NaN where PyTorch does (`inf - inf`).
+/// `e * (1/s)`, log_softmax `x - m - log(s)`. Four passes over the lane (max, exp, sum, scale),
+/// each a simple vectorised loop over L1/L2-resident data. A lane holding +-inf or NaN gives NaN where PyTorch does (`inf - inf`).
 #[inline(always)]
 pub(crate) fn softmax_lane_i<T: Float, const FMA: bool>(x: &[T], out: &mut [MaybeUninit<T>], log: bool) {
     if x.is_empty() {
@@ -465,18 +435,17 @@ pub(crate) fn softmax_lane_i<T: Float, const FMA: bool>(x: &[T], out: &mut [Mayb
     }
     let (m, lo) = max_and_min_i(x);
     // Every x - m lies in [lo - m, 0]; NaN or infinite m fails the test.
-    let fast = T::exp_fast_ok(lo - m);
+    let e = if T::exp_fast_ok(lo - m) { exp_into::<T, FMA, true>(x, m, out) } else { exp_into::<T, FMA, false>(x, m, out) };
+    let s = sum_i(e);
     if log {
-        let s = if fast { exp_sum::<T, FMA, true>(x, m, None) } else { exp_sum::<T, FMA, false>(x, m, None) };
+        // `out` held the exponentials only for their sum.
         let shift = m + s.ln();
-        for (o, &v) in out.iter_mut().zip(x) {
-            o.write(v - shift);
+        for (o, &v) in e.iter_mut().zip(x) {
+            *o = v - shift;
         }
     } else {
-        let s = if fast { exp_sum::<T, FMA, true>(x, m, Some(out)) } else { exp_sum::<T, FMA, false>(x, m, Some(out)) };
         let inv = <T as num_traits::One>::one() / s;
-        // SAFETY: exp_sum wrote every element of `out`.
-        for o in unsafe { assume_init(out) } {
+        for o in e.iter_mut() {
             *o = *o * inv;
         }
     }

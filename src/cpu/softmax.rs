@@ -116,12 +116,18 @@ pub fn softmax_backward_lanes<T: Float>(y: &[T], g: &[T], layout: &Layout, len: 
                     &g[layout.offset + r * len..layout.offset + (r + 1) * len]
                 } else {
                     let off = lane_offset(layout, r);
-                    if step == 1 {
-                        &g[off..off + len]
-                    } else {
-                        buf.clear();
-                        buf.extend((0..len).map(|i| g[off + i * step]));
-                        &buf
+                    buf.clear();
+                    match step {
+                        1 => &g[off..off + len],
+                        // Broadcast along the lane (e.g. the gradient of a sum): one value.
+                        0 => {
+                            buf.resize(len, g[off]);
+                            &buf
+                        }
+                        _ => {
+                            buf.extend(g[off..=off + (len - 1) * step].iter().step_by(step));
+                            &buf
+                        }
                     }
                 };
                 if log {

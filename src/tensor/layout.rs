@@ -1,6 +1,8 @@
 //! Layout: how a tensor's logical elements sit in its storage (shape, strides, offset), and
 //! broadcasting between shapes.
 
+use std::mem::MaybeUninit;
+
 use crate::error::{Error, Result};
 
 /// Shape, element strides and storage offset of a tensor.
@@ -161,15 +163,29 @@ impl Layout {
         let (rows, cols, step) = (self.shape[nd - 2], self.shape[nd - 1], self.strides[nd - 1]);
         let dst = &mut out.spare_capacity_mut()[..self.numel()];
         let mut blocks = dst.chunks_mut(rows * cols);
+        // Each tile goes through a small buffer: the source lines are read whole, then the
+        // destination lines written whole (writing a column straight into rows `cols` apart
+        // hits one cache set over and over when `cols` is a power of two).
+        let mut buf = [MaybeUninit::<T>::uninit(); B * B];
         let mut tile = |base: usize| {
             let dst = blocks.next().expect("one block per outer position");
             for i0 in (0..rows).step_by(B) {
                 let ie = (i0 + B).min(rows);
                 for j0 in (0..cols).step_by(B) {
-                    for j in j0..(j0 + B).min(cols) {
+                    let je = (j0 + B).min(cols);
+                    for j in j0..je {
                         let src = &data[base + j * step + i0..base + j * step + ie];
-                        for (i, &v) in (i0..ie).zip(src) {
-                            dst[i * cols + j].write(v);
+                        for (ii, &v) in src.iter().enumerate() {
+                            buf[ii * B + (j - j0)] = MaybeUninit::new(v);
+                        }
+                    }
+                    for i in i0..ie {
+                        let row = &mut dst[i * cols + j0..i * cols + je];
+                        let from = &buf[(i - i0) * B..(i - i0) * B + (je - j0)];
+                        for (d, v) in row.iter_mut().zip(from) {
+                            // SAFETY: the loop above wrote buf[(i - i0) * B + (j - j0)] for
+                            // every j in [j0, je).
+                            d.write(unsafe { v.assume_init() });
                         }
                     }
                 }
