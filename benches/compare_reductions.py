@@ -50,6 +50,7 @@ def workloads(T):
         ("m.min(0) (values, indices)", lambda: m.min(0)),
         ("m.softmax(0)", lambda: m.softmax(0)),
         ("m.log_softmax(0)", lambda: m.log_softmax(0)),
+        ("softmax(0) fwd+bwd", fwd_bwd(lambda x: x.softmax(0))),
         ("mt.softmax(-1), transposed", lambda: mt.softmax(-1)),
         ("mt.sum(1), transposed", lambda: mt.sum(1)),
         ("ms.amax(1), m[:, ::2]", lambda: ms.amax(1)),

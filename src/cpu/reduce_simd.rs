@@ -548,6 +548,41 @@ fn softmax_cols_i<T: Float, const FMA: bool>(x: &[T], out: &mut ColBlock<T>, len
     }
 }
 
+/// Backward of softmax (`log`: log_softmax) down the columns of `[len, inner]` blocks of `y`
+/// and `g` into `out`'s columns: per column, in row order, `s = sum(g * y)` (`sum(g)`), then
+/// `y * (g - s)` (`g - exp(y) * s`).
+#[inline(always)]
+fn softmax_backward_cols_i<T: Float, const FMA: bool>(y: &[T], g: &[T], out: &mut ColBlock<T>, len: usize, log: bool) {
+    let (inner, kb, w) = (out.inner, out.kb, out.w);
+    let mut s = [T::zero(); COL_MAX];
+    let s = &mut s[..w];
+    for r in 0..len {
+        let (yr, gr) = (&y[r * inner + kb..r * inner + kb + w], &g[r * inner + kb..r * inner + kb + w]);
+        if log {
+            for (t, &b) in s.iter_mut().zip(gr) {
+                *t = *t + b;
+            }
+        } else {
+            for ((t, &a), &b) in s.iter_mut().zip(yr).zip(gr) {
+                *t = *t + a * b;
+            }
+        }
+    }
+    for r in 0..len {
+        let (yr, gr) = (&y[r * inner + kb..r * inner + kb + w], &g[r * inner + kb..r * inner + kb + w]);
+        let o = out.row(r);
+        if log {
+            for (((d, &a), &b), &t) in o.iter_mut().zip(yr).zip(gr).zip(s.iter()) {
+                d.write(b - a.exp_sel::<FMA, false>() * t);
+            }
+        } else {
+            for (((d, &a), &b), &t) in o.iter_mut().zip(yr).zip(gr).zip(s.iter()) {
+                d.write(a * (b - t));
+            }
+        }
+    }
+}
+
 /// Exclusive access to columns `[kb, kb + w)` of every row of a row-major output with `inner`
 /// columns: column kernels running on several threads write disjoint column blocks of one buffer.
 pub struct ColBlock<T> {
@@ -699,6 +734,9 @@ dispatched!(
 dispatched!(
     /// Softmax (`log`: log_softmax) down columns `[kb, kb + w)` of a `[len, inner]` block.
     softmax_cols = softmax_cols_i<fma>(x: &[T], out: &mut ColBlock<T>, len: usize, log: bool) -> ());
+dispatched!(
+    /// Backward of softmax (`log`: log_softmax) down columns of `[len, inner]` blocks.
+    softmax_backward_cols = softmax_backward_cols_i<fma>(y: &[T], g: &[T], out: &mut ColBlock<T>, len: usize, log: bool) -> ());
 dispatched!(
     /// Backward of softmax over a contiguous lane (every element of `out` written).
     softmax_backward_lane = softmax_backward_lane_i(y: &[T], g: &[T], out: &mut [MaybeUninit<T>]) -> ());

@@ -81,6 +81,36 @@ pub fn softmax_cols<T: Float>(x: &[T], outer: usize, len: usize, inner: usize, l
     })
 }
 
+/// The backward of softmax (`log`: log_softmax) over the middle dim of contiguous
+/// `[outer, len, inner]` `y` (the forward's output) and `g`: column blocks, in parallel above
+/// [`GRAIN`].
+pub fn softmax_backward_cols<T: Float>(y: &[T], g: &[T], outer: usize, len: usize, inner: usize, log: bool) -> Vec<T> {
+    let n = y.len();
+    debug_assert!(n == outer * len * inner && g.len() == n);
+    if n == 0 {
+        return Vec::new();
+    }
+    let w = col_width(len, inner);
+    let per = inner.div_ceil(w);
+    let slab = len * inner;
+    written(n, |dst| {
+        let base = dst.as_mut_ptr() as usize;
+        let item = |b: usize| {
+            let (o, kb) = (b / per, (b % per) * w);
+            let ptr = (base as *mut MaybeUninit<T>).wrapping_add(o * slab);
+            // SAFETY: as in `softmax_cols`: each item owns its (slab, column block).
+            let mut block = unsafe { ColBlock::new(ptr, len, inner, kb, w.min(inner - kb)) };
+            k::softmax_backward_cols(&y[o * slab..(o + 1) * slab], &g[o * slab..(o + 1) * slab], &mut block, len, log);
+        };
+        let items = outer * per;
+        if n >= GRAIN && items > 1 {
+            super::install(|| (0..items).into_par_iter().for_each(item));
+        } else {
+            (0..items).for_each(item);
+        }
+    })
+}
+
 /// Offset in `layout` of the first element of lane `r` along its last dim (lanes numbered in
 /// row-major order of the other dims).
 fn lane_offset(layout: &Layout, mut r: usize) -> usize {
@@ -255,6 +285,31 @@ mod tests {
                         for r in 0..len {
                             let v = got[(o * len + r) * inner + c];
                             assert!(close(v, want[r], log), "{outer}x{len}x{inner} log={log} ({o},{r},{c}): {v} vs {}", want[r]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn column_backward_matches_the_formulas() {
+        for &(outer, len, inner) in &[(1, 1, 16), (2, 3, 1), (1, 7, 15), (3, 17, 16), (2, 33, 17), (1, 100, 300), (2, GRAIN / 16 + 3, 16)] {
+            let n = outer * len * inner;
+            let g = values(n, 6);
+            for log in [false, true] {
+                let y = softmax_cols(&values(n, 7).iter().map(|v| v * 30.0).collect::<Vec<_>>(), outer, len, inner, log);
+                let got = softmax_backward_cols(&y, &g, outer, len, inner, log);
+                let one = on_threads(1, || softmax_backward_cols(&y, &g, outer, len, inner, log));
+                assert_eq!(bits(&got), bits(&one));
+                for o in 0..outer {
+                    for c in 0..inner {
+                        let at = |r: usize| (o * len + r) * inner + c;
+                        let s: f64 = (0..len).map(|r| if log { g[at(r)] as f64 } else { g[at(r)] as f64 * y[at(r)] as f64 }).sum();
+                        for r in 0..len {
+                            let (a, b) = (y[at(r)] as f64, g[at(r)] as f64);
+                            let want = if log { b - a.exp() * s } else { a * (b - s) };
+                            assert!((got[at(r)] as f64 - want).abs() <= 1e-5 * (1.0 + s.abs()), "{outer}x{len}x{inner} log={log}");
                         }
                     }
                 }

@@ -43,21 +43,33 @@ fn softmax_raw<T: Float>(t: &Tensor, dim: usize, log: bool) -> Result<Tensor> {
     Tensor::from_vec(values, shape)
 }
 
-/// The fused backward of softmax / log_softmax along the last dim of contiguous `y`, with `g` of
-/// any layout (None for other dims: the caller composes it from recorded ops).
+/// The fused backward of softmax / log_softmax along `dim` of contiguous `y`, with `g` of any
+/// layout (None when the dtypes differ: the caller composes it from recorded ops).
 fn softmax_backward_raw(y: &Tensor, g: &Tensor, dim: usize, log: bool) -> Option<Result<Tensor>> {
     let (dy, dg) = (y.data(), g.data());
     let shape = dy.layout.shape.clone();
-    let last = shape.is_empty() || dim == shape.len() - 1;
-    if !last || dy.dtype != dg.dtype || dg.layout.shape != shape || !dy.layout.is_contiguous() {
+    if dy.dtype != dg.dtype || dg.layout.shape != shape || !dy.layout.is_contiguous() {
         return None;
     }
-    let len = shape.last().copied().unwrap_or(1);
+    let len = shape.get(dim).copied().unwrap_or(1);
+    let inner: usize = shape.iter().skip(dim + 1).product();
     let n = dy.layout.numel();
     let (by, bg) = (dy.storage.read(), dg.storage.read());
     Some(with_float_dtype!(dy.dtype, T => {
         let ys = &T::slice(&by)[dy.layout.offset..dy.layout.offset + n];
-        let out = cpu_softmax::softmax_backward_lanes(ys, T::slice(&bg), &dg.layout, len, log);
+        let out = if inner == 1 {
+            cpu_softmax::softmax_backward_lanes(ys, T::slice(&bg), &dg.layout, len, log)
+        } else {
+            // Columns need `g` contiguous too.
+            let gathered;
+            let gs = if dg.layout.is_contiguous() {
+                &T::slice(&bg)[dg.layout.offset..dg.layout.offset + n]
+            } else {
+                gathered = dg.layout.gather(T::slice(&bg));
+                &gathered[..]
+            };
+            cpu_softmax::softmax_backward_cols(ys, gs, n / (len * inner).max(1), len, inner, log)
+        };
         Tensor::from_vec(out, &shape)
     }))
 }

@@ -158,7 +158,7 @@ impl Layout {
     /// are transposed in memory (stride 1 on the second-to-last): square tiles, so that reads
     /// and writes both stay within a few cache lines (a column walk touches a new line per element).
     fn gather_transposed<T: Copy>(&self, data: &[T], out: &mut Vec<T>) {
-        const B: usize = 32;
+        const B: usize = 64;
         let nd = self.ndim();
         let (rows, cols, step) = (self.shape[nd - 2], self.shape[nd - 1], self.strides[nd - 1]);
         let dst = &mut out.spare_capacity_mut()[..self.numel()];
