@@ -377,6 +377,7 @@ fn arg_extreme_i<T: Float>(x: &[T], is_max: bool) -> usize {
 /// `(max, min)` of a non-empty leaf: the max NaN-sticky (as [`max_min_i`]), the min of the
 /// non-NaN values only when the leaf starts with one (callers only compare it against a bound).
 #[inline(always)]
+#[allow(clippy::eq_op)]
 fn max_and_min_i<T: Float>(x: &[T]) -> (T, T) {
     let (mut hi, mut lo) = ([x[0]; LANES], [x[0]; LANES]);
     let mut z = [T::zero(); LANES];
