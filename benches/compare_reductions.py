@@ -21,6 +21,8 @@ def workloads(T):
     v = T.randn(4 * 1024 * 1024)
     m = T.randn(2048, 2048)
     mg = T.randn(2048, 2048, requires_grad=True)
+    mt = m.t()
+    ms = m[:, ::2]
 
     def fwd_bwd(fn):
         def step():
@@ -42,6 +44,16 @@ def workloads(T):
         ("m.logsumexp(1)", lambda: m.logsumexp(1)),
         ("v.var(), 4M f32", lambda: v.var()),
         ("v.norm(), 4M f32", lambda: v.norm()),
+        # Columns, a non-last softmax dim and non-contiguous inputs (issue 3, second part).
+        ("m.amax(0)", lambda: m.amax(0)),
+        ("m.max(0) (values, indices)", lambda: m.max(0)),
+        ("m.min(0) (values, indices)", lambda: m.min(0)),
+        ("m.softmax(0)", lambda: m.softmax(0)),
+        ("m.log_softmax(0)", lambda: m.log_softmax(0)),
+        ("softmax(0) fwd+bwd", fwd_bwd(lambda x: x.softmax(0))),
+        ("mt.softmax(-1), transposed", lambda: mt.softmax(-1)),
+        ("mt.sum(1), transposed", lambda: mt.sum(1)),
+        ("ms.amax(1), m[:, ::2]", lambda: ms.amax(1)),
     ]
 
 

@@ -28,31 +28,69 @@ fn select(c: bool, a: f32, b: f32) -> f32 {
     }
 }
 
+/// `a * b + c`, fused (one rounding) when `FMA`: callers pass `FMA = true` only from code
+/// compiled with the `fma` target feature, where it is one instruction.
+#[inline(always)]
+fn fmadd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
+/// `e^r` on the reduced range and the power of two: `x = n ln2 + r`, `|r| <= ln2/2` (about),
+/// returns `(e^r, n)`. NaN gives a NaN `e^r`.
+#[inline(always)]
+fn exp_reduced<const FMA: bool>(x: f32) -> (f32, i32) {
+    let k = fmadd::<FMA>(x, LOG2E, ROUND_MAGIC);
+    let n = k - ROUND_MAGIC;
+    let ni = (k.to_bits() as i32).wrapping_sub(0x4B40_0000);
+    let r = fmadd::<FMA>(-n, LN2_LO, fmadd::<FMA>(-n, LN2_HI, x));
+    // e^r - 1 - r on [-ln2/2, ln2/2] (Cephes expf coefficients).
+    let mut p = 1.987_569_1e-4f32;
+    p = fmadd::<FMA>(p, r, 1.398_2e-3);
+    p = fmadd::<FMA>(p, r, 8.333_452e-3);
+    p = fmadd::<FMA>(p, r, 4.166_579_6e-2);
+    p = fmadd::<FMA>(p, r, 1.666_666_5e-1);
+    p = fmadd::<FMA>(p, r, 5.000_000_1e-1);
+    (fmadd::<FMA>(p * r, r, r) + 1.0, ni)
+}
+
 /// `e^x` for float32. NaN stays NaN, large inputs give `inf`, small ones `0` (through subnormals).
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
+    exp_f32_with::<false>(x)
+}
+
+/// [`exp_f32`], with fused multiply-adds when `FMA` (for code compiled with the `fma` feature;
+/// <= 1 ULP either way, the two may differ in the last bit).
+#[inline(always)]
+pub fn exp_f32_with<const FMA: bool>(x: f32) -> f32 {
     // Clamp in a way that keeps NaN (a comparison with NaN is false).
     let x = select(x > 100.0, 100.0, x);
     let x = select(x < -104.0, -104.0, x);
-    // x = n ln2 + r, |r| <= ln2/2.
-    let k = x * LOG2E + ROUND_MAGIC;
-    let n = k - ROUND_MAGIC;
-    let ni = (k.to_bits() as i32).wrapping_sub(0x4B40_0000);
-    let r = x - n * LN2_HI - n * LN2_LO;
-    // e^r - 1 - r on [-ln2/2, ln2/2] (Cephes expf coefficients).
-    let mut p = 1.987_569_1e-4f32;
-    p = p * r + 1.398_2e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
-    let er = p * r * r + r + 1.0;
+    let (er, ni) = exp_reduced::<FMA>(x);
     // 2^n as two factors so that subnormal results and overflow both come out right.
     let n1 = ni >> 1;
     let n2 = ni - n1;
     let s1 = f32::from_bits(((n1 + 127) as u32) << 23);
     let s2 = f32::from_bits(((n2 + 127) as u32) << 23);
     er * s1 * s2
+}
+
+/// Inputs `x` in `[EXP_FAST_LO, EXP_FAST_HI]` (and NaN) may use [`exp_f32_fast`].
+pub const EXP_FAST_LO: f32 = -87.0;
+/// See [`EXP_FAST_LO`].
+pub const EXP_FAST_HI: f32 = 88.0;
+
+/// [`exp_f32_with`] for `x` in `[EXP_FAST_LO, EXP_FAST_HI]` or NaN, bit-identical to it there
+/// (the result is a normal float, so scaling by `2^n` in one step is exact) and cheaper: no
+/// clamping, one scale factor. Other inputs give garbage.
+#[inline(always)]
+pub fn exp_f32_fast<const FMA: bool>(x: f32) -> f32 {
+    let (er, ni) = exp_reduced::<FMA>(x);
+    er * f32::from_bits(((ni + 127) as u32) << 23)
 }
 
 /// `tanh(x)` for float32: an odd polynomial near 0, `1 - 2/(e^{2|x|} + 1)` elsewhere.
@@ -260,6 +298,22 @@ mod tests {
         let xs: Vec<f32> = sweep().into_iter().filter(|x| x.abs() < 87.0).collect();
         let worst = max_ulp(exp_f32, f64::exp, &xs, f32::MIN_POSITIVE as f64);
         assert!(worst <= 1.0, "exp max error {worst} ULP");
+    }
+
+    #[test]
+    fn fused_and_fast_exp_are_within_one_ulp_and_agree_in_range() {
+        let xs: Vec<f32> = sweep().into_iter().filter(|x| x.abs() < 87.0).collect();
+        let worst = max_ulp(exp_f32_with::<true>, f64::exp, &xs, f32::MIN_POSITIVE as f64);
+        assert!(worst <= 1.0, "fused exp max error {worst} ULP");
+        for &x in xs.iter().filter(|&&x| (EXP_FAST_LO..=EXP_FAST_HI).contains(&x)).chain(&[EXP_FAST_LO, EXP_FAST_HI, -86.99, 87.99]) {
+            assert_eq!(exp_f32_fast::<true>(x).to_bits(), exp_f32_with::<true>(x).to_bits(), "x={x}");
+            assert_eq!(exp_f32_fast::<false>(x).to_bits(), exp_f32(x).to_bits(), "x={x}");
+        }
+        assert!(exp_f32_fast::<true>(f32::NAN).is_nan());
+        assert_eq!(exp_f32_with::<true>(f32::NEG_INFINITY), 0.0);
+        assert_eq!(exp_f32_with::<true>(f32::INFINITY), f32::INFINITY);
+        let sub = exp_f32_with::<true>(-100.0);
+        assert!(sub > 0.0 && ulp_error(sub, (-100.0f64).exp()) <= 1.0);
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod norm;
 pub mod range;
 pub mod reduce_float;
 pub mod reduce_simd;
+pub mod softmax;
 
 /// Whether a kernel over `work` elements splits it over the kernel pool: at least [`GRAIN`]
 /// elements and more than one kernel thread. With one thread kernels run on the calling thread,

@@ -27,16 +27,36 @@ pub enum Plan {
 }
 
 /// The plan of reducing the flagged dims of a contiguous layout (None: gather first). Size-1
-/// dims are dropped and neighbouring dims with the same flag merged.
+/// dims are dropped and neighbouring dims with the same flag merged. A dense non-contiguous
+/// layout (a permutation of a contiguous block, e.g. a transpose) is planned in memory order,
+/// when its kept dims keep their logical order (so the output order is right): its reduced runs
+/// then visit their elements in memory order, which only changes the rounding of a sum.
 pub fn plan(layout: &Layout, reduce: &[bool]) -> Option<Plan> {
+    plan_with(layout, reduce, false)
+}
+
+/// [`plan`]; `strict`: the reduced dims must keep their logical order too (reductions that
+/// return positions inside the run, or pick the first of equal values).
+fn plan_with(layout: &Layout, reduce: &[bool], strict: bool) -> Option<Plan> {
+    let mut dims: Vec<usize> = (0..layout.ndim()).filter(|&d| layout.shape[d] != 1).collect();
     if !layout.is_contiguous() {
-        return None;
+        // Memory order: largest stride first (stable, so equal strides keep logical order).
+        dims.sort_by(|&a, &b| layout.strides[b].cmp(&layout.strides[a]));
+        let mut expected = 1;
+        for &d in dims.iter().rev() {
+            if layout.strides[d] != expected {
+                return None;
+            }
+            expected *= layout.shape[d];
+        }
+        let in_order = |flag: bool| dims.iter().filter(|&&d| reduce[d] == flag).collect::<Vec<_>>().windows(2).all(|w| w[0] < w[1]);
+        if !in_order(false) || (strict && !in_order(true)) {
+            return None;
+        }
     }
     let mut groups: Vec<(bool, usize)> = Vec::new();
-    for (&size, &r) in layout.shape.iter().zip(reduce) {
-        if size == 1 {
-            continue;
-        }
+    for &d in &dims {
+        let (size, r) = (layout.shape[d], reduce[d]);
         match groups.last_mut() {
             Some((flag, n)) if *flag == r => *n *= size,
             _ => groups.push((r, size)),
@@ -133,12 +153,13 @@ fn reduce_with<T: Float, A: Send>(
     data: &[T],
     layout: &Layout,
     reduce: &[bool],
+    strict: bool,
     empty: impl Fn() -> A,
     leaf: impl Fn(usize, &[T]) -> A + Sync,
     combine: impl Fn(A, A) -> A + Sync,
 ) -> Vec<A> {
     let n = layout.numel();
-    match plan(layout, reduce) {
+    match plan_with(layout, reduce, strict) {
         Some(Plan::Rows { outer, inner }) if n > 0 => rows(&data[layout.offset..layout.offset + n], outer, inner, leaf, combine),
         _ => {
             let (values, outer, inner) = reduced_innermost(data, layout, reduce);
@@ -159,12 +180,12 @@ pub fn sum<T: Float>(data: &[T], layout: &Layout, reduce: &[bool]) -> Vec<T> {
             return sum_cols(&data[layout.offset..layout.offset + n], outer, red, inner);
         }
     }
-    reduce_with(data, layout, reduce, T::zero, |_, c| k::sum(c), |a, b| a + b)
+    reduce_with(data, layout, reduce, false, T::zero, |_, c| k::sum(c), |a, b| a + b)
 }
 
 /// Product over the flagged dims.
 pub fn prod<T: Float>(data: &[T], layout: &Layout, reduce: &[bool]) -> Vec<T> {
-    reduce_with(data, layout, reduce, <T as num_traits::One>::one, |_, c| k::prod(c), |a, b| a * b)
+    reduce_with(data, layout, reduce, false, <T as num_traits::One>::one, |_, c| k::prod(c), |a, b| a * b)
 }
 
 /// True when `b` (found later) replaces `a` as the max (`max`) or min: NaN wins, ties keep `a`.
@@ -176,13 +197,70 @@ pub fn better<T: Float>(max: bool, b: T, a: T) -> bool {
     b.is_nan() || if max { b > a } else { b < a }
 }
 
+/// Max (`max`) or min of `[outer, red, inner]` over the middle dim (`red > 0`), with the index
+/// of the first extreme when `with_index`: row-by-row vector compares inside column blocks.
+pub fn extreme_cols<T: Float>(x: &[T], outer: usize, red: usize, inner: usize, max: bool, with_index: bool) -> (Vec<T>, Vec<u32>) {
+    assert!(red > 0 && red <= u32::MAX as usize);
+    let blocks_per = inner.div_ceil(COL_BLOCK);
+    let block = |b: usize| -> (Vec<T>, Vec<u32>) {
+        let (o, kb) = (b / blocks_per, (b % blocks_per) * COL_BLOCK);
+        let width = COL_BLOCK.min(inner - kb);
+        let base = &x[o * red * inner..(o + 1) * red * inner];
+        let mut val = vec![T::zero(); width];
+        let mut idx = if with_index { vec![0u32; width] } else { Vec::new() };
+        k::extreme_cols(base, red, inner, kb, &mut val, if with_index { Some(&mut idx[..]) } else { None }, max);
+        (val, idx)
+    };
+    let n = outer * blocks_per;
+    let parts: Vec<(Vec<T>, Vec<u32>)> = if super::parallel(x.len()) && n > 1 {
+        super::install(|| (0..n).into_par_iter().map(block).collect())
+    } else {
+        (0..n).map(block).collect()
+    };
+    // Block b holds columns [kb, kb + width) of output row o: concatenation is the output order.
+    let (mut vals, mut idxs) = (Vec::with_capacity(outer * inner), Vec::new());
+    for (v, i) in parts {
+        vals.extend(v);
+        idxs.extend(i);
+    }
+    (vals, idxs)
+}
+
+/// The column plan of a reduction that [`extreme_cols`] handles well (wide enough columns).
+fn wide_cols(layout: &Layout, reduce: &[bool]) -> Option<(usize, usize, usize)> {
+    match plan_with(layout, reduce, true) {
+        Some(Plan::Cols { outer, red, inner }) if inner >= 16 && red > 0 && red <= u32::MAX as usize => Some((outer, red, inner)),
+        _ => None,
+    }
+}
+
+/// The max (`max`) or min of each run of the flagged dims, NaN-sticky, without indices (amax /
+/// amin). Runs must be non-empty (callers check).
+pub fn extreme_values<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], max: bool) -> Vec<T> {
+    if let Some((outer, red, inner)) = wide_cols(layout, reduce) {
+        let n = layout.numel();
+        return extreme_cols(&data[layout.offset..layout.offset + n], outer, red, inner, max, false).0;
+    }
+    if max {
+        reduce_with(data, layout, reduce, false, T::nan, |_, c| k::max(c), k::max_nan)
+    } else {
+        reduce_with(data, layout, reduce, false, T::nan, |_, c| k::min(c), k::min_nan)
+    }
+}
+
 /// (value, index) of the max (`max`) or min of each run of the flagged dims: NaN propagates and
 /// ties keep the first index, as PyTorch. Runs must be non-empty (callers check).
 pub fn extreme<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], max: bool) -> Vec<(T, usize)> {
+    if let Some((outer, red, inner)) = wide_cols(layout, reduce) {
+        let n = layout.numel();
+        let (v, i) = extreme_cols(&data[layout.offset..layout.offset + n], outer, red, inner, max, true);
+        return v.into_iter().zip(i).map(|(v, i)| (v, i as usize)).collect();
+    }
     reduce_with(
         data,
         layout,
         reduce,
+        true,
         || (T::nan(), 0),
         move |off, c| {
             let i = if max { k::argmax(c) } else { k::argmin(c) };
@@ -242,13 +320,13 @@ pub fn var<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], correction: f
 pub fn norm<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], ord: f64) -> Option<Vec<T>> {
     let combine_sum = |a: T, b: T| a + b;
     Some(if ord == 2.0 {
-        reduce_with(data, layout, reduce, T::zero, |_, c| k::sum_sq(c), combine_sum).into_iter().map(|s| s.sqrt()).collect()
+        reduce_with(data, layout, reduce, false, T::zero, |_, c| k::sum_sq(c), combine_sum).into_iter().map(|s| s.sqrt()).collect()
     } else if ord == 1.0 {
-        reduce_with(data, layout, reduce, T::zero, |_, c| k::sum_abs(c), combine_sum)
+        reduce_with(data, layout, reduce, false, T::zero, |_, c| k::sum_abs(c), combine_sum)
     } else if ord == f64::INFINITY {
-        reduce_with(data, layout, reduce, T::neg_infinity, |_, c| k::max_abs(c), k::max_nan)
+        reduce_with(data, layout, reduce, false, T::neg_infinity, |_, c| k::max_abs(c), k::max_nan)
     } else if ord == f64::NEG_INFINITY {
-        reduce_with(data, layout, reduce, T::infinity, |_, c| k::min_abs(c), k::min_nan)
+        reduce_with(data, layout, reduce, false, T::infinity, |_, c| k::min_abs(c), k::min_nan)
     } else {
         return None;
     })
@@ -294,47 +372,6 @@ fn map_rows<T: Sync, A: Send>(x: &[T], inner: usize, f: impl Fn(&[T]) -> A + Syn
     blocks.into_iter().flatten().collect()
 }
 
-/// Writes `f(lane_in, lane_out)` for each contiguous lane of `len` elements (rows in parallel
-/// above [`GRAIN`], with AVX2): the last-dim softmax drivers.
-pub fn map_lanes_contig<T: Sync, U: Send + Default + Copy + 'static>(x: &[T], len: usize, f: impl Fn(&[T], &mut [U]) + Sync) -> Vec<U> {
-    // A recycled buffer: a fresh 16 MB one would page-fault on every 4 KiB page it writes.
-    let mut out = crate::tensor::recycle::filled_vec(x.len(), U::default());
-    if len == 0 || x.is_empty() {
-        return out;
-    }
-    let per_task = (GRAIN / len).max(1) * len;
-    if !super::parallel(x.len()) {
-        x.chunks(len).zip(out.chunks_mut(len)).for_each(|(a, o)| f(a, o));
-    } else {
-        super::install(|| {
-            x.par_chunks(per_task)
-                .zip(out.par_chunks_mut(per_task))
-                .for_each(|(a, o)| a.chunks(len).zip(o.chunks_mut(len)).for_each(|(a, o)| f(a, o)))
-        });
-    }
-    out
-}
-
-/// Writes `f(a_lane, b_lane, out_lane)` for each pair of contiguous lanes (softmax backward).
-pub fn zip_lanes_contig<T: Sync, U: Send + Default + Copy + 'static>(a: &[T], b: &[T], len: usize, f: impl Fn(&[T], &[T], &mut [U]) + Sync) -> Vec<U> {
-    debug_assert_eq!(a.len(), b.len());
-    let mut out = crate::tensor::recycle::filled_vec(a.len(), U::default());
-    if len == 0 || a.is_empty() {
-        return out;
-    }
-    let per_task = (GRAIN / len).max(1) * len;
-    if !super::parallel(a.len()) {
-        a.chunks(len).zip(b.chunks(len)).zip(out.chunks_mut(len)).for_each(|((x, y), o)| f(x, y, o));
-    } else {
-        super::install(|| {
-            a.par_chunks(per_task).zip(b.par_chunks(per_task)).zip(out.par_chunks_mut(per_task)).for_each(|((x, y), o)| {
-                x.chunks(len).zip(y.chunks(len)).zip(o.chunks_mut(len)).for_each(|((x, y), o)| f(x, y, o))
-            })
-        });
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,6 +385,17 @@ mod tests {
                 ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
             })
             .collect()
+    }
+
+    trait PermuteForTest {
+        /// `[outer, red, inner]` seen as `[outer, inner, red]`.
+        fn permute_for_test(&self) -> Layout;
+    }
+    impl PermuteForTest for Layout {
+        fn permute_for_test(&self) -> Layout {
+            let s = &self.shape;
+            Layout { shape: vec![s[0], s[2], s[1]], strides: vec![s[1] * s[2], 1, s[2]], offset: 0 }
+        }
     }
 
     fn sizes() -> Vec<usize> {
@@ -374,7 +422,18 @@ mod tests {
         assert_eq!(plan(&l, &[true, false, true, false]), Some(Plan::Cols { outer: 1, red: 20, inner: 6 }));
         assert_eq!(plan(&l, &[false, false, true, false]), Some(Plan::Cols { outer: 4, red: 5, inner: 6 }));
         assert_eq!(plan(&l, &[true, false, false, true]), None);
-        assert_eq!(plan(&Layout { shape: vec![3, 2], strides: vec![1, 3], offset: 0 }, &[true, false]), None);
+        // A transpose is planned in memory order, as long as the kept dims keep their order.
+        assert_eq!(plan(&Layout { shape: vec![3, 2], strides: vec![1, 3], offset: 0 }, &[true, false]), Some(Plan::Rows { outer: 2, inner: 3 }));
+        assert_eq!(plan(&Layout { shape: vec![3, 2], strides: vec![1, 3], offset: 0 }, &[false, true]), Some(Plan::Cols { outer: 1, red: 2, inner: 3 }));
+        let p = Layout { shape: vec![2, 3, 4], strides: vec![1, 8, 2], offset: 0 };
+        // Memory order of p: dims 1, 2, 0.
+        assert_eq!(plan(&p, &[true, false, false]), Some(Plan::Rows { outer: 12, inner: 2 }));
+        assert_eq!(plan(&p, &[false, true, true]), Some(Plan::Cols { outer: 1, red: 12, inner: 2 }));
+        assert_eq!(plan(&p, &[false, true, false]), None, "kept dims 2, 0 out of logical order");
+        assert_eq!(plan_with(&Layout { shape: vec![2, 3, 4], strides: vec![12, 1, 3], offset: 0 }, &[false, true, true], true), None);
+        assert_eq!(plan(&Layout { shape: vec![2, 3, 4], strides: vec![12, 1, 3], offset: 0 }, &[false, true, true]), Some(Plan::Rows { outer: 2, inner: 12 }));
+        // Not dense: gather.
+        assert_eq!(plan(&Layout { shape: vec![3, 2], strides: vec![1, 4], offset: 0 }, &[true, false]), None);
     }
 
     #[test]
@@ -386,10 +445,6 @@ mod tests {
             assert_eq!(k::sum(&x).to_bits(), k::sum_i(&x).to_bits(), "sum n={n}");
             assert_eq!(k::sum_exp(&x, 0.5).to_bits(), k::sum_exp_i(&x, 0.5).to_bits(), "sum_exp n={n}");
             assert_eq!(k::sum_sq_dev(&x, 0.1).to_bits(), k::sum_sq_dev_i(&x, 0.1).to_bits());
-            let (mut a, mut b) = (vec![0.0f32; n], vec![0.0f32; n]);
-            k::softmax_lane(&x, &mut a, false);
-            k::softmax_lane_i(&x, &mut b, false);
-            assert_eq!(bits(&a), bits(&b), "softmax n={n}");
         }
     }
 
@@ -489,44 +544,56 @@ mod tests {
     }
 
     #[test]
-    fn softmax_lanes_match_a_double_reference_and_pytorch_special_values() {
-        for n in sizes().into_iter().filter(|&n| n <= GRAIN + 1) {
-            let x: Vec<f32> = values(n, 11).iter().map(|v| v * 20.0).collect();
-            let (mut s, mut ls) = (vec![0.0f32; n], vec![0.0f32; n]);
-            k::softmax_lane(&x, &mut s, false);
-            k::softmax_lane(&x, &mut ls, true);
-            let m = x.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b as f64));
-            let z: f64 = x.iter().map(|&v| (v as f64 - m).exp()).sum();
-            for i in 0..n {
-                let want = (x[i] as f64 - m).exp() / z;
-                assert!((s[i] as f64 - want).abs() <= 1e-5 * want + 1e-30, "n={n} i={i}");
-                assert!((ls[i] as f64 - want.ln()).abs() <= 1e-4 * want.ln().abs().max(1.0), "n={n} i={i}");
+    fn column_extremes_match_the_gathered_rows() {
+        for &(outer, red, inner) in &[(1, 1, 16), (2, 3, 17), (1, 33, 15), (3, 7, 257), (1, GRAIN / 16 + 3, 16), (2, 5, 600)] {
+            let mut x = values(outer * red * inner, 21);
+            // Ties, a NaN and an infinity in some columns.
+            if red > 2 {
+                x[inner + 1] = 5.0;
+                x[2 * inner + 1] = 5.0;
+                x[inner + 2] = f32::NAN;
+                x[2 * inner + 2] = 7.0;
+                x[3] = f32::INFINITY;
+            }
+            let l = Layout::contiguous(&[outer, red, inner]);
+            let reduce = [false, true, false];
+            let t = l.permute_for_test();
+            for max in [true, false] {
+                let got = extreme(&x, &l, &reduce, max);
+                let vals = extreme_values(&x, &l, &reduce, max);
+                // The generic path: rows of the transposed copy.
+                let want = extreme(&t.gather(&x), &Layout::contiguous(&[outer, inner, red]), &[false, false, true], max);
+                assert_eq!(got.len(), want.len());
+                for (j, ((a, b), v)) in got.iter().zip(&want).zip(&vals).enumerate() {
+                    assert_eq!((a.0.to_bits(), a.1), (b.0.to_bits(), b.1), "{outer}x{red}x{inner} max={max} j={j}");
+                    assert_eq!(v.to_bits(), b.0.to_bits());
+                }
             }
         }
-        // PyTorch: +inf in a lane makes the whole lane NaN (inf - inf), -inf lanes are NaN too.
-        let mut o = [0.0f32; 2];
-        k::softmax_lane(&[f32::INFINITY, 1.0], &mut o, false);
-        assert!(o.iter().all(|v| v.is_nan()));
-        k::softmax_lane(&[f32::NEG_INFINITY, f32::NEG_INFINITY], &mut o, true);
-        assert!(o.iter().all(|v| v.is_nan()));
-        k::softmax_lane(&[f32::NEG_INFINITY, 0.0], &mut o, false);
-        assert_eq!(o, [0.0, 1.0]);
+        // Values only over rows and whole tensors.
+        let x = values(3 * CHUNK + 5, 4);
+        let l = Layout::contiguous(&[x.len()]);
+        assert_eq!(extreme_values(&x, &l, &[true], true)[0], extreme(&x, &l, &[true], true)[0].0);
+        assert_eq!(extreme_values(&x, &l, &[true], false)[0], extreme(&x, &l, &[true], false)[0].0);
     }
 
     #[test]
-    fn softmax_backward_lanes_match_their_formulas() {
-        for n in [1usize, 7, 8, 9, 33, 100] {
-            let (y, g) = (values(n, 1), values(n, 2));
-            let mut o = vec![0.0f32; n];
-            k::softmax_backward_lane(&y, &g, &mut o);
-            let s: f64 = y.iter().zip(&g).map(|(&a, &b)| a as f64 * b as f64).sum();
-            for i in 0..n {
-                assert!((o[i] as f64 - y[i] as f64 * (g[i] as f64 - s)).abs() < 1e-5);
-            }
-            k::log_softmax_backward_lane(&y, &g, &mut o);
-            let s: f64 = g.iter().map(|&b| b as f64).sum();
-            for i in 0..n {
-                assert!((o[i] as f64 - (g[i] as f64 - (y[i] as f64).exp() * s)).abs() < 1e-5);
+    fn transposed_inputs_reduce_in_place_like_their_copies() {
+        for &(r, c) in &[(3, 5), (17, 33), (200, 300), (GRAIN / 100 + 1, 100)] {
+            let x = values(r * c, 13);
+            // x seen as its [c, r] transpose, and the same values gathered contiguous.
+            let t = Layout { shape: vec![c, r], strides: vec![1, c], offset: 0 };
+            let copy = t.gather(&x);
+            let l = Layout::contiguous(&[c, r]);
+            for reduce in [[true, false], [false, true], [true, true]] {
+                let (a, b) = (sum(&x, &t, &reduce), sum(&copy, &l, &reduce));
+                assert!(a.iter().zip(&b).all(|(p, q)| (p - q).abs() <= 1e-4), "{r}x{c} {reduce:?}");
+                let (a, b) = (var(&x, &t, &reduce, 1.0, false), var(&copy, &l, &reduce, 1.0, false));
+                assert!(a.iter().zip(&b).all(|(p, q)| (p - q).abs() <= 1e-5), "{r}x{c} {reduce:?}");
+                for max in [true, false] {
+                    assert_eq!(extreme(&x, &t, &reduce, max), extreme(&copy, &l, &reduce, max));
+                    assert_eq!(extreme_values(&x, &t, &reduce, max), extreme_values(&copy, &l, &reduce, max));
+                }
             }
         }
     }

@@ -155,7 +155,16 @@ pub fn amax_amin(which: Extreme, t: &Tensor, dims: &[i64], keepdim: bool) -> Res
         return Err(empty_full_error(op));
     }
     check_nonempty_dims(op, &shape, &reduce)?;
-    let (out, _) = select_raw(which, t, &reduce, &out_shape)?;
+    let out = if t.dtype().is_float() {
+        // Values only: no index search.
+        let data = t.data();
+        let buffer = data.storage.read();
+        with_float_dtype!(data.dtype, T => {
+            Tensor::from_vec(reduce_float::extreme_values(T::slice(&buffer), &data.layout, &reduce, which == Extreme::Max), &out_shape)?
+        })
+    } else {
+        select_raw(which, t, &reduce, &out_shape)?.0
+    };
     let name = if which == Extreme::Max { "AmaxBackward0" } else { "AminBackward0" };
     record_even(name, t, &out, reduce, vals![("dim", dims.to_vec()), ("keepdim", keepdim)])?;
     Ok(out)

@@ -5,8 +5,8 @@ use super::backward::{backward_fn, output, vals};
 use super::{exp, mul, record, sub, sum_dims, wrap_dim};
 use crate::autograd::is_grad_enabled;
 use crate::cpu::reduce as kernels;
-use crate::cpu::reduce_float;
-use crate::cpu::reduce_simd::{self as rs, Float};
+use crate::cpu::reduce_simd::Float;
+use crate::cpu::softmax as cpu_softmax;
 use crate::error::{Error, Result};
 use crate::tensor::{DType, Element, Tensor};
 use crate::with_float_dtype;
@@ -18,48 +18,57 @@ fn lanes_raw<T: Element, U: Element>(t: &Tensor, dim: usize, f: impl Fn(&[T], &m
     Tensor::from_vec(values, &data.layout.shape)
 }
 
-/// Softmax (`log`: log_softmax) of `t` along `dim` without recording: contiguous last-dim lanes
-/// in place, other layouts through a gathered copy with `dim` innermost.
+/// Softmax (`log`: log_softmax) of `t` along `dim` without recording: contiguous inputs in
+/// place (lanes when `dim` is innermost, column blocks otherwise), other layouts through a
+/// contiguous copy.
 fn softmax_raw<T: Float>(t: &Tensor, dim: usize, log: bool) -> Result<Tensor> {
     let data = t.data();
     let buffer = data.storage.read();
     let shape = &data.layout.shape;
-    let len = shape.get(dim).copied().unwrap_or(1);
-    let values = if data.layout.is_contiguous() && (shape.is_empty() || dim == shape.len() - 1) {
-        let n = data.layout.numel();
-        reduce_float::map_lanes_contig(&T::slice(&buffer)[data.layout.offset..data.layout.offset + n], len, |x, o| rs::softmax_lane(x, o, log))
+    let n = data.layout.numel();
+    let gathered;
+    let x = if data.layout.is_contiguous() {
+        &T::slice(&buffer)[data.layout.offset..data.layout.offset + n]
     } else {
-        kernels::map_lanes(T::slice(&buffer), &data.layout, dim, |x, o| rs::softmax_lane(x, o, log))
+        gathered = data.layout.gather(T::slice(&buffer));
+        &gathered[..]
+    };
+    let len = shape.get(dim).copied().unwrap_or(1);
+    let inner: usize = shape.iter().skip(dim + 1).product();
+    let values = if inner == 1 {
+        cpu_softmax::softmax_lanes(x, len, log)
+    } else {
+        cpu_softmax::softmax_cols(x, n / (len * inner).max(1), len, inner, log)
     };
     Tensor::from_vec(values, shape)
 }
 
-/// The fused backward of softmax / log_softmax along the last dim of contiguous `y` and `g`
-/// (None for other layouts: the caller composes it from recorded ops).
+/// The fused backward of softmax / log_softmax along `dim` of contiguous `y`, with `g` of any
+/// layout (None when the dtypes differ: the caller composes it from recorded ops).
 fn softmax_backward_raw(y: &Tensor, g: &Tensor, dim: usize, log: bool) -> Option<Result<Tensor>> {
     let (dy, dg) = (y.data(), g.data());
     let shape = dy.layout.shape.clone();
-    let last = shape.is_empty() || dim == shape.len() - 1;
-    if !last || dy.dtype != dg.dtype || dg.layout.shape != shape || !dy.layout.is_contiguous() {
+    if dy.dtype != dg.dtype || dg.layout.shape != shape || !dy.layout.is_contiguous() {
         return None;
     }
-    let len = shape.last().copied().unwrap_or(1);
+    let len = shape.get(dim).copied().unwrap_or(1);
+    let inner: usize = shape.iter().skip(dim + 1).product();
     let n = dy.layout.numel();
     let (by, bg) = (dy.storage.read(), dg.storage.read());
     Some(with_float_dtype!(dy.dtype, T => {
         let ys = &T::slice(&by)[dy.layout.offset..dy.layout.offset + n];
-        // An expanded or strided gradient (e.g. from `sum().backward()`) is gathered first.
-        let gathered;
-        let gs = if dg.layout.is_contiguous() {
-            &T::slice(&bg)[dg.layout.offset..dg.layout.offset + n]
+        let out = if inner == 1 {
+            cpu_softmax::softmax_backward_lanes(ys, T::slice(&bg), &dg.layout, len, log)
         } else {
-            gathered = dg.layout.gather(T::slice(&bg));
-            &gathered[..]
-        };
-        let out = if log {
-            reduce_float::zip_lanes_contig(ys, gs, len, |y, g, o| rs::log_softmax_backward_lane(y, g, o))
-        } else {
-            reduce_float::zip_lanes_contig(ys, gs, len, |y, g, o| rs::softmax_backward_lane(y, g, o))
+            // Columns need `g` contiguous too.
+            let gathered;
+            let gs = if dg.layout.is_contiguous() {
+                &T::slice(&bg)[dg.layout.offset..dg.layout.offset + n]
+            } else {
+                gathered = dg.layout.gather(T::slice(&bg));
+                &gathered[..]
+            };
+            cpu_softmax::softmax_backward_cols(ys, gs, n / (len * inner).max(1), len, inner, log)
         };
         Tensor::from_vec(out, &shape)
     }))

@@ -1,6 +1,8 @@
 //! Layout: how a tensor's logical elements sit in its storage (shape, strides, offset), and
 //! broadcasting between shapes.
 
+use std::mem::MaybeUninit;
+
 use crate::error::{Error, Result};
 
 /// Shape, element strides and storage offset of a tensor.
@@ -152,13 +154,107 @@ impl Layout {
         }
     }
 
+    /// Writes all `numel` elements into `out`'s spare capacity for a layout whose last two dims
+    /// are transposed in memory (stride 1 on the second-to-last): square tiles, so that reads
+    /// and writes both stay within a few cache lines (a column walk touches a new line per element).
+    fn gather_transposed<T: Copy>(&self, data: &[T], out: &mut Vec<T>) {
+        const B: usize = 64;
+        let nd = self.ndim();
+        let (rows, cols, step) = (self.shape[nd - 2], self.shape[nd - 1], self.strides[nd - 1]);
+        let dst = &mut out.spare_capacity_mut()[..self.numel()];
+        let mut blocks = dst.chunks_mut(rows * cols);
+        // Each tile goes through a small buffer: the source lines are read whole, then the
+        // destination lines written whole (writing a column straight into rows `cols` apart
+        // hits one cache set over and over when `cols` is a power of two).
+        let mut buf = [MaybeUninit::<T>::uninit(); B * B];
+        let mut tile = |base: usize| {
+            let dst = blocks.next().expect("one block per outer position");
+            for i0 in (0..rows).step_by(B) {
+                let ie = (i0 + B).min(rows);
+                for j0 in (0..cols).step_by(B) {
+                    let je = (j0 + B).min(cols);
+                    for j in j0..je {
+                        let src = &data[base + j * step + i0..base + j * step + ie];
+                        for (ii, &v) in src.iter().enumerate() {
+                            buf[ii * B + (j - j0)] = MaybeUninit::new(v);
+                        }
+                    }
+                    for i in i0..ie {
+                        let row = &mut dst[i * cols + j0..i * cols + je];
+                        let from = &buf[(i - i0) * B..(i - i0) * B + (je - j0)];
+                        for (d, v) in row.iter_mut().zip(from) {
+                            // SAFETY: the loop above wrote buf[(i - i0) * B + (j - j0)] for
+                            // every j in [j0, je).
+                            d.write(unsafe { v.assume_init() });
+                        }
+                    }
+                }
+            }
+        };
+        if nd == 2 {
+            tile(self.offset);
+        } else {
+            Layout { shape: self.shape[..nd - 2].to_vec(), strides: self.strides[..nd - 2].to_vec(), offset: self.offset }.for_each_offset(tile);
+        }
+    }
+
     /// Gathers the elements of `data` in logical order into a new contiguous vector.
     pub fn gather<T: Copy + Send + 'static>(&self, data: &[T]) -> Vec<T> {
         if self.is_contiguous() {
             return super::recycle::copied_vec(&data[self.offset..self.offset + self.numel()]);
         }
-        let mut out = super::recycle::uninit_vec(self.numel());
-        self.for_each_offset(|o| out.push(data[o]));
+        let n = self.numel();
+        let mut out: Vec<T> = super::recycle::uninit_vec(n);
+        if n == 0 {
+            return out;
+        }
+        if self.ndim() == 0 {
+            out.push(data[self.offset]);
+            return out;
+        }
+        let nd = self.ndim();
+        let (len, step) = (self.shape[nd - 1], self.strides[nd - 1]);
+        if nd >= 2 && self.strides[nd - 2] == 1 && step > 1 && self.shape[nd - 2] >= 16 && len >= 16 {
+            self.gather_transposed(data, &mut out);
+            // SAFETY: gather_transposed writes all n elements.
+            unsafe { out.set_len(n) };
+            return out;
+        }
+        // Whole innermost rows at a time: a copy (stride 1), a fill (stride 0, broadcast) or a
+        // strided loop, instead of one odometer step per element.
+        let outer = Layout { shape: self.shape[..nd - 1].to_vec(), strides: self.strides[..nd - 1].to_vec(), offset: self.offset };
+        {
+            let mut rows = out.spare_capacity_mut()[..n].chunks_mut(len);
+            let mut write = |base: usize| {
+                let dst = rows.next().expect("one row per outer position");
+                match step {
+                    1 => {
+                        for (d, &v) in dst.iter_mut().zip(&data[base..base + len]) {
+                            d.write(v);
+                        }
+                    }
+                    0 => {
+                        let v = data[base];
+                        dst.iter_mut().for_each(|d| {
+                            d.write(v);
+                        });
+                    }
+                    _ => {
+                        let src = &data[base..=base + (len - 1) * step];
+                        for (d, v) in dst.iter_mut().zip(src.iter().step_by(step)) {
+                            d.write(*v);
+                        }
+                    }
+                }
+            };
+            if nd == 1 {
+                write(self.offset);
+            } else {
+                outer.for_each_offset(write);
+            }
+        }
+        // SAFETY: the outer positions number n / len, and each wrote one whole row of len.
+        unsafe { out.set_len(n) };
         out
     }
 }
@@ -190,6 +286,27 @@ mod tests {
         let t = Layout { shape: vec![3, 2], strides: vec![1, 3], offset: 0 };
         assert!(!t.is_contiguous());
         assert_eq!(t.gather(&[0, 1, 2, 3, 4, 5]), vec![0, 3, 1, 4, 2, 5]);
+    }
+
+    #[test]
+    fn gather_matches_per_element_indexing_for_every_inner_stride() {
+        let data: Vec<i64> = (0..2000).collect();
+        let cases = [
+            Layout { shape: vec![2, 3, 4], strides: vec![40, 1, 3], offset: 5 },
+            Layout { shape: vec![2, 3, 4], strides: vec![0, 4, 1], offset: 1 },
+            Layout { shape: vec![3, 5], strides: vec![7, 0], offset: 2 },
+            Layout { shape: vec![4, 1, 3], strides: vec![9, 1, 2], offset: 0 },
+            Layout { shape: vec![7], strides: vec![3], offset: 4 },
+            Layout { shape: vec![], strides: vec![], offset: 6 },
+            // Transposed last two dims (tiled), with partial tiles and an outer dim.
+            Layout { shape: vec![17, 40], strides: vec![1, 17], offset: 0 },
+            Layout { shape: vec![2, 33, 3 * 16 + 1], strides: vec![0, 1, 33], offset: 1 },
+        ];
+        for l in cases {
+            let mut want = Vec::new();
+            l.for_each_offset(|o| want.push(data[o]));
+            assert_eq!(l.gather(&data), want, "{l:?}");
+        }
     }
 
     #[test]
