@@ -93,7 +93,7 @@ pub fn root_edges(roots: &[Tensor]) -> Result<Vec<Edge>> {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            t.gradient_edge().ok_or_else(|| {
+            t.gradient_edge()?.ok_or_else(|| {
                 Error::runtime(format!("element {i} of tensors does not require grad and does not have a grad_fn"))
             })
         })
@@ -149,7 +149,7 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
     // Targets: (node, input_nr) pairs whose incoming gradient is delivered or captured.
     let targets: Vec<Option<Edge>> = match delivery {
         Delivery::AccumulateAll => Vec::new(),
-        Delivery::AccumulateInto(ts) | Delivery::Capture(ts) => ts.iter().map(Tensor::gradient_edge).collect(),
+        Delivery::AccumulateInto(ts) | Delivery::Capture(ts) => ts.iter().map(Tensor::gradient_edge).collect::<Result<_>>()?,
     };
     let (dependencies, order) = discover(&edges);
     let needed = match delivery {
@@ -256,7 +256,7 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
     if let Delivery::AccumulateInto(tensors) = delivery {
         // Non-leaf inputs get their .grad like retain_grad; leaves were handled by AccumulateGrad.
         for (tensor, grad) in tensors.iter().zip(&captured) {
-            if !tensor.is_leaf() {
+            if !tensor.is_leaf()? {
                 // As PyTorch: a non-leaf named in `inputs` is treated as if retain_grad() was called.
                 tensor.autograd_meta().retains_grad = true;
                 if let Some(grad) = grad {

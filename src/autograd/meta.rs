@@ -65,23 +65,28 @@ pub struct ViewMeta {
     pub base: Tensor,
     /// How the view was made.
     pub creation: CreationMeta,
+    /// The version of the shared storage when this view's history was last set: a newer version
+    /// means the base or another view was modified in place since, and the history is stale.
+    pub attr_version: u64,
 }
 
 impl Tensor {
-    /// True when gradients flow to or through this tensor.
+    /// True when gradients flow to or through this tensor. A view requires grad when its base
+    /// does, even one made under no_grad (PyTorch's `DifferentiableViewMeta::requires_grad`).
     pub fn requires_grad(&self) -> bool {
         let meta = self.autograd_meta();
-        meta.requires_grad || meta.grad_fn.is_some()
+        if meta.requires_grad || meta.grad_fn.is_some() {
+            return true;
+        }
+        let base = meta.view.as_ref().map(|v| v.base.clone());
+        drop(meta);
+        base.is_some_and(|b| b.requires_grad()) // a view's base is never a view itself
     }
 
-    /// True for tensors not produced by a recorded op.
-    pub fn is_leaf(&self) -> bool {
-        self.autograd_meta().grad_fn.is_none()
-    }
-
-    /// The node that produced this tensor.
-    pub fn grad_fn(&self) -> Option<NodeRef> {
-        self.autograd_meta().grad_fn.clone()
+    /// True for tensors not produced by a recorded op (reads the history as `grad_fn()` does, so
+    /// a stale restricted view refuses).
+    pub fn is_leaf(&self) -> Result<bool> {
+        Ok(self.grad_fn()?.is_none())
     }
 
     /// Which output of its grad_fn this tensor is.
@@ -109,8 +114,9 @@ impl Tensor {
     }
 
     fn set_requires_grad_worded(&self, requires_grad: bool, dtype_message: &str) -> Result<()> {
+        let leaf = self.is_leaf()?; // refreshes a stale view's history first
         let mut meta = self.autograd_meta();
-        if meta.grad_fn.is_some() {
+        if !leaf {
             if requires_grad {
                 return Ok(()); // already requires grad through its history: a no-op, as in PyTorch
             }
@@ -166,6 +172,7 @@ impl Tensor {
         if !self.requires_grad() {
             return Err(Error::runtime("can't retain_grad on Tensor that has requires_grad=False"));
         }
+        self.grad_fn()?; // a stale view's history is regenerated first, as PyTorch's is_leaf()
         let mut meta = self.autograd_meta();
         if meta.grad_fn.is_none() || meta.retains_grad {
             return Ok(());
@@ -183,6 +190,7 @@ impl Tensor {
         if !self.requires_grad() {
             return Err(Error::runtime("cannot register a hook on a tensor that doesn't require gradient"));
         }
+        self.grad_fn()?; // a stale view's history is regenerated first (PyTorch reads grad_fn)
         let registered = Registered::new(name, hook);
         let id = registered.id;
         let mut meta = self.autograd_meta();
@@ -201,7 +209,7 @@ impl Tensor {
 
     /// Registers a hook called with this leaf after its `.grad` is accumulated.
     pub fn register_post_accumulate_grad_hook(&self, name: &str, hook: PostAccumulateHook) -> Result<u64> {
-        if !self.is_leaf() {
+        if !self.is_leaf()? {
             return Err(Error::runtime("post accumulate grad hooks cannot be registered on non-leaf tensors"));
         }
         if !self.requires_grad() {
@@ -249,7 +257,8 @@ impl Tensor {
             Some(v) => (v.base, CreationMeta::propagate(&v.creation, creation)),
             None => (base.clone(), creation),
         };
-        self.autograd_meta().view = Some(ViewMeta { base: root, creation });
+        let attr_version = self.version();
+        self.autograd_meta().view = Some(ViewMeta { base: root, creation, attr_version });
     }
 
     /// Changes how this view counts as made (a custom Function marks its view outputs); no-op for
@@ -261,14 +270,15 @@ impl Tensor {
     }
 
     /// Where a gradient for this tensor goes: its grad_fn, or its leaf's AccumulateGrad node
-    /// (created on first use), or nowhere when it does not require grad.
-    pub fn gradient_edge(&self) -> Option<Edge> {
-        let mut meta = self.autograd_meta();
-        if let Some(node) = &meta.grad_fn {
-            return Some(Edge { node: node.clone(), input_nr: meta.output_nr });
+    /// (created on first use), or nowhere when it does not require grad. A stale view's history
+    /// is regenerated first, as [`Tensor::grad_fn`].
+    pub fn gradient_edge(&self) -> Result<Option<Edge>> {
+        if let Some(node) = self.grad_fn()? {
+            return Ok(Some(Edge { node, input_nr: self.output_nr() }));
         }
+        let mut meta = self.autograd_meta();
         if !meta.requires_grad {
-            return None;
+            return Ok(None);
         }
         let node = match meta.grad_accumulator.upgrade() {
             Some(node) => node,
@@ -279,13 +289,18 @@ impl Tensor {
                 node
             }
         };
-        Some(Edge { node, input_nr: 0 })
+        Ok(Some(Edge { node, input_nr: 0 }))
     }
 
     /// Makes `node` this tensor's history (a new op output, or an in-place op rewriting it).
-    /// A `retain_grad()` registration moves to the new node.
+    /// A `retain_grad()` registration moves to the new node. A view's history counts as current
+    /// from here on (PyTorch's `set_gradient_edge`).
     pub(crate) fn set_grad_fn(&self, node: NodeRef, output_nr: usize) {
+        let version = self.version();
         let mut meta = self.autograd_meta();
+        if let Some(view) = meta.view.as_mut() {
+            view.attr_version = version;
+        }
         if meta.retains_grad || !meta.hooks.is_empty() {
             if let Some(old) = &meta.grad_fn {
                 old.observers.lock().retain(|r| !std::ptr::eq(r.tensor.as_ptr(), Arc::as_ptr(&self.0)));
