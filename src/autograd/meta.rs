@@ -25,8 +25,15 @@ pub struct AutogradMeta {
     pub retains_grad: bool,
     /// For a view: its base and how it was made (decides what an in-place op on it may do).
     pub view: Option<ViewMeta>,
-    /// Hooks on the gradient flowing into this tensor.
-    pub hooks: Vec<Registered<TensorHook>>,
+    /// Hooks on the gradient flowing into this tensor, each with the `seq` of the node that was
+    /// its history when it was registered (`None` on a leaf): as in PyTorch, a hook stays with that
+    /// node when an in-place op or a view's regeneration gives the tensor a new history.
+    pub hooks: Vec<(Option<u64>, Registered<TensorHook>)>,
+    /// The node new hooks attach to (`Some(None)`: a leaf), as PyTorch's `_backward_hooks` dict:
+    /// made by the first `register_hook` (which reads `grad_fn`, regenerating a stale view's
+    /// history), dropped when the tensor gets a new history. While it exists, `register_hook`
+    /// adds to it without reading `grad_fn` (so a hook can land on a stale view's old node).
+    pub hook_dict: Option<Option<u64>>,
     /// Hooks called after a leaf's `.grad` was accumulated.
     pub post_accumulate_hooks: Vec<Registered<PostAccumulateHook>>,
 }
@@ -178,10 +185,8 @@ impl Tensor {
             return Ok(());
         }
         meta.retains_grad = true;
-        if meta.hooks.is_empty() {
-            let node = meta.grad_fn.clone().expect("non-leaf");
-            node.observers.lock().push(TensorObserver { input_nr: meta.output_nr, tensor: Arc::downgrade(&self.0) });
-        }
+        let node = meta.grad_fn.clone().expect("non-leaf");
+        observe(&node, meta.output_nr, self);
         Ok(())
     }
 
@@ -190,21 +195,26 @@ impl Tensor {
         if !self.requires_grad() {
             return Err(Error::runtime("cannot register a hook on a tensor that doesn't require gradient"));
         }
-        self.grad_fn()?; // a stale view's history is regenerated first (PyTorch reads grad_fn)
+        let has_dict = self.autograd_meta().hook_dict.is_some();
+        if !has_dict {
+            let node = self.grad_fn()?; // a stale view's history is regenerated first
+            let mut meta = self.autograd_meta();
+            meta.hook_dict = Some(node.as_ref().map(|n| n.seq));
+            if let Some(node) = node {
+                observe(&node, meta.output_nr, self);
+            }
+        }
         let registered = Registered::new(name, hook);
         let id = registered.id;
         let mut meta = self.autograd_meta();
-        let watched = meta.retains_grad || !meta.hooks.is_empty();
-        meta.hooks.push(registered);
-        if let (Some(node), false) = (meta.grad_fn.clone(), watched) {
-            node.observers.lock().push(TensorObserver { input_nr: meta.output_nr, tensor: Arc::downgrade(&self.0) });
-        }
+        let tag = meta.hook_dict.flatten();
+        meta.hooks.push((tag, registered));
         Ok(id)
     }
 
     /// Removes a tensor hook (no effect when already removed).
     pub fn remove_hook(&self, id: u64) {
-        self.autograd_meta().hooks.retain(|h| h.id != id);
+        self.autograd_meta().hooks.retain(|(_, h)| h.id != id);
     }
 
     /// Registers a hook called with this leaf after its `.grad` is accumulated.
@@ -293,21 +303,33 @@ impl Tensor {
     }
 
     /// Makes `node` this tensor's history (a new op output, or an in-place op rewriting it).
-    /// A `retain_grad()` registration moves to the new node. A view's history counts as current
-    /// from here on (PyTorch's `set_gradient_edge`).
+    /// A `retain_grad()` registration moves to the new node; hooks stay with the node they were
+    /// registered on (PyTorch's `update_tensor_hooks_on_new_gradfn`). A view's history counts as
+    /// current from here on (PyTorch's `set_gradient_edge`).
     pub(crate) fn set_grad_fn(&self, node: NodeRef, output_nr: usize) {
         let version = self.version();
         let mut meta = self.autograd_meta();
         if let Some(view) = meta.view.as_mut() {
             view.attr_version = version;
         }
-        if meta.retains_grad || !meta.hooks.is_empty() {
-            if let Some(old) = &meta.grad_fn {
+        if let Some(old) = &meta.grad_fn {
+            if !meta.hooks.iter().any(|(seq, _)| *seq == Some(old.seq)) {
                 old.observers.lock().retain(|r| !std::ptr::eq(r.tensor.as_ptr(), Arc::as_ptr(&self.0)));
             }
-            node.observers.lock().push(TensorObserver { input_nr: output_nr, tensor: Arc::downgrade(&self.0) });
         }
+        if meta.retains_grad {
+            observe(&node, output_nr, self);
+        }
+        meta.hook_dict = None;
         meta.grad_fn = Some(node);
         meta.output_nr = output_nr;
+    }
+}
+
+/// Makes `node` run `tensor`'s hooks / `retain_grad` on its input `input_nr` (once per tensor).
+fn observe(node: &NodeRef, input_nr: usize, tensor: &Tensor) {
+    let mut observers = node.observers.lock();
+    if !observers.iter().any(|r| std::ptr::eq(r.tensor.as_ptr(), Arc::as_ptr(&tensor.0))) {
+        observers.push(TensorObserver { input_nr, tensor: Arc::downgrade(&tensor.0) });
     }
 }

@@ -155,3 +155,36 @@ pub(crate) fn write_values(target: &Tensor, values: &Tensor) {
     let mut buffer = data.storage.write();
     with_dtype!(data.dtype, T => scatter_into(T::slice_mut(&mut buffer), &data.layout, T::slice(&source)));
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ops;
+    use crate::tensor::{DType, Tensor};
+
+    #[test]
+    fn a_view_read_after_its_base_changed_gets_the_base_history() -> crate::error::Result<()> {
+        let a = Tensor::ones(&[2, 3], DType::F64).with_requires_grad(true)?;
+        let two = Tensor::full(&[2, 3], 2.0, DType::F64);
+        let x = ops::mul(&a, &Tensor::ones(&[2, 3], DType::F64))?;
+        let v = ops::select(&x, 0, 0)?;
+        assert_eq!(v.grad_fn()?.unwrap().name(), "SelectBackward0");
+        ops::in_place(&x, |t| ops::mul(t, &two))?;
+        let node = v.grad_fn()?.unwrap();
+        assert_eq!(node.name(), "AsStridedBackward0");
+        assert!(node.next_edges[0].as_ref().is_some_and(|e| e.node == x.grad_fn().unwrap().unwrap()));
+        crate::autograd::backward(&[ops::sum(&v)?], vec![None], None, false, None)?;
+        assert_eq!(a.grad().unwrap().to_f64_vec(), vec![2.0, 2.0, 2.0, 0.0, 0.0, 0.0]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_multi_output_view_refuses_after_its_base_changed() -> crate::error::Result<()> {
+        let x = ops::mul(&Tensor::ones(&[2, 3], DType::F64).with_requires_grad(true)?, &Tensor::ones(&[2, 3], DType::F64))?;
+        let parts = ops::unbind(&x, 0)?;
+        ops::in_place(&x, |t| ops::mul(t, &Tensor::full(&[2, 3], 2.0, DType::F64)))?;
+        let err = parts[1].grad_fn().err().expect("refused").to_string();
+        assert!(err.starts_with("Output 1 of Unbind is a view and its base or another view of its base has been modified inplace."), "{err}");
+        assert!(parts[1].requires_grad()); // requires_grad reads the stored history, no refusal
+        Ok(())
+    }
+}
