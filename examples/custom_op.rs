@@ -40,7 +40,7 @@ impl CustomOp for Cube {
 fn main() -> Result<()> {
     let x = Tensor::from_vec(vec![1.0f64, 2.0, -3.0], &[3])?.with_requires_grad(true)?;
     let y = Cube.apply(&[x.clone()])?.remove(0);
-    println!("y = {:?}, grad_fn = {}", y.to_f64_vec(), y.grad_fn().expect("recorded").name());
+    println!("y = {:?}, grad_fn = {}", y.to_f64_vec(), y.grad_fn()?.expect("recorded").name());
 
     // First derivative with a graph, then the second derivative through CubeBackward's formula.
     let loss = ops::sum(&y)?;

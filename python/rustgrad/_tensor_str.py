@@ -282,9 +282,15 @@ def _str_intern(t):
             t.tolist(), t.dim(), t.numel(), t.dtype.is_floating_point, indent
         )
 
-    grad_fn = t.grad_fn
-    if grad_fn is not None:
-        grad_fn_text = f"grad_fn=<{type(grad_fn).__name__}>"
+    try:
+        grad_fn = t.grad_fn
+        grad_fn_name = None if grad_fn is None else type(grad_fn).__name__
+    except RuntimeError:
+        # Reading grad_fn regenerates a stale view's history, which a view that may not be
+        # rebased (made under no_grad, one of several outputs) refuses: PyTorch prints Invalid.
+        grad_fn_name = "Invalid"
+    if grad_fn_name is not None:
+        grad_fn_text = f"grad_fn=<{grad_fn_name}>"
         suffixes.append((grad_fn_text, len(grad_fn_text)))
     elif t.requires_grad:
         suffixes.append(("requires_grad=True", len("requires_grad=True")))

@@ -454,7 +454,7 @@ mod tests {
                 x.set_requires_grad(true).unwrap();
                 // Pass-through nodes keep this fast in debug builds; the engine, edges and
                 // freeing are the real ones (tests/test_autograd.py runs deep chains of real ops).
-                let mut last = x.gradient_edge().unwrap().node;
+                let mut last = x.gradient_edge().unwrap().unwrap().node;
                 for _ in 0..n {
                     last = node(Some(last));
                 }

@@ -37,7 +37,7 @@
 //!
 //! let x = Tensor::from_vec(vec![2.0f64], &[1])?.with_requires_grad(true)?;
 //! let y = Cube.apply(&[x.clone()])?.remove(0);
-//! assert_eq!(y.grad_fn().unwrap().name(), "CubeBackward");
+//! assert_eq!(y.grad_fn().unwrap().unwrap().name(), "CubeBackward");
 //! autograd::backward(&[y], vec![None], None, false, None)?;
 //! assert_eq!(x.grad().unwrap().to_f64_vec(), vec![12.0]);
 //! # Ok::<(), rustgrad::Error>(())
@@ -209,7 +209,7 @@ pub fn apply<Op: CustomOp>(op: Op, inputs: &[Tensor]) -> Result<Vec<Tensor>> {
         return Err(Error::runtime("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it in autograd, or use `rustgrad.no_grad()` instead of `rustgrad.inference_mode()`."));
     }
     let name = format!("{}Backward", op.name());
-    let next_edges = inputs.iter().map(Tensor::gradient_edge).collect();
+    let next_edges = inputs.iter().map(Tensor::gradient_edge).collect::<Result<_>>()?;
     let input_meta = outputs.iter().map(|o| GradMeta { shape: o.shape(), dtype: o.dtype() }).collect();
     let backward = CustomBackward { op, name, saved, num_inputs: inputs.len() };
     let node = Node::new(NodeKind::Op(Box::new(backward)), next_edges, input_meta);
@@ -289,7 +289,7 @@ mod tests {
         let values = vec![-1.5, -0.2, 0.0, 0.7, 3.0];
         let x = leaf(values.clone());
         let y = apply(Softsign, std::slice::from_ref(&x)).unwrap().remove(0);
-        assert_eq!(y.grad_fn().unwrap().name(), "SoftsignBackward");
+        assert_eq!(y.grad_fn().unwrap().unwrap().name(), "SoftsignBackward");
         backward(&[ops::sum(&y).unwrap()], vec![None], None, false, None).unwrap();
         let got = x.grad().unwrap().to_f64_vec();
         let f = |v: f64| v / (1.0 + v.abs());
@@ -314,10 +314,10 @@ mod tests {
     fn no_node_without_grad() {
         let x = Tensor::from_vec(vec![1.0f32, 2.0], &[2]).unwrap();
         let y = apply(Softsign, &[x]).unwrap().remove(0);
-        assert!(y.grad_fn().is_none() && !y.requires_grad());
+        assert!(y.grad_fn().unwrap().is_none() && !y.requires_grad());
         let x = leaf(vec![1.0]);
         let _guard = GradModeGuard::new(false);
-        assert!(apply(Softsign, &[x]).unwrap()[0].grad_fn().is_none());
+        assert!(apply(Softsign, &[x]).unwrap()[0].grad_fn().unwrap().is_none());
     }
 
     #[test]
@@ -344,8 +344,8 @@ mod tests {
         let x = leaf(vec![1.0, 2.0]);
         let outs = apply(PassThrough { extra_grad: false }, std::slice::from_ref(&x)).unwrap();
         assert!(!outs[0].same(&x));
-        assert_eq!(outs[0].grad_fn().unwrap().name(), "PassThroughBackward");
-        assert!(outs[1].grad_fn().is_none());
+        assert_eq!(outs[0].grad_fn().unwrap().unwrap().name(), "PassThroughBackward");
+        assert!(outs[1].grad_fn().unwrap().is_none());
         backward(&[ops::sum(&outs[0]).unwrap()], vec![None], None, false, None).unwrap();
         assert_eq!(x.grad().unwrap().to_f64_vec(), vec![1.0, 1.0]);
     }

@@ -93,7 +93,7 @@ pub fn root_edges(roots: &[Tensor]) -> Result<Vec<Edge>> {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            t.gradient_edge().ok_or_else(|| {
+            t.gradient_edge()?.ok_or_else(|| {
                 Error::runtime(format!("element {i} of tensors does not require grad and does not have a grad_fn"))
             })
         })
@@ -149,7 +149,7 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
     // Targets: (node, input_nr) pairs whose incoming gradient is delivered or captured.
     let targets: Vec<Option<Edge>> = match delivery {
         Delivery::AccumulateAll => Vec::new(),
-        Delivery::AccumulateInto(ts) | Delivery::Capture(ts) => ts.iter().map(Tensor::gradient_edge).collect(),
+        Delivery::AccumulateInto(ts) | Delivery::Capture(ts) => ts.iter().map(Tensor::gradient_edge).collect::<Result<_>>()?,
     };
     let (dependencies, order) = discover(&edges);
     let needed = match delivery {
@@ -256,7 +256,7 @@ pub fn run_backward(roots: &[Tensor], root_grads: Vec<Tensor>, delivery: &Delive
     if let Delivery::AccumulateInto(tensors) = delivery {
         // Non-leaf inputs get their .grad like retain_grad; leaves were handled by AccumulateGrad.
         for (tensor, grad) in tensors.iter().zip(&captured) {
-            if !tensor.is_leaf() {
+            if !tensor.is_leaf()? {
                 // As PyTorch: a non-leaf named in `inputs` is treated as if retain_grad() was called.
                 tensor.autograd_meta().retains_grad = true;
                 if let Some(grad) = grad {
@@ -360,7 +360,7 @@ fn validate_grad(node: &Node, index: usize, grad: Tensor, meta: &GradMeta) -> Re
 fn run_input_hooks(node: &NodeRef, inputs: &mut [Option<Tensor>]) -> Result<()> {
     match node.kind() {
         NodeKind::AccumulateGrad(variable) => {
-            let hooks = variable.autograd_meta().hooks.clone();
+            let hooks: Vec<_> = variable.autograd_meta().hooks.iter().map(|(_, h)| h.clone()).collect();
             if !hooks.is_empty() {
                 if let Some(grad) = inputs[0].take() {
                     inputs[0] = Some(run_tensor_hooks(&hooks, grad)?);
@@ -372,9 +372,13 @@ fn run_input_hooks(node: &NodeRef, inputs: &mut [Option<Tensor>]) -> Result<()> 
             for (input_nr, tensor) in observers {
                 let Some(impl_) = tensor else { continue };
                 let tensor = Tensor(impl_);
+                // The hooks registered while this node was the tensor's history; `retain_grad` only
+                // where it still is (PyTorch keeps hooks on the old node, moves retain_grad).
                 let (hooks, retains) = {
                     let meta = tensor.autograd_meta();
-                    (meta.hooks.clone(), meta.retains_grad)
+                    let hooks: Vec<_> = meta.hooks.iter().filter(|(seq, _)| *seq == Some(node.seq)).map(|(_, h)| h.clone()).collect();
+                    let current = meta.grad_fn.as_ref().is_some_and(|g| NodeRef::ptr_eq(g, node)) && meta.output_nr == input_nr;
+                    (hooks, meta.retains_grad && current)
                 };
                 let Some(grad) = inputs.get_mut(input_nr).and_then(Option::take) else { continue };
                 let grad = run_tensor_hooks(&hooks, grad)?;

@@ -25,8 +25,15 @@ pub struct AutogradMeta {
     pub retains_grad: bool,
     /// For a view: its base and how it was made (decides what an in-place op on it may do).
     pub view: Option<ViewMeta>,
-    /// Hooks on the gradient flowing into this tensor.
-    pub hooks: Vec<Registered<TensorHook>>,
+    /// Hooks on the gradient flowing into this tensor, each with the `seq` of the node that was
+    /// its history when it was registered (`None` on a leaf): as in PyTorch, a hook stays with that
+    /// node when an in-place op or a view's regeneration gives the tensor a new history.
+    pub hooks: Vec<(Option<u64>, Registered<TensorHook>)>,
+    /// The node new hooks attach to (`Some(None)`: a leaf), as PyTorch's `_backward_hooks` dict:
+    /// made by the first `register_hook` (which reads `grad_fn`, regenerating a stale view's
+    /// history), dropped when the tensor gets a new history. While it exists, `register_hook`
+    /// adds to it without reading `grad_fn` (so a hook can land on a stale view's old node).
+    pub hook_dict: Option<Option<u64>>,
     /// Hooks called after a leaf's `.grad` was accumulated.
     pub post_accumulate_hooks: Vec<Registered<PostAccumulateHook>>,
 }
@@ -65,23 +72,28 @@ pub struct ViewMeta {
     pub base: Tensor,
     /// How the view was made.
     pub creation: CreationMeta,
+    /// The version of the shared storage when this view's history was last set: a newer version
+    /// means the base or another view was modified in place since, and the history is stale.
+    pub attr_version: u64,
 }
 
 impl Tensor {
-    /// True when gradients flow to or through this tensor.
+    /// True when gradients flow to or through this tensor. A view requires grad when its base
+    /// does, even one made under no_grad (PyTorch's `DifferentiableViewMeta::requires_grad`).
     pub fn requires_grad(&self) -> bool {
         let meta = self.autograd_meta();
-        meta.requires_grad || meta.grad_fn.is_some()
+        if meta.requires_grad || meta.grad_fn.is_some() {
+            return true;
+        }
+        let base = meta.view.as_ref().map(|v| v.base.clone());
+        drop(meta);
+        base.is_some_and(|b| b.requires_grad()) // a view's base is never a view itself
     }
 
-    /// True for tensors not produced by a recorded op.
-    pub fn is_leaf(&self) -> bool {
-        self.autograd_meta().grad_fn.is_none()
-    }
-
-    /// The node that produced this tensor.
-    pub fn grad_fn(&self) -> Option<NodeRef> {
-        self.autograd_meta().grad_fn.clone()
+    /// True for tensors not produced by a recorded op (reads the history as `grad_fn()` does, so
+    /// a stale restricted view refuses).
+    pub fn is_leaf(&self) -> Result<bool> {
+        Ok(self.grad_fn()?.is_none())
     }
 
     /// Which output of its grad_fn this tensor is.
@@ -109,8 +121,9 @@ impl Tensor {
     }
 
     fn set_requires_grad_worded(&self, requires_grad: bool, dtype_message: &str) -> Result<()> {
+        let leaf = self.is_leaf()?; // refreshes a stale view's history first
         let mut meta = self.autograd_meta();
-        if meta.grad_fn.is_some() {
+        if !leaf {
             if requires_grad {
                 return Ok(()); // already requires grad through its history: a no-op, as in PyTorch
             }
@@ -166,15 +179,14 @@ impl Tensor {
         if !self.requires_grad() {
             return Err(Error::runtime("can't retain_grad on Tensor that has requires_grad=False"));
         }
+        self.grad_fn()?; // a stale view's history is regenerated first, as PyTorch's is_leaf()
         let mut meta = self.autograd_meta();
         if meta.grad_fn.is_none() || meta.retains_grad {
             return Ok(());
         }
         meta.retains_grad = true;
-        if meta.hooks.is_empty() {
-            let node = meta.grad_fn.clone().expect("non-leaf");
-            node.observers.lock().push(TensorObserver { input_nr: meta.output_nr, tensor: Arc::downgrade(&self.0) });
-        }
+        let node = meta.grad_fn.clone().expect("non-leaf");
+        observe(&node, meta.output_nr, self);
         Ok(())
     }
 
@@ -183,25 +195,31 @@ impl Tensor {
         if !self.requires_grad() {
             return Err(Error::runtime("cannot register a hook on a tensor that doesn't require gradient"));
         }
+        let has_dict = self.autograd_meta().hook_dict.is_some();
+        if !has_dict {
+            let node = self.grad_fn()?; // a stale view's history is regenerated first
+            let mut meta = self.autograd_meta();
+            meta.hook_dict = Some(node.as_ref().map(|n| n.seq));
+            if let Some(node) = node {
+                observe(&node, meta.output_nr, self);
+            }
+        }
         let registered = Registered::new(name, hook);
         let id = registered.id;
         let mut meta = self.autograd_meta();
-        let watched = meta.retains_grad || !meta.hooks.is_empty();
-        meta.hooks.push(registered);
-        if let (Some(node), false) = (meta.grad_fn.clone(), watched) {
-            node.observers.lock().push(TensorObserver { input_nr: meta.output_nr, tensor: Arc::downgrade(&self.0) });
-        }
+        let tag = meta.hook_dict.flatten();
+        meta.hooks.push((tag, registered));
         Ok(id)
     }
 
     /// Removes a tensor hook (no effect when already removed).
     pub fn remove_hook(&self, id: u64) {
-        self.autograd_meta().hooks.retain(|h| h.id != id);
+        self.autograd_meta().hooks.retain(|(_, h)| h.id != id);
     }
 
     /// Registers a hook called with this leaf after its `.grad` is accumulated.
     pub fn register_post_accumulate_grad_hook(&self, name: &str, hook: PostAccumulateHook) -> Result<u64> {
-        if !self.is_leaf() {
+        if !self.is_leaf()? {
             return Err(Error::runtime("post accumulate grad hooks cannot be registered on non-leaf tensors"));
         }
         if !self.requires_grad() {
@@ -249,7 +267,8 @@ impl Tensor {
             Some(v) => (v.base, CreationMeta::propagate(&v.creation, creation)),
             None => (base.clone(), creation),
         };
-        self.autograd_meta().view = Some(ViewMeta { base: root, creation });
+        let attr_version = self.version();
+        self.autograd_meta().view = Some(ViewMeta { base: root, creation, attr_version });
     }
 
     /// Changes how this view counts as made (a custom Function marks its view outputs); no-op for
@@ -261,14 +280,15 @@ impl Tensor {
     }
 
     /// Where a gradient for this tensor goes: its grad_fn, or its leaf's AccumulateGrad node
-    /// (created on first use), or nowhere when it does not require grad.
-    pub fn gradient_edge(&self) -> Option<Edge> {
-        let mut meta = self.autograd_meta();
-        if let Some(node) = &meta.grad_fn {
-            return Some(Edge { node: node.clone(), input_nr: meta.output_nr });
+    /// (created on first use), or nowhere when it does not require grad. A stale view's history
+    /// is regenerated first, as [`Tensor::grad_fn`].
+    pub fn gradient_edge(&self) -> Result<Option<Edge>> {
+        if let Some(node) = self.grad_fn()? {
+            return Ok(Some(Edge { node, input_nr: self.output_nr() }));
         }
+        let mut meta = self.autograd_meta();
         if !meta.requires_grad {
-            return None;
+            return Ok(None);
         }
         let node = match meta.grad_accumulator.upgrade() {
             Some(node) => node,
@@ -279,20 +299,37 @@ impl Tensor {
                 node
             }
         };
-        Some(Edge { node, input_nr: 0 })
+        Ok(Some(Edge { node, input_nr: 0 }))
     }
 
     /// Makes `node` this tensor's history (a new op output, or an in-place op rewriting it).
-    /// A `retain_grad()` registration moves to the new node.
+    /// A `retain_grad()` registration moves to the new node; hooks stay with the node they were
+    /// registered on (PyTorch's `update_tensor_hooks_on_new_gradfn`). A view's history counts as
+    /// current from here on (PyTorch's `set_gradient_edge`).
     pub(crate) fn set_grad_fn(&self, node: NodeRef, output_nr: usize) {
+        let version = self.version();
         let mut meta = self.autograd_meta();
-        if meta.retains_grad || !meta.hooks.is_empty() {
-            if let Some(old) = &meta.grad_fn {
+        if let Some(view) = meta.view.as_mut() {
+            view.attr_version = version;
+        }
+        if let Some(old) = &meta.grad_fn {
+            if !meta.hooks.iter().any(|(seq, _)| *seq == Some(old.seq)) {
                 old.observers.lock().retain(|r| !std::ptr::eq(r.tensor.as_ptr(), Arc::as_ptr(&self.0)));
             }
-            node.observers.lock().push(TensorObserver { input_nr: output_nr, tensor: Arc::downgrade(&self.0) });
         }
+        if meta.retains_grad {
+            observe(&node, output_nr, self);
+        }
+        meta.hook_dict = None;
         meta.grad_fn = Some(node);
         meta.output_nr = output_nr;
+    }
+}
+
+/// Makes `node` run `tensor`'s hooks / `retain_grad` on its input `input_nr` (once per tensor).
+fn observe(node: &NodeRef, input_nr: usize, tensor: &Tensor) {
+    let mut observers = node.observers.lock();
+    if !observers.iter().any(|r| std::ptr::eq(r.tensor.as_ptr(), Arc::as_ptr(&tensor.0))) {
+        observers.push(TensorObserver { input_nr, tensor: Arc::downgrade(&tensor.0) });
     }
 }

@@ -10,6 +10,7 @@ mod hooks;
 mod meta;
 mod node;
 mod saved;
+mod view;
 
 pub use custom::{BackwardContext, CustomOp, SaveContext};
 pub use engine::{accumulate_grad, Delivery, RunOptions};
@@ -23,6 +24,7 @@ pub use node::{Backward, Edge, GradMeta, Node, NodeKind};
 pub use saved::{pop_saved_tensors_hooks, push_saved_tensors_hooks, PackedTensor, SavedAttr, SavedSet, SavedTensor, SavedTensorHooks, SavedValue};
 pub use arena::{capacity as node_arena_capacity, NodeRef, WeakNodeRef};
 pub use engine::{current_graph_task, GraphTask};
+pub(crate) use view::{read_region, scratch, view_rebase_error, write_values};
 
 use crate::error::{Error, Result};
 use crate::ops;

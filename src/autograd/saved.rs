@@ -142,9 +142,9 @@ impl SavedTensor {
         let tensor = output.unwrap_or(saved);
         let history = match self.output_nr {
             Some(_) => InputHistory::None, // re-attached to the saving node on unpack
-            None => match (tensor.grad_fn(), tensor.requires_grad()) {
+            None => match (tensor.grad_fn()?, tensor.requires_grad()) {
                 (Some(f), _) => InputHistory::NonLeaf(f, tensor.output_nr()),
-                (None, true) => InputHistory::Leaf(tensor.gradient_edge().map(|e| NodeRef::downgrade(&e.node)).unwrap_or_default()),
+                (None, true) => InputHistory::Leaf(tensor.gradient_edge()?.map(|e| NodeRef::downgrade(&e.node)).unwrap_or_default()),
                 (None, false) => InputHistory::None,
             },
         };
@@ -203,7 +203,7 @@ impl SavedTensor {
         // (the in-place op that changed it), for an output the saving node itself.
         let producer = match self.output_nr {
             Some(nr) => Some((node.name().into_owned(), nr)),
-            None => tensor.grad_fn().map(|f| (f.name().into_owned(), tensor.output_nr())),
+            None => tensor.stored_grad_fn().map(|f| (f.name().into_owned(), tensor.output_nr())),
         };
         let which = match producer {
             Some((name, nr)) => format!(", which is output {nr} of {},", strip_backward_suffix(&name)),

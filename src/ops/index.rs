@@ -392,15 +392,17 @@ fn assign_whole(t: &Tensor, value: &Tensor) -> Result<Tensor> {
 }
 
 /// Refuses `target[key] = value` into a restricted view (made under no_grad, one of several
-/// outputs, returned by a custom Function) whose base requires grad. PyTorch writes through the
-/// view the key's last basic step makes (`Output 0 of Select is a view ...`), or into the target
-/// itself when the key has no basic step.
-fn check_restricted_view(target: &Tensor, plan: &Plan) -> Result<()> {
+/// outputs, returned by a custom Function) when the target or the value requires grad. PyTorch
+/// writes through the view the key's last basic step makes (`Output 0 of Select is a view ...`;
+/// that view has no node when the target needs no grad), or into the target itself when the key
+/// has no basic step.
+fn check_restricted_view(target: &Tensor, plan: &Plan, value: &Tensor) -> Result<()> {
     let Some(view) = target.view_meta() else { return Ok(()) };
-    if view.creation == crate::autograd::CreationMeta::Default || !view.base.requires_grad() {
+    if view.creation == crate::autograd::CreationMeta::Default || !(target.requires_grad() || value.requires_grad()) {
         return Ok(());
     }
     let err = match plan.steps.last() {
+        Some(_) if !target.requires_grad() => super::inplace::view_rebase_error(None, 0, &view.creation),
         Some(step) => {
             let name = match step {
                 Step::Select { .. } => "SelectBackward0",
@@ -410,7 +412,7 @@ fn check_restricted_view(target: &Tensor, plan: &Plan) -> Result<()> {
             super::inplace::view_rebase_error(Some(name), 0, &view.creation)
         }
         None => {
-            let name = target.grad_fn().map(|n| n.name().into_owned());
+            let name = target.stored_grad_fn().map(|n| n.name().into_owned());
             super::inplace::view_rebase_error(name.as_deref(), target.output_nr(), &view.creation)
         }
     };
@@ -437,9 +439,9 @@ pub fn setitem(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Result<()>
     }
     let grad = is_grad_enabled();
     if grad {
-        check_restricted_view(target, &plan)?;
+        check_restricted_view(target, &plan, &value)?;
     }
-    if grad && target.is_leaf() && target.requires_grad() {
+    if grad && target.requires_grad() && target.is_leaf()? {
         return Err(Error::runtime(if plan.makes_view() {
             "a view of a leaf Variable that requires grad is being used in an in-place operation."
         } else {
@@ -520,9 +522,9 @@ pub fn setitem_notices(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Re
         return Ok(Vec::new());
     }
     if is_grad_enabled() {
-        check_restricted_view(target, &plan)?;
+        check_restricted_view(target, &plan, &value)?;
     }
-    if is_grad_enabled() && target.is_leaf() && target.requires_grad() {
+    if is_grad_enabled() && target.requires_grad() && target.is_leaf()? {
         return Err(Error::runtime(if plan.makes_view() {
             "a view of a leaf Variable that requires grad is being used in an in-place operation."
         } else {

@@ -8,71 +8,58 @@
 //! viewed region through the op's backward and the rest straight to the base's old history.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use super::backward::backward_fn;
 use super::shape::{clone, convert};
 use super::record;
-use crate::autograd::{is_grad_enabled, is_inference_mode_enabled, Backward, CreationMeta, GradMeta, Node, NodeKind, NodeRef, ViewMeta};
-use crate::cpu::elementwise::scatter_into;
+use crate::autograd::{is_grad_enabled, is_inference_mode_enabled, read_region, scratch, write_values, Backward, CreationMeta, GradMeta, Node, NodeKind, NodeRef, ViewMeta};
 use crate::error::{Error, Result};
-use crate::tensor::{shape_str, Buffer, DType, Element, Layout, Scalar, Storage, Tensor};
+use crate::tensor::{shape_str, DType, Element, Layout, Scalar, Tensor};
 use crate::with_dtype;
 
-/// Refuses in-place ops that PyTorch refuses before computing anything.
+/// Refuses in-place ops that PyTorch refuses before computing anything (its `check_inplace`,
+/// which runs when an input requires grad: here the target; an operand bringing grad into a
+/// target that needs none is checked after computing, by [`check_view_gains_history`]).
 pub(crate) fn check_in_place_allowed(target: &Tensor, view: Option<&ViewMeta>) -> Result<()> {
     if target.is_inference() && !is_inference_mode_enabled() {
         return Err(Error::runtime("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."));
     }
-    if !is_grad_enabled() {
+    if !is_grad_enabled() || !target.requires_grad() {
         return Ok(());
     }
-    match view {
-        Some(v) => {
-            // PyTorch's handle_view_on_rebase comes before the leaf check.
-            if v.base.requires_grad() && v.creation != CreationMeta::Default {
-                let name = target.grad_fn().map(|n| n.name().into_owned());
-                return Err(view_rebase_error(name.as_deref(), target.output_nr(), &v.creation));
-            }
-            if v.base.is_leaf() && v.base.requires_grad() {
-                return Err(Error::runtime("a view of a leaf Variable that requires grad is being used in an in-place operation."));
-            }
-            Ok(())
+    if let Some(v) = view {
+        // PyTorch's handle_view_on_rebase comes before the leaf checks; it names the stored node.
+        if v.creation != CreationMeta::Default {
+            let name = target.stored_grad_fn().map(|n| n.name().into_owned());
+            return Err(view_rebase_error(name.as_deref(), target.output_nr(), &v.creation));
         }
-        None if target.is_leaf() && target.requires_grad() => {
-            Err(Error::runtime("a leaf Variable that requires grad is being used in an in-place operation."))
+        if v.base.is_leaf()? {
+            return Err(Error::runtime("a view of a leaf Variable that requires grad is being used in an in-place operation."));
         }
-        None => Ok(()),
     }
+    if target.is_leaf()? {
+        return Err(Error::runtime("a leaf Variable that requires grad is being used in an in-place operation."));
+    }
+    Ok(())
 }
 
-/// The op name PyTorch's view errors print: the node's name without `Backward<N>`
-/// (`UnbindBackward0` -> `Unbind`, a custom Function's `IdentBackward` -> `Ident`).
-fn view_op_name(node_name: &str) -> &str {
-    let trimmed = node_name.trim_end_matches(|c: char| c.is_ascii_digit());
-    trimmed.strip_suffix("Backward").unwrap_or(trimmed)
+/// The rest of PyTorch's `check_inplace` for a target that does not require grad written with an
+/// operand that does (`node`: the op's recorded node): a restricted view refuses to gain a history.
+fn check_view_gains_history(target: &Tensor, view: Option<&ViewMeta>, node: Option<&NodeRef>) -> Result<()> {
+    match (view, node) {
+        (Some(v), Some(_)) if v.creation != CreationMeta::Default && !target.requires_grad() => {
+            let name = target.stored_grad_fn().map(|n| n.name().into_owned());
+            Err(view_rebase_error(name.as_deref(), target.output_nr(), &v.creation))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// PyTorch's `handle_view_on_rebase` error for an in-place write into a restricted view (`creation`
 /// not `Default`). `grad_fn`: the name of the view's node, if it has one (a view op's node, or the
 /// custom Function's); `output_nr`: which output of it the view is.
 pub(crate) fn view_rebase_error(grad_fn: Option<&str>, output_nr: usize, creation: &CreationMeta) -> Error {
-    let message = match grad_fn {
-        Some(name) if *creation != CreationMeta::NoGradMode => {
-            format!("Output {output_nr} of {} is a view and is being modified inplace.", view_op_name(name))
-        }
-        Some(name) => format!(
-            "Output {output_nr} of {} is a view of a view which was created in no_grad mode and is being modified inplace with grad mode enabled.",
-            view_op_name(name)
-        ),
-        None => "A view was created in no_grad mode and is being modified inplace with grad mode enabled.".to_string(),
-    };
-    let reason = match creation {
-        CreationMeta::MultipleOutput => " This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
-        CreationMeta::InCustomFunction => " This view was created inside a custom Function (or because an input was returned as-is) and the autograd logic to handle view+inplace would override the custom backward associated with the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix this by cloning the output of the custom Function.",
-        _ => " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
-    };
-    Error::runtime(message + reason)
+    crate::autograd::view_rebase_error(grad_fn, output_nr, creation, false)
 }
 
 /// PyTorch's refusal to write where several elements share one memory location (its
@@ -120,7 +107,8 @@ pub fn in_place_overlapping(target: &Tensor, compute: impl FnOnce(&Tensor) -> Re
             td.scalar_type_name()
         )));
     }
-    let node = result.grad_fn();
+    let node = result.stored_grad_fn();
+    check_view_gains_history(target, view.as_ref(), node.as_ref())?;
     if let Some(node) = &node {
         if let NodeKind::Op(backward) = node.kind() {
             if let Some(saved) = backward.saved() {
@@ -135,71 +123,26 @@ pub fn in_place_overlapping(target: &Tensor, compute: impl FnOnce(&Tensor) -> Re
     }
     target.version_counter().bump();
     match (node, view) {
-        (Some(node), Some(view)) => rebase_view_history(target, &view.base, node),
+        (Some(node), Some(view)) => rebase_view_history(target, &view.base, node)?,
         (Some(node), None) => target.set_grad_fn(node, 0),
         (None, _) => {}
     }
     Ok(())
 }
 
-/// After an in-place op (node `op`) on `view`: the base gets a CopySlices node, and the view a
-/// node that reads its region back out of the base's gradient.
-fn rebase_view_history(view: &Tensor, base: &Tensor, op: NodeRef) {
+/// After an in-place op (node `op`) on `view`: the base gets a CopySlices node; the view's own
+/// history, now stale, is regenerated from it (an `AsStridedBackward0`, as PyTorch's
+/// `rebase_history` triggering `grad_fn()`).
+fn rebase_view_history(view: &Tensor, base: &Tensor, op: NodeRef) -> Result<()> {
     let (base_layout, view_layout) = (base.data().layout, view.data().layout);
-    let mut edges = vec![base.gradient_edge()];
+    let mut edges = vec![base.gradient_edge()?];
     edges.extend(op.next_edges.iter().skip(1).cloned());
     let base_meta = GradMeta { shape: base.shape(), dtype: base.dtype() };
-    let copy_slices = CopySlices { base_layout: base_layout.clone(), view_layout: view_layout.clone(), op };
+    let copy_slices = CopySlices { base_layout, view_layout, op };
     let base_node = Node::new(NodeKind::Op(Box::new(copy_slices)), edges, vec![base_meta]);
-    base.set_grad_fn(base_node.clone(), 0);
-    let view_meta = GradMeta { shape: view.shape(), dtype: view.dtype() };
-    let as_strided = AsStridedBackward { base_layout, view_layout };
-    let view_node = Node::new(NodeKind::Op(Box::new(as_strided)), vec![Some(crate::autograd::Edge { node: base_node, input_nr: 0 })], vec![view_meta]);
-    view.set_grad_fn(view_node, 0);
-}
-
-/// Elements a storage needs so that `layout` fits in it.
-fn extent(layout: &Layout) -> usize {
-    if layout.numel() == 0 {
-        return layout.offset;
-    }
-    layout.offset + layout.shape.iter().zip(&layout.strides).map(|(&n, &s)| (n - 1) * s).sum::<usize>() + 1
-}
-
-/// A zeroed scratch storage shared by a base's layout and a view's layout.
-fn scratch(base: &Layout, view: &Layout, dtype: DType) -> Arc<Storage> {
-    let len = extent(base).max(extent(view));
-    Arc::new(Storage::new(with_dtype!(dtype, T => T::into_buffer(vec![T::default(); len]))))
-}
-
-/// Reads the elements `layout` addresses in `storage` into a new contiguous tensor.
-fn read_region(storage: &Arc<Storage>, layout: &Layout, dtype: DType) -> Result<Tensor> {
-    let buffer = storage.read();
-    let values: Buffer = with_dtype!(dtype, T => T::into_buffer(layout.gather(T::slice(&buffer))));
-    Tensor::from_buffer(values, &layout.shape)
-}
-
-/// Gradient of a view that was modified in place: its region of the base's gradient (d view =
-/// grad placed at the view's elements of a zero base).
-struct AsStridedBackward {
-    base_layout: Layout,
-    view_layout: Layout,
-}
-
-impl Backward for AsStridedBackward {
-    fn name(&self) -> Cow<'static, str> {
-        Cow::Borrowed("AsStridedBackward0")
-    }
-
-    fn apply(&self, node: &NodeRef, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
-        if grads.iter().all(Option::is_none) {
-            return Ok(vec![None; node.next_edges.len()]); // no gradient arrived: none flows on
-        }
-        let grad = node.materialize_grads(grads).remove(0);
-        let storage = scratch(&self.base_layout, &self.view_layout, grad.dtype());
-        write_values(&Tensor::from_storage(storage.clone(), self.view_layout.clone(), grad.dtype()), &grad);
-        Ok(vec![Some(read_region(&storage, &self.base_layout, grad.dtype())?)])
-    }
+    base.set_grad_fn(base_node, 0);
+    view.grad_fn()?;
+    Ok(())
 }
 
 /// The base's node after an in-place op on one of its views: d base = grad outside the view, and
@@ -242,14 +185,6 @@ impl Backward for CopySlices {
             op.release_saved();
         }
     }
-}
-
-/// Copies the elements of `values` (same shape and dtype) into `target`'s storage.
-fn write_values(target: &Tensor, values: &Tensor) {
-    let source = values.contiguous_buffer();
-    let data = target.data();
-    let mut buffer = data.storage.write();
-    with_dtype!(data.dtype, T => scatter_into(T::slice_mut(&mut buffer), &data.layout, T::slice(&source)));
 }
 
 /// `write_values` into a target whose elements share memory (an allowed fill of an expanded

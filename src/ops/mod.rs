@@ -93,7 +93,7 @@ pub(crate) fn record<B: Backward + 'static>(inputs: &[&Tensor], outputs: &[&Tens
             }
         }
     }
-    let next_edges = inputs.iter().map(|t| t.gradient_edge()).collect();
+    let next_edges = inputs.iter().map(|t| t.gradient_edge()).collect::<Result<_>>()?;
     let input_meta = outputs.iter().map(|o| GradMeta { shape: o.shape(), dtype: o.dtype() }).collect();
     let node = Node::new(NodeKind::Op(Box::new(backward)), next_edges, input_meta);
     for (i, out) in outputs.iter().enumerate() {

@@ -179,7 +179,7 @@ pub fn zero_grad(p: &Tensor, set_to_none: bool) -> Result<()> {
     if set_to_none {
         return p.set_grad(None);
     }
-    if grad.grad_fn().is_some() {
+    if grad.stored_grad_fn().is_some() {
         grad.detach_()?;
     } else {
         grad.set_requires_grad(false)?;
@@ -196,7 +196,7 @@ pub(crate) fn check_groups<O>(groups: &[ParamGroup<O>]) -> Result<()> {
     for group in groups {
         let mut in_group = HashSet::new();
         for p in &group.params {
-            if !(p.is_leaf() || p.retains_grad()) {
+            if !(p.is_leaf()? || p.retains_grad()) {
                 return Err(Error::value("can't optimize a non-leaf Tensor"));
             }
             in_group.insert(p.id());

@@ -63,7 +63,7 @@ fn params_stay_leaves_and_versions_bump() {
     let before = w.version();
     opt.step().unwrap();
     assert_eq!(w.version(), before + 1);
-    assert!(w.is_leaf() && w.requires_grad());
+    assert!(w.is_leaf().unwrap() && w.requires_grad());
     let s = opt.state(&w).unwrap();
     assert_eq!((s.step.dim(), s.step.dtype(), s.step.item_f64().unwrap()), (0, DType::F32, 1.0));
     assert!(s.max_exp_avg_sq.is_none());

@@ -223,7 +223,7 @@ pub fn _function_record<'py>(
         let is_dirty = contains(&dirty, &t);
         let is_non_diff = contains(&non_diff, &t);
         let t = if is_dirty {
-            if executable && t.is_leaf() && t.requires_grad() {
+            if executable && t.is_leaf()? && t.requires_grad() {
                 return Err(PyRuntimeError::new_err("a leaf Variable that requires grad has been used in an in-place operation."));
             }
             t.version_counter().bump(); // as PyTorch: marking dirty counts as a modification
@@ -258,7 +258,7 @@ pub fn _function_record<'py>(
 
     if executable {
         let class_name: String = ctx.get_type().name()?.extract()?;
-        let next_edges: Vec<_> = inputs.iter().flatten().map(Tensor::gradient_edge).collect();
+        let next_edges: Vec<_> = inputs.iter().flatten().map(Tensor::gradient_edge).collect::<crate::error::Result<_>>()?;
         let input_meta: Vec<_> = tensor_outputs.iter().map(|(_, t)| GradMeta { shape: t.shape(), dtype: t.dtype() }).collect();
         let state = Arc::new(FunctionState::default());
         let backward = PyFunctionBackward {
@@ -341,7 +341,7 @@ impl Backward for DelayedError {
 pub fn _delayed_error<'py>(py: Python<'py>, tensors: &Bound<'py, PyTuple>, message: String) -> PyResult<Bound<'py, PyTuple>> {
     let inputs: Vec<Option<Tensor>> = tensors.iter().map(|t| tensor_of(&t)).collect();
     let outputs: Vec<Option<Tensor>> = inputs.iter().map(|t| t.as_ref().map(Tensor::alias)).collect();
-    let edges = inputs.iter().flatten().map(Tensor::gradient_edge).collect();
+    let edges = inputs.iter().flatten().map(Tensor::gradient_edge).collect::<crate::error::Result<_>>()?;
     let meta = outputs.iter().flatten().map(|t| GradMeta { shape: t.shape(), dtype: t.dtype() }).collect();
     let node = Node::new(NodeKind::Op(Box::new(DelayedError { message })), edges, meta);
     let mut nr = 0;

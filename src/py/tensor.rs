@@ -397,21 +397,21 @@ impl PyTensor {
 
     /// True for tensors not produced by a recorded op.
     #[getter]
-    fn is_leaf(&self) -> bool {
-        self.t().is_leaf()
+    fn is_leaf(&self) -> PyResult<bool> {
+        Ok(self.t().is_leaf()?)
     }
 
     /// The node that produced this tensor, or None.
     #[getter]
     fn grad_fn<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.t().grad_fn().map(|node| wrap_node(py, &node)).transpose()
+        self.t().grad_fn()?.map(|node| wrap_node(py, &node)).transpose()
     }
 
     /// The accumulated gradient (None until a backward reaches this leaf).
     #[getter]
     fn get_grad<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let t = self.t();
-        if t.requires_grad() && !t.is_leaf() && !t.retains_grad() {
+        if t.requires_grad() && !t.is_leaf()? && !t.retains_grad() {
             user_warning(py, NON_LEAF_GRAD_WARNING)?;
         }
         t.grad().map(|g| wrap_tensor(py, g)).transpose()
