@@ -150,16 +150,66 @@ pub(crate) fn read_region(storage: &Arc<Storage>, layout: &Layout, dtype: DType)
 
 /// Copies the elements of `values` (same shape and dtype) into `target`'s storage.
 pub(crate) fn write_values(target: &Tensor, values: &Tensor) {
+    let data = target.data_ref();
+    {
+        let src = values.data_ref();
+        let l = &src.layout;
+        // One value broadcast everywhere (`fill_`, `zero_`): a fill, no copy of a full buffer.
+        if l.numel() > 0 && l.strides.iter().zip(&l.shape).all(|(&st, &n)| st == 0 || n == 1) {
+            let buffer = src.storage.read();
+            with_dtype!(data.dtype, T => {
+                let value = T::slice(&buffer)[l.offset];
+                drop(buffer);
+                fill_layout(T::slice_mut(&mut data.storage.write()), &data.layout, value);
+            });
+            return;
+        }
+        // A contiguous result that no other tensor can reach (the fresh output of an in-place
+        // op's kernel): copied straight from its storage, once. Holding its lock with the
+        // target's cannot deadlock, as no other thread can lock it.
+        if l.is_contiguous() && Arc::strong_count(&src.storage) == 1 && !Arc::ptr_eq(&src.storage, &data.storage) {
+            let buffer = src.storage.read();
+            with_dtype!(data.dtype, T => {
+                let s = &T::slice(&buffer)[l.offset..l.offset + l.numel()];
+                scatter_into(T::slice_mut(&mut data.storage.write()), &data.layout, s);
+            });
+            return;
+        }
+    }
     let source = values.contiguous_buffer();
-    let data = target.data();
     let mut buffer = data.storage.write();
     with_dtype!(data.dtype, T => scatter_into(T::slice_mut(&mut buffer), &data.layout, T::slice(&source)));
+}
+
+/// Sets every element `layout` addresses to `value`.
+fn fill_layout<T: Element>(dst: &mut [T], layout: &Layout, value: T) {
+    if layout.is_contiguous() {
+        dst[layout.offset..layout.offset + layout.numel()].fill(value);
+    } else {
+        layout.for_each_offset(|o| dst[o] = value);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::ops;
-    use crate::tensor::{DType, Tensor};
+    use crate::tensor::{DType, Scalar, Tensor};
+
+    #[test]
+    fn in_place_writes_touch_only_the_addressed_elements() -> crate::error::Result<()> {
+        // fill_ through the broadcast-value path, on a step-2 slice and on a whole tensor
+        let base = Tensor::from_vec((0..8).map(f64::from).collect(), &[8])?;
+        let every_other = ops::slice(&base, 0, Some(1), None, 2)?;
+        ops::fill_(&every_other, Scalar::Float(-1.0), "FillBackward0")?;
+        assert_eq!(base.to_f64_vec(), vec![0.0, -1.0, 2.0, -1.0, 4.0, -1.0, 6.0, -1.0]);
+        // a fresh kernel output copied once into a contiguous narrow view
+        let middle = ops::narrow(&base, 0, 2, 3)?;
+        ops::in_place(&middle, |t| ops::add(t, &Tensor::full(&[3], 10.0, DType::F64)))?;
+        assert_eq!(base.to_f64_vec(), vec![0.0, -1.0, 12.0, 9.0, 14.0, -1.0, 6.0, -1.0]);
+        ops::fill_(&base, Scalar::Float(0.5), "FillBackward0")?;
+        assert_eq!(base.to_f64_vec(), vec![0.5; 8]);
+        Ok(())
+    }
 
     #[test]
     fn a_view_read_after_its_base_changed_gets_the_base_history() -> crate::error::Result<()> {

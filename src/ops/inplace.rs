@@ -215,7 +215,11 @@ pub fn add_in_place(target: &Tensor, grad: &Tensor) -> Result<()> {
 /// `target.fill_(value)` (`zero_()` is `fill_(0)` named `ZeroBackward0`).
 pub fn fill_(target: &Tensor, value: Scalar, node_name: &'static str) -> Result<()> {
     in_place_overlapping(target, |t| {
-        let out = Tensor::full(&t.shape(), value.to_f64(), t.dtype());
+        // One element broadcast to the target's shape: `write_values` fills from it.
+        let shape = t.shape();
+        let one = Tensor::scalar(value.to_f64(), t.dtype());
+        let layout = Layout { strides: vec![0; shape.len()], shape, offset: 0 };
+        let out = Tensor::from_storage(one.data().storage, layout, t.dtype());
         record(&[t], &[&out], || {
             // d fill(t) = 0
             backward_fn(node_name, vec![], |_, _, g| Ok(vec![Some(Tensor::zeros(&g[0].shape(), g[0].dtype()))]))
