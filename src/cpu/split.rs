@@ -33,7 +33,9 @@ pub fn map_pieces<P: Send, A: Send>(pieces: Vec<P>, f: impl Fn(P) -> A + Sync + 
         out.extend(pieces.map(f));
     } else {
         let rest: Vec<P> = pieces.collect();
-        let results: Vec<A> = super::install(|| rest.into_par_iter().map(&f).collect());
+        // A few tasks per thread: enough to balance, few enough that scheduling stays cheap.
+        let min_len = (rest.len() / (4 * super::threads())).max(1);
+        let results: Vec<A> = super::install(|| rest.into_par_iter().with_min_len(min_len).map(&f).collect());
         out.extend(results);
     }
     out
