@@ -187,7 +187,7 @@ fn broadcast_values<T: Element>(t: &Tensor, shape: &[usize]) -> Result<Vec<T>> {
     let buffer = d.storage.read();
     let s = T::slice(&buffer);
     if d.layout.shape == shape && d.layout.is_contiguous() {
-        return Ok(s[d.layout.offset..d.layout.offset + d.layout.numel()].to_vec());
+        return Ok(crate::tensor::recycle::copied_vec(&s[d.layout.offset..d.layout.offset + d.layout.numel()]));
     }
     Ok(d.layout.broadcast_to(shape)?.gather(s))
 }
