@@ -375,3 +375,35 @@ def test_einsum_errors_and_grad_fns_match_torch():
         names = [type(lib.einsum(eq, *[lib.ones(*s, requires_grad=True) for s in shapes]).grad_fn).__name__
                  for lib in (rustgrad, torch)]
         assert names[0] == names[1], (eq, names)
+
+
+@pytest.mark.parametrize("op", ["mm", "addmm"])
+def test_big_product_grads_do_not_depend_on_threads_or_create_graph(op):
+    # Without create_graph the two gradients of a big product run side by side, one per thread;
+    # with it (or with one thread) they run one after the other: the values must be identical.
+    g = rustgrad.Generator().manual_seed(3)
+    a = rustgrad.randn(130, 140, generator=g)
+    b = rustgrad.randn(140, 150, generator=g)
+    bias = rustgrad.randn(150, generator=g)
+
+    def grads(threads, create_graph):
+        before = rustgrad.get_num_threads()
+        rustgrad.set_num_threads(threads)
+        try:
+            x, y, c = (t.clone().requires_grad_() for t in (a, b, bias))
+            out = x @ y if op == "mm" else rustgrad.addmm(c, x, y, beta=0.5, alpha=2.0)
+            assert out.grad_fn.name() == ("MmBackward0" if op == "mm" else "AddmmBackward0")
+            gx, gy = rustgrad.autograd.grad((out * out).sum(), (x, y), create_graph=create_graph)
+            return gx.detach().numpy().copy(), gy.detach().numpy().copy()
+        finally:
+            rustgrad.set_num_threads(before)
+
+    reference = grads(1, False)
+    for threads, create_graph in [(2, False), (2, True), (3, False)]:
+        got = grads(threads, create_graph)
+        assert all(np.array_equal(r, x) for r, x in zip(reference, got)), (threads, create_graph)
+    # and the values are the products they should be: d sum(o^2) = 2o -> 2o @ b^T, a^T @ 2o
+    o = (a @ b).numpy().astype(np.float64) if op == "mm" else (0.5 * bias.numpy() + 2.0 * (a @ b).numpy()).astype(np.float64)
+    scale = 1.0 if op == "mm" else 2.0
+    np.testing.assert_allclose(reference[0], scale * (2 * o) @ b.numpy().T.astype(np.float64), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(reference[1], scale * a.numpy().T.astype(np.float64) @ (2 * o), rtol=1e-4, atol=1e-3)
