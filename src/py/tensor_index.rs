@@ -203,6 +203,12 @@ impl PyTensor {
                     user_warning(py, ops::MASKED_FILL_EXPANDED).map_err(foreign)?;
                 }
             }
+            if accumulate && ops::has_internal_overlap(t) {
+                // Each value lands once in the memory its position shares with other elements.
+                let positions = ops::index_put_positions(t, &indices)?;
+                ops::check_index_put_dtypes(t, &values)?;
+                return ops::index_put_accumulate_aliased(t, &positions, &values);
+            }
             index_put_into_copy(t, &indices, &values, accumulate)
         })?;
         Ok(slf.clone())
