@@ -4,7 +4,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use super::convert::{scalar, type_name};
+use super::convert::{checked_scalar, scalar, type_name};
 use super::error::foreign;
 use super::tensor::{maybe_detach, user_warning, wrap_tensor, PyTensor};
 use crate::ops::{self, FillValue};
@@ -35,10 +35,10 @@ fn describe(obj: &Bound<'_, PyAny>) -> String {
 
 /// `index_fill`'s `(index, value)`: a tensor index and a number or tensor value, else PyTorch's
 /// overload error.
-fn index_fill_args(method: &str, dim: &Bound<'_, PyAny>, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<(i64, Tensor, FillValue)> {
+fn index_fill_args(method: &str, dtype: DType, dim: &Bound<'_, PyAny>, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<(i64, Tensor, FillValue)> {
     let fill = match value.cast::<PyTensor>() {
         Ok(v) => Some(FillValue::Tensor(v.get().inner.clone())),
-        Err(_) => scalar(value).map(FillValue::Number),
+        Err(_) => checked_scalar(value, Some(dtype))?.map(FillValue::Number),
     };
     let index_tensor = index.cast::<PyTensor>().ok().map(|t| t.get().inner.clone());
     let dim_value = dim.extract::<i64>().ok().filter(|_| !dim.is_instance_of::<pyo3::types::PyFloat>());
@@ -62,8 +62,8 @@ fn index_fill_args(method: &str, dim: &Bound<'_, PyAny>, index: &Bound<'_, PyAny
 }
 
 /// A number argument (a Python number or a 0-d tensor's item), as PyTorch's `Scalar` arguments.
-fn number_arg(obj: &Bound<'_, PyAny>, method: &str, name: &str) -> PyResult<Scalar> {
-    if let Some(s) = scalar(obj) {
+fn number_arg(obj: &Bound<'_, PyAny>, dtype: DType, method: &str, name: &str) -> PyResult<Scalar> {
+    if let Some(s) = checked_scalar(obj, Some(dtype))? {
         return Ok(s);
     }
     if let Ok(t) = obj.cast::<PyTensor>() {
@@ -84,14 +84,14 @@ fn number_arg(obj: &Bound<'_, PyAny>, method: &str, name: &str) -> PyResult<Scal
 impl PyTensor {
     /// A copy with the slices at `index` along `dim` set to `value` (a number or a 0-d tensor).
     fn index_fill<'py>(&self, py: Python<'py>, dim: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let (dim, index, value) = index_fill_args("index_fill", dim, index, value)?;
+        let (dim, index, value) = index_fill_args("index_fill", self.inner.dtype(), dim, index, value)?;
         let t = self.inner.clone();
         wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::index_fill(&t, dim, &index, &value))?)
     }
 
     /// `index_fill` in place (allowed on expanded tensors, with PyTorch's deprecation warning).
     fn index_fill_<'py>(slf: &Bound<'py, Self>, dim: &Bound<'py, PyAny>, index: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        let (dim, index, value) = index_fill_args("index_fill_", dim, index, value)?;
+        let (dim, index, value) = index_fill_args("index_fill_", slf.get().inner.dtype(), dim, index, value)?;
         let py = slf.py();
         ops::in_place_overlapping(&slf.get().inner, |t| {
             ops::check_index_fill_args(&index, &value)?;
@@ -129,7 +129,7 @@ impl PyTensor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let (index, source) = (tensor_arg(index, "index_add", "index", 2)?, tensor_arg(source, "index_add", "source", 3)?);
         let alpha = match alpha {
-            Some(a) => number_arg(a, "index_add", "alpha")?,
+            Some(a) => number_arg(a, self.inner.dtype(), "index_add", "alpha")?,
             None => Scalar::Int(1),
         };
         let t = self.inner.clone();
@@ -147,7 +147,7 @@ impl PyTensor {
     ) -> PyResult<Bound<'py, Self>> {
         let (index, source) = (tensor_arg(index, "index_add_", "index", 2)?, tensor_arg(source, "index_add_", "source", 3)?);
         let alpha = match alpha {
-            Some(a) => number_arg(a, "index_add_", "alpha")?,
+            Some(a) => number_arg(a, slf.get().inner.dtype(), "index_add_", "alpha")?,
             None => Scalar::Int(1),
         };
         ops::in_place(&slf.get().inner, |t| ops::index_add(t, dim, &index, &source, alpha))?;
@@ -179,7 +179,7 @@ impl PyTensor {
     /// `width + 1` rows of a tall matrix.
     #[pyo3(signature = (fill_value, wrap=false))]
     fn fill_diagonal_<'py>(slf: &Bound<'py, Self>, fill_value: &Bound<'py, PyAny>, wrap: bool) -> PyResult<Bound<'py, Self>> {
-        let value = number_arg(fill_value, "fill_diagonal_", "fill_value")?;
+        let value = number_arg(fill_value, slf.get().inner.dtype(), "fill_diagonal_", "fill_value")?;
         let t = slf.get().inner.clone();
         if t.dim() >= 2 {
             ops::check_scalar_fits(value, t.dtype())?;
