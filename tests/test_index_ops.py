@@ -541,3 +541,47 @@ def test_index_put_accumulate_into_expanded_adds_each_value_once():
     assert base == [4.0]  # the last write wins
     (base, e, base_fn, view_fn), _ = _outcome(rustgrad, cases["with grad"])
     assert base == [3.0] and (base_fn, view_fn) == ("CopySlices", "AsStridedBackward0")
+
+
+# ----- higher-order gradients and strided inputs -----
+
+
+def _second_order(lib):
+    x = lib.tensor(np.arange(6.0).reshape(2, 3).tolist(), dtype=lib.float64, requires_grad=True)
+    s = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
+    idx = lib.tensor([2, 0])
+    y = (x * x).index_add(1, idx, s * s, alpha=2).take(lib.tensor([1, 5, 5]))
+    z = (x * x).index_copy(1, idx, s * s).put(lib.tensor([0, 4, 5]), s.reshape(-1)[:3] ** 2, accumulate=True)
+    loss = y.sum() + z.index_fill(0, lib.tensor([1]), 0.5).sum()
+    gx, gs = lib.autograd.grad(loss, (x, s), create_graph=True)
+    hx, hs = lib.autograd.grad((gx * gx).sum() + (gs * gs).sum(), (x, s))
+    return [np.array(t.tolist()) for t in (gx, gs, hx, hs)]
+
+
+def test_second_order_gradients_match_torch():
+    torch = torch_or_skip()
+    for ours, theirs in zip(_second_order(rustgrad), _second_order(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@FEW
+@given(st.data())
+def test_strided_self_and_source_match_torch(data):
+    torch = torch_or_skip()
+    rows, cols = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+    index = data.draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=4))
+    k = len(index)
+    accumulate = data.draw(st.booleans())
+
+    def run(lib):
+        # self is a transposed view (rows x cols), the source a transposed view too
+        t = lib.arange(float(rows * cols), dtype=lib.float64).view(cols, rows).t()
+        src = lib.arange(100.0, 100.0 + k * cols, dtype=lib.float64).view(cols, k).t()
+        flat = lib.tensor([i * cols for i in index])
+        return [
+            t.index_add(0, lib.tensor(index), src, alpha=0.5).tolist(),
+            t.index_fill(0, lib.tensor(index), -1.0).tolist(),
+            t.take(flat).tolist(),
+            t.put(flat, src[:, 0].contiguous(), accumulate=accumulate).tolist(),
+        ]
+    assert run(rustgrad) == run(torch)
