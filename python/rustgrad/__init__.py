@@ -228,3 +228,23 @@ def index_put_(input, indices, values, accumulate=False):
 
 def masked_scatter(input, mask, source):
     return input.masked_scatter(mask, source)
+
+
+def index_fill(input, dim, index, value):
+    return input.index_fill(dim, index, value)
+
+
+def index_copy(input, dim, index, source):
+    return input.index_copy(dim, index, source)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    return input.index_add(dim, index, source, alpha=alpha)
+
+
+def put(input, index, source, accumulate=False):
+    return input.put(index, source, accumulate)
+
+
+def take(input, index):
+    return input.take(index)

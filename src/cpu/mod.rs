@@ -6,6 +6,7 @@ pub mod elementwise;
 pub mod division;
 pub mod math;
 pub mod index;
+pub mod index_ops;
 pub mod matmul;
 pub mod reduce;
 

@@ -23,6 +23,16 @@ pub(crate) enum Arith {
 /// Element types arithmetic kernels run on (bool is computed as int64).
 pub(crate) trait Numeric: Element + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> {
     fn pow(self, exponent: Self) -> Self;
+    /// `+`, `-`, `*` wrapping on integer overflow, as PyTorch's int64 kernels (plain for floats).
+    fn wrapping_add(self, other: Self) -> Self {
+        self + other
+    }
+    fn wrapping_sub(self, other: Self) -> Self {
+        self - other
+    }
+    fn wrapping_mul(self, other: Self) -> Self {
+        self * other
+    }
 }
 
 impl Numeric for f32 {
@@ -36,6 +46,15 @@ impl Numeric for f64 {
     }
 }
 impl Numeric for i64 {
+    fn wrapping_add(self, other: Self) -> Self {
+        i64::wrapping_add(self, other)
+    }
+    fn wrapping_sub(self, other: Self) -> Self {
+        i64::wrapping_sub(self, other)
+    }
+    fn wrapping_mul(self, other: Self) -> Self {
+        i64::wrapping_mul(self, other)
+    }
     fn pow(self, e: Self) -> Self {
         if e >= 0 {
             self.wrapping_pow(e.min(u32::MAX as i64) as u32)
@@ -57,9 +76,9 @@ fn kernel<T: Numeric>(op: Arith, a: &Tensor, b: &Tensor, shape: &[usize]) -> Res
     let (sa, sb) = (T::slice(&ba), T::slice(&bb));
     let (la, lb) = (&da.layout, &db.layout);
     let out = match op {
-        Arith::Add => elementwise::binary(sa, la, sb, lb, shape, |x, y| x + y),
-        Arith::Sub => elementwise::binary(sa, la, sb, lb, shape, |x, y| x - y),
-        Arith::Mul => elementwise::binary(sa, la, sb, lb, shape, |x, y| x * y),
+        Arith::Add => elementwise::binary(sa, la, sb, lb, shape, |x: T, y| x.wrapping_add(y)),
+        Arith::Sub => elementwise::binary(sa, la, sb, lb, shape, |x: T, y| x.wrapping_sub(y)),
+        Arith::Mul => elementwise::binary(sa, la, sb, lb, shape, |x: T, y| x.wrapping_mul(y)),
         Arith::Div => elementwise::binary(sa, la, sb, lb, shape, |x, y| x / y),
         Arith::Pow => elementwise::binary(sa, la, sb, lb, shape, |x, y| x.pow(y)),
     };
@@ -285,6 +304,17 @@ mod tests {
 
     fn t(values: &[f32], shape: &[usize]) -> Tensor {
         Tensor::from_vec(values.to_vec(), shape).unwrap()
+    }
+
+    #[test]
+    fn int64_arithmetic_wraps_and_wrapped_ints_stay_exact() {
+        let big = Tensor::from_vec(vec![i64::MAX, i64::MIN, 1 << 62], &[3]).unwrap();
+        let one = Scalar::Int(1).to_tensor();
+        assert_eq!(add(&big, &one).unwrap().to_vec::<i64>().unwrap(), vec![i64::MIN, i64::MIN + 1, (1 << 62) + 1]);
+        assert_eq!(sub(&big, &one).unwrap().to_vec::<i64>().unwrap(), vec![i64::MAX - 1, i64::MAX, (1 << 62) - 1]);
+        assert_eq!(mul(&big, &Scalar::Int(4).to_tensor()).unwrap().to_vec::<i64>().unwrap(), vec![-4, 0, 0]);
+        let odd = Scalar::Int((1 << 60) + 1).to_tensor();
+        assert_eq!(add(&Tensor::zeros(&[1], I64), &odd).unwrap().to_vec::<i64>().unwrap(), vec![(1 << 60) + 1]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! lists out, Python numbers as operands, sizes from `*args`.
 
 use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PySequence, PyString, PyTuple};
 
@@ -23,6 +23,78 @@ pub fn scalar(obj: &Bound<'_, PyAny>) -> Option<Scalar> {
         return obj.extract::<f64>().ok().map(Scalar::Float);
     }
     None
+}
+
+/// A Python int outside int64 (PyTorch's arg parser reads `2**63 <= n < 2**64` as a uint64).
+#[derive(Clone, Copy, Debug)]
+pub enum BigInt {
+    /// `2**63 <= n < 2**64`.
+    U64(u64),
+    /// `n >= 2**64`.
+    TooBig,
+    /// `n < -2**63`.
+    TooNegative,
+}
+
+/// `Some` for a Python int (not a bool) that does not fit int64.
+pub fn big_int(obj: &Bound<'_, PyAny>) -> Option<BigInt> {
+    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() || obj.extract::<i64>().is_ok() {
+        return None;
+    }
+    if let Ok(v) = obj.extract::<u64>() {
+        return Some(BigInt::U64(v));
+    }
+    Some(if obj.lt(0i64).unwrap_or(false) { BigInt::TooNegative } else { BigInt::TooBig })
+}
+
+/// PyTorch's OverflowError for an int that is neither int64 nor uint64.
+fn big_int_overflow(b: BigInt) -> PyErr {
+    PyOverflowError::new_err(match b {
+        BigInt::TooNegative => "can't convert negative int to unsigned",
+        _ => "int too big to convert",
+    })
+}
+
+/// A Python number operand of an arithmetic op or comparison with a tensor of `dtype`: a uint64
+/// int wraps into int64 next to an integer tensor (PyTorch's cast of its uint64 wrapped number),
+/// keeps its value next to a float tensor, and cannot be promoted with bool; larger ints raise
+/// OverflowError. `None` when `obj` is not a number.
+pub fn arith_scalar(obj: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Option<Scalar>> {
+    match big_int(obj) {
+        None => Ok(scalar(obj)),
+        Some(BigInt::U64(v)) if dtype.is_float() => Ok(Some(Scalar::Float(v as f64))),
+        Some(BigInt::U64(_)) if dtype == DType::Bool => Err(crate::Error::runtime(
+            "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Bool and UInt64",
+        )
+        .into()),
+        Some(BigInt::U64(v)) => Ok(Some(Scalar::Int(v as i64))),
+        Some(b) => Err(big_int_overflow(b)),
+    }
+}
+
+/// [`operand`] next to a tensor of `dtype`, with [`arith_scalar`]'s handling of big ints.
+pub fn arith_operand(obj: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Option<Tensor>> {
+    if let Ok(t) = obj.cast::<PyTensor>() {
+        return Ok(Some(t.get().inner.clone()));
+    }
+    Ok(arith_scalar(obj, dtype)?.map(Scalar::to_tensor))
+}
+
+/// A Python number PyTorch converts with a range check to `dtype` (`full`, `fill_`, `where`,
+/// `clamp`, `masked_fill`, `index_fill`; `None`: int64, the natural dtype of an int): a uint64
+/// int is a float for float dtypes, true for bool, and overflows integer dtypes.
+pub fn checked_scalar(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Option<Scalar>> {
+    match (big_int(obj), dtype) {
+        (None, _) => Ok(scalar(obj)),
+        (Some(BigInt::U64(v)), Some(d)) if d.is_float() => Ok(Some(Scalar::Float(v as f64))),
+        (Some(BigInt::U64(_)), Some(DType::Bool)) => Ok(Some(Scalar::Bool(true))),
+        (Some(BigInt::U64(_)), d) => {
+            // Every integer dtype overflows on the largest float: its message names the C++ type.
+            let d = d.unwrap_or(DType::I64);
+            Err(crate::ops::check_scalar_fits(Scalar::Float(f64::MAX), d).expect_err("integer dtypes overflow").into())
+        }
+        (Some(b), _) => Err(big_int_overflow(b)),
+    }
 }
 
 /// An op operand: a tensor, or a Python number wrapped as a tensor. `None` for anything else, so
@@ -94,10 +166,28 @@ struct Collector {
     floats: Vec<f64>,
     kind: u8, // 0 none, 1 bool, 2 int, 3 float
     count: usize,
+    /// An int outside int64 was seen (its value is only in `floats`).
+    big: bool,
+    /// One of them is too large for f64.
+    big_past_f64: bool,
 }
 
 impl Collector {
     fn push_scalar(&mut self, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        if big_int(obj).is_some() {
+            // Usable only for a float or bool result: checked once the dtype is known.
+            self.big = true;
+            let f = obj.extract::<f64>().unwrap_or_else(|_| {
+                self.big_past_f64 = true;
+                f64::INFINITY
+            });
+            self.kind = self.kind.max(2);
+            self.bools.push(true);
+            self.ints.push(0);
+            self.floats.push(f);
+            self.count += 1;
+            return Ok(());
+        }
         let value = match scalar(obj) {
             Some(s) => s,
             None => match obj.cast::<PyTensor>() {
@@ -259,7 +349,7 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
         // A copy, detached from numpy's buffer.
         return Ok(if t.is_exclusively_owned() { t } else { crate::ops::clone(&t)? });
     }
-    let mut collector = Collector { shape: Vec::new(), bools: vec![], ints: vec![], floats: vec![], kind: 0, count: 0 };
+    let mut collector = Collector { shape: Vec::new(), bools: vec![], ints: vec![], floats: vec![], kind: 0, count: 0, big: false, big_past_f64: false };
     collector.walk(data, 0)?;
     let shape = collector.shape.clone();
     let natural = match collector.kind {
@@ -268,7 +358,20 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
         _ => DType::DEFAULT_FLOAT,
     };
     let dtype = dtype.unwrap_or(natural);
-    let values = collector.values();
+    let big = collector.big;
+    if big && dtype.is_integral() {
+        // PyTorch unpacks each int as a C long long for an integer tensor.
+        return Err(PyValueError::new_err("Overflow when unpacking long long"));
+    }
+    let values = if big {
+        if dtype.is_float() && collector.big_past_f64 {
+            // Python's own float(int) refusal (an int past f64's range).
+            return Err(PyOverflowError::new_err("int too large to convert to float"));
+        }
+        Values::Float(collector.floats)
+    } else {
+        collector.values()
+    };
     if dtype.is_integral() {
         match &values {
             Values::Int(v) => v.iter().try_for_each(|&x| crate::ops::check_value_fits_tensor(Scalar::Int(x), dtype))?,

@@ -5,7 +5,7 @@ use pyo3::exceptions::{PyAssertionError, PyNotImplementedError, PyRuntimeError, 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
 
-use super::convert::{dtype_arg, scalar, size_from_args, size_from_sequence, tensor_from_data, type_name};
+use super::convert::{checked_scalar, dtype_arg, scalar, size_from_args, size_from_sequence, tensor_from_data, type_name};
 use super::generator::generator_arg;
 use super::tensor::{wrap_tensor, PyTensor};
 use crate::ops;
@@ -152,9 +152,10 @@ fn full<'py>(
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     check_device(device)?;
-    let value =
-        scalar(fill_value).ok_or_else(|| PyTypeError::new_err("full(): argument 'fill_value' must be a Number"))?;
-    let dtype = dtype_arg(dtype)?.unwrap_or(natural_dtype(value));
+    let requested = dtype_arg(dtype)?;
+    let value = checked_scalar(fill_value, requested)?
+        .ok_or_else(|| PyTypeError::new_err("full(): argument 'fill_value' must be a Number"))?;
+    let dtype = requested.unwrap_or(natural_dtype(value));
     crate::ops::check_scalar_fits(value, dtype)?;
     finish(py, Tensor::full(&size_from_sequence(size)?, value.to_f64(), dtype), requires_grad)
 }
@@ -208,8 +209,12 @@ fn full_like<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let _ = memory_format;
     check_device(device)?;
-    let value = number_arg(fill_value, "full_like", "fill_value")?;
-    crate::ops::check_scalar_fits(value, dtype_arg(dtype)?.unwrap_or(input.inner.dtype()))?;
+    let target = dtype_arg(dtype)?.unwrap_or(input.inner.dtype());
+    let value = match checked_scalar(fill_value, Some(target))? {
+        Some(s) => s,
+        None => number_arg(fill_value, "full_like", "fill_value")?,
+    };
+    crate::ops::check_scalar_fits(value, target)?;
     like(py, &input, value.to_f64(), dtype, requires_grad)
 }
 

@@ -16,6 +16,7 @@ mod saved_hooks;
 mod tensor;
 mod tensor_elementwise;
 mod tensor_index;
+mod tensor_index_ops;
 mod tensor_view;
 mod tensor_linalg;
 mod tensor_reduce;

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PySequence, PyTuple};
 
-use super::convert::{operand, scalar, size_from_args, to_nested_list, type_name};
+use super::convert::{arith_operand, arith_scalar, checked_scalar, operand, scalar, size_from_args, to_nested_list, type_name};
 use super::dtype::PyDType;
 use super::node::wrap_node;
 use crate::cpu::GRAIN;
@@ -135,7 +135,7 @@ impl PyTensor {
         other: &Bound<'py, PyAny>,
         op: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let Some(other) = self.arith_operand(other) else { return Ok(py.NotImplemented().into_bound(py)) };
+        let Some(other) = self.arith_operand(other)? else { return Ok(py.NotImplemented().into_bound(py)) };
         let a = self.inner.clone();
         let out = maybe_detach(py, a.numel().max(other.numel()), move || op(&a, &other))?;
         wrap_tensor(py, out)
@@ -146,17 +146,28 @@ impl PyTensor {
     /// tensor's dtype: promotion keeps the tensor's dtype and the op would cast the number there
     /// anyway (one rounding either way), so results are identical and the per-op cast, a tensor
     /// allocation, is saved (`x * 0.999` cost twice `x * x`).
-    fn arith_operand(&self, other: &Bound<'_, PyAny>) -> Option<Tensor> {
+    fn arith_operand(&self, other: &Bound<'_, PyAny>) -> PyResult<Option<Tensor>> {
         if let Ok(t) = other.cast::<PyTensor>() {
-            return Some(t.get().inner.clone());
+            return Ok(Some(t.get().inner.clone()));
         }
-        let s = scalar(other)?;
         let dtype = self.inner.dtype();
-        Some(match s {
+        let Some(s) = arith_scalar(other, dtype)? else { return Ok(None) };
+        Ok(Some(match s {
             Scalar::Float(v) if dtype.is_float() => Tensor::wrapped_scalar(v, dtype),
             Scalar::Int(i) if dtype.is_float() && i.unsigned_abs() <= 1 << 53 => Tensor::wrapped_scalar(i as f64, dtype),
             _ => s.to_tensor(),
-        })
+        }))
+    }
+
+    /// True division computes in floats: a uint64 Python int (`2**63 <= n < 2**64`) keeps its value
+    /// there (PyTorch casts its uint64 number to float) instead of wrapping into int64.
+    fn true_division_operand<'py>(&self, other: &Bound<'py, PyAny>) -> Bound<'py, PyAny> {
+        match super::convert::big_int(other) {
+            Some(super::convert::BigInt::U64(v)) if self.inner.dtype() != DType::Bool => {
+                pyo3::types::PyFloat::new(other.py(), v as f64).into_any()
+            }
+            _ => other.clone(),
+        }
     }
 
     /// Runs an in-place op and returns `self`.
@@ -169,8 +180,8 @@ impl PyTensor {
         Ok(slf.clone())
     }
 
-    fn in_place_operand(other: &Bound<'_, PyAny>) -> PyResult<Tensor> {
-        operand(other).ok_or_else(|| {
+    fn in_place_operand(other: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Tensor> {
+        arith_operand(other, dtype)?.ok_or_else(|| {
             PyTypeError::new_err(format!("unsupported operand type for in-place op: '{}'", type_name(other)))
         })
     }
@@ -519,7 +530,7 @@ impl PyTensor {
         self.binary(py, other, ops::sub)
     }
     fn __rsub__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        match scalar(other) {
+        match arith_scalar(other, self.t().dtype())? {
             Some(s) => wrap_tensor(py, ops::rsub_scalar(self.t(), s)?),
             None => self.binary(py, other, |a, b| ops::sub(b, a)),
         }
@@ -531,11 +542,13 @@ impl PyTensor {
         self.binary(py, other, |a, b| ops::mul(b, a))
     }
     fn __truediv__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        self.binary(py, other, ops::div)
+        let other = self.true_division_operand(other);
+        self.binary(py, &other, ops::div)
     }
     fn __rtruediv__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         // PyTorch computes `c / a` as `a.reciprocal() * c` (so its node is MulBackward0).
-        self.binary(py, other, |a, c| ops::mul(&ops::reciprocal(a)?, c))
+        let other = self.true_division_operand(other);
+        self.binary(py, &other, |a, c| ops::mul(&ops::reciprocal(a)?, c))
     }
     fn __pow__<'py>(
         &self,
@@ -569,37 +582,37 @@ impl PyTensor {
     }
 
     fn __iadd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
         Self::in_place(slf, move |t| ops::add(t, &other)).map(|_| ())
     }
     fn __isub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
         Self::in_place(slf, move |t| ops::sub(t, &other)).map(|_| ())
     }
     fn __imul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
         Self::in_place(slf, move |t| ops::mul(t, &other)).map(|_| ())
     }
     fn __itruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
         Self::in_place(slf, move |t| ops::div(t, &other)).map(|_| ())
     }
 
     /// `self + alpha * other`.
     #[pyo3(signature = (other, *, alpha=1.0))]
     fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, PyAny>> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, self.inner.dtype())?;
         wrap_tensor(py, ops::add_scaled(self.t(), &other, alpha)?)
     }
     /// `self - alpha * other`.
     #[pyo3(signature = (other, *, alpha=1.0))]
     fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, PyAny>> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, self.inner.dtype())?;
         wrap_tensor(py, ops::sub_scaled(self.t(), &other, alpha)?)
     }
     /// `self * other`.
     fn mul<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, self.inner.dtype())?;
         wrap_tensor(py, ops::mul(self.t(), &other)?)
     }
     /// `self / other`, optionally rounded (`rounding_mode="trunc"` or `"floor"`).
@@ -635,18 +648,18 @@ impl PyTensor {
     /// In-place `self += alpha * other`.
     #[pyo3(signature = (other, *, alpha=1.0))]
     fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
         Self::in_place(slf, move |t| ops::add_scaled(t, &other, alpha))
     }
     /// In-place `self -= alpha * other`.
     #[pyo3(signature = (other, *, alpha=1.0))]
     fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
         Self::in_place(slf, move |t| ops::sub_scaled(t, &other, alpha))
     }
     /// In-place `self *= other`.
     fn mul_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        let other = Self::in_place_operand(other)?;
+        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
         Self::in_place(slf, move |t| ops::mul(t, &other))
     }
     /// In-place `self /= other` (optionally rounded, as `div`).
@@ -663,7 +676,7 @@ impl PyTensor {
     /// Fills with `value` in place: a Python number (FillBackward2), or a 0-d tensor whose
     /// gradient is the sum of the incoming gradient (FillBackward3, as `t[...] = value`).
     fn fill_<'py>(slf: &Bound<'py, Self>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        match scalar(value) {
+        match checked_scalar(value, Some(slf.get().inner.dtype()))? {
             Some(s) => {
                 ops::check_scalar_fits(s, slf.get().inner.dtype())?; // a 0-d tensor value wraps instead
                 ops::fill_(&slf.get().inner, s, "FillBackward2")?

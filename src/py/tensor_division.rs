@@ -5,7 +5,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::convert::{operand, scalar, type_name};
+use super::convert::{arith_operand, arith_scalar, operand, type_name};
 use super::tensor::{maybe_detach, wrap_tensor, PyTensor};
 use crate::error::Result;
 use crate::ops::{self, DivKind, Rounding};
@@ -34,8 +34,8 @@ fn other_arg(obj: &Bound<'_, PyAny>, method: &str) -> PyResult<Tensor> {
 /// FmodBackward0), a tensor the Tensor one.
 type Op = Box<dyn FnOnce(&Tensor) -> Result<Tensor> + Send>;
 
-fn remainder_or_fmod(kind: DivKind, other: &Bound<'_, PyAny>, method: &str) -> PyResult<Op> {
-    if let Some(s) = scalar(other) {
+fn remainder_or_fmod(kind: DivKind, other: &Bound<'_, PyAny>, method: &str, dtype: crate::tensor::DType) -> PyResult<Op> {
+    if let Some(s) = arith_scalar(other, dtype)? {
         let c = s.to_tensor();
         return Ok(Box::new(move |t| ops::remainder_or_fmod_scalar(kind, t, &c)));
     }
@@ -95,25 +95,25 @@ pub fn div_in_place<'py>(slf: &Bound<'py, PyTensor>, other: &Bound<'py, PyAny>, 
 #[pymethods]
 impl PyTensor {
     fn __floordiv__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        match operand(other) {
+        match arith_operand(other, self.inner.dtype())? {
             Some(other) => apply(py, &self.inner, other, ops::floor_divide),
             None => Ok(py.NotImplemented().into_bound(py)),
         }
     }
     fn __rfloordiv__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        match operand(other) {
+        match arith_operand(other, self.inner.dtype())? {
             Some(other) => apply(py, &self.inner, other, |a, c| ops::floor_divide(c, a)),
             None => Ok(py.NotImplemented().into_bound(py)),
         }
     }
     fn __mod__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        if operand(other).is_none() {
+        if arith_operand(other, self.inner.dtype())?.is_none() {
             return Ok(py.NotImplemented().into_bound(py));
         }
-        run(py, &self.inner, remainder_or_fmod(DivKind::Remainder, other, "remainder")?)
+        run(py, &self.inner, remainder_or_fmod(DivKind::Remainder, other, "remainder", self.inner.dtype())?)
     }
     fn __rmod__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        match operand(other) {
+        match arith_operand(other, self.inner.dtype())? {
             Some(c) => apply(py, &self.inner, c, |a, c| ops::rremainder_scalar(c, a)),
             None => Ok(py.NotImplemented().into_bound(py)),
         }
@@ -138,19 +138,19 @@ impl PyTensor {
     }
     /// Python's modulus: `self - floor(self / other) * other` (the divisor's sign).
     fn remainder<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        run(py, &self.inner, remainder_or_fmod(DivKind::Remainder, other, "remainder")?)
+        run(py, &self.inner, remainder_or_fmod(DivKind::Remainder, other, "remainder", self.inner.dtype())?)
     }
     /// In-place `remainder`.
     fn remainder_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        in_place(slf, remainder_or_fmod(DivKind::Remainder, other, "remainder_")?)
+        in_place(slf, remainder_or_fmod(DivKind::Remainder, other, "remainder_", slf.get().inner.dtype())?)
     }
     /// C's fmod: `self - trunc(self / other) * other` (the dividend's sign).
     fn fmod<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        run(py, &self.inner, remainder_or_fmod(DivKind::Fmod, other, "fmod")?)
+        run(py, &self.inner, remainder_or_fmod(DivKind::Fmod, other, "fmod", self.inner.dtype())?)
     }
     /// In-place `fmod`.
     fn fmod_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        in_place(slf, remainder_or_fmod(DivKind::Fmod, other, "fmod_")?)
+        in_place(slf, remainder_or_fmod(DivKind::Fmod, other, "fmod_", slf.get().inner.dtype())?)
     }
     /// `self / other`, optionally rounded (`rounding_mode="trunc"` or `"floor"`).
     #[pyo3(signature = (other, **kwargs))]

@@ -4,7 +4,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use super::convert::{operand, scalar, type_name};
+use super::convert::{arith_operand, big_int, checked_scalar, operand, type_name};
 use super::error::foreign;
 use super::tensor::{maybe_detach, user_warning, wrap_tensor, PyTensor};
 use crate::error::Result;
@@ -33,6 +33,14 @@ fn tensor_arg(obj: &Bound<'_, PyAny>, method: &str, arg: &str) -> PyResult<Tenso
     })
 }
 
+/// A `where` operand: a tensor, or its number (already range-checked) wrapped.
+fn where_operand(obj: &Bound<'_, PyAny>, number: Option<Scalar>, arg: &str) -> PyResult<Tensor> {
+    match number {
+        Some(s) if big_int(obj).is_some() => Ok(s.to_tensor()),
+        _ => tensor_arg(obj, "where", arg),
+    }
+}
+
 /// A tensor argument (no numbers).
 fn tensor_only(obj: &Bound<'_, PyAny>, method: &str, arg: &str) -> PyResult<Tensor> {
     obj.cast::<PyTensor>()
@@ -46,12 +54,12 @@ enum Bound_ {
     Tensor(Tensor),
 }
 
-fn bound_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Bound_>> {
+fn bound_arg(obj: Option<&Bound<'_, PyAny>>, dtype: DType) -> PyResult<Option<Bound_>> {
     match obj {
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
         Some(o) => {
-            if let Some(s) = scalar(o) {
+            if let Some(s) = checked_scalar(o, Some(dtype))? {
                 return Ok(Some(Bound_::Num(s)));
             }
             o.cast::<PyTensor>()
@@ -88,7 +96,7 @@ fn clamp_any(t: &Tensor, min: Option<Bound_>, max: Option<Bound_>) -> Result<Ten
 
 /// `t.masked_fill(mask, value)` with a number or 0-d tensor value.
 fn masked_fill_any(t: &Tensor, mask: &Tensor, value: &Bound<'_, PyAny>) -> PyResult<Tensor> {
-    if let Some(s) = scalar(value) {
+    if let Some(s) = checked_scalar(value, Some(t.dtype()))? {
         return Ok(ops::masked_fill(t, mask, s)?);
     }
     let v = tensor_arg(value, "masked_fill", "value")?;
@@ -145,7 +153,10 @@ macro_rules! compare_methods {
             $(
                 #[doc = concat!("Elementwise `", stringify!($name), "` as a bool tensor.")]
                 fn $name<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-                    let other = tensor_arg(other, stringify!($name), "other")?;
+                    let other = match arith_operand(other, self.inner.dtype())? {
+                        Some(other) => other,
+                        None => tensor_arg(other, stringify!($name), "other")?,
+                    };
                     apply(py, &self.inner, move |t| ops::compare($op, t, &other))
                 }
                 #[doc = concat!("In-place `", stringify!($name), "`: 1 where true, 0 elsewhere, in self's dtype.")]
@@ -154,7 +165,7 @@ macro_rules! compare_methods {
                     in_place(slf, move |t| ops::compare($op, t, &other))
                 }
                 fn $dunder<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-                    match operand(other) {
+                    match arith_operand(other, self.inner.dtype())? {
                         Some(other) => apply(py, &self.inner, move |t| ops::compare($op, t, &other)),
                         None => Ok(py.NotImplemented().into_bound(py)),
                     }
@@ -254,7 +265,7 @@ impl PyTensor {
     /// Limits every element to `[min, max]` (numbers or tensors; either may be None).
     #[pyo3(signature = (min=None, max=None))]
     fn clamp<'py>(&self, py: Python<'py>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let (lo, hi) = (bound_arg(min)?, bound_arg(max)?);
+        let (lo, hi) = (bound_arg(min, self.inner.dtype())?, bound_arg(max, self.inner.dtype())?);
         apply(py, &self.inner, move |t| clamp_any(t, lo, hi))
     }
     /// Alias of `clamp`.
@@ -265,7 +276,8 @@ impl PyTensor {
     /// `clamp` in place.
     #[pyo3(signature = (min=None, max=None))]
     fn clamp_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let (lo, hi) = (bound_arg(min)?, bound_arg(max)?);
+        let dtype = slf.get().inner.dtype();
+        let (lo, hi) = (bound_arg(min, dtype)?, bound_arg(max, dtype)?);
         in_place(slf, move |t| clamp_any(t, lo, hi))
     }
     /// `clip` in place.
@@ -288,8 +300,8 @@ impl PyTensor {
     /// `rustgrad.where(condition, self, other)`.
     #[pyo3(name = "where")]
     fn where_method<'py>(&self, py: Python<'py>, condition: PyRef<'py, PyTensor>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let (cond, other_num) = (condition.inner.clone(), scalar(other));
-        let other = tensor_arg(other, "where", "other")?;
+        let (cond, other_num) = (condition.inner.clone(), checked_scalar(other, Some(self.inner.dtype()))?);
+        let other = where_operand(other, other_num, "other")?;
         apply(py, &self.inner, move |t| ops::where_numbers(&cond, t, &other, None, other_num))
     }
 
@@ -303,7 +315,7 @@ impl PyTensor {
         let mask = tensor_only(mask, "masked_fill_", "mask")?;
         let target = slf.get().inner.clone();
         // Evaluate the argument kinds with the GIL held, then run the op.
-        let value = match scalar(value) {
+        let value = match checked_scalar(value, Some(target.dtype()))? {
             Some(s) => Err(s),
             None => Ok(tensor_arg(value, "masked_fill_", "value")?),
         };
@@ -377,8 +389,26 @@ impl PyTensor {
 #[pyfunction]
 #[pyo3(name = "where")]
 fn where_fn<'py>(py: Python<'py>, condition: PyRef<'py, PyTensor>, input: &Bound<'py, PyAny>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let (a, b) = (tensor_arg(input, "where", "input")?, tensor_arg(other, "where", "other")?);
-    let (a_num, b_num) = (scalar(input), scalar(other));
+    // A number is checked against the dtype of the tensor beside it (int64 when both are numbers).
+    let partner = |obj: &Bound<'py, PyAny>| obj.cast::<PyTensor>().ok().map(|t| t.get().inner.dtype());
+    if let (None, None) = (partner(input), partner(other)) {
+        // Two numbers: a uint64 one cannot be promoted with an int.
+        let kind = |obj: &Bound<'py, PyAny>| match big_int(obj) {
+            Some(_) => Some("UInt64"),
+            None if obj.is_instance_of::<pyo3::types::PyInt>() && !obj.is_instance_of::<pyo3::types::PyBool>() => Some("Long"),
+            None => None,
+        };
+        if let (Some(a), Some(b)) = (kind(input), kind(other)) {
+            if a != b {
+                return Err(crate::Error::runtime(format!(
+                    "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote {a} and {b}"
+                ))
+                .into());
+            }
+        }
+    }
+    let (a_num, b_num) = (checked_scalar(input, partner(other))?, checked_scalar(other, partner(input))?);
+    let (a, b) = (where_operand(input, a_num, "input")?, where_operand(other, b_num, "other")?);
     apply(py, &condition.inner, move |c| ops::where_numbers(c, &a, &b, a_num, b_num))
 }
 

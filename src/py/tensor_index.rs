@@ -5,7 +5,7 @@ use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt, PyList, PySequence, PySlice, PyString, PyTuple};
 
-use super::convert::{scalar, tensor_from_data, type_name};
+use super::convert::{big_int, scalar, tensor_from_data, type_name};
 use super::error::foreign;
 use super::tensor::{user_warning, wrap_tensor, PyTensor};
 use crate::ops::{self, IndexItem, ScatterSource};
@@ -203,6 +203,12 @@ impl PyTensor {
                     user_warning(py, ops::MASKED_FILL_EXPANDED).map_err(foreign)?;
                 }
             }
+            if accumulate && ops::has_internal_overlap(t) {
+                // Each value lands once in the memory its position shares with other elements.
+                let positions = ops::index_put_positions(t, &indices)?;
+                ops::check_index_put_dtypes(t, &values)?;
+                return ops::index_put_accumulate_aliased(t, &positions, &values);
+            }
             index_put_into_copy(t, &indices, &values, accumulate)
         })?;
         Ok(slf.clone())
@@ -216,6 +222,10 @@ impl PyTensor {
     fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let (items, _) = parse_key(key)?;
         let target = &self.inner;
+        if big_int(value).is_some() {
+            // PyTorch unpacks the number as a C long long, whatever the tensor's dtype.
+            return Err(pyo3::exceptions::PyValueError::new_err("Overflow when unpacking long long"));
+        }
         let value = match value.cast::<PyTensor>() {
             Ok(v) => v.get().inner.clone(),
             Err(_) => match scalar(value) {

@@ -51,7 +51,11 @@ impl Scalar {
     }
     /// The number as a wrapped 0-d tensor.
     pub fn to_tensor(self) -> Tensor {
-        Tensor::wrapped_scalar(self.to_f64(), self.dtype())
+        match self {
+            // Exact: an int past 2**53 does not survive a trip through f64.
+            Scalar::Int(i) => Tensor::wrapped_i64(i),
+            _ => Tensor::wrapped_scalar(self.to_f64(), self.dtype()),
+        }
     }
 }
 
@@ -151,6 +155,12 @@ impl Tensor {
     /// A Python number wrapped as a 0-d tensor (lowest rank in type promotion).
     pub fn wrapped_scalar(value: f64, dtype: DType) -> Tensor {
         let t = Self::scalar(value, dtype);
+        Self::from_parts(t.data(), Arc::default(), true)
+    }
+
+    /// An int64 wrapped number holding `value` exactly.
+    pub fn wrapped_i64(value: i64) -> Tensor {
+        let t = Self::from_vec(vec![value], &[]).expect("one element");
         Self::from_parts(t.data(), Arc::default(), true)
     }
 

@@ -1,0 +1,141 @@
+"""Python ints that do not fit int64 (PyTorch 2.13): ``tensor(2**63)`` refuses them
+("Overflow when unpacking long long"), arithmetic and comparisons with integer tensors wrap
+2**63 <= n < 2**64 into int64 (PyTorch reads them as uint64 and casts), float tensors take their
+float value, checked conversions (``full``, ``fill_``, ``where``, ``clamp``, ``masked_fill``,
+``index_fill``) refuse them for integer dtypes, and larger ones raise OverflowError.
+"""
+
+import warnings
+
+import pytest
+
+import rustgrad
+from _helpers import torch_or_skip
+
+
+def _outcome(lib, call):
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        try:
+            out = call(lib)
+        except (RuntimeError, IndexError, TypeError, ValueError, OverflowError) as e:
+            return type(e).__name__, str(e).replace("torch.", "rustgrad.")
+    if out is None:
+        return None
+    return out.tolist(), str(out.dtype).split(".")[-1]
+
+
+def _same_as_torch(call):
+    torch = torch_or_skip()
+    assert _outcome(rustgrad, call) == _outcome(torch, call)
+
+
+BIG = 2 ** 63
+
+BIG_INT_CASES = [
+    ("tensor(2**63)", lambda lib: lib.tensor(BIG)),
+    ("tensor(-2**63)", lambda lib: lib.tensor(-BIG)),
+    ("tensor(-2**63 - 1)", lambda lib: lib.tensor(-BIG - 1)),
+    ("tensor([1, 2**63])", lambda lib: lib.tensor([1, BIG])),
+    ("tensor([[1], [2**63]])", lambda lib: lib.tensor([[1], [BIG]])),
+    ("tensor([True, 2**63])", lambda lib: lib.tensor([True, BIG])),
+    ("tensor(2**100)", lambda lib: lib.tensor(2 ** 100)),
+    ("tensor([1.5, 2**63])", lambda lib: lib.tensor([1.5, BIG])),
+    ("tensor(2**63, float32)", lambda lib: lib.tensor(BIG, dtype=lib.float32)),
+    ("tensor([2**100], float64)", lambda lib: lib.tensor([2 ** 100], dtype=lib.float64)),
+    ("tensor([2**63], int64)", lambda lib: lib.tensor([BIG], dtype=lib.int64)),
+    ("tensor([2**63], int32)", lambda lib: lib.tensor([BIG], dtype=lib.int32)),
+    ("tensor(2**63, bool)", lambda lib: lib.tensor(BIG, dtype=lib.bool)),
+    ("long + 2**63", lambda lib: lib.ones(3, dtype=lib.int64) + BIG),
+    ("2**63 + long", lambda lib: BIG + lib.ones(3, dtype=lib.int64)),
+    ("long - 2**63", lambda lib: lib.ones(3, dtype=lib.int64) - BIG),
+    ("2**63 - long", lambda lib: BIG - lib.ones(3, dtype=lib.int64)),
+    ("long * 2**63", lambda lib: lib.ones(3, dtype=lib.int64) * BIG),
+    ("long * (2**64 - 1)", lambda lib: lib.ones(3, dtype=lib.int64) * (2 ** 64 - 1)),
+    ("long + (2**63 + 5)", lambda lib: lib.tensor([-1, 0]) + (BIG + 5)),
+    ("long.add(2**63)", lambda lib: lib.ones(2, dtype=lib.int64).add(BIG)),
+    ("long.add_(2**63)", lambda lib: lib.ones(2, dtype=lib.int64).add_(BIG)),
+    ("int32 + 2**63", lambda lib: lib.ones(2, dtype=lib.int32) + BIG),
+    ("uint8 + 2**63", lambda lib: lib.ones(2, dtype=lib.uint8) + BIG),
+    ("float + 2**63", lambda lib: lib.ones(2) + BIG),
+    ("2**63 - float", lambda lib: BIG - lib.ones(2)),
+    ("double * 2**63", lambda lib: lib.ones(2, dtype=lib.float64) * BIG),
+    ("float.add_(2**63)", lambda lib: lib.ones(2).add_(BIG)),
+    ("long == 2**63", lambda lib: lib.ones(2, dtype=lib.int64) == BIG),
+    ("long != 2**63", lambda lib: lib.ones(2, dtype=lib.int64) != BIG),
+    ("long < 2**63", lambda lib: lib.ones(2, dtype=lib.int64) < BIG),
+    ("float == 2**63", lambda lib: lib.ones(2) == BIG),
+    ("long + 2**64", lambda lib: lib.ones(2, dtype=lib.int64) + 2 ** 64),
+    ("long + -2**63 - 1", lambda lib: lib.ones(2, dtype=lib.int64) + (-BIG - 1)),
+    ("float * 2**100", lambda lib: lib.ones(2) * 2 ** 100),
+    ("long == 2**100", lambda lib: lib.ones(2, dtype=lib.int64) == 2 ** 100),
+    ("full(2**63)", lambda lib: lib.full((2,), BIG)),
+    ("full(2**63, long)", lambda lib: lib.full((2,), BIG, dtype=lib.int64)),
+    ("full(2**63, float32)", lambda lib: lib.full((2,), BIG, dtype=lib.float32)),
+    ("full(2**100, float32)", lambda lib: lib.full((2,), 2 ** 100, dtype=lib.float32)),
+    ("long.fill_(2**63)", lambda lib: lib.ones(2, dtype=lib.int64).fill_(BIG)),
+    ("float.fill_(2**63)", lambda lib: lib.ones(2).fill_(BIG)),
+    ("float.fill_(2**100)", lambda lib: lib.ones(2).fill_(2 ** 100)),
+    ("where long", lambda lib: lib.where(lib.tensor([True, False]), lib.ones(2, dtype=lib.int64), BIG)),
+    ("where float", lambda lib: lib.where(lib.tensor([True, False]), lib.ones(2), BIG)),
+    ("clamp long", lambda lib: lib.ones(2, dtype=lib.int64).clamp(max=BIG)),
+    ("clamp float", lambda lib: lib.ones(2).clamp(max=BIG)),
+    ("clamp float 2**100", lambda lib: lib.ones(2).clamp(max=2 ** 100)),
+    ("masked_fill long", lambda lib: lib.ones(2, dtype=lib.int64).masked_fill(lib.tensor([True, False]), BIG)),
+    ("masked_fill float", lambda lib: lib.ones(2).masked_fill(lib.tensor([True, False]), BIG)),
+    ("index_fill long", lambda lib: lib.ones(2, dtype=lib.int64).index_fill(0, lib.tensor([0]), BIG)),
+    ("setitem long", lambda lib: lib.ones(2, dtype=lib.int64).__setitem__(0, BIG)),
+    ("setitem float", lambda lib: lib.ones(2).__setitem__(0, BIG)),
+    ("bool + 2**63", lambda lib: lib.ones(2, dtype=lib.bool) + BIG),
+    ("int64 max + 1 wraps", lambda lib: lib.tensor([2 ** 63 - 1]) + 1),
+    ("int64 product wraps", lambda lib: lib.tensor([2 ** 62, 3]) * 4),
+    ("int64 min - 1 wraps", lambda lib: lib.tensor([-BIG]) - 1),
+    ("2**62 + 1 is exact", lambda lib: lib.tensor([0]) + (2 ** 62 + 1)),
+    ("where, two numbers", lambda lib: lib.where(lib.tensor([True, False]), BIG, 1)),
+    ("where, two numbers swapped", lambda lib: lib.where(lib.tensor([True, False]), 1, BIG)),
+    ("long.sub(2**63)", lambda lib: lib.ones(2, dtype=lib.int64).sub(BIG)),
+    ("long += 2**63", lambda lib: (lambda t: (t.__iadd__(BIG), t)[1])(lib.ones(2, dtype=lib.int64))),
+    ("long.clamp_(min=2**63)", lambda lib: lib.ones(2, dtype=lib.int64).clamp_(min=BIG)),
+    ("float.masked_fill_(2**63)", lambda lib: lib.ones(2).masked_fill_(lib.tensor([True, False]), BIG)),
+    ("float >= 2**63", lambda lib: lib.ones(2) >= BIG),
+    ("long.eq(2**63)", lambda lib: lib.ones(2, dtype=lib.int64).eq(BIG)),
+    ("full_like long", lambda lib: lib.full_like(lib.ones(2, dtype=lib.int64), BIG)),
+    ("full_like float", lambda lib: lib.full_like(lib.ones(2), BIG)),
+    ("index_fill float", lambda lib: lib.ones(2).index_fill(0, lib.tensor([0]), BIG)),
+    ("fill_diagonal_ float", lambda lib: lib.zeros(2, 2).fill_diagonal_(BIG)),
+    ("fill_diagonal_ long", lambda lib: lib.zeros(2, 2, dtype=lib.int64).fill_diagonal_(BIG)),
+    ("long / 2**63", lambda lib: lib.ones(2, dtype=lib.int64) / BIG),
+    ("2**63 / long", lambda lib: BIG / lib.ones(2, dtype=lib.int64)),
+    ("float / 2**63", lambda lib: lib.ones(2) / BIG),
+    ("long // 2**63", lambda lib: lib.ones(2, dtype=lib.int64) // BIG),
+    ("long % 2**63", lambda lib: lib.ones(2, dtype=lib.int64) % BIG),
+    ("long.remainder(2**63)", lambda lib: lib.ones(2, dtype=lib.int64).remainder(BIG)),
+    ("long // 2**64", lambda lib: lib.ones(2, dtype=lib.int64) // 2 ** 64),
+]
+
+
+@pytest.mark.parametrize("name", [c[0] for c in BIG_INT_CASES])
+def test_big_python_ints_match_torch(name):
+    _same_as_torch(dict(BIG_INT_CASES)[name])
+
+
+def test_big_python_ints():
+    cases = dict(BIG_INT_CASES)
+    run = lambda name: _outcome(rustgrad, cases[name])
+    assert run("tensor(2**63)") == ("ValueError", "Overflow when unpacking long long")
+    assert run("tensor([1, 2**63])") == ("ValueError", "Overflow when unpacking long long")
+    assert run("tensor(-2**63)")[:2] == (-BIG, "int64")
+    assert run("tensor([1.5, 2**63])")[:2] == ([1.5, float(BIG)], "float32")
+    # integer tensors wrap the number into int64, as PyTorch's uint64 -> int64 cast
+    assert run("long + 2**63")[:2] == ([1 - BIG] * 3, "int64")
+    assert run("2**63 - long")[0] == [BIG - 1] * 3
+    assert run("long + (2**63 + 5)")[0] == [-BIG + 4, -BIG + 5]
+    assert run("float + 2**63")[:2] == ([float(BIG)] * 2, "float32")
+    assert run("long == 2**63")[0] == [False, False]
+    assert run("long + 2**64") == ("OverflowError", "int too big to convert")
+    assert run("long + -2**63 - 1") == ("OverflowError", "can't convert negative int to unsigned")
+    assert run("full(2**63)") == ("RuntimeError", "value cannot be converted to type int64_t without overflow")
+    assert run("where float")[0] == [1.0, float(BIG)]
+    assert run("setitem float") == ("ValueError", "Overflow when unpacking long long")
+    assert run("int64 max + 1 wraps")[0] == [-BIG]
+    assert run("2**62 + 1 is exact")[0] == [2 ** 62 + 1]
