@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""rustgrad against PyTorch (and numpy where meaningful): the measurements of issue 7.
+"""rustgrad against PyTorch (and numpy where meaningful): the measurements of issue 7 (and workload 9, the Adam step of issue 6).
 
 Every workload is written once against the shared API (``T`` is ``rustgrad`` or ``torch``), run
 INTERLEAVED (each repetition runs every library in turn, so a load change on the shared machine hits
@@ -165,6 +165,18 @@ def make_hvp(T, batch=64, sizes=(16, 64, 64, 1)):
         T.autograd.grad(gv, params)
 
     return step, 1
+
+
+def make_adam(T, total=10_000_000, pieces=10, foreach=None):
+    """One Adam step over `total` parameters in `pieces` tensors whose grads are set (issue 6).
+    PyTorch is asked for its `foreach` implementation when `foreach` is True."""
+    g = T.Generator().manual_seed(0)
+    params = [T.randn(total // pieces, generator=g).requires_grad_() for _ in range(pieces)]
+    for p in params:
+        p.grad = T.randn(total // pieces, generator=g)
+    opt = T.optim.Adam(params, lr=1e-3) if foreach is None else T.optim.Adam(params, lr=1e-3, foreach=foreach)
+    opt.step()  # creates the state, so every timed step does the same work
+    return opt.step, 1
 
 
 def make_elementwise_numpy(np, n=1 << 22):
@@ -373,7 +385,7 @@ def main():
 
     reps = args.reps or (3 if args.quick else 7)
     target = 0.05 if args.quick else 0.25
-    only = {int(s) for s in args.only.split(",")} if args.only else set(range(1, 9))
+    only = {int(s) for s in args.only.split(",")} if args.only else set(range(1, 10))
 
     import rustgrad
     torch, torch_err = _try_import("torch")
@@ -496,6 +508,17 @@ def main():
         ratio = rss["rustgrad"] / rss["torch"] if "torch" in rss else None
         report(8, "peak RSS (VmHWM) of workload 3", "bytes", {k: float(v) for k, v in rss.items()}, ratio,
                "<= PyTorch's", "  ".join(f"{k}={v / 2**20:.0f} MiB" for k, v in rss.items()))
+
+    if 9 in only:
+        total = 1_000_000 if args.quick else 10_000_000
+        cases = {k: make_adam(T, total) for k, T in libs.items()}
+        if "torch" in libs:
+            cases["torch foreach"] = make_adam(torch, total, foreach=True)
+        data = interleaved(cases, reps, target)
+        meds = {k: statistics.median(v) for k, v in data.items()}
+        best = min((v for k, v in meds.items() if k.startswith("torch")), default=None)
+        report(9, f"Adam step over {total // 10**6}M parameters (10 tensors)", "s/step", meds,
+               None if best is None else meds["rustgrad"] / best, "<= 1.0 (vs PyTorch's faster of for-loop and foreach)")
 
     print("\nSummary (ratio rustgrad/PyTorch; 4: GFLOP/s ratio, 7: 2-thread/1-thread throughput):")
     for row in results:
