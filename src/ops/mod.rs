@@ -28,6 +28,7 @@ mod pool;
 mod pad;
 mod division;
 mod scalar_check;
+mod inplace_direct;
 
 pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
@@ -62,6 +63,7 @@ pub use pad::{pad, PadMode};
 pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmod_scalar, rremainder_scalar, Rounding};
 pub use crate::cpu::division::DivKind;
 pub use scalar_check::{check_scalar_fits, check_value_fits_tensor};
+pub use inplace_direct::{arith_, clamp_, copy_into, unary_, InPlaceArith, InPlaceUnary};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};
