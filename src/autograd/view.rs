@@ -12,7 +12,7 @@ use super::arena::NodeRef;
 use super::meta::CreationMeta;
 use super::node::{Backward, GradMeta, Node, NodeKind};
 use super::saved::{SavedSet, SavedValue};
-use crate::cpu::elementwise::scatter_into;
+use crate::cpu::elementwise::{dense_span, scatter_into};
 use crate::error::{Error, Result};
 use crate::tensor::{Buffer, DType, Element, Layout, Storage, Tensor};
 use crate::with_dtype;
@@ -181,12 +181,12 @@ pub(crate) fn write_values(target: &Tensor, values: &Tensor) {
     with_dtype!(data.dtype, T => scatter_into(T::slice_mut(&mut buffer), &data.layout, T::slice(&source)));
 }
 
-/// Sets every element `layout` addresses to `value`.
-fn fill_layout<T: Element>(dst: &mut [T], layout: &Layout, value: T) {
-    if layout.is_contiguous() {
-        dst[layout.offset..layout.offset + layout.numel()].fill(value);
-    } else {
-        layout.for_each_offset(|o| dst[o] = value);
+/// Sets every element `layout` addresses to `value` (elements addressed twice, as in an expanded
+/// layout, simply get it twice): in storage order, split over threads when it pays, when dense.
+pub(crate) fn fill_layout<T: Element>(dst: &mut [T], layout: &Layout, value: T) {
+    match dense_span(layout) {
+        Some(span) => crate::cpu::math::map_in_place(&mut dst[span], |_| value),
+        None => layout.for_each_offset(|o| dst[o] = value),
     }
 }
 

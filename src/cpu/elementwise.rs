@@ -128,6 +128,70 @@ pub fn scatter_into<T: Element>(dst: &mut [T], layout: &Layout, values: &[T]) {
     });
 }
 
+/// The storage range `[offset, offset + numel)` when `layout` addresses exactly those elements
+/// once each (contiguous, or a permutation of a contiguous layout such as a transpose): an
+/// elementwise write may then run over the range in storage order.
+pub fn dense_span(layout: &Layout) -> Option<std::ops::Range<usize>> {
+    let mut dims: Vec<(usize, usize)> = layout.strides.iter().copied().zip(layout.shape.iter().copied()).filter(|&(_, n)| n != 1).collect();
+    dims.sort_unstable();
+    let mut expected = 1;
+    for (stride, n) in dims {
+        if stride != expected {
+            return None;
+        }
+        expected *= n;
+    }
+    Some(layout.offset..layout.offset + layout.numel())
+}
+
+/// `dst[o] = f(dst[o])` for every element `layout` addresses (in place; the layout must not
+/// address one element twice): vectorised over the storage range when dense.
+pub fn unary_in_place<T: Element>(dst: &mut [T], layout: &Layout, f: impl Fn(T) -> T + Sync + Send) {
+    if layout.numel() == 0 {
+        return;
+    }
+    match dense_span(layout) {
+        Some(span) => math::map_in_place(&mut dst[span], f),
+        None => layout.for_each_offset(|o| dst[o] = f(dst[o])),
+    }
+}
+
+/// [`unary_in_place`] for a `f` that returns its argument unchanged in one branch (`relu`): see
+/// [`math::map_in_place_select`].
+pub fn select_in_place<T: Element>(dst: &mut [T], layout: &Layout, f: impl Fn(T) -> T + Sync + Send) {
+    match dense_span(layout) {
+        Some(span) => math::map_in_place_select(&mut dst[span], f),
+        None => layout.for_each_offset(|o| dst[o] = f(dst[o])),
+    }
+}
+
+/// `dst[o] = f(dst[o], b[ob])` for every element `ld` addresses, `b` (layout `lb`) broadcast to
+/// `ld`'s shape. `dst` and `b` are different buffers (the caller copies an operand that shares the
+/// target's memory).
+pub fn binary_in_place<T: Element>(dst: &mut [T], ld: &Layout, b: &[T], lb: &Layout, f: impl Fn(T, T) -> T + Sync + Send) {
+    let n = ld.numel();
+    if n == 0 {
+        return;
+    }
+    if lb.numel() == 1 || is_single_value(lb) {
+        let y = b[lb.offset];
+        return unary_in_place(dst, ld, |x| f(x, y));
+    }
+    let span = dense_span(ld);
+    if let Some(span) = &span {
+        // The same dense layout on both sides: element k of one range pairs with element k of the
+        // other (a transposed target with a transposed operand, or both contiguous).
+        if lb.shape == ld.shape && lb.strides == ld.strides {
+            return math::zip_in_place(&mut dst[span.clone()], &b[lb.offset..lb.offset + n], f);
+        }
+        if ld.is_contiguous() && is_trailing_row(lb, &ld.shape) {
+            return math::zip_rows_in_place(&mut dst[span.clone()], &b[lb.offset..lb.offset + lb.numel()], f);
+        }
+    }
+    let lb = lb.broadcast_to(&ld.shape).expect("the operand broadcasts to the target's shape");
+    for_each_offset_pair(ld, &lb, |od, ob| dst[od] = f(dst[od], b[ob]));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +239,50 @@ mod tests {
             let l = Layout::contiguous(&[n]);
             let out = binary(&a, &l, &b, &l, &[n], |x, y| x * 2.0 - y);
             assert!(out.iter().enumerate().all(|(i, &v)| v == 2.0 * i as f64 - (i % 7) as f64));
+        }
+    }
+
+    #[test]
+    fn dense_span_accepts_permutations_and_refuses_gaps_and_repeats() {
+        let t = Layout { shape: vec![3, 4], strides: vec![1, 3], offset: 2 };
+        assert_eq!(dense_span(&t), Some(2..14));
+        assert_eq!(dense_span(&Layout::contiguous(&[2, 1, 5])), Some(0..10));
+        assert_eq!(dense_span(&Layout { shape: vec![3, 2], strides: vec![4, 1], offset: 0 }), None); // a column slice
+        assert_eq!(dense_span(&Layout { shape: vec![3, 2], strides: vec![0, 1], offset: 0 }), None); // expanded
+        assert_eq!(dense_span(&Layout { shape: vec![4], strides: vec![2], offset: 1 }), None); // step 2
+    }
+
+    /// `binary_in_place` against the allocating `binary` followed by a scatter, over target and
+    /// operand layouts that take each path.
+    #[test]
+    fn in_place_binary_matches_compute_then_scatter() {
+        let f = |x: f64, y: f64| x * 3.0 - y;
+        let storage: Vec<f64> = (0..(GRAIN + 40)).map(|i| (i as f64 * 0.7).sin()).collect();
+        let operand: Vec<f64> = (0..(GRAIN + 40)).map(|i| i as f64 * 0.25 - 7.0).collect();
+        let r = GRAIN / 32 + 1; // rows of 32: above the grain in total
+        let cases: Vec<(Layout, Layout)> = vec![
+            (Layout::contiguous(&[7, 5]), Layout::contiguous(&[7, 5])),
+            (Layout::contiguous(&[r, 32]), Layout::contiguous(&[r, 32])),
+            (Layout::contiguous(&[r, 32]), Layout::contiguous(&[32])),
+            (Layout::contiguous(&[r, 32]), Layout { shape: vec![r, 1], strides: vec![1, 1], offset: 3 }),
+            (Layout { shape: vec![5, 7], strides: vec![1, 5], offset: 1 }, Layout { shape: vec![5, 7], strides: vec![1, 5], offset: 0 }),
+            (Layout { shape: vec![5, 7], strides: vec![1, 5], offset: 1 }, Layout::contiguous(&[5, 7])),
+            (Layout { shape: vec![6, 3], strides: vec![5, 1], offset: 2 }, Layout::contiguous(&[3])),
+            (Layout { shape: vec![4, 4], strides: vec![4, 1], offset: 0 }, Layout { shape: vec![], strides: vec![], offset: 9 }),
+            (Layout { shape: vec![32, 33], strides: vec![1, 32], offset: 0 }, Layout { shape: vec![32, 33], strides: vec![0, 0], offset: 4 }),
+        ];
+        for (ld, lb) in cases {
+            let mut got = storage.clone();
+            binary_in_place(&mut got, &ld, &operand, &lb, f);
+            let mut want = storage.clone();
+            let values = binary(&storage, &ld, &operand, &lb, &ld.shape, f);
+            scatter_into(&mut want, &ld, &values);
+            assert_eq!(got, want, "{ld:?} <- {lb:?}");
+            let mut got = storage.clone();
+            unary_in_place(&mut got, &ld, |x| x - 1.0);
+            let mut want = storage.clone();
+            scatter_into(&mut want, &ld, &unary(&storage, &ld, |x| x - 1.0));
+            assert_eq!(got, want, "{ld:?}");
         }
     }
 

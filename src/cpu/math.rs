@@ -140,16 +140,67 @@ fn zip_into<T: Copy, U>(a: &[T], b: &[T], dst: &mut [MaybeUninit<U>], f: &impl F
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn map_into_avx2<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U) {
-    map_into(src, dst, f)
+/// Replaces `dst[i]` by `f(dst[i])` (an in-place op writing straight into its target).
+#[inline(always)]
+fn update<T: Copy>(dst: &mut [T], f: &impl Fn(T) -> T) {
+    for d in dst.iter_mut() {
+        *d = f(*d);
+    }
 }
 
+/// Replaces `dst[i]` by `f(dst[i], b[i])`.
+#[inline(always)]
+fn zip_update<T: Copy>(dst: &mut [T], b: &[T], f: &impl Fn(T, T) -> T) {
+    for (d, &y) in dst.iter_mut().zip(b) {
+        *d = f(*d, y);
+    }
+}
+
+/// [`update`] for functions that return their argument unchanged in one branch (`relu`: `x < 0 ?
+/// 0 : x`): LLVM turns `*d = if c { 0 } else { *d }` into a conditional store, which it does not
+/// vectorise (8x slower). Staging each block through a small buffer makes the store unconditional.
+#[inline(always)]
+fn update_staged<T: Copy + Default>(dst: &mut [T], f: &impl Fn(T) -> T) {
+    const BLOCK: usize = 256;
+    let mut stage = [T::default(); BLOCK];
+    for d in dst.chunks_mut(BLOCK) {
+        let s = &mut stage[..d.len()];
+        s.copy_from_slice(d);
+        for (d, &x) in d.iter_mut().zip(s.iter()) {
+            *d = f(x);
+        }
+    }
+}
+
+/// The loops above compiled with AVX2+FMA enabled (so LLVM vectorises them 8 floats wide).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn zip_into_avx2<T: Copy, U>(a: &[T], b: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T, T) -> U) {
-    zip_into(a, b, dst, f)
+mod avx2 {
+    use std::mem::MaybeUninit;
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn map_into<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U) {
+        super::map_into(src, dst, f)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn zip_into<T: Copy, U>(a: &[T], b: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T, T) -> U) {
+        super::zip_into(a, b, dst, f)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn update<T: Copy>(dst: &mut [T], f: &impl Fn(T) -> T) {
+        super::update(dst, f)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn update_staged<T: Copy + Default>(dst: &mut [T], f: &impl Fn(T) -> T) {
+        super::update_staged(dst, f)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn zip_update<T: Copy>(dst: &mut [T], b: &[T], f: &impl Fn(T, T) -> T) {
+        super::zip_update(dst, b, f)
+    }
 }
 
 fn has_avx2() -> bool {
@@ -163,25 +214,38 @@ fn has_avx2() -> bool {
     }
 }
 
-/// One chunk of a unary map, with the widest vector instructions available.
+/// Runs one of the loops above with the widest vector instructions available: `$avx2` is the
+/// caller's runtime check, `$name` the loop, `$args` its arguments.
+macro_rules! dispatch {
+    ($avx2:expr, $name:ident($($args:expr),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        if $avx2 {
+            // SAFETY: the CPU supports AVX2 and FMA (checked at runtime by the caller).
+            return unsafe { avx2::$name($($args),*) };
+        }
+        let _ = $avx2;
+        $name($($args),*)
+    }};
+}
+
 fn map_chunk<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U, avx2: bool) {
-    #[cfg(target_arch = "x86_64")]
-    if avx2 {
-        // SAFETY: the CPU supports AVX2 and FMA (checked at runtime by the caller).
-        return unsafe { map_into_avx2(src, dst, f) };
-    }
-    let _ = avx2;
-    map_into(src, dst, f)
+    dispatch!(avx2, map_into(src, dst, f))
 }
 
 fn zip_chunk<T: Copy, U>(a: &[T], b: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T, T) -> U, avx2: bool) {
-    #[cfg(target_arch = "x86_64")]
-    if avx2 {
-        // SAFETY: as in `map_chunk`.
-        return unsafe { zip_into_avx2(a, b, dst, f) };
-    }
-    let _ = avx2;
-    zip_into(a, b, dst, f)
+    dispatch!(avx2, zip_into(a, b, dst, f))
+}
+
+fn update_chunk<T: Copy>(dst: &mut [T], f: &impl Fn(T) -> T, avx2: bool) {
+    dispatch!(avx2, update(dst, f))
+}
+
+fn update_staged_chunk<T: Copy + Default>(dst: &mut [T], f: &impl Fn(T) -> T, avx2: bool) {
+    dispatch!(avx2, update_staged(dst, f))
+}
+
+fn zip_update_chunk<T: Copy>(dst: &mut [T], b: &[T], f: &impl Fn(T, T) -> T, avx2: bool) {
+    dispatch!(avx2, zip_update(dst, b, f))
 }
 
 /// Piece length of parallel maps: the first piece, timed, decides whether the rest is split
@@ -189,43 +253,55 @@ fn zip_chunk<T: Copy, U>(a: &[T], b: &[T], dst: &mut [MaybeUninit<U>], f: &impl 
 /// many pieces outweighs its scheduling.
 const CHUNK: usize = GRAIN / 4;
 
+/// The one driver of every map here: `body(d, inputs(r))` over pieces of `dst` of `piece`
+/// elements (`r`: the piece's range, to slice the inputs alike), split over the pool when
+/// [`super::parallel`] and the timed probe of [`super::split`] say it pays, else in one call over
+/// all of `dst`. `may_split: false` keeps it in one call.
+fn drive<D: Send, I: Send>(
+    dst: &mut [D],
+    piece: usize,
+    may_split: bool,
+    inputs: impl Fn(std::ops::Range<usize>) -> I,
+    body: impl Fn(&mut [D], I) + Sync + Send,
+) {
+    let n = dst.len();
+    if may_split && super::parallel(n) {
+        let mut start = 0;
+        let pieces = dst
+            .chunks_mut(piece)
+            .map(|d| {
+                let r = start..start + d.len();
+                start = r.end;
+                (d, inputs(r))
+            })
+            .collect();
+        super::split::for_pieces(pieces, |(d, i)| body(d, i));
+    } else {
+        body(dst, inputs(0..n));
+    }
+}
+
+/// A new vector of `n` elements written by `fill` (which must write every one).
+fn fresh<U: Copy + Send + 'static>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<U>])) -> Vec<U> {
+    let mut out: Vec<U> = crate::tensor::recycle::uninit_vec(n);
+    fill(&mut out.spare_capacity_mut()[..n]);
+    // SAFETY: `fill` wrote every one of the n elements (each driver covers all of `dst`).
+    unsafe { out.set_len(n) };
+    out
+}
+
 /// `f` over a contiguous slice into a new vector: vectorised (AVX2 when available), parallel
 /// above [`GRAIN`].
 pub fn map<T: Copy + Sync, U: Copy + Send + 'static>(src: &[T], f: impl Fn(T) -> U + Sync) -> Vec<U> {
-    let n = src.len();
-    let mut out: Vec<U> = crate::tensor::recycle::uninit_vec(n);
     let avx2 = has_avx2();
-    {
-        let dst = &mut out.spare_capacity_mut()[..n];
-        if super::parallel(n) {
-            super::split::for_pieces(dst.chunks_mut(CHUNK).zip(src.chunks(CHUNK)).collect(), |(d, s)| map_chunk(s, d, &f, avx2));
-        } else {
-            map_chunk(src, dst, &f, avx2);
-        }
-    }
-    // SAFETY: every one of the n elements was written above.
-    unsafe { out.set_len(n) };
-    out
+    fresh(src.len(), |dst| drive(dst, CHUNK, true, |r| &src[r], |d, s| map_chunk(s, d, &f, avx2)))
 }
 
 /// `f` pairwise over two contiguous slices of one length, as [`map`].
 pub fn zip_map<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], b: &[T], f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
     assert_eq!(a.len(), b.len(), "zip_map needs slices of one length");
-    let n = a.len();
-    let mut out: Vec<U> = crate::tensor::recycle::uninit_vec(n);
     let avx2 = has_avx2();
-    {
-        let dst = &mut out.spare_capacity_mut()[..n];
-        if super::parallel(n) {
-            let pieces = dst.chunks_mut(CHUNK).zip(a.chunks(CHUNK).zip(b.chunks(CHUNK))).collect();
-            super::split::for_pieces(pieces, |(d, (x, y))| zip_chunk(x, y, d, &f, avx2));
-        } else {
-            zip_chunk(a, b, dst, &f, avx2);
-        }
-    }
-    // SAFETY: every one of the n elements was written above.
-    unsafe { out.set_len(n) };
-    out
+    fresh(a.len(), |dst| drive(dst, CHUNK, true, |r| (&a[r.clone()], &b[r]), |d, (x, y)| zip_chunk(x, y, d, &f, avx2)))
 }
 
 /// `f(a[i], row[i % row.len()])` for a contiguous `a` whose length is a multiple of `row.len()`
@@ -234,25 +310,51 @@ pub fn zip_map<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], b: &[T], f: im
 pub fn zip_map_rows<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], row: &[T], f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
     let (n, r) = (a.len(), row.len());
     assert!(r > 0 && n % r == 0, "zip_map_rows needs whole rows");
-    let mut out: Vec<U> = crate::tensor::recycle::uninit_vec(n);
     let avx2 = has_avx2();
-    {
-        let dst = &mut out.spare_capacity_mut()[..n];
-        let rows_per_chunk = (CHUNK / r).max(1);
-        let body = |d: &mut [MaybeUninit<U>], s: &[T]| {
+    let piece = (CHUNK / r).max(1) * r;
+    fresh(n, |dst| {
+        drive(dst, piece, n / r > 1, |range| &a[range], |d, s| {
             for (d, s) in d.chunks_mut(r).zip(s.chunks(r)) {
                 zip_chunk(s, row, d, &f, avx2);
             }
-        };
-        if super::parallel(n) && n / r > 1 {
-            super::split::for_pieces(dst.chunks_mut(rows_per_chunk * r).zip(a.chunks(rows_per_chunk * r)).collect(), |(d, s)| body(d, s));
-        } else {
-            body(dst, a);
+        })
+    })
+}
+
+/// `dst[i] = f(dst[i])` over a contiguous slice, in place: the writing counterpart of [`map`]
+/// (vectorised, parallel when it pays).
+pub fn map_in_place<T: Copy + Send + Sync>(dst: &mut [T], f: impl Fn(T) -> T + Sync) {
+    let avx2 = has_avx2();
+    drive(dst, CHUNK, true, |_| (), |d, ()| update_chunk(d, &f, avx2));
+}
+
+/// [`map_in_place`] for a `f` that returns its argument unchanged in one branch (`relu`), which
+/// vectorises only this way (see `update_staged`).
+pub fn map_in_place_select<T: Copy + Default + Send + Sync>(dst: &mut [T], f: impl Fn(T) -> T + Sync) {
+    let avx2 = has_avx2();
+    drive(dst, CHUNK, true, |_| (), |d, ()| update_staged_chunk(d, &f, avx2));
+}
+
+/// `dst[i] = f(dst[i], b[i])` over two contiguous slices of one length, in place (as
+/// [`map_in_place`]).
+pub fn zip_in_place<T: Copy + Send + Sync>(dst: &mut [T], b: &[T], f: impl Fn(T, T) -> T + Sync) {
+    assert_eq!(dst.len(), b.len(), "zip_in_place needs slices of one length");
+    let avx2 = has_avx2();
+    drive(dst, CHUNK, true, |r| &b[r], |d, y| zip_update_chunk(d, y, &f, avx2));
+}
+
+/// `dst[i] = f(dst[i], row[i % row.len()])` for a contiguous `dst` of whole rows, in place (as
+/// [`zip_map_rows`]).
+pub fn zip_rows_in_place<T: Copy + Send + Sync>(dst: &mut [T], row: &[T], f: impl Fn(T, T) -> T + Sync) {
+    let (n, r) = (dst.len(), row.len());
+    assert!(r > 0 && n % r == 0, "zip_rows_in_place needs whole rows");
+    let avx2 = has_avx2();
+    let piece = (CHUNK / r).max(1) * r;
+    drive(dst, piece, n / r > 1, |_| (), |d, ()| {
+        for d in d.chunks_mut(r) {
+            zip_update_chunk(d, row, &f, avx2);
         }
-    }
-    // SAFETY: every row of `dst` was written above (the chunks cover all n elements).
-    unsafe { out.set_len(n) };
-    out
+    });
 }
 
 #[cfg(test)]
@@ -358,6 +460,47 @@ mod tests {
             let z = zip_map(&a, &b, |x, y| x * y - 1.0);
             assert!(z.iter().enumerate().all(|(i, &v)| v == a[i] * b[i] - 1.0));
         }
+    }
+
+    #[test]
+    fn in_place_drivers_agree_with_the_allocating_ones_around_grain_and_vector_widths() {
+        for n in [0, 1, 7, 8, 9, 15, 16, 17, 33, CHUNK - 1, CHUNK + 1, GRAIN - 1, GRAIN, GRAIN + 7, 3 * GRAIN + 5] {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin() * 6.0).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i % 11) as f32 - 5.0).collect();
+            let mut m = a.clone();
+            map_in_place(&mut m, sigmoid_f32);
+            assert_eq!(m, map(&a, sigmoid_f32), "n={n}");
+            let relu = |x: f32| if x < 0.0 { 0.0 } else { x };
+            let mut r = a.clone();
+            map_in_place_select(&mut r, relu);
+            assert_eq!(r, map(&a, relu), "n={n}");
+            let mut z = a.clone();
+            zip_in_place(&mut z, &b, |x, y| x * y - 1.0);
+            assert_eq!(z, zip_map(&a, &b, |x, y| x * y - 1.0), "n={n}");
+        }
+        for &(rows, r) in &[(1, 1), (3, 7), (5, 16), (2, 17), (GRAIN / 8 + 1, 9), (4, GRAIN + 3)] {
+            let a: Vec<f64> = (0..rows * r).map(|i| (i as f64 * 0.37).sin()).collect();
+            let row: Vec<f64> = (0..r).map(|i| i as f64 - 3.0).collect();
+            let mut z = a.clone();
+            zip_rows_in_place(&mut z, &row, |x, y| x / 2.0 - y);
+            assert_eq!(z, zip_map_rows(&a, &row, |x, y| x / 2.0 - y), "{rows}x{r}");
+        }
+    }
+
+    #[test]
+    fn in_place_drivers_split_over_two_threads_give_the_same_values() {
+        let _serial = crate::cpu::pool::THREAD_COUNT_TESTS.lock();
+        let before = crate::cpu::threads();
+        crate::cpu::set_num_threads(2);
+        let n = 8 * GRAIN + 3;
+        let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.01).cos()).collect();
+        let mut t = a.clone();
+        map_in_place(&mut t, tanh_f32); // slow enough per piece for the pool to take the rest
+        assert!(t.iter().zip(&a).all(|(&y, &x)| y.to_bits() == tanh_f32(x).to_bits()));
+        let mut z = a.clone();
+        zip_in_place(&mut z, &a, |x, y| tanh_f32(x) + y);
+        assert!(z.iter().zip(&a).all(|(&y, &x)| y == tanh_f32(x) + x));
+        crate::cpu::set_num_threads(before);
     }
 
     #[test]

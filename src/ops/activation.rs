@@ -15,7 +15,7 @@ use super::unary::{erf, exp, float_map, float_zip, grad_formula, map_kernel, not
 use super::{needs, record};
 use crate::autograd::SavedTensor;
 use crate::error::{Error, Result};
-use crate::tensor::{DType, Scalar, Tensor};
+use crate::tensor::{DType, Element, Scalar, Tensor};
 use crate::with_dtype;
 
 fn saved(s: &[Option<Tensor>], i: usize) -> &Tensor {
@@ -39,13 +39,22 @@ fn grad_where(op: Cmp, t: &Tensor, v: f64, g: &Tensor) -> Result<Tensor> {
     keep_where(&compare(op, t, &num(v))?, g)
 }
 
+/// `max(x, 0)` of one element, NaN kept (shared with the direct `relu_`).
+pub(crate) fn relu_value<T: Element>(x: T) -> T {
+    if x < T::default() {
+        T::default()
+    } else {
+        x
+    }
+}
+
 /// `max(t, 0)` (NaN and -0.0 pass through, as in PyTorch); int64 stays int64 (ReluBackward0 saves
 /// the result).
 pub fn relu(t: &Tensor) -> Result<Tensor> {
     if t.dtype() == DType::Bool {
         return Err(Error::runtime("Boolean inputs not supported for relu"));
     }
-    let out = with_dtype!(t.dtype(), T => map_kernel(t, |x: T| if x < T::default() { T::default() } else { x })?);
+    let out = with_dtype!(t.dtype(), T => map_kernel(t, relu_value::<T>)?);
     record(&[t], &[&out], || {
         // d relu(t) = grad where relu(t) > 0, else 0
         backward_fn("ReluBackward0", vec![output("result", &out, 0)], |_, s, g| {

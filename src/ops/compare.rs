@@ -298,6 +298,27 @@ pub enum Extremum {
     Min,
 }
 
+/// `maximum(x, y)` / `minimum(x, y)` of two elements, NaN propagating (shared with the direct
+/// `clamp_`).
+#[inline(always)]
+pub(crate) fn extremum_value<T: PartialOrd + Copy>(which: Extremum, x: T, y: T) -> T {
+    #[allow(clippy::eq_op)]
+    let nan = x != x || y != y;
+    // Ties keep x (maximum(-0.0, 0.0) is -0.0 in PyTorch).
+    let take_y = if which == Extremum::Max { x < y } else { y < x };
+    if nan {
+        if x != x {
+            x
+        } else {
+            y
+        }
+    } else if take_y {
+        y
+    } else {
+        x
+    }
+}
+
 /// `maximum(a, b)` / `minimum(a, b)`, propagating NaN.
 pub fn extremum(which: Extremum, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dtype = common_dtype(a, b);
@@ -307,19 +328,7 @@ pub fn extremum(which: Extremum, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let (da, db) = (ca.data(), cb.data());
         let (ba, bb) = (da.storage.read(), db.storage.read());
         with_dtype!(dtype, T => {
-            let out = elementwise::binary(T::slice(&ba), &da.layout, T::slice(&bb), &db.layout, &shape, move |x: T, y: T| {
-                #[allow(clippy::eq_op)]
-                let nan = x != x || y != y;
-                // Ties keep x (maximum(-0.0, 0.0) is -0.0 in PyTorch).
-                let take_y = if which == Extremum::Max { x < y } else { y < x };
-                if nan {
-                    if x != x { x } else { y }
-                } else if take_y {
-                    y
-                } else {
-                    x
-                }
-            });
+            let out = elementwise::binary(T::slice(&ba), &da.layout, T::slice(&bb), &db.layout, &shape, move |x: T, y: T| extremum_value(which, x, y));
             Tensor::from_vec(out, &shape)?
         })
     };
@@ -345,6 +354,7 @@ pub fn extremum(which: Extremum, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 /// `target.copy_(src)`: `src` broadcast to `target`'s shape and cast to its dtype (CopyBackwards).
 pub fn copy_(target: &Tensor, src: &Tensor) -> Result<()> {
     in_place(target, |t| {
+        super::inplace_direct::check_no_partial_overlap(t, src)?;
         let shape = broadcast_shapes(&t.shape(), &src.shape())?;
         let out = Tensor::from_buffer(broadcast_values_any(src, &shape, t.dtype())?, &shape)?;
         record(&[t, src], &[&out], || {

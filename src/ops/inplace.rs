@@ -214,6 +214,9 @@ pub fn add_in_place(target: &Tensor, grad: &Tensor) -> Result<()> {
 
 /// `target.fill_(value)` (`zero_()` is `fill_(0)` named `ZeroBackward0`).
 pub fn fill_(target: &Tensor, value: Scalar, node_name: &'static str) -> Result<()> {
+    if super::inplace_direct::fill_direct(target, value) {
+        return Ok(()); // nothing recorded: the value written straight into the target
+    }
     in_place_overlapping(target, |t| {
         // One element broadcast to the target's shape: `write_values` fills from it.
         let shape = t.shape();

@@ -29,6 +29,7 @@ mod pad;
 mod division;
 mod scalar_check;
 mod index_ops;
+mod inplace_direct;
 
 pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
@@ -64,6 +65,7 @@ pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmo
 pub use crate::cpu::division::DivKind;
 pub use scalar_check::{check_scalar_fits, check_value_fits_tensor};
 pub use index_ops::{check_index_fill_args, fill_diagonal_, index_add, index_copy, index_fill, index_put_accumulate_aliased, put, take, FillValue};
+pub use inplace_direct::{arith_, clamp_, copy_into, unary_, InPlaceArith, InPlaceUnary};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

@@ -231,7 +231,7 @@ pub fn neg(t: &Tensor) -> Result<Tensor> {
 
 /// `-x` for every element type (bool never gets here): floats flip the sign (`-0.0` stays signed),
 /// integers negate exactly with wrap-around (uint8 `-5` is 251, as C++).
-fn negate<T: Element>(x: T) -> T {
+pub(crate) fn negate<T: Element>(x: T) -> T {
     if T::DTYPE.is_float() {
         T::from_f64(-x.to_f64())
     } else {

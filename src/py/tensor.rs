@@ -170,13 +170,11 @@ impl PyTensor {
         }
     }
 
-    /// Runs an in-place op and returns `self`.
-    fn in_place<'py>(
-        slf: &Bound<'py, Self>,
-        compute: impl FnOnce(&Tensor) -> crate::Result<Tensor> + Send,
-    ) -> PyResult<Bound<'py, Self>> {
+    /// `self op= alpha * other` in place (straight into self when nothing is recorded), returning
+    /// `self`.
+    pub(crate) fn arith_in_place<'py>(slf: &Bound<'py, Self>, other: Tensor, op: ops::InPlaceArith, alpha: f64) -> PyResult<Bound<'py, Self>> {
         let target = slf.get().inner.clone();
-        maybe_detach(slf.py(), target.numel(), move || ops::in_place(&target, compute))?;
+        maybe_detach(slf.py(), target.numel(), move || ops::arith_(&target, &other, op, alpha))?;
         Ok(slf.clone())
     }
 
@@ -583,19 +581,19 @@ impl PyTensor {
 
     fn __iadd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::in_place(slf, move |t| ops::add(t, &other)).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Add, 1.0).map(|_| ())
     }
     fn __isub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::in_place(slf, move |t| ops::sub(t, &other)).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, 1.0).map(|_| ())
     }
     fn __imul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::in_place(slf, move |t| ops::mul(t, &other)).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, 1.0).map(|_| ())
     }
     fn __itruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::in_place(slf, move |t| ops::div(t, &other)).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Div, 1.0).map(|_| ())
     }
 
     /// `self + alpha * other`.
@@ -649,18 +647,18 @@ impl PyTensor {
     #[pyo3(signature = (other, *, alpha=1.0))]
     fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::in_place(slf, move |t| ops::add_scaled(t, &other, alpha))
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Add, alpha)
     }
     /// In-place `self -= alpha * other`.
     #[pyo3(signature = (other, *, alpha=1.0))]
     fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::in_place(slf, move |t| ops::sub_scaled(t, &other, alpha))
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, alpha)
     }
     /// In-place `self *= other`.
     fn mul_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::in_place(slf, move |t| ops::mul(t, &other))
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, 1.0)
     }
     /// In-place `self /= other` (optionally rounded, as `div`).
     #[pyo3(signature = (other, **kwargs))]

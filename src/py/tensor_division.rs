@@ -87,7 +87,7 @@ pub fn div_in_place<'py>(slf: &Bound<'py, PyTensor>, other: &Bound<'py, PyAny>, 
     let mode = rounding_kwarg(kwargs, "div_")?;
     let other = other_arg(other, "div_")?;
     match mode {
-        None => in_place(slf, move |t| ops::div(t, &other)),
+        None => PyTensor::arith_in_place(slf, other, ops::InPlaceArith::Div, 1.0),
         Some(mode) => in_place(slf, move |t| ops::div_rounding(t, &other, mode)),
     }
 }

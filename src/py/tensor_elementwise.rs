@@ -8,7 +8,7 @@ use super::convert::{arith_operand, big_int, checked_scalar, operand, type_name}
 use super::error::foreign;
 use super::tensor::{maybe_detach, user_warning, wrap_tensor, PyTensor};
 use crate::error::Result;
-use crate::ops::{self, Cmp, Extremum, GeluApprox, Logic};
+use crate::ops::{self, Cmp, Extremum, GeluApprox, InPlaceUnary, Logic};
 use crate::tensor::{DType, Scalar, Tensor};
 
 type UnaryOp = fn(&Tensor) -> Result<Tensor>;
@@ -23,6 +23,14 @@ fn apply<'py>(py: Python<'py>, t: &Tensor, f: impl FnOnce(&Tensor) -> Result<Ten
 fn in_place<'py>(slf: &Bound<'py, PyTensor>, compute: impl FnOnce(&Tensor) -> Result<Tensor> + Send) -> PyResult<Bound<'py, PyTensor>> {
     let target = slf.get().inner.clone();
     maybe_detach(slf.py(), target.numel(), move || ops::in_place(&target, compute))?;
+    Ok(slf.clone())
+}
+
+/// Runs a unary in-place op with a direct form (written straight into `self` when nothing is
+/// recorded, else `general` computed out of place) and returns `self`.
+fn direct_unary<'py>(slf: &Bound<'py, PyTensor>, op: InPlaceUnary, general: UnaryOp) -> PyResult<Bound<'py, PyTensor>> {
+    let target = slf.get().inner.clone();
+    maybe_detach(slf.py(), target.numel(), move || ops::unary_(&target, op, general))?;
     Ok(slf.clone())
 }
 
@@ -122,16 +130,12 @@ macro_rules! unary_methods {
 }
 
 unary_methods! {
-    abs, abs_, ops::abs, "Absolute value.";
     sign, sign_, ops::sign, "-1, 0 or 1 by sign.";
     sqrt, sqrt_, ops::sqrt, "Square root.";
     rsqrt, rsqrt_, ops::rsqrt, "Reciprocal square root.";
     sin, sin_, ops::sin, "Sine.";
     cos, cos_, ops::cos, "Cosine.";
     tan, tan_, ops::tan, "Tangent.";
-    tanh, tanh_, ops::tanh, "Hyperbolic tangent.";
-    sigmoid, sigmoid_, ops::sigmoid, "Logistic sigmoid.";
-    relu, relu_, ops::relu, "max(x, 0).";
     erf, erf_, ops::erf, "Error function.";
     atan, atan_, ops::atan, "Arctangent.";
     log1p, log1p_, ops::log1p, "log(1 + x).";
@@ -230,7 +234,7 @@ impl PyTensor {
     }
     /// `e ** self`, in place.
     fn exp_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
-        in_place(slf, ops::exp as UnaryOp)
+        direct_unary(slf, InPlaceUnary::Exp, ops::exp)
     }
     /// Natural logarithm, in place.
     fn log_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
@@ -238,7 +242,7 @@ impl PyTensor {
     }
     /// `-self`, in place.
     fn neg_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
-        in_place(slf, ops::neg as UnaryOp)
+        direct_unary(slf, InPlaceUnary::Neg, ops::neg)
     }
     /// `1 / self`, in place.
     fn reciprocal_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
@@ -278,7 +282,19 @@ impl PyTensor {
     fn clamp_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
         let dtype = slf.get().inner.dtype();
         let (lo, hi) = (bound_arg(min, dtype)?, bound_arg(max, dtype)?);
-        in_place(slf, move |t| clamp_any(t, lo, hi))
+        let target = slf.get().inner.clone();
+        maybe_detach(slf.py(), target.numel(), move || match (&lo, &hi) {
+            (Some(Bound_::Tensor(_)), _) | (_, Some(Bound_::Tensor(_))) => ops::in_place(&target, |t| clamp_any(t, lo, hi)),
+            _ => {
+                let num = |b: &Option<Bound_>| match b {
+                    Some(Bound_::Num(s)) => Some(*s),
+                    _ => None,
+                };
+                let (min, max) = (num(&lo), num(&hi));
+                ops::clamp_(&target, min, max, |t| clamp_any(t, lo, hi))
+            }
+        })?;
+        Ok(slf.clone())
     }
     /// `clip` in place.
     #[pyo3(signature = (min=None, max=None))]
@@ -341,7 +357,7 @@ impl PyTensor {
         let _ = non_blocking;
         let src = tensor_arg(src, "copy_", "src")?;
         let target = slf.get().inner.clone();
-        maybe_detach(slf.py(), target.numel(), move || ops::copy_(&target, &src))?;
+        maybe_detach(slf.py(), target.numel(), move || ops::copy_into(&target, &src))?;
         Ok(slf.clone())
     }
 
@@ -504,4 +520,40 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(hardtanh_, m)?)?;
     m.add_function(wrap_pyfunction!(relu6, m)?)?;
     Ok(())
+}
+
+#[pymethods]
+impl PyTensor {
+    /// Absolute value.
+    fn abs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        apply(py, &self.inner, ops::abs as UnaryOp)
+    }
+    /// In-place: absolute value.
+    fn abs_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        direct_unary(slf, InPlaceUnary::Abs, ops::abs)
+    }
+    /// Hyperbolic tangent.
+    fn tanh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        apply(py, &self.inner, ops::tanh as UnaryOp)
+    }
+    /// In-place: hyperbolic tangent.
+    fn tanh_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        direct_unary(slf, InPlaceUnary::Tanh, ops::tanh)
+    }
+    /// Logistic sigmoid.
+    fn sigmoid<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        apply(py, &self.inner, ops::sigmoid as UnaryOp)
+    }
+    /// In-place: logistic sigmoid.
+    fn sigmoid_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        direct_unary(slf, InPlaceUnary::Sigmoid, ops::sigmoid)
+    }
+    /// max(x, 0).
+    fn relu<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        apply(py, &self.inner, ops::relu as UnaryOp)
+    }
+    /// In-place: max(x, 0).
+    fn relu_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        direct_unary(slf, InPlaceUnary::Relu, ops::relu)
+    }
 }
