@@ -10,8 +10,6 @@
 
 use std::borrow::Cow;
 
-use rayon::prelude::*;
-
 use super::reduce::reduced_innermost;
 use super::reduce_simd::{self as k, Float, CHUNK};
 use super::GRAIN;
@@ -242,7 +240,7 @@ pub fn extreme_cols<T: Float>(x: &[T], outer: usize, red: usize, inner: usize, m
     };
     let n = outer * blocks_per;
     let parts: Vec<(Vec<T>, Vec<u32>)> = if super::parallel(x.len()) && n > 1 {
-        super::install(|| (0..n).into_par_iter().map(block).collect())
+        super::split::map_pieces((0..n).collect(), block)
     } else {
         (0..n).map(block).collect()
     };
@@ -327,7 +325,7 @@ pub fn var<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], correction: f
                 .collect()
         };
         let blocks: Vec<Vec<f64>> = if super::parallel(x.len()) {
-            super::install(|| x.par_chunks(per_task * inner).enumerate().map(work).collect())
+            super::split::map_pieces(x.chunks(per_task * inner).enumerate().collect(), work)
         } else {
             x.chunks(per_task * inner).enumerate().map(work).collect()
         };
@@ -379,7 +377,7 @@ fn map_rows<T: Sync, A: Send>(x: &[T], inner: usize, f: impl Fn(&[T]) -> A + Syn
     if !super::parallel(x.len()) {
         return x.chunks(inner).map(&f).collect();
     }
-    let blocks: Vec<Vec<A>> = super::install(|| x.par_chunks(per_task * inner).map(|b| b.chunks(inner).map(&f).collect()).collect());
+    let blocks: Vec<Vec<A>> = super::split::map_pieces(x.chunks(per_task * inner).collect(), |b| b.chunks(inner).map(&f).collect());
     blocks.into_iter().flatten().collect()
 }
 
@@ -623,5 +621,43 @@ mod tests {
         assert_eq!(logsumexp(&e, &l0, &[false, true]), vec![f32::NEG_INFINITY; 3]);
         assert!(var(&e, &l0, &[false, true], 1.0, false).iter().all(|v| v.is_nan()));
         assert_eq!(prod(&e, &l0, &[false, true]), vec![1.0; 3]);
+    }
+
+    #[test]
+    fn forced_splits_give_the_bits_of_one_thread() {
+        use crate::cpu::split::with_forced_split;
+        for n in [GRAIN - 1, GRAIN + 1, 3 * CHUNK + 7, 2 * GRAIN + 33] {
+            let x = values(n, n as u64 + 11);
+            let cut = n / 7 * 7;
+            let x7 = &x[..cut];
+            let (full, rows7, cols7) = (Layout::contiguous(&[n]), Layout::contiguous(&[cut / 7, 7]), Layout::contiguous(&[7, cut / 7]));
+            let wide = Layout::contiguous(&[cut / 7 / 16, 7, 16]);
+            let xw = &x[..cut / 7 / 16 * 7 * 16];
+            let run = || {
+                let mut out = vec![];
+                for (data, l) in [(&x[..], &full), (x7, &rows7), (x7, &cols7)] {
+                    for r in [vec![true; l.ndim()], (0..l.ndim()).map(|d| d == 0).collect(), (0..l.ndim()).map(|d| d > 0).collect()] {
+                        out.extend(sum(data, l, &r));
+                        out.extend(var(data, l, &r, 1.0, false));
+                        out.extend(logsumexp(data, l, &r));
+                        for ord in [1.0, 2.0, f64::INFINITY, f64::NEG_INFINITY] {
+                            out.extend(norm(data, l, &r, ord).unwrap());
+                        }
+                        out.extend(extreme_values(data, l, &r, true));
+                        out.extend(extreme(data, l, &r, false).iter().map(|p| p.0 + p.1 as f32));
+                    }
+                }
+                out.extend(sum(xw, &wide, &[false, true, false]));
+                out.extend(extreme(xw, &wide, &[false, true, false], true).iter().map(|p| p.0 + p.1 as f32));
+                let xd: Vec<f64> = x.iter().map(|&v| v as f64 * 1.5).collect();
+                let d = sum(&xd, &full, &[true])[0] + var(&xd, &full, &[true], 0.0, true)[0] + norm(&xd, &full, &[true], 2.0).unwrap()[0];
+                out.push(d as f32);
+                out.extend(crate::cpu::reduce::map_runs(x7, &rows7, &[true, false], |r| r.iter().sum::<f32>()));
+                out
+            };
+            let (one, two, three) = (with_forced_split(1, run), with_forced_split(2, run), with_forced_split(3, run));
+            assert_eq!(bits(&one), bits(&two), "n={n}");
+            assert_eq!(bits(&one), bits(&three), "n={n}");
+        }
     }
 }
