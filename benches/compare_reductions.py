@@ -8,6 +8,7 @@ better), at 2 and at 1 intra-op threads.
 
     python benches/compare_reductions.py            # both thread counts
     python benches/compare_reductions.py --threads 1 --reps 15
+    python benches/compare_reductions.py --only sum norm     # rows whose name holds a word
 """
 
 import argparse
@@ -65,7 +66,7 @@ def timed(fn, inner):
     return (time.perf_counter() - t0) / inner
 
 
-def run(threads, reps, inner):
+def run(threads, reps, inner, only=()):
     import torch
 
     import rustgrad
@@ -75,6 +76,8 @@ def run(threads, reps, inner):
     ours, theirs = workloads(rustgrad), workloads(torch)
     rows = []
     for (name, f), (_, g) in zip(ours, theirs):
+        if only and not any(w in name for w in only):
+            continue
         a, b = [], []
         for _ in range(reps):
             a.append(timed(f, inner))
@@ -89,11 +92,12 @@ def main():
     p.add_argument("--threads", type=int, nargs="*", default=[2, 1])
     p.add_argument("--reps", type=int, default=11)
     p.add_argument("--inner", type=int, default=5)
+    p.add_argument("--only", nargs="*", default=[], help="keep the workloads whose name contains one of these")
     args = p.parse_args()
     print(f"load average before: {os.getloadavg()}")
     for th in args.threads:
         print(f"\n{th} thread(s)\n| workload | rustgrad | PyTorch | ratio |\n|---|---|---|---|")
-        for name, ta, tb, r in run(th, args.reps, args.inner):
+        for name, ta, tb, r in run(th, args.reps, args.inner, args.only):
             print(f"| {name} | {ta * 1e6:.0f} us | {tb * 1e6:.0f} us | {r:.2f} |")
     print(f"\nload average after: {os.getloadavg()}")
 

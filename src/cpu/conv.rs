@@ -1,12 +1,11 @@
 //! Convolution and pooling kernels over contiguous NCHW planes: im2col/col2im (a convolution is
 //! then one gemm per sample), max pooling with PyTorch's flat plane indices, average pooling with
 //! its padding/divisor rules, and adaptive average pooling. 1-d ops use these with a height of 1.
-//! Work is split over (sample, channel) planes, on rayon above [`GRAIN`] elements of work.
+//! Work is split over (sample, channel) planes: above [`GRAIN`](super::GRAIN) elements of work
+//! the planes are `cpu::split` pieces (handed to the pool only when the first one shows it pays).
 
 use num_traits::Float;
-use rayon::prelude::*;
 
-use super::install;
 use crate::tensor::Element;
 
 /// The sizes of one 2-d sliding-window op (convolution or pooling) over `n*c` planes.
@@ -57,14 +56,14 @@ impl Window {
     }
 }
 
-/// Runs `f(i, chunk)` over consecutive `chunk`-sized pieces of `out`, in parallel when `work` is
-/// large.
+/// Runs `f(i, chunk)` over consecutive `chunk`-sized pieces of `out`, as `cpu::split` pieces
+/// when `work` is large.
 fn for_chunks<T: Send>(out: &mut [T], chunk: usize, work: usize, f: impl Fn(usize, &mut [T]) + Sync + Send) {
     if chunk == 0 {
         return;
     }
     if super::parallel(work) && out.len() > chunk {
-        install(|| out.par_chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i, c)));
+        super::split::for_pieces(out.chunks_mut(chunk).enumerate().collect(), |(i, c)| f(i, c));
     } else {
         out.chunks_mut(chunk).enumerate().for_each(|(i, c)| f(i, c));
     }
@@ -370,5 +369,19 @@ mod tests {
         assert_eq!(out, vec![1.5, 4.5, 7.5]);
         let gx = adaptive_avg_pool2d_backward(&[1.0, 1.0, 1.0], 1, 1, 10, 1, 3);
         assert!((gx.iter().sum::<f64>() - 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn forced_splits_give_the_bits_of_one_thread() {
+        use crate::cpu::split::with_forced_split;
+        let g = window(3, 70, 20, 19, 3, 1, 1, 1);
+        let x: Vec<f64> = (0..g.n * g.c * g.in_plane()).map(|i| ((i * 7919) % 1013) as f64 * 0.01).collect();
+        let run = || {
+            let cols = im2col(&x, &g);
+            let back = col2im(&cols, &g);
+            let (m, idx) = max_pool2d(&x, &g);
+            (cols, back, m, idx)
+        };
+        assert_eq!(with_forced_split(1, run), with_forced_split(2, run));
     }
 }

@@ -23,6 +23,7 @@ pub mod norm;
 pub mod range;
 pub mod reduce_float;
 pub mod reduce_simd;
+pub mod reduce_x86;
 pub mod softmax;
 
 /// Whether a kernel over `work` elements splits it over the kernel pool: at least [`GRAIN`]

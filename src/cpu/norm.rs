@@ -1,9 +1,6 @@
 //! Fused kernels of normalisation and classification losses: layer norm forward/backward over
 //! contiguous rows, and negative log-likelihood over (n, classes, positions). Sums run in f64.
 
-use rayon::prelude::*;
-
-use super::install;
 use crate::tensor::Element;
 
 /// Layer norm of `rows` rows of `width` elements: returns (y, mean, rstd) where
@@ -31,7 +28,14 @@ pub fn layer_norm<T: Element>(x: &[T], width: usize, weight: Option<&[T]>, bias:
     };
     if width > 0 {
         if super::parallel(x.len()) && rows > 1 {
-            install(|| y.par_chunks_mut(width).enumerate().zip(stats.par_iter_mut()).for_each(|(a, s)| row(a, s)));
+            // Blocks of rows of about GRAIN elements: the pieces `cpu::split` may hand the pool.
+            let per = (super::GRAIN / width).max(1);
+            let pieces: Vec<_> = y.chunks_mut(per * width).zip(stats.chunks_mut(per)).enumerate().collect();
+            super::split::for_pieces(pieces, |(b, (ys, ss))| {
+                for (j, (a, s)) in ys.chunks_mut(width).zip(ss.iter_mut()).enumerate() {
+                    row((b * per + j, a), s);
+                }
+            });
         } else {
             y.chunks_mut(width).enumerate().zip(stats.iter_mut()).for_each(|(a, s)| row(a, s));
         }
@@ -74,7 +78,10 @@ pub fn layer_norm_backward<T: Element>(
         };
         if width > 0 {
             if super::parallel(x.len()) && rows > 1 {
-                install(|| dx.par_chunks_mut(width).enumerate().for_each(row));
+                let per = (super::GRAIN / width).max(1);
+                super::split::for_pieces(dx.chunks_mut(per * width).enumerate().collect(), |(b, block)| {
+                    block.chunks_mut(width).enumerate().for_each(|(j, a)| row((b * per + j, a)));
+                });
             } else {
                 dx.chunks_mut(width).enumerate().for_each(row);
             }
@@ -203,5 +210,24 @@ mod tests {
         assert_eq!(nll_loss(&input, &[3, 0], None, 3, 1, -100).err(), Some(3));
         let d = nll_loss_grad::<f64>(&[2, 0], None, 3, 1, -100, 0.5);
         assert_eq!(d, vec![0.0, 0.0, -0.5, -0.5, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn forced_splits_give_the_bits_of_one_thread() {
+        use crate::cpu::split::with_forced_split;
+        for (rows, width) in [(GRAIN / 50 + 3, 50), (9, 5000), (1, GRAIN + 1)] {
+            let x: Vec<f32> = (0..rows * width).map(|i| ((i * 7919) % 1013) as f32 * 0.01 - 5.0).collect();
+            let w: Vec<f32> = (0..width).map(|i| 1.0 + (i % 7) as f32 * 0.1).collect();
+            let run = || {
+                let (y, m, r) = layer_norm(&x, width, Some(&w), None, 1e-5);
+                let (dx, dw, db) = layer_norm_backward(&x, &x, &m, &r, Some(&w), width, [true, true, true]);
+                let mut out = y;
+                out.extend(dx.unwrap());
+                out.extend(dw.unwrap());
+                out.extend(db.unwrap());
+                out.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
+            };
+            assert_eq!(with_forced_split(1, run), with_forced_split(2, run), "{rows}x{width}");
+        }
     }
 }

@@ -3,8 +3,6 @@
 
 use std::ops::Add;
 
-use rayon::prelude::*;
-
 use super::GRAIN;
 use crate::tensor::{Element, Layout};
 
@@ -131,7 +129,9 @@ pub fn map_runs<T: Element, U: Send>(data: &[T], layout: &Layout, reduce: &[bool
         return (0..outer).map(|_| f(&[])).collect();
     }
     if outer > 1 && super::parallel(values.len()) {
-        super::install(|| values.par_chunks(inner).with_min_len((GRAIN / inner).max(1)).map(f).collect())
+        let per_task = (GRAIN / inner).max(1) * inner;
+        let blocks = super::split::map_pieces(values.chunks(per_task).collect(), |b| b.chunks(inner).map(&f).collect::<Vec<U>>());
+        blocks.into_iter().flatten().collect()
     } else {
         values.chunks(inner).map(f).collect()
     }
@@ -151,7 +151,10 @@ pub fn map_lanes<T: Element, U: Element>(data: &[T], layout: &Layout, dim: usize
         return out;
     }
     if super::parallel(values.len()) {
-        super::install(|| out.par_chunks_mut(len).zip(values.par_chunks(len)).with_min_len((GRAIN / len).max(1)).for_each(|(o, v)| f(v, o)));
+        let per_task = (GRAIN / len).max(1) * len;
+        super::split::for_pieces(out.chunks_mut(per_task).zip(values.chunks(per_task)).collect(), |(o, v)| {
+            o.chunks_mut(len).zip(v.chunks(len)).for_each(|(o, v)| f(v, o))
+        });
     } else {
         out.chunks_mut(len).zip(values.chunks(len)).for_each(|(o, v)| f(v, o));
     }

@@ -8,7 +8,7 @@
 //! in a fixed order inside fixed-width column blocks. Threads only choose who computes which leaf,
 //! row or block, so results are bit-identical on 1 or N threads.
 
-use rayon::prelude::*;
+use std::borrow::Cow;
 
 use super::reduce::reduced_innermost;
 use super::reduce_simd::{self as k, Float, CHUNK};
@@ -125,13 +125,28 @@ const COL_BLOCK: usize = 256;
 /// Rows summed into a partial before it joins the running total (bounds the error growth).
 const ROW_GROUP: usize = 64;
 
+/// Most columns of one block of the column sum: its partial and total (8 KiB each) stay in L1.
+const SUM_COL_BYTES: usize = 8192;
+
+/// Width of the column blocks of [`sum_cols`] over `n` elements with `inner` columns: whole rows
+/// up to [`SUM_COL_BYTES`] on one thread (each block then streams through memory once, row after
+/// row, instead of reading a 1 KiB piece of every row per block); when the pool may split the
+/// work, about four blocks per thread (at least [`COL_BLOCK`] columns). Only the blocking
+/// depends on this: every column is summed in the same order whatever the width.
+fn sum_col_width<T>(n: usize, inner: usize) -> usize {
+    let widest = SUM_COL_BYTES / std::mem::size_of::<T>();
+    let w = if super::parallel(n) { inner.div_ceil(4 * super::threads()).div_ceil(16) * 16 } else { inner };
+    w.clamp(COL_BLOCK, widest).min(inner.max(1))
+}
+
 /// Sums `[outer, red, inner]` over the middle dim: row-by-row vector adds inside column blocks.
 /// Order per output: groups of [`ROW_GROUP`] rows summed in order, group sums added in order.
 pub fn sum_cols<T: Float>(x: &[T], outer: usize, red: usize, inner: usize) -> Vec<T> {
-    let blocks_per = inner.div_ceil(COL_BLOCK);
+    let cw = sum_col_width::<T>(x.len(), inner);
+    let blocks_per = inner.div_ceil(cw);
     let block = |b: usize| -> Vec<T> {
-        let (o, kb) = (b / blocks_per, (b % blocks_per) * COL_BLOCK);
-        let width = COL_BLOCK.min(inner - kb);
+        let (o, kb) = (b / blocks_per, (b % blocks_per) * cw);
+        let width = cw.min(inner - kb);
         let base = &x[o * red * inner..(o + 1) * red * inner];
         let mut total = vec![T::zero(); width];
         k::col_sum(base, red, inner, kb, &mut total, ROW_GROUP);
@@ -158,15 +173,27 @@ fn reduce_with<T: Float, A: Send>(
     leaf: impl Fn(usize, &[T]) -> A + Sync,
     combine: impl Fn(A, A) -> A + Sync,
 ) -> Vec<A> {
+    let (x, outer, inner) = row_major_with(data, layout, reduce, strict);
+    if inner == 0 {
+        return (0..outer).map(|_| empty()).collect();
+    }
+    rows(&x, outer, inner, leaf, combine)
+}
+
+/// The flagged dims' runs as `outer` contiguous rows of `inner` elements: borrowed from `data`
+/// when the layout allows ([`plan`] gives rows), else gathered (`reduced_innermost`).
+pub fn row_major<'a, T: Float>(data: &'a [T], layout: &Layout, reduce: &[bool]) -> (Cow<'a, [T]>, usize, usize) {
+    row_major_with(data, layout, reduce, false)
+}
+
+/// [`row_major`]; `strict` as in [`plan_with`].
+fn row_major_with<'a, T: Float>(data: &'a [T], layout: &Layout, reduce: &[bool], strict: bool) -> (Cow<'a, [T]>, usize, usize) {
     let n = layout.numel();
     match plan_with(layout, reduce, strict) {
-        Some(Plan::Rows { outer, inner }) if n > 0 => rows(&data[layout.offset..layout.offset + n], outer, inner, leaf, combine),
+        Some(Plan::Rows { outer, inner }) if n > 0 => (Cow::Borrowed(&data[layout.offset..layout.offset + n]), outer, inner),
         _ => {
             let (values, outer, inner) = reduced_innermost(data, layout, reduce);
-            if inner == 0 {
-                return (0..outer).map(|_| empty()).collect();
-            }
-            rows(&values, outer, inner, leaf, combine)
+            (Cow::Owned(values), outer, inner)
         }
     }
 }
@@ -213,7 +240,7 @@ pub fn extreme_cols<T: Float>(x: &[T], outer: usize, red: usize, inner: usize, m
     };
     let n = outer * blocks_per;
     let parts: Vec<(Vec<T>, Vec<u32>)> = if super::parallel(x.len()) && n > 1 {
-        super::install(|| (0..n).into_par_iter().map(block).collect())
+        super::split::map_pieces((0..n).collect(), block)
     } else {
         (0..n).map(block).collect()
     };
@@ -276,17 +303,8 @@ pub fn var<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], correction: f
         let v = sq / (n as f64 - correction).max(0.0);
         T::narrow(if root { v.sqrt() } else { v })
     };
-    let (values, outer, inner);
-    let x: &[T] = match plan(layout, reduce) {
-        Some(Plan::Rows { outer: o, inner: i }) if layout.numel() > 0 => {
-            (outer, inner) = (o, i);
-            &data[layout.offset..layout.offset + layout.numel()]
-        }
-        _ => {
-            (values, outer, inner) = reduced_innermost(data, layout, reduce);
-            &values
-        }
-    };
+    let (rows_of, outer, inner) = row_major(data, layout, reduce);
+    let x: &[T] = &rows_of;
     if inner == 0 {
         return (0..outer).map(|_| finish(f64::NAN, 0)).collect();
     }
@@ -307,7 +325,7 @@ pub fn var<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], correction: f
                 .collect()
         };
         let blocks: Vec<Vec<f64>> = if super::parallel(x.len()) {
-            super::install(|| x.par_chunks(per_task * inner).enumerate().map(work).collect())
+            super::split::map_pieces(x.chunks(per_task * inner).enumerate().collect(), work)
         } else {
             x.chunks(per_task * inner).enumerate().map(work).collect()
         };
@@ -335,17 +353,8 @@ pub fn norm<T: Float>(data: &[T], layout: &Layout, reduce: &[bool], ord: f64) ->
 /// `log(sum(exp(x)))` over the flagged dims, as PyTorch's composite: the max `m` of each run
 /// (replaced by 0 when infinite) is subtracted before exponentiating and added back after `log`.
 pub fn logsumexp<T: Float>(data: &[T], layout: &Layout, reduce: &[bool]) -> Vec<T> {
-    let (values, outer, inner);
-    let x: &[T] = match plan(layout, reduce) {
-        Some(Plan::Rows { outer: o, inner: i }) if layout.numel() > 0 => {
-            (outer, inner) = (o, i);
-            &data[layout.offset..layout.offset + layout.numel()]
-        }
-        _ => {
-            (values, outer, inner) = reduced_innermost(data, layout, reduce);
-            &values
-        }
-    };
+    let (rows_of, outer, inner) = row_major(data, layout, reduce);
+    let x: &[T] = &rows_of;
     if inner == 0 {
         return vec![T::neg_infinity(); outer];
     }
@@ -368,7 +377,7 @@ fn map_rows<T: Sync, A: Send>(x: &[T], inner: usize, f: impl Fn(&[T]) -> A + Syn
     if !super::parallel(x.len()) {
         return x.chunks(inner).map(&f).collect();
     }
-    let blocks: Vec<Vec<A>> = super::install(|| x.par_chunks(per_task * inner).map(|b| b.chunks(inner).map(&f).collect()).collect());
+    let blocks: Vec<Vec<A>> = super::split::map_pieces(x.chunks(per_task * inner).collect(), |b| b.chunks(inner).map(&f).collect());
     blocks.into_iter().flatten().collect()
 }
 
@@ -612,5 +621,43 @@ mod tests {
         assert_eq!(logsumexp(&e, &l0, &[false, true]), vec![f32::NEG_INFINITY; 3]);
         assert!(var(&e, &l0, &[false, true], 1.0, false).iter().all(|v| v.is_nan()));
         assert_eq!(prod(&e, &l0, &[false, true]), vec![1.0; 3]);
+    }
+
+    #[test]
+    fn forced_splits_give_the_bits_of_one_thread() {
+        use crate::cpu::split::with_forced_split;
+        for n in [GRAIN - 1, GRAIN + 1, 3 * CHUNK + 7, 2 * GRAIN + 33] {
+            let x = values(n, n as u64 + 11);
+            let cut = n / 7 * 7;
+            let x7 = &x[..cut];
+            let (full, rows7, cols7) = (Layout::contiguous(&[n]), Layout::contiguous(&[cut / 7, 7]), Layout::contiguous(&[7, cut / 7]));
+            let wide = Layout::contiguous(&[cut / 7 / 16, 7, 16]);
+            let xw = &x[..cut / 7 / 16 * 7 * 16];
+            let run = || {
+                let mut out = vec![];
+                for (data, l) in [(&x[..], &full), (x7, &rows7), (x7, &cols7)] {
+                    for r in [vec![true; l.ndim()], (0..l.ndim()).map(|d| d == 0).collect(), (0..l.ndim()).map(|d| d > 0).collect()] {
+                        out.extend(sum(data, l, &r));
+                        out.extend(var(data, l, &r, 1.0, false));
+                        out.extend(logsumexp(data, l, &r));
+                        for ord in [1.0, 2.0, f64::INFINITY, f64::NEG_INFINITY] {
+                            out.extend(norm(data, l, &r, ord).unwrap());
+                        }
+                        out.extend(extreme_values(data, l, &r, true));
+                        out.extend(extreme(data, l, &r, false).iter().map(|p| p.0 + p.1 as f32));
+                    }
+                }
+                out.extend(sum(xw, &wide, &[false, true, false]));
+                out.extend(extreme(xw, &wide, &[false, true, false], true).iter().map(|p| p.0 + p.1 as f32));
+                let xd: Vec<f64> = x.iter().map(|&v| v as f64 * 1.5).collect();
+                let d = sum(&xd, &full, &[true])[0] + var(&xd, &full, &[true], 0.0, true)[0] + norm(&xd, &full, &[true], 2.0).unwrap()[0];
+                out.push(d as f32);
+                out.extend(crate::cpu::reduce::map_runs(x7, &rows7, &[true, false], |r| r.iter().sum::<f32>()));
+                out
+            };
+            let (one, two, three) = (with_forced_split(1, run), with_forced_split(2, run), with_forced_split(3, run));
+            assert_eq!(bits(&one), bits(&two), "n={n}");
+            assert_eq!(bits(&one), bits(&three), "n={n}");
+        }
     }
 }

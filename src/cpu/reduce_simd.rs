@@ -21,6 +21,7 @@ use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
 use super::math::{exp_f32, exp_f32_fast, exp_f32_with, EXP_FAST_LO};
+use super::reduce_x86::{Leaf, Op};
 use crate::tensor::Element;
 
 /// Elements per leaf of a chunked reduction (fixed, for determinism).
@@ -103,7 +104,7 @@ pub fn has_avx2() -> bool {
 }
 
 /// float32 / float64 as the reduction kernels need them.
-pub trait Float: Element + num_traits::Float + std::ops::AddAssign + std::iter::Sum {
+pub trait Float: Element + num_traits::Float + std::ops::AddAssign + std::iter::Sum + Leaf {
     /// `e^x`, branch-free and vectorisable for float32 (<= 1 ulp); libm for float64.
     fn exp_v(self) -> Self;
     /// `e^x` with fused multiply-adds when `FMA`; when `FAST`, only for arguments that passed
@@ -204,13 +205,13 @@ pub(crate) fn sum_i<T: Float>(x: &[T]) -> T {
 
 /// Sum of squares of a leaf (2-norm).
 #[inline(always)]
-fn sum_sq_i<T: Float>(x: &[T]) -> T {
+pub(crate) fn sum_sq_i<T: Float>(x: &[T]) -> T {
     lanes_sum(x, T::zero(), |v| v * v)
 }
 
 /// Sum of absolute values of a leaf (1-norm).
 #[inline(always)]
-fn sum_abs_i<T: Float>(x: &[T]) -> T {
+pub(crate) fn sum_abs_i<T: Float>(x: &[T]) -> T {
     lanes_sum(x, T::zero(), |v| v.abs())
 }
 
@@ -317,7 +318,7 @@ pub(crate) fn extreme_i<T: Float>(x: &[T], pick: impl Fn(T, T) -> T) -> T {
 /// in the lanes, plus a sum of `v - v` that turns NaN when the leaf holds a NaN or an infinity;
 /// only then is the leaf rescanned with the NaN-sticky rule.
 #[inline(always)]
-fn max_min_i<T: Float>(x: &[T], max: bool) -> T {
+pub(crate) fn max_min_i<T: Float>(x: &[T], max: bool) -> T {
     let mut acc = [x[0]; LANES];
     let mut z = [T::zero(); LANES];
     let mut it = x.chunks_exact(LANES);
@@ -670,14 +671,6 @@ fn col_sum_i<T: Float>(base: &[T], red: usize, inner: usize, kb: usize, total: &
 }
 
 #[inline(always)]
-fn max_i<T: Float>(x: &[T]) -> T {
-    max_min_i(x, true)
-}
-#[inline(always)]
-fn min_i<T: Float>(x: &[T]) -> T {
-    max_min_i(x, false)
-}
-#[inline(always)]
 fn min_abs_i<T: Float>(x: &[T]) -> T {
     extreme_i(x, |a: T, b: T| min_nan(a.abs(), b.abs()))
 }
@@ -691,15 +684,6 @@ fn argmin_i<T: Float>(x: &[T]) -> usize {
 }
 
 dispatched!(
-    /// Sum of a leaf (lane order in the module docs).
-    sum = sum_i(x: &[T]) -> T);
-dispatched!(
-    /// Sum of squares of a leaf (2-norm).
-    sum_sq = sum_sq_i(x: &[T]) -> T);
-dispatched!(
-    /// Sum of absolute values of a leaf (1-norm).
-    sum_abs = sum_abs_i(x: &[T]) -> T);
-dispatched!(
     /// `sum((x - mean)^2)` of a leaf in float64 (variance, as PyTorch's double accumulation).
     sum_sq_dev = sum_sq_dev_i(x: &[T], mean: f64) -> f64);
 dispatched!(
@@ -712,9 +696,6 @@ dispatched!(
     /// Product of a leaf.
     prod = prod_i(x: &[T]) -> T);
 dispatched!(
-    /// The max of a non-empty leaf (NaN-sticky).
-    max = max_i(x: &[T]) -> T);
-dispatched!(
     /// The largest `|x|` of a non-empty leaf (NaN-sticky).
     max_abs = max_abs_i(x: &[T]) -> T);
 dispatched!(
@@ -726,9 +707,6 @@ dispatched!(
 dispatched!(
     /// Index of the first min of a non-empty leaf (first NaN if any).
     argmin = argmin_i(x: &[T]) -> usize);
-dispatched!(
-    /// The min of a non-empty leaf (NaN-sticky).
-    min = min_i(x: &[T]) -> T);
 dispatched!(
     /// Softmax (`log`: log_softmax) of a contiguous lane into `out` (every element written).
     softmax_lane = softmax_lane_i<fma>(x: &[T], out: &mut [MaybeUninit<T>], log: bool) -> ());
@@ -750,3 +728,33 @@ dispatched!(
 dispatched!(
     /// Column-block sum of `[red, inner]` (see `col_sum_i`).
     col_sum = col_sum_i(base: &[T], red: usize, inner: usize, kb: usize, total: &mut [T], group: usize) -> ());
+
+/// Sum of a leaf (lane order in the module docs). Explicit AVX-512 / AVX2 kernels (`reduce_x86`), bit-identical to the portable one.
+#[inline]
+pub fn sum<T: Float>(x: &[T]) -> T {
+    T::leaf(level(), x, Op::Sum)
+}
+
+/// Sum of squares of a leaf (2-norm). Explicit AVX-512 / AVX2 kernels (`reduce_x86`), bit-identical to the portable one.
+#[inline]
+pub fn sum_sq<T: Float>(x: &[T]) -> T {
+    T::leaf(level(), x, Op::SumSq)
+}
+
+/// Sum of absolute values of a leaf (1-norm). Explicit AVX-512 / AVX2 kernels (`reduce_x86`), bit-identical to the portable one.
+#[inline]
+pub fn sum_abs<T: Float>(x: &[T]) -> T {
+    T::leaf(level(), x, Op::SumAbs)
+}
+
+/// The max of a non-empty leaf (NaN-sticky). Explicit AVX-512 / AVX2 kernels (`reduce_x86`), bit-identical to the portable one.
+#[inline]
+pub fn max<T: Float>(x: &[T]) -> T {
+    T::leaf(level(), x, Op::Max)
+}
+
+/// The min of a non-empty leaf (NaN-sticky). Explicit AVX-512 / AVX2 kernels (`reduce_x86`), bit-identical to the portable one.
+#[inline]
+pub fn min<T: Float>(x: &[T]) -> T {
+    T::leaf(level(), x, Op::Min)
+}

@@ -9,8 +9,6 @@
 
 use std::mem::MaybeUninit;
 
-use rayon::prelude::*;
-
 use super::reduce_simd::{self as k, ColBlock, Float, COL_MAX};
 use super::GRAIN;
 use crate::tensor::recycle::uninit_vec;
@@ -39,7 +37,7 @@ pub fn softmax_lanes<T: Float>(x: &[T], len: usize, log: bool) -> Vec<T> {
         if !super::parallel(n) {
             body(x, dst);
         } else {
-            super::install(|| x.par_chunks(per_task).zip(dst.par_chunks_mut(per_task)).for_each(|(a, o)| body(a, o)));
+            super::split::for_pieces(x.chunks(per_task).zip(dst.chunks_mut(per_task)).collect(), |(a, o)| body(a, o));
         }
     })
 }
@@ -74,7 +72,7 @@ pub fn softmax_cols<T: Float>(x: &[T], outer: usize, len: usize, inner: usize, l
         };
         let items = outer * per;
         if super::parallel(n) && items > 1 {
-            super::install(|| (0..items).into_par_iter().for_each(item));
+            super::split::for_pieces((0..items).collect(), item);
         } else {
             (0..items).for_each(item);
         }
@@ -104,7 +102,7 @@ pub fn softmax_backward_cols<T: Float>(y: &[T], g: &[T], outer: usize, len: usiz
         };
         let items = outer * per;
         if super::parallel(n) && items > 1 {
-            super::install(|| (0..items).into_par_iter().for_each(item));
+            super::split::for_pieces((0..items).collect(), item);
         } else {
             (0..items).for_each(item);
         }
@@ -170,9 +168,7 @@ pub fn softmax_backward_lanes<T: Float>(y: &[T], g: &[T], layout: &Layout, len: 
         if !super::parallel(n) {
             body(0, y, dst);
         } else {
-            super::install(|| {
-                y.par_chunks(per_task).zip(dst.par_chunks_mut(per_task)).enumerate().for_each(|(t, (a, o))| body(t * per_task / len, a, o))
-            });
+            super::split::for_pieces(y.chunks(per_task).zip(dst.chunks_mut(per_task)).enumerate().collect(), |(t, (a, o))| body(t * per_task / len, a, o));
         }
     })
 }
@@ -369,6 +365,37 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn forced_splits_give_the_bits_of_one_thread() {
+        use crate::cpu::split::with_forced_split;
+        for (rows, len) in [(GRAIN / 100 + 1, 100), (3, GRAIN + 1), (40, 1000), (GRAIN / 7, 7)] {
+            let x: Vec<f32> = values(rows * len, 5).iter().map(|v| v * 10.0).collect();
+            let g = values(rows * len, 6);
+            let run = || {
+                let mut out = vec![];
+                for log in [false, true] {
+                    let y = softmax_lanes(&x, len, log);
+                    out.extend(softmax_backward_lanes(&y, &g, &Layout::contiguous(&[rows, len]), len, log));
+                    out.extend(y);
+                    // The same data as [1, rows, len] reduced over the rows (columns of len).
+                    let yc = softmax_cols(&x, 1, rows, len, log);
+                    out.extend(softmax_backward_cols(&yc, &g, 1, rows, len, log));
+                    out.extend(yc);
+                }
+                out.extend(crate::cpu::reduce::map_lanes(&x, &Layout::contiguous(&[rows, len]), 0, |a: &[f32], o: &mut [f32]| {
+                    let mut acc = 0.0;
+                    for (v, d) in a.iter().zip(o) {
+                        acc += v;
+                        *d = acc;
+                    }
+                }));
+                out
+            };
+            let (one, two) = (with_forced_split(1, run), with_forced_split(2, run));
+            assert_eq!(bits(&one), bits(&two), "{rows}x{len}");
         }
     }
 }

@@ -29,7 +29,7 @@ pub fn map_pieces<P: Send, A: Send>(pieces: Vec<P>, f: impl Fn(P) -> A + Sync + 
     let mut out = Vec::with_capacity(pieces.len() + 1);
     out.push(f(first));
     let estimate = start.elapsed().as_nanos() * pieces.len() as u128;
-    if estimate < PARALLEL_MIN_NANOS {
+    if estimate < PARALLEL_MIN_NANOS && !forced() {
         out.extend(pieces.map(f));
     } else {
         let rest: Vec<P> = pieces.collect();
@@ -39,6 +39,37 @@ pub fn map_pieces<P: Send, A: Send>(pieces: Vec<P>, f: impl Fn(P) -> A + Sync + 
         out.extend(results);
     }
     out
+}
+
+/// Test hook: split whatever the estimate (see [`with_forced_split`]).
+#[cfg(test)]
+static FORCE_SPLIT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(test)]
+fn forced() -> bool {
+    FORCE_SPLIT.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[cfg(not(test))]
+#[inline(always)]
+fn forced() -> bool {
+    false
+}
+
+/// Runs `f` with `threads` kernel threads and, above one, every `map_pieces` call that gets that
+/// far splitting its pieces over the pool whatever they cost (so tests reach the parallel paths
+/// with small inputs). Serialised with the other tests that change the thread count.
+#[cfg(test)]
+pub(crate) fn with_forced_split<R>(threads: usize, f: impl FnOnce() -> R) -> R {
+    use std::sync::atomic::Ordering::SeqCst;
+    let _serial = super::pool::THREAD_COUNT_TESTS.lock();
+    let before = super::get_num_threads();
+    super::set_num_threads(threads);
+    FORCE_SPLIT.store(threads > 1, SeqCst);
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    FORCE_SPLIT.store(false, SeqCst);
+    super::set_num_threads(before);
+    out.unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// [`map_pieces`] for pieces that return nothing (each writes its own part of an output).
