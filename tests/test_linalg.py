@@ -379,8 +379,8 @@ def test_einsum_errors_and_grad_fns_match_torch():
 
 @pytest.mark.parametrize("op", ["mm", "addmm"])
 def test_big_product_grads_do_not_depend_on_threads_or_create_graph(op):
-    # Without create_graph the two gradients of a big product run side by side, one per thread;
-    # with it (or with one thread) they run one after the other: the values must be identical.
+    # The gradients of a big product split over the threads (or not, with one thread), with and
+    # without create_graph: the values must be identical.
     g = rustgrad.Generator().manual_seed(3)
     a = rustgrad.randn(130, 140, generator=g)
     b = rustgrad.randn(140, 150, generator=g)

@@ -154,12 +154,6 @@ impl MatmulElement for i64 {
 
 /// `batch` products `a[i] (m x k) @ b[i] (k x n)`, returned contiguous as `batch x m x n`.
 pub fn batched<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batch: usize, m: usize, k: usize, n: usize) -> Vec<T> {
-    batched_on(a, b, batch, m, k, n, true)
-}
-
-/// [`batched`], on the calling thread alone when `parallel` is false (the caller runs several
-/// products side by side, see [`side_by_side`]). The result does not depend on `parallel`.
-pub fn batched_on<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batch: usize, m: usize, k: usize, n: usize, parallel: bool) -> Vec<T> {
     if let Some(last) = a.last_index(batch, m, k) {
         assert!(last < a.data.len(), "matmul operand a out of bounds");
     }
@@ -180,7 +174,7 @@ pub fn batched_on<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batc
     // Work with nothing to split, or a one-thread pool, runs on the calling thread: hopping to the
     // pool's worker would cost a wake-up per product and serialise the products of several Python
     // threads on that one worker (PyTorch with set_num_threads(1) also computes on the caller).
-    if (small && !many_small) || super::threads() == 1 || !parallel {
+    if (small && !many_small) || super::threads() == 1 {
         for (i, dst) in spare.chunks_mut(size).enumerate() {
             T::product(dst, a, b, i, m, k, n, false);
         }
@@ -201,15 +195,6 @@ pub fn batched_on<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batc
     // SAFETY: the products initialised all `total` elements.
     unsafe { out.set_len(total) };
     out
-}
-
-/// Runs two products at once, one per pool thread, each told (its `bool` argument) whether it may
-/// split further: with two threads, two serial products beat two products each split in halves,
-/// since gemm's split pays a synchronisation per block and packs the shared operand twice. The
-/// caller passes products of equal work (the two gradients of one `a @ b` always are).
-pub fn side_by_side<A: Send, B: Send>(first: impl FnOnce(bool) -> A + Send, second: impl FnOnce(bool) -> B + Send) -> (A, B) {
-    let split_further = super::threads() > 2;
-    super::install(|| rayon::join(|| first(split_further), || second(split_further)))
 }
 
 #[cfg(test)]
@@ -306,20 +291,5 @@ mod tests {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let one = pool.install(|| batched(&view(&a, m, k), &view(&b, k, n), 1, m, k, n));
         assert!(many.iter().zip(&one).all(|(x, y)| x.to_bits() == y.to_bits()));
-    }
-
-    #[test]
-    fn products_side_by_side_equal_products_one_after_the_other() {
-        let (m, k, n) = (130, 140, 150);
-        let a: Vec<f32> = (0..m * k).map(|i| ((i * 7919) % 1000) as f32 * 1e-3).collect();
-        let b: Vec<f32> = (0..k * n).map(|i| ((i * 104729) % 997) as f32 * 1e-3).collect();
-        let (va, vb) = (view(&a, m, k), view(&b, k, n));
-        let first = batched(&va, &vb, 1, m, k, n);
-        // the second product reads `a` transposed (k x m) against itself: a^T @ a
-        let at = MatView { data: &a[..], offset: 0, batch_stride: 0, row_stride: 1, col_stride: k };
-        let second = batched(&at, &va, 1, k, m, k);
-        let (x, y) = side_by_side(|p| batched_on(&va, &vb, 1, m, k, n, p), |p| batched_on(&at, &va, 1, k, m, k, p));
-        assert!(x.iter().zip(&first).all(|(x, y)| x.to_bits() == y.to_bits()));
-        assert!(y.iter().zip(&second).all(|(x, y)| x.to_bits() == y.to_bits()));
     }
 }

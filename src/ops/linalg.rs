@@ -93,30 +93,24 @@ fn mat_view<'a, T>(data: &'a [T], layout: &Layout, column: bool) -> MatView<'a, 
     MatView { data, offset: layout.offset, batch_stride, row_stride, col_stride }
 }
 
-fn product_kernel<T: MatmulElement>(a: &Tensor, b: &Tensor, batch: usize, m: usize, k: usize, n: usize, out_shape: &[usize], parallel: bool) -> Result<Tensor> {
+fn product_kernel<T: MatmulElement>(a: &Tensor, b: &Tensor, batch: usize, m: usize, k: usize, n: usize, out_shape: &[usize]) -> Result<Tensor> {
     let (da, db) = (a.data(), b.data());
     let (ba, bb) = (da.storage.read(), db.storage.read());
     let va = mat_view(T::slice(&ba), &da.layout, false);
     let vb = mat_view(T::slice(&bb), &db.layout, true);
-    Tensor::from_vec(kernels::batched_on(&va, &vb, batch, m, k, n, parallel), out_shape)
+    Tensor::from_vec(kernels::batched(&va, &vb, batch, m, k, n), out_shape)
 }
 
 /// `a @ b` for matrices (or a batch of them) without recording; dtypes already match.
 fn product_raw(a: &Tensor, b: &Tensor, batch: usize, m: usize, k: usize, n: usize, out_shape: &[usize]) -> Result<Tensor> {
-    product_raw_on(a, b, batch, m, k, n, out_shape, true)
-}
-
-/// [`product_raw`], kept on the calling thread when `parallel` is false.
-#[allow(clippy::too_many_arguments)]
-fn product_raw_on(a: &Tensor, b: &Tensor, batch: usize, m: usize, k: usize, n: usize, out_shape: &[usize], parallel: bool) -> Result<Tensor> {
     match a.dtype() {
-        DType::F32 => product_kernel::<f32>(a, b, batch, m, k, n, out_shape, parallel),
-        DType::F64 => product_kernel::<f64>(a, b, batch, m, k, n, out_shape, parallel),
-        DType::I64 => product_kernel::<i64>(a, b, batch, m, k, n, out_shape, parallel),
+        DType::F32 => product_kernel::<f32>(a, b, batch, m, k, n, out_shape),
+        DType::F64 => product_kernel::<f64>(a, b, batch, m, k, n, out_shape),
+        DType::I64 => product_kernel::<i64>(a, b, batch, m, k, n, out_shape),
         // Narrower integers multiply in int64 and wrap back, as C++ integer arithmetic would.
         DType::I32 | DType::U8 => {
             let wide = |t: &Tensor| super::shape::convert(t, DType::I64);
-            let out = product_kernel::<i64>(&wide(a), &wide(b), batch, m, k, n, out_shape, parallel)?;
+            let out = product_kernel::<i64>(&wide(a), &wide(b), batch, m, k, n, out_shape)?;
             Ok(super::shape::convert(&out, a.dtype()))
         }
         DType::Bool => unreachable!("bool products are rejected before the kernel"),
@@ -154,11 +148,6 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let saved = vec![save_if(b.requires_grad(), "self", a), save_if(a.requires_grad(), "mat2", b)];
         let sizes = vals![("self_sym_sizes", &a.shape()[..]), ("self_sym_strides", strides_if(a)), ("mat2_sym_sizes", &b.shape()[..]), ("mat2_sym_strides", strides_if(b))];
         backward_fn("MmBackward0", saved, |node, s, g| {
-            if needs(node, 0) && needs(node, 1) {
-                if let Some((grad_a, grad_b)) = mm_grads_side_by_side(&g[0], s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"))? {
-                    return Ok(vec![Some(grad_a), Some(grad_b)]);
-                }
-            }
             let grad_a = if needs(node, 0) { Some(mm(&g[0], &transpose_last2(s[1].as_ref().expect("saved"))?)?) } else { None };
             let grad_b = if needs(node, 1) { Some(mm(&transpose_last2(s[0].as_ref().expect("saved"))?, &g[0])?) } else { None };
             Ok(vec![grad_a, grad_b])
@@ -166,23 +155,6 @@ pub fn mm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         .values(sizes)
     })?;
     Ok(out)
-}
-
-/// Both gradients of `a @ b` (`g @ b^T` and `a^T @ g`, equal work) computed at once, one per pool
-/// thread, when that is worth a hand-off and nothing is recorded (grad mode off, as in a backward
-/// without create_graph); `None` leaves them to the recorded path. The values are the same either way.
-fn mm_grads_side_by_side(g: &Tensor, a: &Tensor, b: &Tensor) -> Result<Option<(Tensor, Tensor)>> {
-    let (m, k, n) = (a.shape()[0], a.shape()[1], b.shape()[1]);
-    let same_dtype = g.dtype() == a.dtype() && a.dtype() == b.dtype();
-    if crate::autograd::is_grad_enabled() || crate::cpu::threads() < 2 || m * k * n < kernels::PARALLEL_FLOPS || !same_dtype || g.shape() != [m, n] {
-        return Ok(None);
-    }
-    let (bt, at) = (transpose_last2(b)?, transpose_last2(a)?);
-    let (grad_a, grad_b) = kernels::side_by_side(
-        |parallel| product_raw_on(g, &bt, 1, m, n, k, &[m, k], parallel),
-        |parallel| product_raw_on(&at, g, 1, k, m, n, &[k, n], parallel),
-    );
-    Ok(Some((grad_a?, grad_b?)))
 }
 
 /// `torch.mv(a, v)`: (n x k) @ (k,).
@@ -338,11 +310,6 @@ pub fn addmm(input: &Tensor, m1: &Tensor, m2: &Tensor, beta: f64, alpha: f64) ->
         backward_fn("AddmmBackward0", saved, move |node, s, g| {
             let scale = |t: Tensor, c: f64| if c == 1.0 { Ok(t) } else { mul_scalar(&t, c) };
             let grad_input = if needs(node, 0) { Some(scale(g[0].clone(), beta)?) } else { None };
-            if needs(node, 1) && needs(node, 2) {
-                if let Some((grad_m1, grad_m2)) = mm_grads_side_by_side(&g[0], s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"))? {
-                    return Ok(vec![grad_input, Some(scale(grad_m1, alpha)?), Some(scale(grad_m2, alpha)?)]);
-                }
-            }
             let grad_m1 = if needs(node, 1) {
                 Some(scale(mm(&g[0], &transpose_last2(s[1].as_ref().expect("saved"))?)?, alpha)?)
             } else {
