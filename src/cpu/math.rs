@@ -10,6 +10,7 @@
 use std::mem::MaybeUninit;
 
 
+use super::reduce_simd::Level;
 use super::GRAIN;
 
 const LOG2E: f32 = std::f32::consts::LOG2_E;
@@ -203,49 +204,77 @@ mod avx2 {
     }
 }
 
-fn has_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+/// The loops above compiled with AVX-512 enabled (16 floats wide). The element functions use no
+/// fused multiply-add unless they ask for one, so every width gives the same bits.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::mem::MaybeUninit;
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    pub(super) unsafe fn map_into<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U) {
+        super::map_into(src, dst, f)
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    pub(super) unsafe fn zip_into<T: Copy, U>(a: &[T], b: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T, T) -> U) {
+        super::zip_into(a, b, dst, f)
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    pub(super) unsafe fn update<T: Copy>(dst: &mut [T], f: &impl Fn(T) -> T) {
+        super::update(dst, f)
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    pub(super) unsafe fn update_staged<T: Copy + Default>(dst: &mut [T], f: &impl Fn(T) -> T) {
+        super::update_staged(dst, f)
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+    pub(super) unsafe fn zip_update<T: Copy>(dst: &mut [T], b: &[T], f: &impl Fn(T, T) -> T) {
+        super::zip_update(dst, b, f)
     }
 }
 
-/// Runs one of the loops above with the widest vector instructions available: `$avx2` is the
-/// caller's runtime check, `$name` the loop, `$args` its arguments.
+/// The widest vector instructions this CPU has (detected once).
+fn width() -> Level {
+    super::reduce_simd::level()
+}
+
+/// Runs one of the loops above with the vector instructions of `$width` (the caller's
+/// [`width`]), `$name` the loop, `$args` its arguments.
 macro_rules! dispatch {
-    ($avx2:expr, $name:ident($($args:expr),*)) => {{
+    ($width:expr, $name:ident($($args:expr),*)) => {{
         #[cfg(target_arch = "x86_64")]
-        if $avx2 {
-            // SAFETY: the CPU supports AVX2 and FMA (checked at runtime by the caller).
-            return unsafe { avx2::$name($($args),*) };
+        match $width {
+            // SAFETY: the CPU supports the features of each level (detected at runtime).
+            Level::Avx512 => return unsafe { avx512::$name($($args),*) },
+            Level::Avx2 => return unsafe { avx2::$name($($args),*) },
+            Level::Base => {}
         }
-        let _ = $avx2;
+        let _ = $width;
         $name($($args),*)
     }};
 }
 
-fn map_chunk<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U, avx2: bool) {
-    dispatch!(avx2, map_into(src, dst, f))
+fn map_chunk<T: Copy, U>(src: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T) -> U, width: Level) {
+    dispatch!(width, map_into(src, dst, f))
 }
 
-fn zip_chunk<T: Copy, U>(a: &[T], b: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T, T) -> U, avx2: bool) {
-    dispatch!(avx2, zip_into(a, b, dst, f))
+fn zip_chunk<T: Copy, U>(a: &[T], b: &[T], dst: &mut [MaybeUninit<U>], f: &impl Fn(T, T) -> U, width: Level) {
+    dispatch!(width, zip_into(a, b, dst, f))
 }
 
-fn update_chunk<T: Copy>(dst: &mut [T], f: &impl Fn(T) -> T, avx2: bool) {
-    dispatch!(avx2, update(dst, f))
+fn update_chunk<T: Copy>(dst: &mut [T], f: &impl Fn(T) -> T, width: Level) {
+    dispatch!(width, update(dst, f))
 }
 
-fn update_staged_chunk<T: Copy + Default>(dst: &mut [T], f: &impl Fn(T) -> T, avx2: bool) {
-    dispatch!(avx2, update_staged(dst, f))
+fn update_staged_chunk<T: Copy + Default>(dst: &mut [T], f: &impl Fn(T) -> T, width: Level) {
+    dispatch!(width, update_staged(dst, f))
 }
 
-fn zip_update_chunk<T: Copy>(dst: &mut [T], b: &[T], f: &impl Fn(T, T) -> T, avx2: bool) {
-    dispatch!(avx2, zip_update(dst, b, f))
+fn zip_update_chunk<T: Copy>(dst: &mut [T], b: &[T], f: &impl Fn(T, T) -> T, width: Level) {
+    dispatch!(width, zip_update(dst, b, f))
 }
 
 /// Piece length of parallel maps: the first piece, timed, decides whether the rest is split
@@ -293,15 +322,15 @@ fn fresh<U: Copy + Send + 'static>(n: usize, fill: impl FnOnce(&mut [MaybeUninit
 /// `f` over a contiguous slice into a new vector: vectorised (AVX2 when available), parallel
 /// above [`GRAIN`].
 pub fn map<T: Copy + Sync, U: Copy + Send + 'static>(src: &[T], f: impl Fn(T) -> U + Sync) -> Vec<U> {
-    let avx2 = has_avx2();
-    fresh(src.len(), |dst| drive(dst, CHUNK, true, |r| &src[r], |d, s| map_chunk(s, d, &f, avx2)))
+    let width = width();
+    fresh(src.len(), |dst| drive(dst, CHUNK, true, |r| &src[r], |d, s| map_chunk(s, d, &f, width)))
 }
 
 /// `f` pairwise over two contiguous slices of one length, as [`map`].
 pub fn zip_map<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], b: &[T], f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
     assert_eq!(a.len(), b.len(), "zip_map needs slices of one length");
-    let avx2 = has_avx2();
-    fresh(a.len(), |dst| drive(dst, CHUNK, true, |r| (&a[r.clone()], &b[r]), |d, (x, y)| zip_chunk(x, y, d, &f, avx2)))
+    let width = width();
+    fresh(a.len(), |dst| drive(dst, CHUNK, true, |r| (&a[r.clone()], &b[r]), |d, (x, y)| zip_chunk(x, y, d, &f, width)))
 }
 
 /// `f(a[i], row[i % row.len()])` for a contiguous `a` whose length is a multiple of `row.len()`
@@ -310,12 +339,12 @@ pub fn zip_map<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], b: &[T], f: im
 pub fn zip_map_rows<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], row: &[T], f: impl Fn(T, T) -> U + Sync) -> Vec<U> {
     let (n, r) = (a.len(), row.len());
     assert!(r > 0 && n % r == 0, "zip_map_rows needs whole rows");
-    let avx2 = has_avx2();
+    let width = width();
     let piece = (CHUNK / r).max(1) * r;
     fresh(n, |dst| {
         drive(dst, piece, n / r > 1, |range| &a[range], |d, s| {
             for (d, s) in d.chunks_mut(r).zip(s.chunks(r)) {
-                zip_chunk(s, row, d, &f, avx2);
+                zip_chunk(s, row, d, &f, width);
             }
         })
     })
@@ -324,23 +353,23 @@ pub fn zip_map_rows<T: Copy + Sync, U: Copy + Send + 'static>(a: &[T], row: &[T]
 /// `dst[i] = f(dst[i])` over a contiguous slice, in place: the writing counterpart of [`map`]
 /// (vectorised, parallel when it pays).
 pub fn map_in_place<T: Copy + Send + Sync>(dst: &mut [T], f: impl Fn(T) -> T + Sync) {
-    let avx2 = has_avx2();
-    drive(dst, CHUNK, true, |_| (), |d, ()| update_chunk(d, &f, avx2));
+    let width = width();
+    drive(dst, CHUNK, true, |_| (), |d, ()| update_chunk(d, &f, width));
 }
 
 /// [`map_in_place`] for a `f` that returns its argument unchanged in one branch (`relu`), which
 /// vectorises only this way (see `update_staged`).
 pub fn map_in_place_select<T: Copy + Default + Send + Sync>(dst: &mut [T], f: impl Fn(T) -> T + Sync) {
-    let avx2 = has_avx2();
-    drive(dst, CHUNK, true, |_| (), |d, ()| update_staged_chunk(d, &f, avx2));
+    let width = width();
+    drive(dst, CHUNK, true, |_| (), |d, ()| update_staged_chunk(d, &f, width));
 }
 
 /// `dst[i] = f(dst[i], b[i])` over two contiguous slices of one length, in place (as
 /// [`map_in_place`]).
 pub fn zip_in_place<T: Copy + Send + Sync>(dst: &mut [T], b: &[T], f: impl Fn(T, T) -> T + Sync) {
     assert_eq!(dst.len(), b.len(), "zip_in_place needs slices of one length");
-    let avx2 = has_avx2();
-    drive(dst, CHUNK, true, |r| &b[r], |d, y| zip_update_chunk(d, y, &f, avx2));
+    let width = width();
+    drive(dst, CHUNK, true, |r| &b[r], |d, y| zip_update_chunk(d, y, &f, width));
 }
 
 /// `dst[i] = f(dst[i], row[i % row.len()])` for a contiguous `dst` of whole rows, in place (as
@@ -348,11 +377,11 @@ pub fn zip_in_place<T: Copy + Send + Sync>(dst: &mut [T], b: &[T], f: impl Fn(T,
 pub fn zip_rows_in_place<T: Copy + Send + Sync>(dst: &mut [T], row: &[T], f: impl Fn(T, T) -> T + Sync) {
     let (n, r) = (dst.len(), row.len());
     assert!(r > 0 && n % r == 0, "zip_rows_in_place needs whole rows");
-    let avx2 = has_avx2();
+    let width = width();
     let piece = (CHUNK / r).max(1) * r;
     drive(dst, piece, n / r > 1, |_| (), |d, ()| {
         for d in d.chunks_mut(r) {
-            zip_update_chunk(d, row, &f, avx2);
+            zip_update_chunk(d, row, &f, width);
         }
     });
 }
@@ -511,6 +540,53 @@ mod tests {
             let z = zip_map_rows(&a, &row, |x, y| x * 2.0 + y);
             assert_eq!(z.len(), rows * r);
             assert!(z.iter().enumerate().all(|(i, &v)| v == a[i] * 2.0 + row[i % r]), "{rows}x{r}");
+        }
+    }
+
+    /// Every vector width this CPU supports gives the bits of the baseline loop, for the math
+    /// functions and for maps, zips and in-place updates, at lengths around the vector widths.
+    #[test]
+    fn every_width_gives_the_baseline_bits() {
+        let mut levels = vec![Level::Base];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                levels.push(Level::Avx2);
+            }
+            if width() == Level::Avx512 {
+                levels.push(Level::Avx512);
+            }
+        }
+        let funcs: [fn(f32) -> f32; 4] = [exp_f32, tanh_f32, sigmoid_f32, |x| if x < 0.0 { 0.0 } else { x }];
+        for n in [1usize, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 257, 1000] {
+            let a: Vec<f32> = (0..n).map(|i| ((i * 7919) % 2001) as f32 * 0.013 - 13.0).collect();
+            let b: Vec<f32> = (0..n).map(|i| ((i * 104729) % 997) as f32 * 0.011 - 5.0).collect();
+            for f in funcs {
+                let want: Vec<f32> = a.iter().map(|&x| f(x)).collect();
+                for &level in &levels {
+                    let mut got = vec![MaybeUninit::new(0.0f32); n];
+                    map_chunk(&a, &mut got, &f, level);
+                    let got: Vec<f32> = got.iter().map(|v| unsafe { v.assume_init() }).collect();
+                    assert!(got.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "map {level:?} n={n}");
+                    let mut upd = a.clone();
+                    update_chunk(&mut upd, &f, level);
+                    assert!(upd.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "update {level:?} n={n}");
+                    let mut staged = a.clone();
+                    update_staged_chunk(&mut staged, &f, level);
+                    assert!(staged.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "staged {level:?} n={n}");
+                }
+            }
+            let div = |x: f32, y: f32| x / y + x * y;
+            let want: Vec<f32> = a.iter().zip(&b).map(|(&x, &y)| div(x, y)).collect();
+            for &level in &levels {
+                let mut got = vec![MaybeUninit::new(0.0f32); n];
+                zip_chunk(&a, &b, &mut got, &div, level);
+                let got: Vec<f32> = got.iter().map(|v| unsafe { v.assume_init() }).collect();
+                assert!(got.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "zip {level:?} n={n}");
+                let mut upd = a.clone();
+                zip_update_chunk(&mut upd, &b, &div, level);
+                assert!(upd.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "zip_update {level:?} n={n}");
+            }
         }
     }
 }
