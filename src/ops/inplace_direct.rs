@@ -24,6 +24,7 @@ use super::shape::convert;
 use super::unary::{negate, FloatMath};
 use super::{add_scaled, div, in_place, mul, sub_scaled};
 use crate::autograd::{is_grad_enabled, is_inference_mode_enabled};
+use crate::cpu::math;
 use crate::cpu::elementwise::{binary_in_place, dense_span, select_in_place, unary_in_place};
 use crate::error::{Error, Result};
 use crate::tensor::{broadcast_shapes, DType, Element, Layout, Scalar, Tensor};
@@ -236,9 +237,27 @@ fn unary_typed<T: Element + FloatMath>(target: &Tensor, op: InPlaceUnary) {
         }
         InPlaceUnary::Neg => write_unary(target, negate::<T>),
         InPlaceUnary::Abs => write_unary(target, |x: T| x.abs()),
+        InPlaceUnary::Exp if T::DTYPE == DType::F32 => write_fused(target, math::ExpFn),
+        InPlaceUnary::Sigmoid if T::DTYPE == DType::F32 => write_fused(target, math::SigmoidFn),
+        InPlaceUnary::Tanh if T::DTYPE == DType::F32 => write_fused(target, math::TanhFn),
         InPlaceUnary::Exp => write_unary(target, |x: T| x.fast_exp()),
         InPlaceUnary::Sigmoid => write_unary(target, |x: T| x.fast_sigmoid()),
         InPlaceUnary::Tanh => write_unary(target, |x: T| x.fast_tanh()),
+    }
+}
+
+/// A float32 function with a fused form written into `target`: the vector loops of the
+/// out-of-place kernel when `target` is contiguous, its unfused scalar form otherwise, so that
+/// both paths give the same bits (see `unary::fused_kernel`).
+fn write_fused(target: &Tensor, f: impl math::FusedFn) {
+    let data = target.data();
+    let mut buffer = data.storage.write();
+    let dst = f32::slice_mut(&mut buffer);
+    let l = &data.layout;
+    if l.is_contiguous() {
+        math::fused_map_in_place(&mut dst[l.offset..l.offset + l.numel()], f);
+    } else {
+        unary_in_place(dst, l, move |x| f.eval::<false>(x));
     }
 }
 

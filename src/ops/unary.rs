@@ -157,6 +157,22 @@ fn float_kernel<T: FloatMath>(f: FloatFn, t: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// A float32 function with a fused-multiply-add form over `t`: the vector loops when contiguous
+/// (the in-place ops use them for a contiguous target too, so both agree to the bit), the unfused
+/// scalar form otherwise.
+fn fused_kernel(t: &Tensor, f: impl math::FusedFn) -> Result<Tensor> {
+    let data = t.data_ref();
+    let buffer = data.storage.read();
+    let s = f32::slice(&buffer);
+    let l = &data.layout;
+    let out = if l.is_contiguous() {
+        math::fused_map(&s[l.offset..l.offset + l.numel()], f)
+    } else {
+        elementwise::unary(s, l, move |x| f.eval::<false>(x))
+    };
+    Tensor::from_vec(out, &l.shape)
+}
+
 /// `t` itself when float, else `t` in the default float type (PyTorch's promotion of integer and
 /// bool inputs of float functions).
 pub(crate) fn as_float(t: &Tensor) -> Tensor {
@@ -170,8 +186,11 @@ pub(crate) fn as_float(t: &Tensor) -> Tensor {
 /// Applies a float function without recording; integer and bool inputs give the default float type.
 pub(crate) fn float_map_raw(f: FloatFn, t: &Tensor) -> Result<Tensor> {
     let t = as_float(t);
-    match t.dtype() {
-        DType::F32 => float_kernel::<f32>(f, &t),
+    match (t.dtype(), f) {
+        (DType::F32, FloatFn::Exp) => fused_kernel(&t, math::ExpFn),
+        (DType::F32, FloatFn::Tanh) => fused_kernel(&t, math::TanhFn),
+        (DType::F32, FloatFn::Sigmoid) => fused_kernel(&t, math::SigmoidFn),
+        (DType::F32, _) => float_kernel::<f32>(f, &t),
         _ => float_kernel::<f64>(f, &t),
     }
 }
