@@ -25,6 +25,7 @@ pub mod reduce_float;
 pub mod reduce_simd;
 pub mod reduce_x86;
 pub mod softmax;
+pub mod transpose;
 
 /// Whether a kernel over `work` elements splits it over the kernel pool: at least [`GRAIN`]
 /// elements and more than one kernel thread. With one thread kernels run on the calling thread,

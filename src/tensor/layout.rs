@@ -1,7 +1,6 @@
 //! Layout: how a tensor's logical elements sit in its storage (shape, strides, offset), and
 //! broadcasting between shapes.
 
-use std::mem::MaybeUninit;
 
 use crate::error::{Error, Result};
 
@@ -155,46 +154,21 @@ impl Layout {
     }
 
     /// Writes all `numel` elements into `out`'s spare capacity for a layout whose last two dims
-    /// are transposed in memory (stride 1 on the second-to-last): square tiles, so that reads
-    /// and writes both stay within a few cache lines (a column walk touches a new line per element).
+    /// are transposed in memory (stride 1 on the second-to-last), one matrix at a time through
+    /// the register-tile transpose (a column walk would touch a new cache line per element).
     fn gather_transposed<T: Copy>(&self, data: &[T], out: &mut Vec<T>) {
-        const B: usize = 64;
         let nd = self.ndim();
         let (rows, cols, step) = (self.shape[nd - 2], self.shape[nd - 1], self.strides[nd - 1]);
         let dst = &mut out.spare_capacity_mut()[..self.numel()];
         let mut blocks = dst.chunks_mut(rows * cols);
-        // Each tile goes through a small buffer: the source lines are read whole, then the
-        // destination lines written whole (writing a column straight into rows `cols` apart
-        // hits one cache set over and over when `cols` is a power of two).
-        let mut buf = [MaybeUninit::<T>::uninit(); B * B];
-        let mut tile = |base: usize| {
+        let mut matrix = |base: usize| {
             let dst = blocks.next().expect("one block per outer position");
-            for i0 in (0..rows).step_by(B) {
-                let ie = (i0 + B).min(rows);
-                for j0 in (0..cols).step_by(B) {
-                    let je = (j0 + B).min(cols);
-                    for j in j0..je {
-                        let src = &data[base + j * step + i0..base + j * step + ie];
-                        for (ii, &v) in src.iter().enumerate() {
-                            buf[ii * B + (j - j0)] = MaybeUninit::new(v);
-                        }
-                    }
-                    for i in i0..ie {
-                        let row = &mut dst[i * cols + j0..i * cols + je];
-                        let from = &buf[(i - i0) * B..(i - i0) * B + (je - j0)];
-                        for (d, v) in row.iter_mut().zip(from) {
-                            // SAFETY: the loop above wrote buf[(i - i0) * B + (j - j0)] for
-                            // every j in [j0, je).
-                            d.write(unsafe { v.assume_init() });
-                        }
-                    }
-                }
-            }
+            crate::cpu::transpose::transpose_into(data, base, rows, cols, step, dst);
         };
         if nd == 2 {
-            tile(self.offset);
+            matrix(self.offset);
         } else {
-            Layout { shape: self.shape[..nd - 2].to_vec(), strides: self.strides[..nd - 2].to_vec(), offset: self.offset }.for_each_offset(tile);
+            Layout { shape: self.shape[..nd - 2].to_vec(), strides: self.strides[..nd - 2].to_vec(), offset: self.offset }.for_each_offset(matrix);
         }
     }
 
