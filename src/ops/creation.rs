@@ -28,6 +28,9 @@ fn cpp_number(v: f64) -> String {
 /// in integer math for int64) and values `start + i * step` computed in double (int64 for
 /// integer types), then cast.
 pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
+    if dtype == DType::Bool {
+        return Err(super::unary::not_implemented("arange_cpu", dtype));
+    }
     // PyTorch checks int64 ranges on the bounds truncated to int64, every other dtype on the
     // given numbers (so an int32 arange with step 0.5 is legal and repeats `start`).
     let acc = |v: f64| if dtype == DType::I64 { v.trunc() } else { v };
@@ -68,6 +71,32 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
         Tensor::from_vec(values, &[n])?
     });
     Ok(out)
+}
+
+/// `arange(start, end, step)` in int64 from int bounds, exactly: PyTorch's int64 kernel counts
+/// and computes in int64 (`arange(2**62, 2**62 + 3)` has three elements, which a trip through
+/// double loses), wrapping as its C++ does where the span overflows.
+pub fn arange_i64(start: i64, end: i64, step: i64) -> Result<Tensor> {
+    if step == 0 {
+        return Err(Error::runtime("step must be nonzero"));
+    }
+    if !((step > 0 && end >= start) || (step < 0 && end <= start)) {
+        return Err(Error::runtime("upper bound and lower bound inconsistent with step sign"));
+    }
+    let size = end.wrapping_sub(start).wrapping_add(step).wrapping_sub(step.signum()).wrapping_div(step);
+    if size < 0 {
+        return Err(Error::runtime("invalid size, possible overflow?"));
+    }
+    if size as f64 >= 9.223372036854775808e18 {
+        // PyTorch's size goes through a double: near 2**63 it rounds up and wraps negative.
+        return Err(Error::runtime("IntArrayRef contains an int that cannot be represented as a SymInt: -9223372036854775808"));
+    }
+    let n = size as usize;
+    if n.checked_mul(std::mem::size_of::<i64>()).is_none_or(|bytes| bytes > isize::MAX as usize) {
+        return Err(Error::runtime(format!("Storage size calculation overflowed with sizes=[{size}]")));
+    }
+    let values: Vec<i64> = (0..size).map(|i| start.wrapping_add(i.wrapping_mul(step))).collect();
+    Tensor::from_vec(values, &[n])
 }
 
 /// `linspace(start, end, steps)` in `dtype`: `start + i * step` for the first half and
@@ -217,6 +246,22 @@ pub fn randperm(n: usize, dtype: DType, generator: Option<&SharedGenerator>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int64_arange_is_exact_past_two_to_the_53() {
+        let big = 1i64 << 62;
+        assert_eq!(arange_i64(big, big + 3, 1).unwrap().to_vec::<i64>().unwrap(), vec![big, big + 1, big + 2]);
+        assert_eq!(arange_i64(big, big + 3, 2).unwrap().to_vec::<i64>().unwrap(), vec![big, big + 2]);
+        assert_eq!(arange_i64(10, 0, -3).unwrap().to_vec::<i64>().unwrap(), vec![10, 7, 4, 1]);
+        assert_eq!(arange_i64(i64::MIN, i64::MIN + 2, 1).unwrap().to_vec::<i64>().unwrap(), vec![i64::MIN, i64::MIN + 1]);
+        // spans past int64 wrap as PyTorch's C++ does
+        assert_eq!(arange_i64(i64::MIN, i64::MAX, 1 << 62).unwrap().numel(), 0);
+        assert_eq!(arange_i64(1, i64::MAX, 1 << 62).unwrap_err().message(), "invalid size, possible overflow?");
+        assert_eq!(arange_i64(0, big, 1).unwrap_err().message(), format!("Storage size calculation overflowed with sizes=[{big}]"));
+        assert_eq!(arange_i64(0, 5, 0).unwrap_err().message(), "step must be nonzero");
+        assert_eq!(arange_i64(5, 0, 1).unwrap_err().message(), "upper bound and lower bound inconsistent with step sign");
+        assert_eq!(arange(0.0, 5.0, 1.0, DType::Bool).unwrap_err().message(), "\"arange_cpu\" not implemented for 'Bool'");
+    }
 
     #[test]
     fn arange_counts_like_pytorch() {

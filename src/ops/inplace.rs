@@ -174,6 +174,12 @@ impl Backward for CopySlices {
             Some(g) => convert(&g, dtype),
             None => Tensor::zeros(&self.view_layout.shape, dtype),
         };
+        if super::needs(node, 0) {
+            // PyTorch copies the op's gradient into the view's slice of the base's gradient: a
+            // view whose elements share memory (an expanded tensor written by `index_put_`) is
+            // refused there, at backward time.
+            check_no_internal_overlap(&self.view_layout)?;
+        }
         write_values(&region, &into_view);
         let mut outputs = vec![Some(read_region(&storage, &self.base_layout, dtype)?)];
         outputs.extend(op_grads.into_iter().skip(1));

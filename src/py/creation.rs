@@ -5,7 +5,7 @@ use pyo3::exceptions::{PyAssertionError, PyNotImplementedError, PyRuntimeError, 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
 
-use super::convert::{checked_scalar, dtype_arg, scalar, size_from_args, size_from_sequence, tensor_from_data, type_name};
+use super::convert::{big_int, checked_scalar, dtype_arg, BigInt, scalar, size_from_args, size_from_sequence, tensor_from_data, type_name};
 use super::generator::generator_arg;
 use super::tensor::{wrap_tensor, PyTensor};
 use crate::ops;
@@ -387,18 +387,43 @@ fn arange<'py>(
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     check_device(device)?;
-    let first = number_arg(start, "arange", "start")?;
+    // A bound is a number, or a uint64 int (`2**63 <= n < 2**64`) usable only in a float range.
+    let bound = |obj: &Bound<'py, PyAny>, name: &str| -> PyResult<Result<Scalar, u64>> {
+        match big_int(obj) {
+            Some(BigInt::U64(v)) => Ok(Err(v)),
+            Some(_) => Err(checked_scalar(obj, None).expect_err("only uint64 ints are left")),
+            None => number_arg(obj, "arange", name).map(Ok),
+        }
+    };
+    let first = bound(start, "start")?;
     let (start, end) = match end.filter(|e| !e.is_none()) {
-        Some(e) => (first, number_arg(e, "arange", "end")?),
-        None => (Scalar::Int(0), first),
+        Some(e) => (first, bound(e, "end")?),
+        None => (Ok(Scalar::Int(0)), first),
     };
     let step = match step.filter(|s| !s.is_none()) {
-        Some(s) => number_arg(s, "arange", "step")?,
-        None => Scalar::Int(1),
+        Some(s) => bound(s, "step")?,
+        None => Ok(Scalar::Int(1)),
     };
-    let any_float = [start, end, step].iter().any(|s| matches!(s, Scalar::Float(_)));
+    let any_float = [start, end, step].iter().any(|s| matches!(s, Ok(Scalar::Float(_))));
     let natural = if any_float { DType::DEFAULT_FLOAT } else { DType::I64 };
-    factory(py, dtype, natural, None, requires_grad, |dtype| Ok(ops::arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype)?))
+    factory(py, dtype, natural, None, requires_grad, |dtype| {
+        // PyTorch reads the bounds in the accumulate type: int64 for every integer dtype.
+        let value = |b: Result<Scalar, u64>| match b {
+            Ok(s) => Ok(s),
+            Err(v) if dtype.is_float() => Ok(Scalar::Float(v as f64)),
+            Err(_) => Err(crate::Error::runtime("value cannot be converted to type int64_t without overflow")),
+        };
+        let (start, end, step) = (value(start)?, value(end)?, value(step)?);
+        let int = |s: Scalar| match s {
+            Scalar::Int(i) => Some(i),
+            Scalar::Bool(b) => Some(b as i64),
+            Scalar::Float(_) => None,
+        };
+        if let (DType::I64, Some(s), Some(e), Some(st)) = (dtype, int(start), int(end), int(step)) {
+            return Ok(ops::arange_i64(s, e, st)?);
+        }
+        Ok(ops::arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype)?)
+    })
 }
 
 /// `steps` evenly spaced values from `start` to `end` inclusive.

@@ -15,6 +15,7 @@ mod optim;
 mod saved_hooks;
 mod tensor;
 mod tensor_elementwise;
+mod tensor_bitwise;
 mod tensor_index;
 mod tensor_index_ops;
 mod tensor_view;

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PySequence, PyTuple};
 
-use super::convert::{arith_operand, arith_scalar, checked_scalar, operand, scalar, size_from_args, to_nested_list, type_name};
+use super::convert::{alpha_arg, arith_operand, arith_scalar, checked_scalar, operand, scalar, size_from_args, to_nested_list, type_name};
 use super::dtype::PyDType;
 use super::node::wrap_node;
 use crate::cpu::GRAIN;
@@ -172,10 +172,28 @@ impl PyTensor {
 
     /// `self op= alpha * other` in place (straight into self when nothing is recorded), returning
     /// `self`.
-    pub(crate) fn arith_in_place<'py>(slf: &Bound<'py, Self>, other: Tensor, op: ops::InPlaceArith, alpha: f64) -> PyResult<Bound<'py, Self>> {
+    pub(crate) fn arith_in_place<'py>(slf: &Bound<'py, Self>, other: Tensor, op: ops::InPlaceArith, alpha: Scalar) -> PyResult<Bound<'py, Self>> {
         let target = slf.get().inner.clone();
         maybe_detach(slf.py(), target.numel(), move || ops::arith_(&target, &other, op, alpha))?;
         Ok(slf.clone())
+    }
+
+    /// `self op alpha * other`'s alpha argument. A uint64 alpha overflowing an integer result is
+    /// refused after the bool-subtraction checks, as PyTorch orders them.
+    fn alpha_for(a: &Tensor, other: &Tensor, alpha: Option<&Bound<'_, PyAny>>, op: ops::Arith, method: &str) -> PyResult<Scalar> {
+        let dtype = ops::result_dtype(op, a, other);
+        alpha_arg(alpha, method, dtype).map_err(|e| match ops::check_bool_operands(op, a, other, dtype) {
+            Err(first) => first.into(),
+            Ok(()) => e,
+        })
+    }
+
+    /// `bool_tensor - 2**63`: PyTorch refuses the bool subtraction before promoting the uint64.
+    fn refuse_bool_minus_uint64(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        if self.inner.dtype() == DType::Bool && matches!(super::convert::big_int(other), Some(super::convert::BigInt::U64(_))) {
+            ops::check_bool_operands(ops::Arith::Sub, &self.inner, &Scalar::Int(0).to_tensor(), DType::I64)?;
+        }
+        Ok(())
     }
 
     fn in_place_operand(other: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Tensor> {
@@ -525,9 +543,11 @@ impl PyTensor {
         self.binary(py, other, |a, b| ops::add(b, a))
     }
     fn __sub__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.refuse_bool_minus_uint64(other)?;
         self.binary(py, other, ops::sub)
     }
     fn __rsub__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.refuse_bool_minus_uint64(other)?;
         match arith_scalar(other, self.t().dtype())? {
             Some(s) => wrap_tensor(py, ops::rsub_scalar(self.t(), s)?),
             None => self.binary(py, other, |a, b| ops::sub(b, a)),
@@ -544,8 +564,12 @@ impl PyTensor {
         self.binary(py, &other, ops::div)
     }
     fn __rtruediv__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        // PyTorch computes `c / a` as `a.reciprocal() * c` (so its node is MulBackward0).
-        let other = self.true_division_operand(other);
+        // PyTorch computes `c / a` as `a.reciprocal() * c` (so its node is MulBackward0), where a
+        // uint64 number meets a float tensor whatever `a` is.
+        let other = match super::convert::big_int(other) {
+            Some(super::convert::BigInt::U64(v)) => PyFloat::new(py, v as f64).into_any(),
+            _ => other.clone(),
+        };
         self.binary(py, &other, |a, c| ops::mul(&ops::reciprocal(a)?, c))
     }
     fn __pow__<'py>(
@@ -555,6 +579,15 @@ impl PyTensor {
         modulo: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let _ = modulo;
+        if let Some(big) = super::convert::big_int(other) {
+            // A uint64 exponent keeps its value for a float result and overflows an integer one
+            // (PyTorch converts it to int64_t whatever the integer type).
+            return match big {
+                super::convert::BigInt::U64(v) if self.t().dtype().is_float() => wrap_tensor(py, ops::pow_scalar(self.t(), Scalar::Float(v as f64))?),
+                super::convert::BigInt::U64(_) => Err(crate::Error::runtime("value cannot be converted to type int64_t without overflow").into()),
+                _ => self.binary(py, other, ops::pow),
+            };
+        }
         match scalar(other) {
             Some(e) => wrap_tensor(py, ops::pow_scalar(self.t(), e)?),
             None => self.binary(py, other, ops::pow),
@@ -581,31 +614,33 @@ impl PyTensor {
 
     fn __iadd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Add, 1.0).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Add, Scalar::Int(1)).map(|_| ())
     }
     fn __isub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, 1.0).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, Scalar::Int(1)).map(|_| ())
     }
     fn __imul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, 1.0).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, Scalar::Int(1)).map(|_| ())
     }
     fn __itruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Div, 1.0).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Div, Scalar::Int(1)).map(|_| ())
     }
 
     /// `self + alpha * other`.
-    #[pyo3(signature = (other, *, alpha=1.0))]
-    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let other = Self::in_place_operand(other, self.inner.dtype())?;
+        let alpha = Self::alpha_for(self.t(), &other, alpha, ops::Arith::Add, "add")?;
         wrap_tensor(py, ops::add_scaled(self.t(), &other, alpha)?)
     }
     /// `self - alpha * other`.
-    #[pyo3(signature = (other, *, alpha=1.0))]
-    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let other = Self::in_place_operand(other, self.inner.dtype())?;
+        let alpha = Self::alpha_for(self.t(), &other, alpha, ops::Arith::Sub, "sub")?;
         wrap_tensor(py, ops::sub_scaled(self.t(), &other, alpha)?)
     }
     /// `self * other`.
@@ -644,21 +679,23 @@ impl PyTensor {
     }
 
     /// In-place `self += alpha * other`.
-    #[pyo3(signature = (other, *, alpha=1.0))]
-    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
+        let alpha = Self::alpha_for(&slf.get().inner, &other, alpha, ops::Arith::Add, "add_")?;
         Self::arith_in_place(slf, other, ops::InPlaceArith::Add, alpha)
     }
     /// In-place `self -= alpha * other`.
-    #[pyo3(signature = (other, *, alpha=1.0))]
-    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
+        let alpha = Self::alpha_for(&slf.get().inner, &other, alpha, ops::Arith::Sub, "sub_")?;
         Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, alpha)
     }
     /// In-place `self *= other`.
     fn mul_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, 1.0)
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, Scalar::Int(1))
     }
     /// In-place `self /= other` (optionally rounded, as `div`).
     #[pyo3(signature = (other, **kwargs))]

@@ -9,7 +9,7 @@ use super::convert::{arith_operand, arith_scalar, operand, type_name};
 use super::tensor::{maybe_detach, wrap_tensor, PyTensor};
 use crate::error::Result;
 use crate::ops::{self, DivKind, Rounding};
-use crate::tensor::Tensor;
+use crate::tensor::{Scalar, Tensor};
 
 fn apply<'py>(py: Python<'py>, a: &Tensor, b: Tensor, f: impl FnOnce(&Tensor, &Tensor) -> Result<Tensor> + Send) -> PyResult<Bound<'py, PyAny>> {
     let a = a.clone();
@@ -87,7 +87,7 @@ pub fn div_in_place<'py>(slf: &Bound<'py, PyTensor>, other: &Bound<'py, PyAny>, 
     let mode = rounding_kwarg(kwargs, "div_")?;
     let other = other_arg(other, "div_")?;
     match mode {
-        None => PyTensor::arith_in_place(slf, other, ops::InPlaceArith::Div, 1.0),
+        None => PyTensor::arith_in_place(slf, other, ops::InPlaceArith::Div, Scalar::Int(1)),
         Some(mode) => in_place(slf, move |t| ops::div_rounding(t, &other, mode)),
     }
 }
