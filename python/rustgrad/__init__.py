@@ -133,12 +133,12 @@ def square(input):
     return input.square()
 
 
-def sum(input, dim=None, keepdim=False):
-    return input.sum(dim, keepdim)
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    return input.sum(dim, keepdim, dtype=dtype)
 
 
-def mean(input, dim=None, keepdim=False):
-    return input.mean(dim, keepdim)
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    return input.mean(dim, keepdim, dtype=dtype)
 
 
 def clone(input):

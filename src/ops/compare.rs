@@ -324,7 +324,7 @@ fn check_mask(mask: &Tensor) -> Result<()> {
 pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Scalar) -> Result<Tensor> {
     check_mask(mask)?;
     super::check_scalar_fits(value, t.dtype())?;
-    let out = select_raw(mask, &Tensor::scalar(value.to_f64(), t.dtype()), t, t.dtype())?;
+    let out = select_raw(mask, &super::full_exact(&[], value, t.dtype()), t, t.dtype())?;
     record(&[t], &[&out], || {
         // d masked_fill(t, m, v) = grad with masked entries zeroed
         backward_fn("MaskedFillBackward0", vec![input("mask", mask)], |_, s, g| {

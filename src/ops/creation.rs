@@ -56,7 +56,7 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
     if !(size >= 0.0 && size <= i64::MAX as f64) {
         return Err(Error::runtime("invalid size, possible overflow?"));
     }
-    let n = size as usize;
+    let n = checked_len(size as i128, dtype)?;
     // Float values follow PyTorch's vectorised loop bit for bit (see cpu::range).
     let threads = crate::cpu::get_num_threads();
     match dtype {
@@ -73,6 +73,19 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
     Ok(out)
 }
 
+/// An arange's element count as PyTorch sizes its output: a count of 2**63 (a double rounded up)
+/// wraps negative in its cast to int64; one whose bytes overflow int64 is refused before
+/// allocating.
+fn checked_len(size: i128, dtype: DType) -> Result<usize> {
+    if size >= 1 << 63 {
+        return Err(Error::runtime("IntArrayRef contains an int that cannot be represented as a SymInt: -9223372036854775808"));
+    }
+    if size * dtype.size_in_bytes() as i128 > i64::MAX as i128 {
+        return Err(Error::runtime(format!("Storage size calculation overflowed with sizes=[{size}]")));
+    }
+    Ok(size as usize)
+}
+
 /// `arange(start, end, step)` in int64 from int bounds, exactly: PyTorch's int64 kernel counts
 /// and computes in int64 (`arange(2**62, 2**62 + 3)` has three elements, which a trip through
 /// double loses), wrapping as its C++ does where the span overflows.
@@ -87,14 +100,8 @@ pub fn arange_i64(start: i64, end: i64, step: i64) -> Result<Tensor> {
     if size < 0 {
         return Err(Error::runtime("invalid size, possible overflow?"));
     }
-    if size as f64 >= 9.223372036854775808e18 {
-        // PyTorch's size goes through a double: near 2**63 it rounds up and wraps negative.
-        return Err(Error::runtime("IntArrayRef contains an int that cannot be represented as a SymInt: -9223372036854775808"));
-    }
-    let n = size as usize;
-    if n.checked_mul(std::mem::size_of::<i64>()).is_none_or(|bytes| bytes > isize::MAX as usize) {
-        return Err(Error::runtime(format!("Storage size calculation overflowed with sizes=[{size}]")));
-    }
+    // PyTorch's size goes through a double: near 2**63 it rounds up.
+    let n = checked_len((size as f64) as i128, DType::I64)?;
     let values: Vec<i64> = (0..size).map(|i| start.wrapping_add(i.wrapping_mul(step))).collect();
     Tensor::from_vec(values, &[n])
 }

@@ -226,7 +226,7 @@ pub fn fill_(target: &Tensor, value: Scalar, node_name: &'static str) -> Result<
     in_place_overlapping(target, |t| {
         // One element broadcast to the target's shape: `write_values` fills from it.
         let shape = t.shape();
-        let one = Tensor::scalar(value.to_f64(), t.dtype());
+        let one = super::full_exact(&[], value, t.dtype());
         let layout = Layout { strides: vec![0; shape.len()], shape, offset: 0 };
         let out = Tensor::from_storage(one.data().storage, layout, t.dtype());
         record(&[t], &[&out], || {

@@ -205,7 +205,10 @@ pub(crate) fn fill_direct(target: &Tensor, value: Scalar) -> bool {
     let data = target.data();
     let mut buffer = data.storage.write();
     with_dtype!(data.dtype, T => {
-        let v = T::from_f64(value.to_f64());
+        let v = match value {
+            Scalar::Int(i) => T::from_i64(i), // exact past 2**53
+            _ => T::from_f64(value.to_f64()),
+        };
         crate::autograd::fill_layout(T::slice_mut(&mut buffer), &data.layout, v);
     });
     drop(buffer);

@@ -50,6 +50,8 @@ pub use unary::{abs, atan, ceil, cos, erf, expm1, floor, log1p, round, round_dec
 pub use activation::{clamp, clamp_tensor, elu, elu_, gelu, hardtanh, leaky_relu, leaky_relu_, relu, silu, softplus, GeluApprox};
 pub use compare::{bitwise, bitwise_not, compare, copy_, extremum, logical, logical_not, masked_fill, masked_fill_tensor, where_, where_numbers, Cmp, Extremum, Logic};
 pub use compare::{bitshift, bitshift_, bitwise_, Shift};
+#[cfg(feature = "python")]
+pub(crate) use compare::check_result_castable;
 pub use view::{
     alias, contiguous, flatten, matrix_transpose, narrow, permute, reverse_dims, select, slice, squeeze, t_, transpose,
     unsqueeze, view, view_strides,
@@ -68,7 +70,7 @@ pub use pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, PoolParams};
 pub use pad::{pad, PadMode};
 pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmod_scalar, rremainder_scalar, Rounding};
 pub use crate::cpu::division::DivKind;
-pub use scalar_check::{check_scalar_fits, check_value_fits_tensor};
+pub use scalar_check::{check_scalar_fits, check_value_fits_tensor, full_exact};
 pub use index_ops::{check_index_fill_args, fill_diagonal_, index_add, index_copy, index_fill, index_put_accumulate_aliased, put, take, FillValue};
 pub use inplace_direct::{arith_, clamp_, copy_into, unary_, InPlaceArith, InPlaceUnary};
 

@@ -64,6 +64,18 @@ pub fn check_value_fits_tensor(value: Scalar, dtype: DType) -> Result<()> {
     Ok(())
 }
 
+/// `value` in `dtype` filling `shape`, with an int converted straight from int64 (an int past
+/// 2**53 stays exact in int64, as PyTorch's `full`, `fill_`, `masked_fill`, not rounded via f64).
+pub fn full_exact(shape: &[usize], value: Scalar, dtype: DType) -> crate::tensor::Tensor {
+    match value {
+        Scalar::Int(i) => crate::with_dtype!(dtype, T => {
+            use crate::tensor::Element;
+            crate::tensor::Tensor::from_vec(vec![T::from_i64(i); shape.iter().product()], shape).expect("the values fill the shape")
+        }),
+        _ => crate::tensor::Tensor::full(shape, value.to_f64(), dtype),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +95,13 @@ mod tests {
             "value cannot be converted to type uint8_t without overflow"
         );
         assert_eq!(check_scalar_fits(Scalar::Float(1e10), I32).unwrap_err().message(), "value cannot be converted to type int without overflow");
+    }
+
+    #[test]
+    fn full_exact_keeps_big_ints() {
+        let big = (1i64 << 62) + 1;
+        assert_eq!(full_exact(&[2], Scalar::Int(big), I64).to_vec::<i64>().unwrap(), vec![big, big]);
+        assert_eq!(full_exact(&[1], Scalar::Int(300), U8).to_vec::<u8>().unwrap(), vec![44]);
+        assert_eq!(full_exact(&[], Scalar::Float(2.5), F32).to_vec::<f32>().unwrap(), vec![2.5]);
     }
 }

@@ -157,17 +157,17 @@ fn full<'py>(
         .ok_or_else(|| PyTypeError::new_err("full(): argument 'fill_value' must be a Number"))?;
     let dtype = requested.unwrap_or(natural_dtype(value));
     crate::ops::check_scalar_fits(value, dtype)?;
-    finish(py, Tensor::full(&size_from_sequence(size)?, value.to_f64(), dtype), requires_grad)
+    finish(py, ops::full_exact(&size_from_sequence(size)?, value, dtype), requires_grad)
 }
 
 fn like<'py>(
     py: Python<'py>,
     input: &PyTensor,
-    value: f64,
+    value: Scalar,
     dtype: Option<&Bound<'py, PyAny>>,
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    factory(py, dtype, input.inner.dtype(), None, requires_grad, |dtype| Ok(Tensor::full(&input.inner.shape(), value, dtype)))
+    factory(py, dtype, input.inner.dtype(), None, requires_grad, |dtype| Ok(ops::full_exact(&input.inner.shape(), value, dtype)))
 }
 
 /// `zeros_like` / `ones_like` / `empty_like`.
@@ -191,9 +191,9 @@ macro_rules! like_factory {
     };
 }
 
-like_factory!(zeros_like, 0.0, "Zeros shaped like `input`.");
-like_factory!(ones_like, 1.0, "Ones shaped like `input`.");
-like_factory!(empty_like, 0.0, "An uninitialised (zero-filled) tensor shaped like `input`.");
+like_factory!(zeros_like, Scalar::Float(0.0), "Zeros shaped like `input`.");
+like_factory!(ones_like, Scalar::Float(1.0), "Ones shaped like `input`.");
+like_factory!(empty_like, Scalar::Float(0.0), "An uninitialised (zero-filled) tensor shaped like `input`.");
 
 /// `fill_value` shaped like `input` (in `input`'s dtype unless given).
 #[pyfunction]
@@ -215,7 +215,7 @@ fn full_like<'py>(
         None => number_arg(fill_value, "full_like", "fill_value")?,
     };
     crate::ops::check_scalar_fits(value, target)?;
-    like(py, &input, value.to_f64(), dtype, requires_grad)
+    like(py, &input, value, dtype, requires_grad)
 }
 
 /// Checks that `dtype` is a float type for a kernel named `kernel` (PyTorch's message).

@@ -733,21 +733,30 @@ impl PyTensor {
     // ----- reductions -----
 
     /// Sum of all elements, or over `dim`.
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn sum<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
-        let t = self.t().clone();
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn sum<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        // `dtype`: the input is cast first and the sum kept in that type (an int32 or bool sum).
+        let dtype = super::convert::dtype_arg(dtype)?;
+        let t = cast_to(self.t(), dtype)?;
         let dims = dims_arg(dim)?;
         let out = maybe_detach(py, t.numel(), move || match dims {
             None => ops::sum(&t),
             Some(d) => ops::sum_dims(&t, &d, keepdim),
         })?;
-        wrap_tensor(py, out)
+        wrap_tensor(py, cast_to(&out, dtype)?)
     }
 
-    /// Mean of all elements, or over `dim`.
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
-        let t = self.t().clone();
+    /// Mean of all elements, or over `dim` (`dtype`, a float type, casts the input first).
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let dtype = super::convert::dtype_arg(dtype)?;
+        if let Some(d) = dtype.filter(|d| !d.is_float()) {
+            return Err(PyRuntimeError::new_err(format!(
+                "mean(): could not infer output dtype. Optional dtype must be either a floating point or complex dtype. Got: {}",
+                d.scalar_type_name()
+            )));
+        }
+        let t = cast_to(self.t(), dtype)?;
         let dims = dims_arg(dim)?;
         let out = maybe_detach(py, t.numel(), move || match dims {
             None => ops::mean(&t),
@@ -835,6 +844,14 @@ impl PyTensor {
     fn expand_as<'py>(&self, py: Python<'py>, other: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
         wrap_tensor(py, ops::expand(self.t(), &other.inner.shape())?)
     }
+}
+
+/// `t` in `dtype` when one is given (recorded as `to` is).
+pub(crate) fn cast_to(t: &Tensor, dtype: Option<DType>) -> PyResult<Tensor> {
+    Ok(match dtype {
+        Some(d) if d != t.dtype() => ops::to_dtype(t, d)?,
+        _ => t.clone(),
+    })
 }
 
 fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {

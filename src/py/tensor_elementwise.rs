@@ -340,7 +340,20 @@ impl PyTensor {
                     _ => None,
                 };
                 let (min, max) = (num(&lo), num(&hi));
-                ops::clamp_(&target, min, max, |t| clamp_any(t, lo, hi))
+                ops::clamp_(&target, min, max, |t| {
+                    // Number bounds: PyTorch's refusal names the target's C++ type ("long int").
+                    for b in [min, max].into_iter().flatten() {
+                        let result = ops::result_dtype(ops::Arith::Add, t, &b.to_tensor());
+                        if ops::check_result_castable(result, t.dtype()).is_err() {
+                            return Err(crate::Error::runtime(format!(
+                                "result type {} can't be cast to the desired output type {}",
+                                result.scalar_type_name(),
+                                t.dtype().cpp_type_name()
+                            )));
+                        }
+                    }
+                    clamp_any(t, lo, hi)
+                })
             }
         })?;
         Ok(slf.clone())
