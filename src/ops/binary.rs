@@ -185,13 +185,19 @@ fn is_one(alpha: Scalar) -> bool {
 /// PyTorch's `alpha_check` for `add`/`sub` with a result of `dtype`, then the conversion of alpha
 /// to that type (`value cannot be converted to type int without overflow`).
 pub(crate) fn check_alpha(dtype: DType, alpha: Scalar) -> Result<()> {
+    check_alpha_kind(dtype, alpha)?;
+    super::check_scalar_fits(alpha, dtype)
+}
+
+/// `alpha_check`'s refusals of a bool alpha for a non-bool result and a float one for an integral result.
+fn check_alpha_kind(dtype: DType, alpha: Scalar) -> Result<()> {
     if matches!(alpha, Scalar::Bool(_)) && dtype != DType::Bool {
         return Err(Error::runtime("Boolean alpha only supported for Boolean results."));
     }
     if matches!(alpha, Scalar::Float(_)) && !dtype.is_float() {
         return Err(Error::runtime("For integral input tensors, argument alpha must not be a floating point number."));
     }
-    super::check_scalar_fits(alpha, dtype)
+    Ok(())
 }
 
 /// `a op alpha * b` without recording: alpha multiplies `b` in the result type (int64 wrapping
@@ -199,17 +205,25 @@ pub(crate) fn check_alpha(dtype: DType, alpha: Scalar) -> Result<()> {
 fn scaled_raw(op: Arith, a: &Tensor, b: &Tensor, alpha: Scalar) -> Result<Tensor> {
     let dtype = result_dtype(op, a, b);
     check_bool_operands(op, a, b, dtype)?;
-    check_alpha(dtype, alpha)?;
+    check_alpha_kind(dtype, alpha)?;
     if is_one(alpha) {
         return arith_raw(op, a, b);
     }
+    // PyTorch's sub is add with `-alpha` (an int64 negation: -(-2**63) stays -2**63), converted
+    // to the result type after the negation.
+    let alpha = match (op, alpha) {
+        (Arith::Sub, Scalar::Int(i)) => Scalar::Int(i.wrapping_neg()),
+        (Arith::Sub, Scalar::Float(f)) => Scalar::Float(-f),
+        _ => alpha,
+    };
+    super::check_scalar_fits(alpha, dtype)?;
     let factor = match dtype {
         DType::Bool => Scalar::Bool(alpha.to_f64() != 0.0),
         d if d.is_float() => Scalar::Float(alpha.to_f64()),
         _ => alpha,
     };
     let scaled = arith_raw(Arith::Mul, &convert(b, dtype), &factor.to_tensor())?;
-    let out = arith_raw(op, &convert(a, dtype), &scaled)?;
+    let out = arith_raw(Arith::Add, &convert(a, dtype), &scaled)?;
     Ok(if out.dtype() != dtype { convert(&out, dtype) } else { out })
 }
 

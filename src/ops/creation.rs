@@ -7,7 +7,7 @@ use super::record;
 use crate::cpu::range;
 use crate::error::{Error, Result};
 use crate::random::{with_generator, SharedGenerator};
-use crate::tensor::{DType, Element, Layout, Tensor};
+use crate::tensor::{DType, Element, Layout, Scalar, Tensor};
 use crate::with_dtype;
 
 /// Formats a number as C++'s `ostream << double` does in PyTorch's messages (`0`, `1.5`, `inf`).
@@ -71,6 +71,29 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
         Tensor::from_vec(values, &[n])?
     });
     Ok(out)
+}
+
+/// `arange` from Python numbers: an int64 range of ints counts and computes in int64
+/// ([`arange_i64`]); any other is sized in double ([`arange`]), and an integer one computes its
+/// values `start + i * step` in int64 from int bounds, exactly (then wraps into the dtype).
+pub fn arange_scalars(start: Scalar, end: Scalar, step: Scalar, dtype: DType) -> Result<Tensor> {
+    let int = |s: Scalar| match s {
+        Scalar::Int(i) => Some(i),
+        Scalar::Bool(b) => Some(b as i64),
+        Scalar::Float(_) => None,
+    };
+    // the kernel's int64 start and step: an int exactly, a float truncated
+    let acc = |s: Scalar| int(s).unwrap_or(s.to_f64().trunc() as i64);
+    match (int(start), int(end), int(step)) {
+        (Some(s), Some(e), Some(st)) if dtype == DType::I64 => arange_i64(s, e, st),
+        _ if dtype.is_integral() && dtype != DType::Bool && (int(start).is_some() || int(step).is_some()) => {
+            let n = arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype)?.numel();
+            let (s, st) = (acc(start), acc(step));
+            let values: Vec<i64> = (0..n as i64).map(|i| s.wrapping_add(i.wrapping_mul(st))).collect();
+            Ok(super::shape::convert(&Tensor::from_vec(values, &[n])?, dtype))
+        }
+        _ => arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype),
+    }
 }
 
 /// An arange's element count as PyTorch sizes its output: a count of 2**63 (a double rounded up)

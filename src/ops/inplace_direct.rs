@@ -132,6 +132,7 @@ fn arith_direct(target: &Tensor, other: &Tensor, op: InPlaceArith, alpha: Scalar
         || result_dtype(arith, target, other) != dtype
         || (alpha.to_f64() != 1.0 && other.dtype() != dtype)
         || super::binary::check_alpha(dtype, alpha).is_err()
+        || alpha == Scalar::Int(i64::MIN) // sub negates it in int64, where it stays i64::MIN
         || !broadcasts_to_target(target, other)
         || !direct_allowed(target, &[other])
     {

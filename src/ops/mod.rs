@@ -33,7 +33,7 @@ mod inplace_direct;
 #[cfg(test)]
 mod test_util;
 
-pub use creation::{arange, arange_i64, eye, linspace, normal_, randint, randperm, uniform_};
+pub use creation::{arange, arange_i64, arange_scalars, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
 #[cfg(feature = "python")]
 pub(crate) use binary::{check_bool_operands, result_dtype, Arith};

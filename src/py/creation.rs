@@ -407,22 +407,19 @@ fn arange<'py>(
     let any_float = [start, end, step].iter().any(|s| matches!(s, Ok(Scalar::Float(_))));
     let natural = if any_float { DType::DEFAULT_FLOAT } else { DType::I64 };
     factory(py, dtype, natural, None, requires_grad, |dtype| {
-        // PyTorch reads the bounds in the accumulate type: int64 for every integer dtype.
-        let value = |b: Result<Scalar, u64>| match b {
-            Ok(s) => Ok(s),
-            Err(v) if dtype.is_float() => Ok(Scalar::Float(v as f64)),
-            Err(_) => Err(crate::Error::runtime("value cannot be converted to type int64_t without overflow")),
-        };
-        let (start, end, step) = (value(start)?, value(end)?, value(step)?);
-        let int = |s: Scalar| match s {
-            Scalar::Int(i) => Some(i),
-            Scalar::Bool(b) => Some(b as i64),
-            Scalar::Float(_) => None,
-        };
-        if let (DType::I64, Some(s), Some(e), Some(st)) = (dtype, int(start), int(end), int(step)) {
-            return Ok(ops::arange_i64(s, e, st)?);
+        // PyTorch sizes an int64 range in int64 (every bound converted, checked), any other in
+        // double; its kernel then converts start and step to the accumulate type (int64 for
+        // integer dtypes): a uint64 bound is a float only where it is never converted.
+        let overflow = || crate::Error::runtime("value cannot be converted to type int64_t without overflow");
+        let as_float = |b: Result<Scalar, u64>| b.unwrap_or_else(|v| Scalar::Float(v as f64));
+        if dtype == DType::I64 && [start, end, step].iter().any(Result::is_err) {
+            return Err(overflow().into());
         }
-        Ok(ops::arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype)?)
+        if !dtype.is_float() && dtype != DType::I64 && (start.is_err() || step.is_err()) {
+            ops::arange(as_float(start).to_f64(), as_float(end).to_f64(), as_float(step).to_f64(), dtype)?;
+            return Err(overflow().into());
+        }
+        Ok(ops::arange_scalars(as_float(start), as_float(end), as_float(step), dtype)?)
     })
 }
 

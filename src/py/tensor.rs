@@ -182,9 +182,15 @@ impl PyTensor {
     /// refused after the bool-subtraction checks, as PyTorch orders them.
     fn alpha_for(a: &Tensor, other: &Tensor, alpha: Option<&Bound<'_, PyAny>>, op: ops::Arith, method: &str) -> PyResult<Scalar> {
         let dtype = ops::result_dtype(op, a, other);
+        let big = alpha.and_then(super::convert::big_int);
+        if let (ops::Arith::Sub, Some(super::convert::BigInt::U64(v))) = (op, big) {
+            // PyTorch negates a uint64 alpha as an int64 (sub is add with -alpha): 2**63 passes.
+            return Ok(Scalar::Int(v as i64));
+        }
+        let uint64 = matches!(big, Some(super::convert::BigInt::U64(_)));
         alpha_arg(alpha, method, dtype).map_err(|e| match ops::check_bool_operands(op, a, other, dtype) {
-            Err(first) => first.into(),
-            Ok(()) => e,
+            Err(first) if uint64 => first.into(),
+            _ => e,
         })
     }
 
@@ -682,14 +688,30 @@ impl PyTensor {
     #[pyo3(signature = (other, *, alpha=None))]
     fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        let alpha = Self::alpha_for(&slf.get().inner, &other, alpha, ops::Arith::Add, "add_")?;
+        // an integer or bool target refuses a result it cannot hold before alpha is looked at
+        // (but after the argument parser's OverflowError for an int past uint64)
+        if let Some(a) = alpha.filter(|a| matches!(super::convert::big_int(a), Some(b) if !matches!(b, super::convert::BigInt::U64(_)))) {
+            checked_scalar(a, None)?;
+        }
+        let target = &slf.get().inner;
+        ops::check_result_castable(ops::result_dtype(ops::Arith::Add, target, &other), target.dtype())?;
+        let alpha = Self::alpha_for(target, &other, alpha, ops::Arith::Add, "add_")?;
         Self::arith_in_place(slf, other, ops::InPlaceArith::Add, alpha)
     }
     /// In-place `self -= alpha * other`.
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        let alpha = Self::alpha_for(&slf.get().inner, &other, alpha, ops::Arith::Sub, "sub_")?;
+        // an integer or bool target refuses a result it cannot hold before alpha is looked at
+        // (but after the argument parser's OverflowError for an int past uint64)
+        if let Some(a) = alpha.filter(|a| matches!(super::convert::big_int(a), Some(b) if !matches!(b, super::convert::BigInt::U64(_)))) {
+            checked_scalar(a, None)?;
+        }
+        let target = &slf.get().inner;
+        let result = ops::result_dtype(ops::Arith::Sub, target, &other);
+        ops::check_bool_operands(ops::Arith::Sub, target, &other, result)?; // sub's own check comes first
+        ops::check_result_castable(result, target.dtype())?;
+        let alpha = Self::alpha_for(target, &other, alpha, ops::Arith::Sub, "sub_")?;
         Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, alpha)
     }
     /// In-place `self *= other`.
