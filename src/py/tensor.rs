@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyFloat, PySequence, PyTuple};
 
-use super::convert::{alpha_arg, arith_operand, arith_scalar, checked_scalar, operand, scalar, size_from_args, to_nested_list, type_name};
+use super::convert::{arith_operand, arith_scalar, checked_scalar, operand, scalar, size_from_args, to_nested_list, type_name};
 use super::dtype::PyDType;
 use super::node::wrap_node;
 use crate::cpu::GRAIN;
@@ -124,7 +124,7 @@ fn python_scalar<'py>(py: Python<'py>, t: &Tensor, value: f64) -> PyResult<Bound
 }
 
 impl PyTensor {
-    fn t(&self) -> &Tensor {
+    pub(crate) fn t(&self) -> &Tensor {
         &self.inner
     }
 
@@ -178,22 +178,6 @@ impl PyTensor {
         Ok(slf.clone())
     }
 
-    /// `self op alpha * other`'s alpha argument. A uint64 alpha overflowing an integer result is
-    /// refused after the bool-subtraction checks, as PyTorch orders them.
-    fn alpha_for(a: &Tensor, other: &Tensor, alpha: Option<&Bound<'_, PyAny>>, op: ops::Arith, method: &str) -> PyResult<Scalar> {
-        let dtype = ops::result_dtype(op, a, other);
-        let big = alpha.and_then(super::convert::big_int);
-        if let (ops::Arith::Sub, Some(super::convert::BigInt::U64(v))) = (op, big) {
-            // PyTorch negates a uint64 alpha as an int64 (sub is add with -alpha): 2**63 passes.
-            return Ok(Scalar::Int(v as i64));
-        }
-        let uint64 = matches!(big, Some(super::convert::BigInt::U64(_)));
-        alpha_arg(alpha, method, dtype).map_err(|e| match ops::check_bool_operands(op, a, other, dtype) {
-            Err(first) if uint64 => first.into(),
-            _ => e,
-        })
-    }
-
     /// `bool_tensor - 2**63`: PyTorch refuses the bool subtraction before promoting the uint64.
     fn refuse_bool_minus_uint64(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
         if self.inner.dtype() == DType::Bool && matches!(super::convert::big_int(other), Some(super::convert::BigInt::U64(_))) {
@@ -202,7 +186,7 @@ impl PyTensor {
         Ok(())
     }
 
-    fn in_place_operand(other: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Tensor> {
+    pub(crate) fn in_place_operand(other: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Tensor> {
         arith_operand(other, dtype)?.ok_or_else(|| {
             PyTypeError::new_err(format!("unsupported operand type for in-place op: '{}'", type_name(other)))
         })
@@ -635,20 +619,6 @@ impl PyTensor {
         Self::arith_in_place(slf, other, ops::InPlaceArith::Div, Scalar::Int(1)).map(|_| ())
     }
 
-    /// `self + alpha * other`.
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let other = Self::in_place_operand(other, self.inner.dtype())?;
-        let alpha = Self::alpha_for(self.t(), &other, alpha, ops::Arith::Add, "add")?;
-        wrap_tensor(py, ops::add_scaled(self.t(), &other, alpha)?)
-    }
-    /// `self - alpha * other`.
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let other = Self::in_place_operand(other, self.inner.dtype())?;
-        let alpha = Self::alpha_for(self.t(), &other, alpha, ops::Arith::Sub, "sub")?;
-        wrap_tensor(py, ops::sub_scaled(self.t(), &other, alpha)?)
-    }
     /// `self * other`.
     fn mul<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let other = Self::in_place_operand(other, self.inner.dtype())?;
@@ -684,36 +654,6 @@ impl PyTensor {
         wrap_tensor(py, ops::reciprocal(self.t())?)
     }
 
-    /// In-place `self += alpha * other`.
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        // an integer or bool target refuses a result it cannot hold before alpha is looked at
-        // (but after the argument parser's OverflowError for an int past uint64)
-        if let Some(a) = alpha.filter(|a| matches!(super::convert::big_int(a), Some(b) if !matches!(b, super::convert::BigInt::U64(_)))) {
-            checked_scalar(a, None)?;
-        }
-        let target = &slf.get().inner;
-        ops::check_result_castable(ops::result_dtype(ops::Arith::Add, target, &other), target.dtype())?;
-        let alpha = Self::alpha_for(target, &other, alpha, ops::Arith::Add, "add_")?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Add, alpha)
-    }
-    /// In-place `self -= alpha * other`.
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        // an integer or bool target refuses a result it cannot hold before alpha is looked at
-        // (but after the argument parser's OverflowError for an int past uint64)
-        if let Some(a) = alpha.filter(|a| matches!(super::convert::big_int(a), Some(b) if !matches!(b, super::convert::BigInt::U64(_)))) {
-            checked_scalar(a, None)?;
-        }
-        let target = &slf.get().inner;
-        let result = ops::result_dtype(ops::Arith::Sub, target, &other);
-        ops::check_bool_operands(ops::Arith::Sub, target, &other, result)?; // sub's own check comes first
-        ops::check_result_castable(result, target.dtype())?;
-        let alpha = Self::alpha_for(target, &other, alpha, ops::Arith::Sub, "sub_")?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, alpha)
-    }
     /// In-place `self *= other`.
     fn mul_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
