@@ -203,6 +203,148 @@ def test_type_promotion_matches_pytorch(op_name):
     assert not mismatches, "\n".join(mismatches)
 
 
+# --- add / sub with alpha ------------------------------------------------------------------------------
+
+_ALPHA_DTYPES = dict(_DTYPE_VALUES, int32=[1, -2, 3], uint8=[1, 2, 255])
+_ALPHAS = [2, -1, 0, True, False, 2.5, 2.0, 2 ** 62, 2 ** 63, -(2 ** 63), 2 ** 64, 2 ** 40, 256]
+
+
+def _alpha_call(method, da, db, alpha):
+    def call(lib):
+        a = lib.tensor(_ALPHA_DTYPES[da], dtype=getattr(lib, da))
+        b = lib.tensor(_ALPHA_DTYPES[db], dtype=getattr(lib, db))
+        if method == "torch.add":
+            return lib.add(a, b, alpha=alpha)
+        return getattr(a, method)(b, alpha=alpha)
+    return call
+
+
+@pytest.mark.parametrize("method", ["add", "sub", "add_", "sub_", "torch.add"])
+def test_alpha_matches_pytorch(method):
+    """Every dtype pair and alpha kind: an int alpha keeps integer results integer and exact (int64
+    wrapping), a float alpha is refused for integral results, a bool alpha for non-bool ones, and alpha
+    must fit the result type, all with PyTorch's values, dtypes and messages."""
+    torch = torch_or_skip()
+    mismatches = []
+    for da in _ALPHA_DTYPES:
+        for db in _ALPHA_DTYPES:
+            for alpha in _ALPHAS:
+                call = _alpha_call(method, da, db, alpha)
+                ours, theirs = _outcome(lambda: call(rustgrad)), _outcome(lambda: call(torch))
+                if ours != theirs:
+                    mismatches.append(f"{da}.{method}({db}, alpha={alpha!r}): rustgrad {ours} != torch {theirs}")
+    assert not mismatches, "\n".join(mismatches[:20])
+
+
+def test_integer_alpha_stays_integer():
+    a, b = rustgrad.tensor([1, 2, 3]), rustgrad.tensor([1, 1, 1])
+    out = a.add(b, alpha=2)
+    assert out.dtype == rustgrad.int64 and out.tolist() == [3, 4, 5]
+    assert rustgrad.add(a, b, alpha=2).tolist() == [3, 4, 5]
+    assert a.sub(b, alpha=3).tolist() == [-2, -1, 0]
+    t = a.clone()
+    assert t.add_(b, alpha=2) is t and t.tolist() == [3, 4, 5]
+    assert a.add(b, alpha=2 ** 62).tolist() == [2 ** 62 + 1, 2 ** 62 + 2, 2 ** 62 + 3]
+    _raises(RuntimeError, "For integral input tensors, argument alpha must not be a floating point number.", lambda: a.add(b, alpha=2.0))
+    _raises(RuntimeError, "For integral input tensors, argument alpha must not be a floating point number.", lambda: a.clone().add_(b, alpha=2.5))
+    _raises(RuntimeError, "Boolean alpha only supported for Boolean results.", lambda: a.float().add(b, alpha=True))
+    _raises(RuntimeError, "value cannot be converted to type int64_t without overflow", lambda: a.add(b, alpha=2 ** 63))
+    _raises(TypeError, "add(): argument 'alpha' must be Number, not str", lambda: a.add(b, alpha="2"))
+    assert a.add(b, alpha=rustgrad.tensor(2)).tolist() == [3, 4, 5]
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(-(2 ** 63), 2 ** 63 - 1), st.integers(-(2 ** 63), 2 ** 63 - 1)), min_size=1, max_size=5),
+       st.integers(-(2 ** 63), 2 ** 63 - 1))
+def test_integer_alpha_wraps_like_numpy_int64(pairs, alpha):
+    a, b = (np.array(v, dtype=np.int64) for v in zip(*pairs))
+    with np.errstate(over="ignore"):
+        expected_add = (a + np.int64(alpha) * b).tolist()
+        expected_sub = (a - np.int64(alpha) * b).tolist()
+    ta, tb = rustgrad.tensor(a.tolist()), rustgrad.tensor(b.tolist())
+    assert ta.add(tb, alpha=alpha).tolist() == expected_add
+    assert ta.sub(tb, alpha=alpha).tolist() == expected_sub
+    t = ta.clone()
+    t.sub_(tb, alpha=alpha)
+    assert t.tolist() == expected_sub
+
+
+def test_alpha_scales_in_the_result_type():
+    # float32 other, float64 result: alpha multiplies other's value as a double (PyTorch's 1.0100000001490117)
+    out = rustgrad.tensor([1.0, 2.0], dtype=rustgrad.float64).add(rustgrad.tensor([0.1]), alpha=0.1)
+    assert out.tolist() == [1.0 + float(np.float32(0.1)) * 0.1, 2.0 + float(np.float32(0.1)) * 0.1]
+
+
+@pytest.mark.parametrize("alpha", [2, 2.0, -1.5, 1])
+def test_alpha_saved_value_and_gradients(alpha):
+    torch = torch_or_skip()
+    for method in ("add", "sub"):
+        for lib in (rustgrad, torch):
+            x = lib.tensor([1.0, 2.0], requires_grad=True)
+            y = getattr(x, method)(x * 3, alpha=alpha)
+            saved = y.grad_fn._saved_alpha
+            assert type(saved) is type(alpha) and saved == alpha
+        check_against_torch(lambda lib, a, b: getattr(a, method)(b, alpha=alpha), [1.0, -2.0], [[0.5], [3.0]])
+        check_grads(lambda a, b: getattr(a, method)(b, alpha=alpha), [1.0, -2.0], [[0.5], [3.0]])
+
+
+# --- integer powers --------------------------------------------------------------------------------------
+
+
+def _wrapped_pow(base, exponent):
+    """base ** exponent in int64 arithmetic (PyTorch's powi): wrapping, and 1, +-1 or 0 under a negative exponent."""
+    if exponent < 0:
+        return 1 if base == 1 else (-1 if exponent % 2 else 1) if base == -1 else 0
+    r = pow(base, exponent, 2 ** 64)
+    return r - 2 ** 64 if r >= 2 ** 63 else r
+
+
+INT64 = st.integers(-(2 ** 63), 2 ** 63 - 1)
+
+
+@SETTINGS
+@given(st.lists(INT64, min_size=1, max_size=5), st.integers(0, 2 ** 63 - 1), st.data())
+def test_integer_pow_wraps_by_squaring(bases, exponent, data):
+    t = rustgrad.tensor(bases)
+    assert (t ** exponent).tolist() == [_wrapped_pow(b, exponent) for b in bases]
+    assert t.pow(exponent).tolist() == [_wrapped_pow(b, exponent) for b in bases]
+    exponents = data.draw(st.lists(INT64, min_size=len(bases), max_size=len(bases)))
+    assert (t ** rustgrad.tensor(exponents)).tolist() == [_wrapped_pow(b, e) for b, e in zip(bases, exponents)]
+    u = t.clone()
+    assert u.pow_(exponent) is u and u.tolist() == [_wrapped_pow(b, exponent) for b in bases]
+
+
+def test_integer_pow_edge_cases():
+    t = rustgrad.tensor([1, 2, 3])
+    assert t.pow(2 ** 62).tolist() == [1, 0, 1]
+    _raises(RuntimeError, "value cannot be converted to type int64_t without overflow", lambda: t ** (2 ** 63))
+    _raises(RuntimeError, "Integers to negative integer powers are not allowed.", lambda: t ** -1)
+    _raises(RuntimeError, "Integers to negative integer powers are not allowed.", lambda: t.pow_(-2))
+    _raises(RuntimeError, "result type Float can't be cast to the desired output type Long", lambda: t.clone().pow_(0.5))
+    assert (t ** rustgrad.tensor([-1, 2, -3])).tolist() == [1, 4, 0]
+    assert (rustgrad.tensor([-1, -1, 0]) ** rustgrad.tensor([-3, -2, -1])).tolist() == [-1, 1, 0]
+    i32 = rustgrad.tensor([2, 7], dtype=rustgrad.int32)
+    assert (i32 ** 40).tolist() == [0, -142118463] and (i32 ** 40).dtype == rustgrad.int32
+    _raises(RuntimeError, "value cannot be converted to type int without overflow", lambda: i32 ** 2 ** 31)
+
+
+@pytest.mark.parametrize("expr", [
+    "t ** 2**62", "t ** (2**62 + 1)", "t ** 2**40", "t ** -1", "t ** 0", "t ** 1", "t ** True", "t ** False", "t ** 2.0", "t ** -0.5",
+    "t ** e", "t ** e32", "t32 ** e", "t32 ** e32", "t32 ** 31", "t32 ** 2**31", "u8 ** 255", "u8 ** 256", "u8 ** -1", "u8 ** e",
+    "bo ** 2", "bo ** 0", "bo ** bo", "bo ** e", "2 ** t", "(-1) ** t", "2**62 ** t", "(2**63 - 1) ** t32", "0 ** e", "2.5 ** t",
+    "t.clone().pow_(3)", "t.clone().pow_(e)", "t32.clone().pow_(e)", "lib.pow(t, 2**62)", "lib.pow(2, t)",
+])
+def test_integer_pow_matches_pytorch(expr):
+    torch = torch_or_skip()
+
+    def run(lib):
+        env = {"lib": lib, "t": lib.tensor([1, 2, 3, -1, -3, 0]), "t32": lib.tensor([1, 2, 3, -1, -3, 0], dtype=lib.int32),
+               "u8": lib.tensor([1, 2, 3, 255, 7, 0], dtype=lib.uint8), "bo": lib.tensor([True, False, True, True, False, True]),
+               "e": lib.tensor([2 ** 62, 2 ** 62 + 1, 2 ** 40, -1, -3, 5]), "e32": lib.tensor([31, 32, 2, -1, -2, 3], dtype=lib.int32)}
+        return _outcome(lambda: eval(expr, env))
+    assert run(rustgrad) == run(torch)
+
+
 @pytest.mark.parametrize("dtype", ["int64", "float32", "float64"])
 def test_unary_minus_matches_pytorch(dtype):
     torch = torch_or_skip()

@@ -276,3 +276,126 @@ def test_copy_gradients_and_node():
         with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad is being used in an in-place operation.$"):
             a.copy_(src)
     assert results[:2] == results[2:]
+
+
+# --- bit shifts ---------------------------------------------------------------------------------
+
+
+def _shift_env(lib):
+    return {
+        "lib": lib,
+        "i": lib.tensor([1, 2, 3]),
+        "neg": lib.tensor([-8, 8, -1]),
+        "big": lib.tensor([2 ** 62, -(2 ** 62), 2 ** 63 - 1]),
+        "i32": lib.tensor([1, -5, 7], dtype=lib.int32),
+        "u8": lib.tensor([1, 255, 128], dtype=lib.uint8),
+        "bo": lib.tensor([True, False, True]),
+        "f": lib.tensor([1.0, 2.0, 3.0]),
+        "by": lib.tensor([64, -1, 200]),
+        "m": lib.tensor([[1, 2], [3, 4], [5, 6]]),
+    }
+
+
+def _run_exact(expr, lib):
+    """`expr`'s values (exact ints), dtype and shape, or its exception's type and message."""
+    env = _shift_env(lib)
+    try:
+        r = eval(expr, env)
+    except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+        return ("error", type(e).__name__, str(e).replace("torch", "rustgrad"))
+    if isinstance(r, tuple):  # (target, result) of an in-place op: the same object, written
+        target, r = r
+        assert r is target
+    return (str(r.dtype).split(".")[-1], tuple(r.shape), r.tolist())
+
+
+SHIFTS = [
+    # past the width: a left shift gives 0, a right shift the sign fill; negative amounts likewise
+    "i << 62", "i << 63", "i << 64", "i << 65", "i << -1", "neg >> 70", "neg >> 63", "neg >> 64", "neg >> -1",
+    "neg << 64", "big << 1", "big << 2", "big >> 62", "i << by", "neg >> by", "i >> i", "i << i",
+    # int32 shifts in 32 bits; a number wraps into int32 first (2**40 shifts by 0)
+    "i32 << 31", "i32 << 32", "i32 >> 40", "i32 << 2**40", "i32 << -2**63", "i32 << i", "i32 >> lib.tensor([31, 32, -1], dtype=lib.int32)",
+    # uint8: 8 bits, no sign fill; promotion with int64 shifts in int64
+    "u8 << 1", "u8 << 8", "u8 >> 1", "u8 >> 9", "u8 << lib.tensor([-1])", "u8 >> lib.tensor(200, dtype=lib.uint8)",
+    # bool promotes with a number, not with a bool; floats are refused
+    "bo << 1", "bo >> True", "bo << bo", "bo >> bo", "f << 1", "i << 1.5", "i << f", "1.5 << i", "f >> i",
+    # reflected, numbers on either side, big ints, broadcasting, non-contiguous operands
+    "2 << i", "2 >> i", "True << i", "2**62 << i", "2**63 << i", "i << 2**63", "i >> 2**63", "i << 2**64", "i << -2**63 - 1",
+    "i << True", "m << lib.tensor([1, 2])", "m.t() << lib.tensor([[1], [2]])", "m.t()[:, ::2] >> 1", "i << lib.tensor([1, 2])",
+    # methods and module functions
+    "i.bitwise_left_shift(3)", "i.bitwise_right_shift(lib.tensor(1))", "lib.bitwise_left_shift(i, 2)", "lib.bitwise_left_shift(2, i)",
+    "lib.bitwise_right_shift(neg, neg)", "lib.bitwise_right_shift(-16, i)", "lib.bitwise_left_shift(f, 1)",
+    # in place: the target keeps its dtype; a result it cannot hold is refused before the kernel
+    "(i.bitwise_left_shift_(2), i)", "(neg.bitwise_right_shift_(70), neg)", "(i32.bitwise_left_shift_(i), i32)",
+    "(i.bitwise_right_shift_(1.5), i)", "(f.bitwise_left_shift_(1), f)", "(bo.bitwise_left_shift_(1), bo)",
+    "(u8.bitwise_left_shift_(lib.tensor([1, 2, 3])), u8)",
+]
+
+
+@pytest.mark.parametrize("expr", SHIFTS)
+def test_shifts_match_pytorch(expr):
+    torch = torch_or_skip()
+    assert _run_exact(expr, rustgrad) == _run_exact(expr, torch)
+
+
+@pytest.mark.parametrize("op", ["<<=", ">>="])
+def test_shift_assignment_operators_write_in_place(op):
+    torch = torch_or_skip()
+    results = []
+    for lib in (rustgrad, torch):
+        t = lib.tensor([1, -8, 3])
+        alias, version = t, t._version
+        exec(f"t {op} lib.tensor([2, 70, -1])", {"lib": lib, "t": t})
+        exec(f"t {op} 1", {"lib": lib, "t": t})
+        results.append((t.tolist(), alias.tolist(), t._version - version))
+        with pytest.raises(RuntimeError, match="^result type Float can't be cast to the desired output type Long$"):
+            exec(f"t {op} 1.5", {"t": t})
+    assert results[0] == results[1]
+
+
+def test_shift_results():
+    run = lambda expr: _run_exact(expr, rustgrad)  # noqa: E731
+    assert run("i << 62") == ("int64", (3,), [2 ** 62, -(2 ** 63), -(2 ** 62)])
+    assert run("i << 64")[2] == run("i << -1")[2] == [0, 0, 0]
+    assert run("neg >> 70")[2] == [-1, 0, -1]
+    assert run("neg >> -1")[2] == [-1, 0, -1]
+    assert run("i32 << 2**40") == ("int32", (3,), [1, -5, 7])
+    assert run("u8 >> 9")[2] == [0, 0, 0]
+    assert run("bo << 1") == ("int64", (3,), [2, 0, 2])
+    assert run("f << 1") == ("error", "NotImplementedError", "\"lshift_cpu\" not implemented for 'Float'")
+    assert run("bo >> bo") == ("error", "NotImplementedError", "\"rshift_cpu\" not implemented for 'Bool'")
+    assert run("lib.bitwise_left_shift(2, i)")[2] == [4, 8, 16]
+    with pytest.raises(TypeError, match="unsupported operand type"):
+        rustgrad.tensor([1]) << "x"
+
+
+INT64 = st.integers(-(2 ** 63), 2 ** 63 - 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(INT64, min_size=1, max_size=6), st.data())
+def test_shifts_within_the_width_match_numpy(values, data):
+    # numpy agrees with PyTorch for amounts inside the width (wrapping left shifts, sign-filling right shifts)
+    amounts = data.draw(st.lists(st.integers(0, 63), min_size=len(values), max_size=len(values)))
+    a, s = np.array(values, dtype=np.int64), np.array(amounts, dtype=np.int64)
+    t, by = rustgrad.tensor(values), rustgrad.tensor(amounts)
+    assert (t << by).tolist() == np.left_shift(a, s).tolist()
+    assert (t >> by).tolist() == np.right_shift(a, s).tolist()
+    a32, s32 = a.astype(np.int32), (s % 32).astype(np.int32)
+    t32, by32 = rustgrad.tensor(a32.tolist(), dtype=rustgrad.int32), rustgrad.tensor(s32.tolist(), dtype=rustgrad.int32)
+    assert (t32 << by32).tolist() == np.left_shift(a32, s32).tolist()
+    assert (t32 >> by32).tolist() == np.right_shift(a32, s32).tolist()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(INT64, min_size=1, max_size=6), st.data())
+def test_shifts_by_any_amount_match_pytorch(values, data):
+    torch = torch_or_skip()
+    amounts = data.draw(st.lists(st.one_of(st.integers(-70, 200), INT64), min_size=len(values), max_size=len(values)))
+    number = data.draw(st.integers(-(2 ** 63), 2 ** 64 - 1))
+    results = []
+    for lib in (rustgrad, torch):
+        t, by = lib.tensor(values), lib.tensor(amounts)
+        results.append([(t << by).tolist(), (t >> by).tolist(), (t << number).tolist(), (t >> number).tolist(),
+                        (t.int() << by.int()).tolist(), (t.int() >> number).tolist()])
+    assert results[0] == results[1]

@@ -122,6 +122,44 @@ def test_random_factories_take_sizes_like_pytorch():
         rustgrad.randint(1.5, 3, (2,))
 
 
+INT64 = st.integers(-(2 ** 63), 2 ** 63 - 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(start=INT64, count=st.integers(0, 6), step=st.integers(1, 2 ** 62).flatmap(lambda s: st.sampled_from([s, -s])), data=st.data())
+def test_int_arange_counts_in_int64_like_range(start, count, step, data):
+    # int bounds count and compute in int64, exactly (a double would lose everything past 2**53)
+    end = start + count * step + data.draw(st.integers(0, abs(step) - 1)) * (1 if step > 0 else -1)
+    if not -(2 ** 63) <= end < 2 ** 63:
+        return
+    t = rustgrad.arange(start, end, step)
+    assert t.dtype == rustgrad.int64 and t.tolist() == list(range(start, end, step))
+    same(lambda m: m.arange(start, end, step))
+
+
+@pytest.mark.parametrize("case", [
+    (2 ** 62, 2 ** 62 + 3, 1), (2 ** 53 + 1, 2 ** 53 + 4, 1), (-(2 ** 63), -(2 ** 63) + 2, 1), (2 ** 63 - 3, 2 ** 63 - 1, 1),
+    (0, 2 ** 62, 2 ** 61), (10, 0, -(2 ** 62)), (-(2 ** 63), 2 ** 63 - 1, 2 ** 62), (1, 2 ** 63 - 1, 2 ** 62), (0, 2 ** 62, 1),
+    (0, 2 ** 63 - 2, 1), (2 ** 63, None, None), (0, 10, 2 ** 63), (2 ** 64, None, None), (-(2 ** 63) - 1, 0, None),
+    (2 ** 31, 2 ** 31 + 3, 1.5), (2 ** 53 + 1, 2 ** 53 + 7.0, 2), (0.5, 2 ** 53 + 3, 2 ** 52),
+])
+@pytest.mark.parametrize("dtype", [None, "int64", "int32", "float64"])
+def test_big_int_arange_matches_pytorch(case, dtype):
+    start, end, step = case
+    args = [a for a in (start, end, step) if a is not None]
+    same(lambda m: m.arange(*args, **({} if dtype is None else {"dtype": getattr(m, dtype)})))
+
+
+def test_big_int_arange():
+    assert rustgrad.arange(2 ** 62, 2 ** 62 + 3).tolist() == [2 ** 62, 2 ** 62 + 1, 2 ** 62 + 2]
+    with pytest.raises(RuntimeError, match="^value cannot be converted to type int64_t without overflow$"):
+        rustgrad.arange(2 ** 63)
+    with pytest.raises(RuntimeError, match=r"^Storage size calculation overflowed with sizes=\[4611686018427387904\]$"):
+        rustgrad.arange(2 ** 62)
+    with pytest.raises(NotImplementedError, match="^\"arange_cpu\" not implemented for 'Bool'$"):
+        rustgrad.arange(3, dtype=rustgrad.bool)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     start=st.floats(-50, 50, allow_nan=False),

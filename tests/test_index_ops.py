@@ -543,6 +543,64 @@ def test_index_put_accumulate_into_expanded_adds_each_value_once():
     assert base == [3.0] and (base_fn, view_fn) == ("CopySlices", "AsStridedBackward0")
 
 
+def _backward_through_expanded_write(accumulate=True, base_requires_grad=True, values_require_grad=True, write="index_put_"):
+    """The issue's example: a write into an expanded view of a clone, then a backward through it."""
+    def call(lib):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=base_requires_grad)
+        v = lib.tensor([10.0, 20.0], requires_grad=values_require_grad)
+        b = a.clone().unsqueeze(1).expand(3, 4)
+        idx = (lib.tensor([0, 1]), lib.tensor([0, 2]))
+        if write == "index_put_":
+            b.index_put_(idx, v, accumulate=accumulate)
+        elif write == "setitem":
+            b[idx] = v
+        else:
+            b.masked_fill_(lib.tensor([[True, False, False, False]] * 3), 1.0)
+        b.sum().backward()
+        return tuple(None if t.grad is None else t.grad for t in (a, v))
+    return call
+
+
+EXPANDED_BACKWARD_CASES = [
+    ("index_put_ accumulate", _backward_through_expanded_write()),
+    ("index_put_", _backward_through_expanded_write(accumulate=False)),
+    ("setitem", _backward_through_expanded_write(write="setitem")),
+    ("masked_fill_", _backward_through_expanded_write(write="masked_fill_", values_require_grad=False)),
+    # the base's gradient is not asked for: no copy into the expanded slice, no error
+    ("values only", _backward_through_expanded_write(base_requires_grad=False)),
+    ("values only, no accumulate", _backward_through_expanded_write(accumulate=False, base_requires_grad=False)),
+]
+
+
+@pytest.mark.parametrize("name", [c[0] for c in EXPANDED_BACKWARD_CASES])
+def test_backward_through_a_write_into_an_expanded_view_matches_torch(name):
+    _same_as_torch(dict(EXPANDED_BACKWARD_CASES)[name])
+
+
+def test_backward_through_a_write_into_an_expanded_view_refuses():
+    cases = dict(EXPANDED_BACKWARD_CASES)
+    result, notes = _outcome(rustgrad, cases["index_put_ accumulate"])
+    assert result == ("RuntimeError", "unsupported operation: more than one element of the written-to tensor refers to a "
+                      "single memory location. Please clone() the tensor before performing the operation.")
+    assert notes == [INDEX_PUT_WARNING]
+    # Without the base's gradient, each value's gradient sums the 4 aliases of its element.
+    (grad_a, grad_v), _ = _outcome(rustgrad, cases["values only"])
+    assert grad_a is None and grad_v == [4.0, 4.0]
+
+
+def test_regenerated_view_of_an_expanded_base_sums_its_aliases():
+    def call(lib):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        c = a.clone()
+        b = c.unsqueeze(1).expand(3, 4)
+        c.mul_(2)  # b's history becomes an AsStridedBackward0 into c's new history
+        (b * lib.arange(12.0).view(3, 4)).sum().backward()
+        return a.grad, type(b.grad_fn).__name__
+    (grad, name), _ = _outcome(rustgrad, call)
+    assert name == "AsStridedBackward0" and grad == [2.0 * (0 + 1 + 2 + 3), 2.0 * (4 + 5 + 6 + 7), 2.0 * (8 + 9 + 10 + 11)]
+    _same_as_torch(call)
+
+
 # ----- higher-order gradients and strided inputs -----
 
 

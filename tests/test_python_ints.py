@@ -111,6 +111,108 @@ BIG_INT_CASES = [
     ("long % 2**63", lambda lib: lib.ones(2, dtype=lib.int64) % BIG),
     ("long.remainder(2**63)", lambda lib: lib.ones(2, dtype=lib.int64).remainder(BIG)),
     ("long // 2**64", lambda lib: lib.ones(2, dtype=lib.int64) // 2 ** 64),
+    # bitwise ops and shifts wrap a uint64 int into int64 as arithmetic does
+    ("long & 2**63", lambda lib: lib.tensor([1, 2, -3]) & BIG),
+    ("2**63 | long", lambda lib: BIG | lib.tensor([1, 2, -3])),
+    ("long ^ (2**64 - 1)", lambda lib: lib.tensor([1, 2, -3]) ^ (2 ** 64 - 1)),
+    ("long & 2**64", lambda lib: lib.tensor([1, 2, -3]) & 2 ** 64),
+    ("long | -2**63 - 1", lambda lib: lib.tensor([1, 2, -3]) | (-BIG - 1)),
+    ("int32 | 2**63", lambda lib: lib.tensor([1, 2], dtype=lib.int32) | BIG),
+    ("int32 & (2**32 + 1)", lambda lib: lib.tensor([1, 2, 3], dtype=lib.int32) & (2 ** 32 + 1)),
+    ("uint8 | 2**63", lambda lib: lib.tensor([1, 2], dtype=lib.uint8) | BIG),
+    ("bool & 2**63", lambda lib: lib.ones(2, dtype=lib.bool) & BIG),
+    ("float & 2**63", lambda lib: lib.ones(2) & BIG),
+    ("long.bitwise_and(2**63)", lambda lib: lib.tensor([1, -1]).bitwise_and(BIG)),
+    ("bitwise_and(2**63, long)", lambda lib: lib.bitwise_and(BIG, lib.tensor([1, -1]))),
+    ("long.bitwise_or_(2**63)", lambda lib: lib.tensor([1, -1]).bitwise_or_(BIG)),
+    ("long &= 2**63", lambda lib: (lambda t: (t.__iand__(BIG), t)[1])(lib.tensor([1, -1]))),
+    ("long << 2**63", lambda lib: lib.tensor([1, 2]) << BIG),
+    ("long >> 2**63", lambda lib: lib.tensor([1, -2]) >> BIG),
+    ("2**63 << long", lambda lib: BIG << lib.tensor([0, 1])),
+    ("long << 2**64", lambda lib: lib.tensor([1, 2]) << 2 ** 64),
+    # integer powers: exponentiation by squaring on the whole int64 exponent, wrapping
+    ("long ** 2**62", lambda lib: lib.tensor([1, 2, 3, -1, -3]) ** 2 ** 62),
+    ("long ** (2**62 + 1)", lambda lib: lib.tensor([1, 2, 3, -1, -3]) ** (2 ** 62 + 1)),
+    ("long ** (2**63 - 1)", lambda lib: lib.tensor([7, -3]) ** (2 ** 63 - 1)),
+    ("long.pow(2**62)", lambda lib: lib.tensor([1, 2, 3]).pow(2 ** 62)),
+    ("pow(long, 2**62)", lambda lib: lib.pow(lib.tensor([1, 2, 3]), 2 ** 62)),
+    ("long.pow_(2**62)", lambda lib: lib.tensor([1, 2, 3]).pow_(2 ** 62)),
+    ("long ** 2**63", lambda lib: lib.tensor([1, 2, 3]) ** BIG),
+    ("long.pow_(2**63)", lambda lib: lib.tensor([1, 2, 3]).pow_(BIG)),
+    ("long ** 2**64", lambda lib: lib.tensor([1, 2, 3]) ** 2 ** 64),
+    ("long ** -2**63", lambda lib: lib.tensor([1, 2, 3]) ** -BIG),
+    ("int32 ** 2**62", lambda lib: lib.tensor([1, 2], dtype=lib.int32) ** 2 ** 62),
+    ("int32 ** 2**63", lambda lib: lib.tensor([1, 2], dtype=lib.int32) ** BIG),
+    ("int32 ** (2**31 - 1)", lambda lib: lib.tensor([7, -1], dtype=lib.int32) ** (2 ** 31 - 1)),
+    ("uint8 ** 256", lambda lib: lib.tensor([3], dtype=lib.uint8) ** 256),
+    ("bool ** 2**63", lambda lib: lib.ones(2, dtype=lib.bool) ** BIG),
+    ("float ** 2**63", lambda lib: lib.ones(2) ** BIG),
+    ("long ** long tensor", lambda lib: lib.tensor([1, 2, 3, -3]) ** lib.tensor([2 ** 62, 2 ** 62 + 1, 2 ** 40, 2 ** 62 + 1])),
+    ("int32 ** long tensor", lambda lib: lib.tensor([1, 2, 3], dtype=lib.int32) ** lib.tensor([2 ** 40])),
+    ("2**63 ** long", lambda lib: BIG ** lib.tensor([1, 2])),
+    ("(2**63 - 1) ** int32", lambda lib: (2 ** 63 - 1) ** lib.tensor([-3, 0, 2], dtype=lib.int32)),
+    # arange from int bounds counts and computes in int64
+    ("arange(2**62, 2**62 + 3)", lambda lib: lib.arange(2 ** 62, 2 ** 62 + 3)),
+    ("arange(2**62, 2**62 + 3, 2)", lambda lib: lib.arange(2 ** 62, 2 ** 62 + 3, 2)),
+    ("arange(2**63 - 3, 2**63 - 1)", lambda lib: lib.arange(2 ** 63 - 3, 2 ** 63 - 1)),
+    ("arange(-2**63, -2**63 + 2)", lambda lib: lib.arange(-BIG, -BIG + 2)),
+    ("arange(2**53 + 1, 2**53 + 4)", lambda lib: lib.arange(2 ** 53 + 1, 2 ** 53 + 4)),
+    ("arange(2**63)", lambda lib: lib.arange(BIG)),
+    ("arange(0, 10, 2**63)", lambda lib: lib.arange(0, 10, BIG)),
+    ("arange(2**63, int32)", lambda lib: lib.arange(BIG, dtype=lib.int32)),
+    ("arange(0, 2**63, 2**62, int32)", lambda lib: lib.arange(0, BIG, 2 ** 62, dtype=lib.int32)),
+    ("arange(2**63, 2**63 + 2**11, 2**10, int32)", lambda lib: lib.arange(BIG, BIG + 2 ** 11, 2 ** 10, dtype=lib.int32)),
+    ("arange(0, 2**63, 2**62)", lambda lib: lib.arange(0, BIG, 2 ** 62)),
+    ("arange(2**64)", lambda lib: lib.arange(2 ** 64)),
+    ("arange(-2**63 - 1, 0)", lambda lib: lib.arange(-BIG - 1, 0)),
+    ("arange(2**62, 2**62 + 3, int32)", lambda lib: lib.arange(2 ** 62, 2 ** 62 + 3, dtype=lib.int32)),
+    ("arange(2**62, 2**62 + 3, float64)", lambda lib: lib.arange(2 ** 62, 2 ** 62 + 3, dtype=lib.float64)),
+    ("arange(2**62, 2**62 + 3.0)", lambda lib: lib.arange(2 ** 62, 2 ** 62 + 3.0)),
+    ("arange(-2**63, 2**63 - 1, 2**62)", lambda lib: lib.arange(-BIG, BIG - 1, 2 ** 62)),
+    ("arange(1, 2**63 - 1, 2**62)", lambda lib: lib.arange(1, BIG - 1, 2 ** 62)),
+    ("arange(0, 2**62)", lambda lib: lib.arange(0, 2 ** 62)),
+    ("arange(2**63 - 2)", lambda lib: lib.arange(BIG - 2)),
+    ("arange(2**63, float64)", lambda lib: lib.arange(BIG, dtype=lib.float64)),
+    ("arange(5, bool)", lambda lib: lib.arange(5, dtype=lib.bool)),
+    # alpha
+    ("long.add(alpha=2**62)", lambda lib: lib.tensor([1, 2]).add(lib.tensor([3]), alpha=2 ** 62)),
+    ("long.sub_(alpha=2**62)", lambda lib: lib.tensor([1, 2]).sub_(lib.tensor([3]), alpha=2 ** 62)),
+    ("long.add(alpha=2**63)", lambda lib: lib.tensor([1, 2]).add(lib.tensor([3]), alpha=BIG)),
+    ("long.add(alpha=-2**63)", lambda lib: lib.tensor([1, 2]).add(lib.tensor([3]), alpha=-BIG)),
+    ("long.add(alpha=2**64)", lambda lib: lib.tensor([1, 2]).add(lib.tensor([3]), alpha=2 ** 64)),
+    ("int32.add(alpha=2**40)", lambda lib: lib.tensor([1], dtype=lib.int32).add(lib.tensor([1], dtype=lib.int32), alpha=2 ** 40)),
+    ("int32.add(alpha=2**63)", lambda lib: lib.tensor([1], dtype=lib.int32).add(lib.tensor([1], dtype=lib.int32), alpha=BIG)),
+    ("float.add(alpha=2**63)", lambda lib: lib.ones(2).add(lib.ones(2), alpha=BIG)),
+    ("bool.add(alpha=2**63)", lambda lib: lib.ones(1, dtype=lib.bool).add(lib.ones(1, dtype=lib.bool), alpha=BIG)),
+    ("bool.sub(alpha=2**63)", lambda lib: lib.ones(1, dtype=lib.bool).sub(lib.ones(1, dtype=lib.bool), alpha=BIG)),
+    ("bool - 2**63", lambda lib: lib.ones(2, dtype=lib.bool) - BIG),
+    ("2**63 - bool", lambda lib: BIG - lib.ones(2, dtype=lib.bool)),
+    ("2**63 / bool", lambda lib: BIG / lib.tensor([True, False])),
+    # division methods take uint64 ints as the operators do; in place, the result type is checked first
+    ("long.div(2**63, floor)", lambda lib: lib.tensor([7, -7, 3]).div(BIG, rounding_mode="floor")),
+    ("long.div(2**63, trunc)", lambda lib: lib.tensor([7, -7, 3]).div(BIG, rounding_mode="trunc")),
+    ("long.div(2**63)", lambda lib: lib.tensor([1, 2]).div(BIG)),
+    ("int32.div(2**63)", lambda lib: lib.tensor([1, 2], dtype=lib.int32).div(BIG)),
+    ("bool.div(2**63)", lambda lib: lib.tensor([True]).div(BIG)),
+    ("long.floor_divide(2**63)", lambda lib: lib.tensor([7, -7, 3]).floor_divide(BIG)),
+    ("int32.floor_divide(2**63)", lambda lib: lib.tensor([7, -7], dtype=lib.int32).floor_divide(BIG)),
+    ("long //= 2**63", lambda lib: (lambda t: (t.__ifloordiv__(BIG), t)[1])(lib.tensor([7, -7, 3]))),
+    ("long.div_(2**63)", lambda lib: lib.tensor([1, 2]).div_(BIG)),
+    ("long.remainder(2**63)", lambda lib: lib.tensor([4, 2]).remainder(BIG)),
+    ("long.fmod(2**63)", lambda lib: lib.tensor([4, 2]).fmod(BIG)),
+    ("long.fmod_(2**63)", lambda lib: lib.tensor([4, 2]).fmod_(BIG)),
+    ("bool //= 0", lambda lib: (lambda t: (t.__ifloordiv__(0), t)[1])(lib.tensor([True]))),
+    ("bool.remainder_(0)", lambda lib: lib.tensor([True]).remainder_(0)),
+    ("bool.div_(0, trunc)", lambda lib: lib.tensor([True]).div_(0, rounding_mode="trunc")),
+    # numbers past 2**53 written into int64 tensors stay exact
+    ("full(2**62 + 1)", lambda lib: lib.full((2,), 2 ** 62 + 1)),
+    ("full(2**53 + 1, float64)", lambda lib: lib.full((2,), 2 ** 53 + 1, dtype=lib.float64)),
+    ("full_like(2**62 + 1)", lambda lib: lib.full_like(lib.zeros(2, dtype=lib.int64), 2 ** 62 + 1)),
+    ("fill_(2**62 + 1)", lambda lib: lib.zeros(2, dtype=lib.int64).fill_(2 ** 62 + 1)),
+    ("masked_fill(2**62 + 1)", lambda lib: lib.zeros(2, dtype=lib.int64).masked_fill(lib.tensor([True, False]), 2 ** 62 + 1)),
+    ("setitem 2**62 + 1", lambda lib: (lambda t: (t.__setitem__(0, 2 ** 62 + 1), t)[1])(lib.zeros(2, dtype=lib.int64))),
+    ("scatter 2**62 + 1", lambda lib: lib.zeros(2, dtype=lib.int64).scatter(0, lib.tensor([1]), 2 ** 62 + 1)),
+    ("index_fill 2**62 + 1", lambda lib: lib.zeros(2, dtype=lib.int64).index_fill(0, lib.tensor([1]), 2 ** 62 + 1)),
 ]
 
 
@@ -139,3 +241,13 @@ def test_big_python_ints():
     assert run("setitem float") == ("ValueError", "Overflow when unpacking long long")
     assert run("int64 max + 1 wraps")[0] == [-BIG]
     assert run("2**62 + 1 is exact")[0] == [2 ** 62 + 1]
+    assert run("long & 2**63")[0] == [0, 0, -BIG]
+    assert run("long ** 2**62")[:2] == ([1, 0, 1, 1, 1], "int64")
+    assert run("long ** (2**62 + 1)")[0] == [1, 0, 3, -1, -3]
+    assert run("long ** 2**63") == ("RuntimeError", "value cannot be converted to type int64_t without overflow")
+    assert run("int32 ** 2**62") == ("RuntimeError", "value cannot be converted to type int without overflow")
+    assert run("arange(2**62, 2**62 + 3)")[:2] == ([2 ** 62, 2 ** 62 + 1, 2 ** 62 + 2], "int64")
+    assert run("arange(2**63)") == ("RuntimeError", "value cannot be converted to type int64_t without overflow")
+    assert run("long.add(alpha=2**62)")[0] == [1 + 3 * 2 ** 62 - 2 ** 64, 2 + 3 * 2 ** 62 - 2 ** 64]
+    assert run("long.add(alpha=2**63)") == ("RuntimeError", "value cannot be converted to type int64_t without overflow")
+    assert run("full(2**62 + 1)")[0] == [2 ** 62 + 1] * 2

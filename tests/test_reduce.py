@@ -344,3 +344,51 @@ def test_float32_cumsum_is_bit_identical_to_torch():
     for dim in (0, 2):
         ours = rustgrad.tensor(x).cumsum(dim).numpy()
         np.testing.assert_array_equal(ours, torch.tensor(x).cumsum(dim).numpy())
+
+
+# --- dtype= ----------------------------------------------------------------------------------------
+
+
+DTYPE_ARG_CASES = [
+    "i.sum(dtype=lib.float32)", "i.sum(dtype=lib.int32)", "i.sum(dtype=lib.bool)", "i.sum(0, dtype=lib.float64)", "m.sum((0, 1), dtype=lib.int32)",
+    "m.sum(1, keepdim=True, dtype=lib.float32)", "bo.sum(dtype=lib.bool)", "big.sum(dtype=lib.int32)", "f.sum(dtype=lib.int64)", "lib.sum(i, dtype=lib.float64)",
+    "i.mean(dtype=lib.float32)", "i.mean(0, True, dtype=lib.float64)", "i.mean(dtype=lib.int64)", "f.mean(dtype=lib.int32)", "bo.mean(dtype=lib.bool)",
+    "lib.mean(i, dtype=lib.float64)", "i.mean()",
+    "i.prod(0, dtype=lib.int32)", "i.prod(dtype=lib.bool)", "big.prod(dtype=lib.int32)", "bo.prod(dtype=lib.uint8)", "i.prod(dtype=lib.float32)",
+    "i.cumsum(0, dtype=lib.int32)", "big.cumsum(0, dtype=lib.int32)", "i.cumsum(0, dtype=lib.bool)", "i.cumsum(0, dtype=lib.float64)", "bo.cumsum(0)",
+    "lib.cumsum(m, 1, dtype=lib.uint8)",
+]
+
+
+@pytest.mark.parametrize("expr", DTYPE_ARG_CASES)
+def test_reductions_take_dtype_like_pytorch(expr):
+    torch = torch_or_skip()
+
+    def run(lib):
+        env = {"lib": lib, "i": lib.tensor([-3, 0, 2, 7]), "m": lib.tensor([[1, 2, 3], [300, -5, 6]]), "bo": lib.tensor([True, False, True]),
+               "big": lib.tensor([2 ** 31, 2 ** 31, 3]), "f": lib.tensor([1.5, -2.7, 0.2])}
+        try:
+            r = eval(expr, env)
+        except Exception as e:  # noqa: BLE001 - compared with PyTorch's
+            return type(e).__name__, str(e).replace("torch.", "rustgrad.")
+        return str(r.dtype).split(".")[-1], tuple(r.shape), r.tolist()
+    assert run(rustgrad) == run(torch)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.integers(-(2 ** 40), 2 ** 40), min_size=1, max_size=8))
+def test_integer_sums_in_a_narrow_dtype_wrap_like_numpy(values):
+    a = np.array(values, dtype=np.int64)
+    t = rustgrad.tensor(values)
+    assert t.sum(dtype=rustgrad.int32).tolist() == int(a.astype(np.int32).sum(dtype=np.int32))
+    assert t.cumsum(0, dtype=rustgrad.int32).tolist() == np.cumsum(a.astype(np.int32), dtype=np.int32).tolist()
+    assert t.sum(dtype=rustgrad.float64).tolist() == float(a.astype(np.float64).sum())
+    assert t.sum(dtype=rustgrad.bool).item() == bool(a.any())
+
+
+def test_sum_dtype_keeps_gradients():
+    x = rustgrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x.sum(dtype=rustgrad.float64)
+    assert y.dtype == rustgrad.float64 and type(y.grad_fn).__name__ == "SumBackward0"
+    y.backward()
+    assert x.grad.tolist() == [1.0, 1.0] and x.grad.dtype == rustgrad.float32

@@ -133,12 +133,12 @@ def square(input):
     return input.square()
 
 
-def sum(input, dim=None, keepdim=False):
-    return input.sum(dim, keepdim)
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    return input.sum(dim, keepdim, dtype=dtype)
 
 
-def mean(input, dim=None, keepdim=False):
-    return input.mean(dim, keepdim)
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    return input.mean(dim, keepdim, dtype=dtype)
 
 
 def clone(input):
@@ -184,6 +184,8 @@ def _binary(name):
     def f(input, other):
         if name in _TENSOR_ONLY and not isinstance(other, Tensor):
             raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        if name in _REFLECTED and not isinstance(input, Tensor) and isinstance(other, Tensor):
+            return getattr(other, _REFLECTED[name])(input)  # rustgrad.bitwise_and(2, t)
         return getattr(input, name)(other)
 
     f.__name__ = f.__qualname__ = name
@@ -192,7 +194,10 @@ def _binary(name):
 
 
 _TENSOR_ONLY = {"maximum", "minimum", "logical_and", "logical_or", "logical_xor"}
-for _name in "maximum minimum eq ne lt le gt ge logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor".split():
+_REFLECTED = {"bitwise_and": "__rand__", "bitwise_or": "__ror__", "bitwise_xor": "__rxor__",
+              "bitwise_left_shift": "__rlshift__", "bitwise_right_shift": "__rrshift__"}
+for _name in ("maximum minimum eq ne lt le gt ge logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor "
+              "bitwise_left_shift bitwise_right_shift").split():
     globals()[_name] = _binary(_name)
 del _name
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne

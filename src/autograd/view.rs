@@ -118,7 +118,22 @@ impl Backward for AsStridedBackward {
         }
         let grad = node.materialize_grads(grads).remove(0);
         let storage = scratch(&self.base_layout, &self.view_layout, grad.dtype());
-        write_values(&Tensor::from_storage(storage.clone(), self.view_layout.clone(), grad.dtype()), &grad);
+        let l = &self.view_layout;
+        if l.shape.iter().zip(&l.strides).any(|(&n, &s)| s == 0 && n > 1) {
+            // Elements sharing one location (an expanded view): their gradients add up there.
+            let source = grad.contiguous_buffer();
+            let mut buffer = storage.write();
+            with_dtype!(grad.dtype(), T => {
+                let (src, dst) = (T::slice(&source), T::slice_mut(&mut buffer));
+                let mut i = 0;
+                l.for_each_offset(|o| {
+                    dst[o] = T::from_f64(dst[o].to_f64() + src[i].to_f64());
+                    i += 1;
+                });
+            });
+        } else {
+            write_values(&Tensor::from_storage(storage.clone(), self.view_layout.clone(), grad.dtype()), &grad);
+        }
         Ok(vec![Some(read_region(&storage, &self.base_layout, grad.dtype())?)])
     }
 

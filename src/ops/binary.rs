@@ -57,7 +57,7 @@ impl Numeric for i64 {
     }
     fn pow(self, e: Self) -> Self {
         if e >= 0 {
-            self.wrapping_pow(e.min(u32::MAX as i64) as u32)
+            wrapping_pow(self, e as u64)
         } else {
             // Integer powers with a negative exponent truncate toward zero, as PyTorch's kernel.
             match self {
@@ -68,6 +68,20 @@ impl Numeric for i64 {
             }
         }
     }
+}
+
+/// `base ** e` by squaring, wrapping on overflow (PyTorch's `powi_impl`; `wrapping_pow` takes
+/// only a u32 exponent, and `2**62` must give `3**(2**62) mod 2**64`, not a clamped power).
+fn wrapping_pow(mut base: i64, mut e: u64) -> i64 {
+    let mut acc: i64 = 1;
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = acc.wrapping_mul(base);
+        }
+        e >>= 1;
+        base = base.wrapping_mul(base);
+    }
+    acc
 }
 
 fn kernel<T: Numeric>(op: Arith, a: &Tensor, b: &Tensor, shape: &[usize]) -> Result<Tensor> {
@@ -96,7 +110,7 @@ pub(crate) fn result_dtype(op: Arith, a: &Tensor, b: &Tensor) -> DType {
 }
 
 /// PyTorch's refusals before any arithmetic on bool operands.
-fn check_bool_operands(op: Arith, a: &Tensor, b: &Tensor, dtype: DType) -> Result<()> {
+pub(crate) fn check_bool_operands(op: Arith, a: &Tensor, b: &Tensor, dtype: DType) -> Result<()> {
     let (a_bool, b_bool) = (a.dtype() == DType::Bool, b.dtype() == DType::Bool);
     match op {
         Arith::Sub if a_bool && b_bool => Err(Error::runtime(
@@ -117,7 +131,13 @@ pub(crate) fn arith_raw(op: Arith, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     check_bool_operands(op, a, b, dtype)?;
     // Integer and bool arithmetic runs in int64, then wraps into the result type (as C++ does).
     let compute = if dtype.is_float() { dtype } else { DType::I64 };
-    let (a, b) = (convert(a, compute), convert(b, compute));
+    let (a, b) = if op == Arith::Pow && !dtype.is_float() && dtype != DType::I64 {
+        // A power's value depends on the base itself (`-1` and `1` under negative exponents), so
+        // the operands wrap into the narrow type first, as PyTorch computes there.
+        (convert(&convert(a, dtype), compute), convert(&convert(b, dtype), compute))
+    } else {
+        (convert(a, compute), convert(b, compute))
+    };
     let out = match compute {
         DType::F32 => kernel::<f32>(op, &a, &b, &shape)?,
         DType::F64 => kernel::<f64>(op, &a, &b, &shape)?,
@@ -142,49 +162,105 @@ pub(crate) fn pow_scalar_raw(t: &Tensor, e: Scalar) -> Result<Tensor> {
     // PyTorch answers x**0 and x**1 without a kernel (so even bool tensors accept them).
     let exponent = e.to_tensor();
     let v = e.to_f64();
+    let dtype = result_dtype(Arith::Pow, t, &exponent);
     if v == 0.0 || v == 1.0 {
-        let dtype = result_dtype(Arith::Pow, t, &exponent);
         return Ok(if v == 0.0 { Tensor::ones(&t.shape(), dtype) } else { Tensor::from_buffer(convert(t, dtype).contiguous_buffer(), &t.shape())? });
+    }
+    if !dtype.is_float() {
+        // The kernel takes the exponent in the result type (`int32 ** 2**40` overflows).
+        super::check_scalar_fits(e, dtype)?;
     }
     arith_raw(Arith::Pow, t, &exponent)
 }
 
+/// True when `alpha` leaves the operand unscaled (`alpha=1`, the default).
+fn is_one(alpha: Scalar) -> bool {
+    match alpha {
+        Scalar::Bool(b) => b,
+        Scalar::Int(i) => i == 1,
+        Scalar::Float(f) => f == 1.0,
+    }
+}
+
+/// PyTorch's `alpha_check` for `add`/`sub` with a result of `dtype`, then the conversion of alpha
+/// to that type (`value cannot be converted to type int without overflow`).
+pub(crate) fn check_alpha(dtype: DType, alpha: Scalar) -> Result<()> {
+    check_alpha_kind(dtype, alpha)?;
+    super::check_scalar_fits(alpha, dtype)
+}
+
+/// `alpha_check`'s refusals of a bool alpha for a non-bool result and a float one for an integral result.
+fn check_alpha_kind(dtype: DType, alpha: Scalar) -> Result<()> {
+    if matches!(alpha, Scalar::Bool(_)) && dtype != DType::Bool {
+        return Err(Error::runtime("Boolean alpha only supported for Boolean results."));
+    }
+    if matches!(alpha, Scalar::Float(_)) && !dtype.is_float() {
+        return Err(Error::runtime("For integral input tensors, argument alpha must not be a floating point number."));
+    }
+    Ok(())
+}
+
+/// `a op alpha * b` without recording: alpha multiplies `b` in the result type (int64 wrapping
+/// for integers, exactly; a bool result takes alpha's truth value), as PyTorch's kernel.
+fn scaled_raw(op: Arith, a: &Tensor, b: &Tensor, alpha: Scalar) -> Result<Tensor> {
+    let dtype = result_dtype(op, a, b);
+    check_bool_operands(op, a, b, dtype)?;
+    check_alpha_kind(dtype, alpha)?;
+    if is_one(alpha) {
+        return arith_raw(op, a, b);
+    }
+    // PyTorch's sub is add with `-alpha` (an int64 negation: -(-2**63) stays -2**63), converted
+    // to the result type after the negation.
+    let alpha = match (op, alpha) {
+        (Arith::Sub, Scalar::Int(i)) => Scalar::Int(i.wrapping_neg()),
+        (Arith::Sub, Scalar::Float(f)) => Scalar::Float(-f),
+        _ => alpha,
+    };
+    super::check_scalar_fits(alpha, dtype)?;
+    let factor = match dtype {
+        DType::Bool => Scalar::Bool(alpha.to_f64() != 0.0),
+        d if d.is_float() => Scalar::Float(alpha.to_f64()),
+        _ => alpha,
+    };
+    let scaled = arith_raw(Arith::Mul, &convert(b, dtype), &factor.to_tensor())?;
+    let out = arith_raw(Arith::Add, &convert(a, dtype), &scaled)?;
+    Ok(if out.dtype() != dtype { convert(&out, dtype) } else { out })
+}
+
 /// `a + b`.
 pub fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    add_scaled(a, b, 1.0)
+    add_scaled(a, b, Scalar::Int(1))
 }
 
 /// `a + alpha * b` (`torch.add(a, b, alpha=...)`).
-pub fn add_scaled(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
-    let scaled = if alpha == 1.0 { b.clone() } else { mul_scalar_raw(b, alpha)? };
-    let out = arith_raw(Arith::Add, a, &scaled)?;
+pub fn add_scaled(a: &Tensor, b: &Tensor, alpha: Scalar) -> Result<Tensor> {
+    let out = scaled_raw(Arith::Add, a, b, alpha)?;
     record(&[a, b], &[&out], || {
         // d(a + alpha*b) = grad, alpha*grad
         backward_fn("AddBackward0", vec![], move |node, _, g| {
-            let grad_b = if needs(node, 1) && alpha != 1.0 { Some(mul_scalar(&g[0], alpha)?) } else { Some(g[0].clone()) };
+            let grad_b = if needs(node, 1) && !is_one(alpha) { Some(mul_scalar(&g[0], alpha.to_f64())?) } else { Some(g[0].clone()) };
             Ok(vec![Some(g[0].clone()), grad_b])
         })
-        .values(vec![("alpha", number(alpha))])
+        .values(vals![("alpha", alpha)])
     })?;
     Ok(out)
 }
 
 /// `a - b`.
 pub fn sub(a: &Tensor, b: &Tensor) -> Result<Tensor> {
-    sub_scaled(a, b, 1.0)
+    sub_scaled(a, b, Scalar::Int(1))
 }
 
 /// `a - alpha * b`.
-pub fn sub_scaled(a: &Tensor, b: &Tensor, alpha: f64) -> Result<Tensor> {
-    let scaled = if alpha == 1.0 { b.clone() } else { mul_scalar_raw(b, alpha)? };
-    let out = arith_raw(Arith::Sub, a, &scaled)?;
+pub fn sub_scaled(a: &Tensor, b: &Tensor, alpha: Scalar) -> Result<Tensor> {
+    let out = scaled_raw(Arith::Sub, a, b, alpha)?;
     record(&[a, b], &[&out], || {
         // d(a - alpha*b) = grad, -alpha*grad
         backward_fn("SubBackward0", vec![], move |node, _, g| {
-            let grad_b = if needs(node, 1) { Some(mul_scalar(&g[0], -alpha)?) } else { None };
+            let grad_b = if needs(node, 1) { Some(mul_scalar(&g[0], -alpha.to_f64())?) } else { None };
             Ok(vec![Some(g[0].clone()), grad_b])
         })
-        .values(vec![("alpha", number(alpha))])
+        .values(vals![("alpha", alpha)])
     })?;
     Ok(out)
 }
@@ -315,6 +391,47 @@ mod tests {
         assert_eq!(mul(&big, &Scalar::Int(4).to_tensor()).unwrap().to_vec::<i64>().unwrap(), vec![-4, 0, 0]);
         let odd = Scalar::Int((1 << 60) + 1).to_tensor();
         assert_eq!(add(&Tensor::zeros(&[1], I64), &odd).unwrap().to_vec::<i64>().unwrap(), vec![(1 << 60) + 1]);
+    }
+
+    #[test]
+    fn integer_powers_wrap_by_squaring_with_the_whole_exponent() {
+        let t = Tensor::from_vec(vec![1i64, 2, 3, -1, -3, 7], &[6]).unwrap();
+        let p = pow_scalar(&t, Scalar::Int(1 << 62)).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(p, vec![1, 0, 1, 1, 1, 1]);
+        let p = pow_scalar(&t, Scalar::Int((1 << 62) + 1)).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(p, vec![1, 0, 3, -1, -3, 7]);
+        assert_eq!(wrapping_pow(7, i64::MAX as u64), 7905747460161236407);
+        assert_eq!(wrapping_pow(3, 1 << 40), -7860764868738023423);
+        // an int32 tensor takes the exponent as int32; the base wraps into int32 first
+        let i = Tensor::from_vec(vec![2i32, 7], &[2]).unwrap();
+        assert_eq!(pow_scalar(&i, Scalar::Int(1 << 40)).unwrap_err().message(), "value cannot be converted to type int without overflow");
+        let base = Scalar::Int(i64::MAX).to_tensor();
+        let e = Tensor::from_vec(vec![-3i32, 2], &[2]).unwrap();
+        assert_eq!(pow(&base, &e).unwrap().to_vec::<i32>().unwrap(), vec![-1, 1]);
+        assert_eq!(pow_scalar(&t, Scalar::Int(-1)).unwrap_err().message(), "Integers to negative integer powers are not allowed.");
+    }
+
+    #[test]
+    fn integer_alpha_stays_integer_and_exact() {
+        let a = Tensor::from_vec(vec![1i64, 2, 3], &[3]).unwrap();
+        let b = Tensor::from_vec(vec![1i64, 1, 1], &[3]).unwrap();
+        let out = add_scaled(&a, &b, Scalar::Int(2)).unwrap();
+        assert_eq!((out.dtype(), out.to_vec::<i64>().unwrap()), (I64, vec![3, 4, 5]));
+        let out = sub_scaled(&a, &Tensor::from_vec(vec![3i64], &[1]).unwrap(), Scalar::Int(1 << 62)).unwrap();
+        let three_alpha = 3i64.wrapping_mul(1 << 62); // wraps to -2**62
+        assert_eq!(out.to_vec::<i64>().unwrap(), vec![1 - three_alpha, 2 - three_alpha, 3 - three_alpha]);
+        let err = add_scaled(&a, &b, Scalar::Float(2.0)).unwrap_err();
+        assert_eq!(err.message(), "For integral input tensors, argument alpha must not be a floating point number.");
+        assert_eq!(add_scaled(&a, &b, Scalar::Bool(true)).unwrap_err().message(), "Boolean alpha only supported for Boolean results.");
+        let i = Tensor::from_vec(vec![1i32], &[1]).unwrap();
+        assert_eq!(add_scaled(&i, &i, Scalar::Int(1 << 40)).unwrap_err().message(), "value cannot be converted to type int without overflow");
+        // a bool result takes alpha's truth value (-1 is true)
+        let t = Tensor::from_vec(vec![true, false], &[2]).unwrap();
+        assert_eq!(add_scaled(&t, &t, Scalar::Int(-1)).unwrap().to_vec::<bool>().unwrap(), vec![true, false]);
+        // alpha scales in the result type: float32 other, float64 result
+        let d = Tensor::from_vec(vec![1.0f64], &[1]).unwrap();
+        let f = Tensor::from_vec(vec![0.1f32], &[1]).unwrap();
+        assert_eq!(add_scaled(&d, &f, Scalar::Float(0.1)).unwrap().to_vec::<f64>().unwrap(), vec![1.0 + 0.1f32 as f64 * 0.1]);
     }
 
     #[test]

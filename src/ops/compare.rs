@@ -136,6 +136,81 @@ pub fn bitwise(op: Logic, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// A bit-shift direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shift {
+    /// `<<`, `bitwise_left_shift`
+    Left,
+    /// `>>`, `bitwise_right_shift`
+    Right,
+}
+
+/// `a << b` / `a >> b` on integer tensors, in the promoted type (a wrapped number wraps into it:
+/// `int32 << 2**40` shifts by 0), with PyTorch's answers past the width: a left shift by a
+/// negative amount or by the width or more gives 0; a right shift there gives the sign fill
+/// (`-8 >> 70` is -1, `8 >> -1` is 0).
+pub fn bitshift(dir: Shift, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let dtype = common_dtype(a, b);
+    if dtype.is_float() || dtype == DType::Bool {
+        return Err(not_implemented(if dir == Shift::Left { "lshift_cpu" } else { "rshift_cpu" }, dtype));
+    }
+    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+    let (a, b) = (convert(a, dtype), convert(b, dtype));
+    let (da, db) = (a.data(), b.data());
+    let (ba, bb) = (da.storage.read(), db.storage.read());
+    macro_rules! run {
+        ($T:ty, $U:ty, $S:ty) => {{
+            const BITS: $T = <$T>::BITS as $T;
+            // the right shift's limit keeps the sign bit of a signed type
+            const RIGHT: $T = BITS - (<$T>::MIN != 0) as $T;
+            let (sa, sb) = (<$T>::slice(&ba), <$T>::slice(&bb));
+            let out = match dir {
+                Shift::Left => elementwise::binary(sa, &da.layout, sb, &db.layout, &shape, |x: $T, y: $T| {
+                    if (y as $S) < 0 || y >= BITS { 0 } else { ((x as $U) << y) as $T }
+                }),
+                Shift::Right => elementwise::binary(sa, &da.layout, sb, &db.layout, &shape, |x: $T, y: $T| {
+                    if (y as $S) < 0 || y >= RIGHT { x.checked_shr(RIGHT as u32).unwrap_or(0) } else { x >> y }
+                }),
+            };
+            Tensor::from_vec(out, &shape)
+        }};
+    }
+    match dtype {
+        DType::U8 => run!(u8, u8, i8),
+        DType::I32 => run!(i32, u32, i32),
+        _ => run!(i64, u64, i64),
+    }
+}
+
+/// PyTorch's refusal to write a result of `result` type into a `target` tensor (a float into an
+/// integer tensor, anything but bool into a bool one), checked before the kernel runs.
+pub(crate) fn check_result_castable(result: DType, target: DType) -> Result<()> {
+    if (result.is_float() && !target.is_float()) || (result != DType::Bool && target == DType::Bool) {
+        return Err(Error::runtime(format!(
+            "result type {} can't be cast to the desired output type {}",
+            result.scalar_type_name(),
+            target.scalar_type_name()
+        )));
+    }
+    Ok(())
+}
+
+/// `target <<= other` / `target >>= other` in place.
+pub fn bitshift_(dir: Shift, target: &Tensor, other: &Tensor) -> Result<()> {
+    in_place(target, |t| {
+        check_result_castable(common_dtype(t, other), t.dtype())?;
+        bitshift(dir, t, other)
+    })
+}
+
+/// `target &= other` (`|=`, `^=`) in place: the result type is checked before the kernel's dtype.
+pub fn bitwise_(op: Logic, target: &Tensor, other: &Tensor) -> Result<()> {
+    in_place(target, |t| {
+        check_result_castable(common_dtype(t, other), t.dtype())?;
+        bitwise(op, t, other)
+    })
+}
+
 /// `~t` on bool and integer tensors.
 pub fn bitwise_not(t: &Tensor) -> Result<Tensor> {
     match t.dtype() {
@@ -249,7 +324,7 @@ fn check_mask(mask: &Tensor) -> Result<()> {
 pub fn masked_fill(t: &Tensor, mask: &Tensor, value: Scalar) -> Result<Tensor> {
     check_mask(mask)?;
     super::check_scalar_fits(value, t.dtype())?;
-    let out = select_raw(mask, &Tensor::scalar(value.to_f64(), t.dtype()), t, t.dtype())?;
+    let out = select_raw(mask, &super::full_exact(&[], value, t.dtype()), t, t.dtype())?;
     record(&[t], &[&out], || {
         // d masked_fill(t, m, v) = grad with masked entries zeroed
         backward_fn("MaskedFillBackward0", vec![input("mask", mask)], |_, s, g| {
@@ -388,5 +463,48 @@ mod tests {
         let x = bitwise(Logic::Xor, &u, &v).unwrap();
         assert_eq!((x.dtype(), x.to_vec::<u8>().unwrap()), (DType::U8, vec![5, 243, 1]));
         assert_eq!(bitwise_not(&u).unwrap().to_vec::<u8>().unwrap(), vec![249, 0, 250]);
+    }
+
+    #[test]
+    fn shifts_past_the_width_follow_pytorch() {
+        let shifts: Vec<i64> = vec![0, 1, 62, 63, 64, 65, 200, -1, i64::MIN];
+        let n = shifts.len();
+        let (one, minus8) = (Tensor::from_vec(vec![1i64; n], &[n]).unwrap(), Tensor::from_vec(vec![-8i64; n], &[n]).unwrap());
+        let by = Tensor::from_vec(shifts, &[n]).unwrap();
+        let left = bitshift(Shift::Left, &one, &by).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(left, vec![1, 2, 1 << 62, i64::MIN, 0, 0, 0, 0, 0]);
+        let right = bitshift(Shift::Right, &minus8, &by).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(right, vec![-8, -4, -1, -1, -1, -1, -1, -1, -1]);
+        let right = bitshift(Shift::Right, &Tensor::from_vec(vec![8i64; n], &[n]).unwrap(), &by).unwrap().to_vec::<i64>().unwrap();
+        assert_eq!(right, vec![8, 4, 0, 0, 0, 0, 0, 0, 0]);
+        // int32 shifts in 32 bits; a wrapped number wraps into int32 first (2**40 shifts by 0)
+        let a = Tensor::from_vec(vec![1i32, 3, -5], &[3]).unwrap();
+        let b = Tensor::from_vec(vec![31i32, 32, 40], &[3]).unwrap();
+        assert_eq!(bitshift(Shift::Left, &a, &b).unwrap().to_vec::<i32>().unwrap(), vec![i32::MIN, 0, 0]);
+        assert_eq!(bitshift(Shift::Right, &a, &b).unwrap().to_vec::<i32>().unwrap(), vec![0, 0, -1]);
+        let out = bitshift(Shift::Left, &a, &Scalar::Int(1 << 40).to_tensor()).unwrap();
+        assert_eq!((out.dtype(), out.to_vec::<i32>().unwrap()), (DType::I32, vec![1, 3, -5]));
+        // uint8: no sign fill, 8 bits
+        let u = Tensor::from_vec(vec![255u8, 1, 128], &[3]).unwrap();
+        let by = Tensor::from_vec(vec![1u8, 8, 200], &[3]).unwrap();
+        assert_eq!(bitshift(Shift::Right, &u, &by).unwrap().to_vec::<u8>().unwrap(), vec![127, 0, 0]);
+        assert_eq!(bitshift(Shift::Left, &u, &by).unwrap().to_vec::<u8>().unwrap(), vec![254, 0, 0]);
+    }
+
+    #[test]
+    fn shifts_refuse_floats_and_bools_and_in_place_casts() {
+        let f = Tensor::from_vec(vec![1.0f32], &[1]).unwrap();
+        assert_eq!(bitshift(Shift::Left, &f, &Scalar::Int(1).to_tensor()).unwrap_err().message(), "\"lshift_cpu\" not implemented for 'Float'");
+        let b = Tensor::from_vec(vec![true], &[1]).unwrap();
+        assert_eq!(bitshift(Shift::Right, &b, &b).unwrap_err().message(), "\"rshift_cpu\" not implemented for 'Bool'");
+        // bool << int promotes to int64
+        assert_eq!(bitshift(Shift::Left, &b, &Scalar::Int(3).to_tensor()).unwrap().to_vec::<i64>().unwrap(), vec![8]);
+        let t = Tensor::from_vec(vec![1i64, 2], &[2]).unwrap();
+        let err = bitshift_(Shift::Left, &t, &Scalar::Float(1.5).to_tensor()).unwrap_err();
+        assert_eq!(err.message(), "result type Float can't be cast to the desired output type Long");
+        let err = bitwise_(Logic::Xor, &t, &Scalar::Float(1.5).to_tensor()).unwrap_err();
+        assert_eq!(err.message(), "result type Float can't be cast to the desired output type Long");
+        bitshift_(Shift::Left, &t, &Scalar::Int(3).to_tensor()).unwrap();
+        assert_eq!((t.to_vec::<i64>().unwrap(), t.version()), (vec![8, 16], 1));
     }
 }

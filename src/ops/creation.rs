@@ -7,7 +7,7 @@ use super::record;
 use crate::cpu::range;
 use crate::error::{Error, Result};
 use crate::random::{with_generator, SharedGenerator};
-use crate::tensor::{DType, Element, Layout, Tensor};
+use crate::tensor::{DType, Element, Layout, Scalar, Tensor};
 use crate::with_dtype;
 
 /// Formats a number as C++'s `ostream << double` does in PyTorch's messages (`0`, `1.5`, `inf`).
@@ -28,6 +28,9 @@ fn cpp_number(v: f64) -> String {
 /// in integer math for int64) and values `start + i * step` computed in double (int64 for
 /// integer types), then cast.
 pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
+    if dtype == DType::Bool {
+        return Err(super::unary::not_implemented("arange_cpu", dtype));
+    }
     // PyTorch checks int64 ranges on the bounds truncated to int64, every other dtype on the
     // given numbers (so an int32 arange with step 0.5 is legal and repeats `start`).
     let acc = |v: f64| if dtype == DType::I64 { v.trunc() } else { v };
@@ -53,7 +56,7 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
     if !(size >= 0.0 && size <= i64::MAX as f64) {
         return Err(Error::runtime("invalid size, possible overflow?"));
     }
-    let n = size as usize;
+    let n = checked_len(size as i128, dtype)?;
     // Float values follow PyTorch's vectorised loop bit for bit (see cpu::range).
     let threads = crate::cpu::get_num_threads();
     match dtype {
@@ -68,6 +71,62 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
         Tensor::from_vec(values, &[n])?
     });
     Ok(out)
+}
+
+/// `arange` from Python numbers: an int64 range of ints counts and computes in int64
+/// ([`arange_i64`]); any other is sized in double ([`arange`]), and an integer one computes its
+/// values `start + i * step` in int64 from int bounds, exactly (then wraps into the dtype).
+pub fn arange_scalars(start: Scalar, end: Scalar, step: Scalar, dtype: DType) -> Result<Tensor> {
+    let int = |s: Scalar| match s {
+        Scalar::Int(i) => Some(i),
+        Scalar::Bool(b) => Some(b as i64),
+        Scalar::Float(_) => None,
+    };
+    // the kernel's int64 start and step: an int exactly, a float truncated
+    let acc = |s: Scalar| int(s).unwrap_or(s.to_f64().trunc() as i64);
+    match (int(start), int(end), int(step)) {
+        (Some(s), Some(e), Some(st)) if dtype == DType::I64 => arange_i64(s, e, st),
+        _ if dtype.is_integral() && dtype != DType::Bool && (int(start).is_some() || int(step).is_some()) => {
+            let n = arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype)?.numel();
+            let (s, st) = (acc(start), acc(step));
+            let values: Vec<i64> = (0..n as i64).map(|i| s.wrapping_add(i.wrapping_mul(st))).collect();
+            Ok(super::shape::convert(&Tensor::from_vec(values, &[n])?, dtype))
+        }
+        _ => arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype),
+    }
+}
+
+/// An arange's element count as PyTorch sizes its output: a count of 2**63 (a double rounded up)
+/// wraps negative in its cast to int64; one whose bytes overflow int64 is refused before
+/// allocating.
+fn checked_len(size: i128, dtype: DType) -> Result<usize> {
+    if size >= 1 << 63 {
+        return Err(Error::runtime("IntArrayRef contains an int that cannot be represented as a SymInt: -9223372036854775808"));
+    }
+    if size * dtype.size_in_bytes() as i128 > i64::MAX as i128 {
+        return Err(Error::runtime(format!("Storage size calculation overflowed with sizes=[{size}]")));
+    }
+    Ok(size as usize)
+}
+
+/// `arange(start, end, step)` in int64 from int bounds, exactly: PyTorch's int64 kernel counts
+/// and computes in int64 (`arange(2**62, 2**62 + 3)` has three elements, which a trip through
+/// double loses), wrapping as its C++ does where the span overflows.
+pub fn arange_i64(start: i64, end: i64, step: i64) -> Result<Tensor> {
+    if step == 0 {
+        return Err(Error::runtime("step must be nonzero"));
+    }
+    if !((step > 0 && end >= start) || (step < 0 && end <= start)) {
+        return Err(Error::runtime("upper bound and lower bound inconsistent with step sign"));
+    }
+    let size = end.wrapping_sub(start).wrapping_add(step).wrapping_sub(step.signum()).wrapping_div(step);
+    if size < 0 {
+        return Err(Error::runtime("invalid size, possible overflow?"));
+    }
+    // PyTorch's size goes through a double: near 2**63 it rounds up.
+    let n = checked_len((size as f64) as i128, DType::I64)?;
+    let values: Vec<i64> = (0..size).map(|i| start.wrapping_add(i.wrapping_mul(step))).collect();
+    Tensor::from_vec(values, &[n])
 }
 
 /// `linspace(start, end, steps)` in `dtype`: `start + i * step` for the first half and
@@ -217,6 +276,22 @@ pub fn randperm(n: usize, dtype: DType, generator: Option<&SharedGenerator>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int64_arange_is_exact_past_two_to_the_53() {
+        let big = 1i64 << 62;
+        assert_eq!(arange_i64(big, big + 3, 1).unwrap().to_vec::<i64>().unwrap(), vec![big, big + 1, big + 2]);
+        assert_eq!(arange_i64(big, big + 3, 2).unwrap().to_vec::<i64>().unwrap(), vec![big, big + 2]);
+        assert_eq!(arange_i64(10, 0, -3).unwrap().to_vec::<i64>().unwrap(), vec![10, 7, 4, 1]);
+        assert_eq!(arange_i64(i64::MIN, i64::MIN + 2, 1).unwrap().to_vec::<i64>().unwrap(), vec![i64::MIN, i64::MIN + 1]);
+        // spans past int64 wrap as PyTorch's C++ does
+        assert_eq!(arange_i64(i64::MIN, i64::MAX, 1 << 62).unwrap().numel(), 0);
+        assert_eq!(arange_i64(1, i64::MAX, 1 << 62).unwrap_err().message(), "invalid size, possible overflow?");
+        assert_eq!(arange_i64(0, big, 1).unwrap_err().message(), format!("Storage size calculation overflowed with sizes=[{big}]"));
+        assert_eq!(arange_i64(0, 5, 0).unwrap_err().message(), "step must be nonzero");
+        assert_eq!(arange_i64(5, 0, 1).unwrap_err().message(), "upper bound and lower bound inconsistent with step sign");
+        assert_eq!(arange(0.0, 5.0, 1.0, DType::Bool).unwrap_err().message(), "\"arange_cpu\" not implemented for 'Bool'");
+    }
 
     #[test]
     fn arange_counts_like_pytorch() {

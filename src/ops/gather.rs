@@ -102,8 +102,8 @@ fn scatter_raw(t: &Tensor, d: usize, index: &Tensor, src: &ScatterSource, accumu
     let (ts, is) = (t.shape(), index.shape());
     if let ScatterSource::Tensor(s) = src {
         if s.dtype() != t.dtype() {
-            let op = if accumulate { "scatter_add" } else { "scatter" };
-            return Err(Error::runtime(format!("{op}(): Expected self.dtype to be equal to src.dtype")));
+            // PyTorch's shared scatter check names `scatter()` for scatter_add too.
+            return Err(Error::runtime("scatter(): Expected self.dtype to be equal to src.dtype"));
         }
         let ss = s.shape();
         let fits = (0..is.len()).all(|k| is[k] <= ss.get(k).copied().unwrap_or(1) && (k == d || is[k] <= ts[k]));
@@ -131,7 +131,7 @@ fn scatter_raw(t: &Tensor, d: usize, index: &Tensor, src: &ScatterSource, accumu
             let part = Layout { shape: is.clone(), strides: sl.strides.clone(), offset: sl.offset };
             take(s, &layout_offsets(&part), &is)?
         }
-        ScatterSource::Value(v) => Tensor::full(&is, v.to_f64(), t.dtype()),
+        ScatterSource::Value(v) => super::full_exact(&is, *v, t.dtype()),
     };
     with_dtype!(out_data.dtype, T => {
         let v = values.to_vec::<T>()?;

@@ -552,14 +552,7 @@ pub fn setitem_notices(target: &Tensor, key: &[IndexItem], value: &Tensor) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn arange(n: usize, shape: &[usize]) -> Tensor {
-        Tensor::from_vec((0..n).map(|v| v as f64).collect::<Vec<_>>(), shape).unwrap()
-    }
-
-    fn ints(v: &[i64]) -> Tensor {
-        Tensor::from_vec(v.to_vec(), &[v.len()]).unwrap()
-    }
+    use crate::ops::test_util::{arange, ints};
 
     #[test]
     fn basic_keys_make_views() {

@@ -560,13 +560,7 @@ pub fn index_put_accumulate_aliased(t: &Tensor, indices: &[Option<Tensor>], valu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn arange(n: usize, shape: &[usize]) -> Tensor {
-        Tensor::from_vec((0..n).map(|v| v as f64).collect::<Vec<_>>(), shape).unwrap()
-    }
-    fn ints(v: &[i64]) -> Tensor {
-        Tensor::from_vec(v.to_vec(), &[v.len()]).unwrap()
-    }
+    use crate::ops::test_util::{arange, ints};
 
     #[test]
     fn index_fill_wraps_negative_indices_and_checks_bounds() {

@@ -174,6 +174,12 @@ impl Backward for CopySlices {
             Some(g) => convert(&g, dtype),
             None => Tensor::zeros(&self.view_layout.shape, dtype),
         };
+        if super::needs(node, 0) {
+            // PyTorch copies the op's gradient into the view's slice of the base's gradient: a
+            // view whose elements share memory (an expanded tensor written by `index_put_`) is
+            // refused there, at backward time.
+            check_no_internal_overlap(&self.view_layout)?;
+        }
         write_values(&region, &into_view);
         let mut outputs = vec![Some(read_region(&storage, &self.base_layout, dtype)?)];
         outputs.extend(op_grads.into_iter().skip(1));
@@ -220,7 +226,7 @@ pub fn fill_(target: &Tensor, value: Scalar, node_name: &'static str) -> Result<
     in_place_overlapping(target, |t| {
         // One element broadcast to the target's shape: `write_values` fills from it.
         let shape = t.shape();
-        let one = Tensor::scalar(value.to_f64(), t.dtype());
+        let one = super::full_exact(&[], value, t.dtype());
         let layout = Layout { strides: vec![0; shape.len()], shape, offset: 0 };
         let out = Tensor::from_storage(one.data().storage, layout, t.dtype());
         record(&[t], &[&out], || {

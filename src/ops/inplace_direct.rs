@@ -81,7 +81,7 @@ fn broadcasts_to_target(target: &Tensor, other: &Tensor) -> bool {
 
 /// `target op= alpha * other` (alpha only for add and sub): written straight into `target` when
 /// [`direct_allowed`], else through [`in_place`] with the out-of-place op.
-pub fn arith_(target: &Tensor, other: &Tensor, op: InPlaceArith, alpha: f64) -> Result<()> {
+pub fn arith_(target: &Tensor, other: &Tensor, op: InPlaceArith, alpha: Scalar) -> Result<()> {
     if !arith_direct(target, other, op, alpha)? {
         in_place(target, |t| {
             check_no_partial_overlap(t, other)?;
@@ -117,7 +117,7 @@ pub(crate) fn check_no_partial_overlap(target: &Tensor, input: &Tensor) -> Resul
 }
 
 /// The direct form of [`arith_`]: false (nothing done) when it does not apply.
-fn arith_direct(target: &Tensor, other: &Tensor, op: InPlaceArith, alpha: f64) -> Result<bool> {
+fn arith_direct(target: &Tensor, other: &Tensor, op: InPlaceArith, alpha: Scalar) -> Result<bool> {
     let dtype = target.dtype();
     let arith = match op {
         InPlaceArith::Add => Arith::Add,
@@ -131,7 +131,9 @@ fn arith_direct(target: &Tensor, other: &Tensor, op: InPlaceArith, alpha: f64) -
     if !dtype.is_float()
         || other.dtype() == DType::Bool
         || result_dtype(arith, target, other) != dtype
-        || (alpha != 1.0 && other.dtype() != dtype)
+        || (alpha.to_f64() != 1.0 && other.dtype() != dtype)
+        || super::binary::check_alpha(dtype, alpha).is_err()
+        || alpha == Scalar::Int(i64::MIN) // sub negates it in int64, where it stays i64::MIN
         || !broadcasts_to_target(target, other)
         || !direct_allowed(target, &[other])
     {
@@ -140,8 +142,8 @@ fn arith_direct(target: &Tensor, other: &Tensor, op: InPlaceArith, alpha: f64) -
     check_no_partial_overlap(target, other)?;
     let other = convert(other, dtype);
     match dtype {
-        DType::F32 => arith_typed::<f32>(target, &other, op, alpha),
-        _ => arith_typed::<f64>(target, &other, op, alpha),
+        DType::F32 => arith_typed::<f32>(target, &other, op, alpha.to_f64()),
+        _ => arith_typed::<f64>(target, &other, op, alpha.to_f64()),
     }
     target.version_counter().bump();
     Ok(true)
@@ -205,7 +207,10 @@ pub(crate) fn fill_direct(target: &Tensor, value: Scalar) -> bool {
     let data = target.data();
     let mut buffer = data.storage.write();
     with_dtype!(data.dtype, T => {
-        let v = T::from_f64(value.to_f64());
+        let v = match value {
+            Scalar::Int(i) => T::from_i64(i), // exact past 2**53
+            _ => T::from_f64(value.to_f64()),
+        };
         crate::autograd::fill_layout(T::slice_mut(&mut buffer), &data.layout, v);
     });
     drop(buffer);
@@ -324,7 +329,7 @@ mod tests {
         for (name, make) in &cases {
             for op in [InPlaceArith::Add, InPlaceArith::Sub, InPlaceArith::Mul, InPlaceArith::Div] {
                 for alpha in [1.0, 2.5] {
-                    let alpha = if matches!(op, InPlaceArith::Add | InPlaceArith::Sub) { alpha } else { 1.0 };
+                    let alpha = Scalar::Float(if matches!(op, InPlaceArith::Add | InPlaceArith::Sub) { alpha } else { 1.0 });
                     let (direct, general) = (t(&values, &[12]), t(&values, &[12]));
                     let (target, other) = make(&direct)?;
                     let version = target.version();
@@ -338,7 +343,7 @@ mod tests {
                         InPlaceArith::Div => div(x, &other),
                     })?;
                     let bits = |t: &Tensor| t.to_f64_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-                    assert_eq!(bits(&direct), bits(&general), "{name} {op:?} alpha {alpha}");
+                    assert_eq!(bits(&direct), bits(&general), "{name} {op:?} alpha {alpha:?}");
                 }
             }
         }
@@ -348,15 +353,15 @@ mod tests {
     #[test]
     fn refusals_leave_the_target_unchanged() {
         let x = Tensor::from_vec(vec![1i64, 2, 3], &[3]).unwrap();
-        assert!(arith_(&x, &Scalar::Float(1.5).to_tensor(), InPlaceArith::Add, 1.0).is_err());
+        assert!(arith_(&x, &Scalar::Float(1.5).to_tensor(), InPlaceArith::Add, Scalar::Int(1)).is_err());
         let y = t(&[1.0, 2.0, 3.0], &[3]);
-        assert!(arith_(&y, &t(&[1.0, 2.0], &[2]), InPlaceArith::Add, 1.0).is_err());
-        assert!(arith_(&y, &t(&[1.0; 6], &[2, 3]), InPlaceArith::Mul, 1.0).is_err());
+        assert!(arith_(&y, &t(&[1.0, 2.0], &[2]), InPlaceArith::Add, Scalar::Int(1)).is_err());
+        assert!(arith_(&y, &t(&[1.0; 6], &[2, 3]), InPlaceArith::Mul, Scalar::Int(1)).is_err());
         assert!(copy_into(&y, &t(&[1.0; 6], &[2, 3])).is_err());
         // dense views of one storage overlapping in part: PyTorch's overlap refusal
         let z = t(&[1.0, 2.0, 3.0, 4.0], &[4]);
         let (head, tail) = (ops::narrow(&z, 0, 0, 3).unwrap(), ops::narrow(&z, 0, 1, 3).unwrap());
-        let err = arith_(&tail, &head, InPlaceArith::Add, 1.0).unwrap_err().to_string();
+        let err = arith_(&tail, &head, InPlaceArith::Add, Scalar::Int(1)).unwrap_err().to_string();
         assert!(err.starts_with("unsupported operation: some elements of the input tensor"), "{err}");
         assert!(copy_into(&head, &tail).is_err());
         assert_eq!((z.to_f64_vec(), z.version()), (vec![1.0, 2.0, 3.0, 4.0], 0));

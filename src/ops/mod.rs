@@ -30,9 +30,13 @@ mod division;
 mod scalar_check;
 mod index_ops;
 mod inplace_direct;
+#[cfg(test)]
+mod test_util;
 
-pub use creation::{arange, eye, linspace, normal_, randint, randperm, uniform_};
+pub use creation::{arange, arange_i64, arange_scalars, eye, linspace, normal_, randint, randperm, uniform_};
 pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_scalar, sub, sub_scaled};
+#[cfg(feature = "python")]
+pub(crate) use binary::{check_bool_operands, result_dtype, Arith};
 pub use einsum::einsum;
 pub use linalg::{addmm, bmm, dot, matmul, mm, mv, outer};
 pub use inplace::{add_in_place, fill_, has_internal_overlap, in_place, in_place_overlapping};
@@ -45,6 +49,9 @@ pub use unary::{exp, log, neg, reciprocal};
 pub use unary::{abs, atan, ceil, cos, erf, expm1, floor, log1p, round, round_decimals, rsqrt, sigmoid, sign, sin, sqrt, tan, tanh};
 pub use activation::{clamp, clamp_tensor, elu, elu_, gelu, hardtanh, leaky_relu, leaky_relu_, relu, silu, softplus, GeluApprox};
 pub use compare::{bitwise, bitwise_not, compare, copy_, extremum, logical, logical_not, masked_fill, masked_fill_tensor, where_, where_numbers, Cmp, Extremum, Logic};
+pub use compare::{bitshift, bitshift_, bitwise_, Shift};
+#[cfg(feature = "python")]
+pub(crate) use compare::check_result_castable;
 pub use view::{
     alias, contiguous, flatten, matrix_transpose, narrow, permute, reverse_dims, select, slice, squeeze, t_, transpose,
     unsqueeze, view, view_strides,
@@ -63,7 +70,7 @@ pub use pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, PoolParams};
 pub use pad::{pad, PadMode};
 pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmod_scalar, rremainder_scalar, Rounding};
 pub use crate::cpu::division::DivKind;
-pub use scalar_check::{check_scalar_fits, check_value_fits_tensor};
+pub use scalar_check::{check_scalar_fits, check_value_fits_tensor, full_exact};
 pub use index_ops::{check_index_fill_args, fill_diagonal_, index_add, index_copy, index_fill, index_put_accumulate_aliased, put, take, FillValue};
 pub use inplace_direct::{arith_, clamp_, copy_into, unary_, InPlaceArith, InPlaceUnary};
 

@@ -64,6 +64,20 @@ pub fn check_value_fits_tensor(value: Scalar, dtype: DType) -> Result<()> {
     Ok(())
 }
 
+/// `value` in `dtype` filling `shape`, with an int converted straight from int64 (an int past
+/// 2**53 stays exact in int64, as PyTorch's `full`, `fill_`, `masked_fill`, not rounded via f64).
+pub fn full_exact(shape: &[usize], value: Scalar, dtype: DType) -> crate::tensor::Tensor {
+    match value {
+        // Past 2**53 an f64 no longer holds the int (below, `full`'s fast fill is exact).
+        Scalar::Int(i) if i.unsigned_abs() > 1 << 53 => crate::with_dtype!(dtype, T => {
+            use crate::tensor::Element;
+            let n = shape.iter().product();
+            crate::tensor::Tensor::from_vec(crate::tensor::recycle::filled_vec(n, T::from_i64(i)), shape).expect("the values fill the shape")
+        }),
+        _ => crate::tensor::Tensor::full(shape, value.to_f64(), dtype),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +97,14 @@ mod tests {
             "value cannot be converted to type uint8_t without overflow"
         );
         assert_eq!(check_scalar_fits(Scalar::Float(1e10), I32).unwrap_err().message(), "value cannot be converted to type int without overflow");
+    }
+
+    #[test]
+    fn full_exact_keeps_big_ints() {
+        let big = (1i64 << 62) + 1;
+        assert_eq!(full_exact(&[2], Scalar::Int(big), I64).to_vec::<i64>().unwrap(), vec![big, big]);
+        assert_eq!(full_exact(&[1], Scalar::Int(i64::MIN + 1), F32).to_vec::<f32>().unwrap(), vec![(i64::MIN + 1) as f32]);
+        assert_eq!(full_exact(&[3], Scalar::Int(7), I32).to_vec::<i32>().unwrap(), vec![7; 3]);
+        assert_eq!(full_exact(&[], Scalar::Float(2.5), F32).to_vec::<f32>().unwrap(), vec![2.5]);
     }
 }

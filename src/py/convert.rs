@@ -97,6 +97,26 @@ pub fn checked_scalar(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<
     }
 }
 
+/// The `alpha` of `add`/`sub` (a Python number or a 0-d tensor; `None`: 1) for a result of
+/// `dtype`: a uint64 int becomes a float for float results and overflows integer ones, as
+/// [`checked_scalar`]; anything else is PyTorch's TypeError naming `method`.
+pub fn alpha_arg(obj: Option<&Bound<'_, PyAny>>, method: &str, dtype: DType) -> PyResult<Scalar> {
+    let Some(obj) = obj else { return Ok(Scalar::Int(1)) };
+    if let Ok(t) = obj.cast::<PyTensor>() {
+        let t = &t.get().inner;
+        if t.dim() == 0 {
+            return Ok(match t.dtype() {
+                DType::Bool => Scalar::Bool(t.item_f64()? != 0.0),
+                d if d.is_float() => Scalar::Float(t.item_f64()?),
+                _ => Scalar::Int(t.item_i64()?),
+            });
+        }
+    } else if let Some(s) = checked_scalar(obj, Some(dtype))? {
+        return Ok(s);
+    }
+    Err(PyTypeError::new_err(format!("{method}(): argument 'alpha' must be Number, not {}", type_name(obj))))
+}
+
 /// An op operand: a tensor, or a Python number wrapped as a tensor. `None` for anything else, so
 /// operators can return `NotImplemented`.
 pub fn operand(obj: &Bound<'_, PyAny>) -> Option<Tensor> {

@@ -5,7 +5,7 @@ use pyo3::exceptions::{PyAssertionError, PyNotImplementedError, PyRuntimeError, 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
 
-use super::convert::{checked_scalar, dtype_arg, scalar, size_from_args, size_from_sequence, tensor_from_data, type_name};
+use super::convert::{big_int, checked_scalar, dtype_arg, BigInt, scalar, size_from_args, size_from_sequence, tensor_from_data, type_name};
 use super::generator::generator_arg;
 use super::tensor::{wrap_tensor, PyTensor};
 use crate::ops;
@@ -157,17 +157,17 @@ fn full<'py>(
         .ok_or_else(|| PyTypeError::new_err("full(): argument 'fill_value' must be a Number"))?;
     let dtype = requested.unwrap_or(natural_dtype(value));
     crate::ops::check_scalar_fits(value, dtype)?;
-    finish(py, Tensor::full(&size_from_sequence(size)?, value.to_f64(), dtype), requires_grad)
+    finish(py, ops::full_exact(&size_from_sequence(size)?, value, dtype), requires_grad)
 }
 
 fn like<'py>(
     py: Python<'py>,
     input: &PyTensor,
-    value: f64,
+    value: Scalar,
     dtype: Option<&Bound<'py, PyAny>>,
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    factory(py, dtype, input.inner.dtype(), None, requires_grad, |dtype| Ok(Tensor::full(&input.inner.shape(), value, dtype)))
+    factory(py, dtype, input.inner.dtype(), None, requires_grad, |dtype| Ok(ops::full_exact(&input.inner.shape(), value, dtype)))
 }
 
 /// `zeros_like` / `ones_like` / `empty_like`.
@@ -191,9 +191,9 @@ macro_rules! like_factory {
     };
 }
 
-like_factory!(zeros_like, 0.0, "Zeros shaped like `input`.");
-like_factory!(ones_like, 1.0, "Ones shaped like `input`.");
-like_factory!(empty_like, 0.0, "An uninitialised (zero-filled) tensor shaped like `input`.");
+like_factory!(zeros_like, Scalar::Float(0.0), "Zeros shaped like `input`.");
+like_factory!(ones_like, Scalar::Float(1.0), "Ones shaped like `input`.");
+like_factory!(empty_like, Scalar::Float(0.0), "An uninitialised (zero-filled) tensor shaped like `input`.");
 
 /// `fill_value` shaped like `input` (in `input`'s dtype unless given).
 #[pyfunction]
@@ -215,7 +215,7 @@ fn full_like<'py>(
         None => number_arg(fill_value, "full_like", "fill_value")?,
     };
     crate::ops::check_scalar_fits(value, target)?;
-    like(py, &input, value.to_f64(), dtype, requires_grad)
+    like(py, &input, value, dtype, requires_grad)
 }
 
 /// Checks that `dtype` is a float type for a kernel named `kernel` (PyTorch's message).
@@ -387,18 +387,40 @@ fn arange<'py>(
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     check_device(device)?;
-    let first = number_arg(start, "arange", "start")?;
+    // A bound is a number, or a uint64 int (`2**63 <= n < 2**64`) usable only in a float range.
+    let bound = |obj: &Bound<'py, PyAny>, name: &str| -> PyResult<Result<Scalar, u64>> {
+        match big_int(obj) {
+            Some(BigInt::U64(v)) => Ok(Err(v)),
+            Some(_) => Err(checked_scalar(obj, None).expect_err("only uint64 ints are left")),
+            None => number_arg(obj, "arange", name).map(Ok),
+        }
+    };
+    let first = bound(start, "start")?;
     let (start, end) = match end.filter(|e| !e.is_none()) {
-        Some(e) => (first, number_arg(e, "arange", "end")?),
-        None => (Scalar::Int(0), first),
+        Some(e) => (first, bound(e, "end")?),
+        None => (Ok(Scalar::Int(0)), first),
     };
     let step = match step.filter(|s| !s.is_none()) {
-        Some(s) => number_arg(s, "arange", "step")?,
-        None => Scalar::Int(1),
+        Some(s) => bound(s, "step")?,
+        None => Ok(Scalar::Int(1)),
     };
-    let any_float = [start, end, step].iter().any(|s| matches!(s, Scalar::Float(_)));
+    let any_float = [start, end, step].iter().any(|s| matches!(s, Ok(Scalar::Float(_))));
     let natural = if any_float { DType::DEFAULT_FLOAT } else { DType::I64 };
-    factory(py, dtype, natural, None, requires_grad, |dtype| Ok(ops::arange(start.to_f64(), end.to_f64(), step.to_f64(), dtype)?))
+    factory(py, dtype, natural, None, requires_grad, |dtype| {
+        // PyTorch sizes an int64 range in int64 (every bound converted, checked), any other in
+        // double; its kernel then converts start and step to the accumulate type (int64 for
+        // integer dtypes): a uint64 bound is a float only where it is never converted.
+        let overflow = || crate::Error::runtime("value cannot be converted to type int64_t without overflow");
+        let as_float = |b: Result<Scalar, u64>| b.unwrap_or_else(|v| Scalar::Float(v as f64));
+        if dtype == DType::I64 && [start, end, step].iter().any(Result::is_err) {
+            return Err(overflow().into());
+        }
+        if !dtype.is_float() && dtype != DType::I64 && (start.is_err() || step.is_err()) {
+            ops::arange(as_float(start).to_f64(), as_float(end).to_f64(), as_float(step).to_f64(), dtype)?;
+            return Err(overflow().into());
+        }
+        Ok(ops::arange_scalars(as_float(start), as_float(end), as_float(step), dtype)?)
+    })
 }
 
 /// `steps` evenly spaced values from `start` to `end` inclusive.

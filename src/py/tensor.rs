@@ -124,7 +124,7 @@ fn python_scalar<'py>(py: Python<'py>, t: &Tensor, value: f64) -> PyResult<Bound
 }
 
 impl PyTensor {
-    fn t(&self) -> &Tensor {
+    pub(crate) fn t(&self) -> &Tensor {
         &self.inner
     }
 
@@ -172,13 +172,21 @@ impl PyTensor {
 
     /// `self op= alpha * other` in place (straight into self when nothing is recorded), returning
     /// `self`.
-    pub(crate) fn arith_in_place<'py>(slf: &Bound<'py, Self>, other: Tensor, op: ops::InPlaceArith, alpha: f64) -> PyResult<Bound<'py, Self>> {
+    pub(crate) fn arith_in_place<'py>(slf: &Bound<'py, Self>, other: Tensor, op: ops::InPlaceArith, alpha: Scalar) -> PyResult<Bound<'py, Self>> {
         let target = slf.get().inner.clone();
         maybe_detach(slf.py(), target.numel(), move || ops::arith_(&target, &other, op, alpha))?;
         Ok(slf.clone())
     }
 
-    fn in_place_operand(other: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Tensor> {
+    /// `bool_tensor - 2**63`: PyTorch refuses the bool subtraction before promoting the uint64.
+    fn refuse_bool_minus_uint64(&self, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        if self.inner.dtype() == DType::Bool && matches!(super::convert::big_int(other), Some(super::convert::BigInt::U64(_))) {
+            ops::check_bool_operands(ops::Arith::Sub, &self.inner, &Scalar::Int(0).to_tensor(), DType::I64)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn in_place_operand(other: &Bound<'_, PyAny>, dtype: DType) -> PyResult<Tensor> {
         arith_operand(other, dtype)?.ok_or_else(|| {
             PyTypeError::new_err(format!("unsupported operand type for in-place op: '{}'", type_name(other)))
         })
@@ -525,9 +533,11 @@ impl PyTensor {
         self.binary(py, other, |a, b| ops::add(b, a))
     }
     fn __sub__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.refuse_bool_minus_uint64(other)?;
         self.binary(py, other, ops::sub)
     }
     fn __rsub__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.refuse_bool_minus_uint64(other)?;
         match arith_scalar(other, self.t().dtype())? {
             Some(s) => wrap_tensor(py, ops::rsub_scalar(self.t(), s)?),
             None => self.binary(py, other, |a, b| ops::sub(b, a)),
@@ -544,8 +554,12 @@ impl PyTensor {
         self.binary(py, &other, ops::div)
     }
     fn __rtruediv__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        // PyTorch computes `c / a` as `a.reciprocal() * c` (so its node is MulBackward0).
-        let other = self.true_division_operand(other);
+        // PyTorch computes `c / a` as `a.reciprocal() * c` (so its node is MulBackward0), where a
+        // uint64 number meets a float tensor whatever `a` is.
+        let other = match super::convert::big_int(other) {
+            Some(super::convert::BigInt::U64(v)) => PyFloat::new(py, v as f64).into_any(),
+            _ => other.clone(),
+        };
         self.binary(py, &other, |a, c| ops::mul(&ops::reciprocal(a)?, c))
     }
     fn __pow__<'py>(
@@ -555,6 +569,15 @@ impl PyTensor {
         modulo: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let _ = modulo;
+        if let Some(big) = super::convert::big_int(other) {
+            // A uint64 exponent keeps its value for a float result and overflows an integer one
+            // (PyTorch converts it to int64_t whatever the integer type).
+            return match big {
+                super::convert::BigInt::U64(v) if self.t().dtype().is_float() => wrap_tensor(py, ops::pow_scalar(self.t(), Scalar::Float(v as f64))?),
+                super::convert::BigInt::U64(_) => Err(crate::Error::runtime("value cannot be converted to type int64_t without overflow").into()),
+                _ => self.binary(py, other, ops::pow),
+            };
+        }
         match scalar(other) {
             Some(e) => wrap_tensor(py, ops::pow_scalar(self.t(), e)?),
             None => self.binary(py, other, ops::pow),
@@ -581,33 +604,21 @@ impl PyTensor {
 
     fn __iadd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Add, 1.0).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Add, Scalar::Int(1)).map(|_| ())
     }
     fn __isub__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, 1.0).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, Scalar::Int(1)).map(|_| ())
     }
     fn __imul__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, 1.0).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, Scalar::Int(1)).map(|_| ())
     }
     fn __itruediv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Div, 1.0).map(|_| ())
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Div, Scalar::Int(1)).map(|_| ())
     }
 
-    /// `self + alpha * other`.
-    #[pyo3(signature = (other, *, alpha=1.0))]
-    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, PyAny>> {
-        let other = Self::in_place_operand(other, self.inner.dtype())?;
-        wrap_tensor(py, ops::add_scaled(self.t(), &other, alpha)?)
-    }
-    /// `self - alpha * other`.
-    #[pyo3(signature = (other, *, alpha=1.0))]
-    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, PyAny>> {
-        let other = Self::in_place_operand(other, self.inner.dtype())?;
-        wrap_tensor(py, ops::sub_scaled(self.t(), &other, alpha)?)
-    }
     /// `self * other`.
     fn mul<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let other = Self::in_place_operand(other, self.inner.dtype())?;
@@ -643,22 +654,10 @@ impl PyTensor {
         wrap_tensor(py, ops::reciprocal(self.t())?)
     }
 
-    /// In-place `self += alpha * other`.
-    #[pyo3(signature = (other, *, alpha=1.0))]
-    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
-        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Add, alpha)
-    }
-    /// In-place `self -= alpha * other`.
-    #[pyo3(signature = (other, *, alpha=1.0))]
-    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: f64) -> PyResult<Bound<'py, Self>> {
-        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Sub, alpha)
-    }
     /// In-place `self *= other`.
     fn mul_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
-        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, 1.0)
+        Self::arith_in_place(slf, other, ops::InPlaceArith::Mul, Scalar::Int(1))
     }
     /// In-place `self /= other` (optionally rounded, as `div`).
     #[pyo3(signature = (other, **kwargs))]
@@ -696,21 +695,30 @@ impl PyTensor {
     // ----- reductions -----
 
     /// Sum of all elements, or over `dim`.
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn sum<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
-        let t = self.t().clone();
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn sum<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        // `dtype`: the input is cast first and the sum kept in that type (an int32 or bool sum).
+        let dtype = super::convert::dtype_arg(dtype)?;
+        let t = cast_to(self.t(), dtype)?;
         let dims = dims_arg(dim)?;
         let out = maybe_detach(py, t.numel(), move || match dims {
             None => ops::sum(&t),
             Some(d) => ops::sum_dims(&t, &d, keepdim),
         })?;
-        wrap_tensor(py, out)
+        wrap_tensor(py, cast_to(&out, dtype)?)
     }
 
-    /// Mean of all elements, or over `dim`.
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
-        let t = self.t().clone();
+    /// Mean of all elements, or over `dim` (`dtype`, a float type, casts the input first).
+    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
+    fn mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let dtype = super::convert::dtype_arg(dtype)?;
+        if let Some(d) = dtype.filter(|d| !d.is_float()) {
+            return Err(PyRuntimeError::new_err(format!(
+                "mean(): could not infer output dtype. Optional dtype must be either a floating point or complex dtype. Got: {}",
+                d.scalar_type_name()
+            )));
+        }
+        let t = cast_to(self.t(), dtype)?;
         let dims = dims_arg(dim)?;
         let out = maybe_detach(py, t.numel(), move || match dims {
             None => ops::mean(&t),
@@ -798,6 +806,14 @@ impl PyTensor {
     fn expand_as<'py>(&self, py: Python<'py>, other: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
         wrap_tensor(py, ops::expand(self.t(), &other.inner.shape())?)
     }
+}
+
+/// `t` in `dtype` when one is given (recorded as `to` is).
+pub(crate) fn cast_to(t: &Tensor, dtype: Option<DType>) -> PyResult<Tensor> {
+    Ok(match dtype {
+        Some(d) if d != t.dtype() => ops::to_dtype(t, d)?,
+        _ => t.clone(),
+    })
 }
 
 fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {

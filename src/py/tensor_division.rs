@@ -5,11 +5,11 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::convert::{arith_operand, arith_scalar, operand, type_name};
+use super::convert::{arith_operand, arith_scalar, type_name};
 use super::tensor::{maybe_detach, wrap_tensor, PyTensor};
 use crate::error::Result;
 use crate::ops::{self, DivKind, Rounding};
-use crate::tensor::Tensor;
+use crate::tensor::{DType, Scalar, Tensor};
 
 fn apply<'py>(py: Python<'py>, a: &Tensor, b: Tensor, f: impl FnOnce(&Tensor, &Tensor) -> Result<Tensor> + Send) -> PyResult<Bound<'py, PyAny>> {
     let a = a.clone();
@@ -17,17 +17,34 @@ fn apply<'py>(py: Python<'py>, a: &Tensor, b: Tensor, f: impl FnOnce(&Tensor, &T
     wrap_tensor(py, out)
 }
 
-fn in_place<'py>(slf: &Bound<'py, PyTensor>, compute: impl FnOnce(&Tensor) -> Result<Tensor> + Send) -> PyResult<Bound<'py, PyTensor>> {
+/// Runs `compute` in place on `self` with `other` as its operand: a result type the target cannot
+/// hold is refused first, as PyTorch's TensorIterator does before the kernel (`ZeroDivisionError`).
+fn in_place<'py>(slf: &Bound<'py, PyTensor>, other: &Tensor, compute: impl FnOnce(&Tensor) -> Result<Tensor> + Send) -> PyResult<Bound<'py, PyTensor>> {
     let target = slf.get().inner.clone();
-    maybe_detach(slf.py(), target.numel(), move || ops::in_place(&target, compute))?;
+    let other = other.clone();
+    maybe_detach(slf.py(), target.numel(), move || {
+        ops::in_place(&target, |t| {
+            ops::check_result_castable(ops::result_dtype(ops::Arith::Add, t, &other), t.dtype())?;
+            compute(t)
+        })
+    })?;
     Ok(slf.clone())
 }
 
-/// A tensor-or-number argument, with a TypeError naming the method otherwise.
-fn other_arg(obj: &Bound<'_, PyAny>, method: &str) -> PyResult<Tensor> {
-    operand(obj).ok_or_else(|| {
+/// A tensor-or-number argument next to a tensor of `dtype` (a uint64 int wraps into int64 as for
+/// arithmetic), with a TypeError naming the method otherwise.
+fn other_arg(obj: &Bound<'_, PyAny>, method: &str, dtype: DType) -> PyResult<Tensor> {
+    arith_operand(obj, dtype)?.ok_or_else(|| {
         PyTypeError::new_err(format!("{method}(): argument 'other' must be Tensor or Number, not {}", type_name(obj)))
     })
+}
+
+/// True division's operand: a uint64 int keeps its value as a float (the result is a float).
+fn true_div_arg(obj: &Bound<'_, PyAny>, method: &str, dtype: DType) -> PyResult<Tensor> {
+    match super::convert::big_int(obj) {
+        Some(super::convert::BigInt::U64(v)) if dtype != DType::Bool => Ok(Scalar::Float(v as f64).to_tensor()),
+        _ => other_arg(obj, method, dtype),
+    }
 }
 
 /// `t % other` / `fmod(t, other)`: a Python number takes the Scalar overload (RemainderBackward0 /
@@ -39,7 +56,7 @@ fn remainder_or_fmod(kind: DivKind, other: &Bound<'_, PyAny>, method: &str, dtyp
         let c = s.to_tensor();
         return Ok(Box::new(move |t| ops::remainder_or_fmod_scalar(kind, t, &c)));
     }
-    let other = other_arg(other, method)?;
+    let other = other_arg(other, method, dtype)?;
     Ok(Box::new(move |t| if kind == DivKind::Remainder { ops::remainder(t, &other) } else { ops::fmod(t, &other) }))
 }
 
@@ -75,7 +92,7 @@ fn rounding_kwarg(kwargs: Option<&Bound<'_, PyDict>>, method: &str) -> PyResult<
 /// `t.div(other, **kwargs)` (called by `Tensor.div`/`divide`).
 pub fn div_method<'py>(py: Python<'py>, t: &Tensor, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
     let mode = rounding_kwarg(kwargs, "div")?;
-    let other = other_arg(other, "div")?;
+    let other = if mode.flatten().is_none() { true_div_arg(other, "div", t.dtype())? } else { other_arg(other, "div", t.dtype())? };
     match mode {
         None => apply(py, t, other, ops::div),
         Some(mode) => apply(py, t, other, move |a, b| ops::div_rounding(a, b, mode)),
@@ -85,10 +102,11 @@ pub fn div_method<'py>(py: Python<'py>, t: &Tensor, other: &Bound<'py, PyAny>, k
 /// `t.div_(other, **kwargs)` (called by `Tensor.div_`).
 pub fn div_in_place<'py>(slf: &Bound<'py, PyTensor>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyTensor>> {
     let mode = rounding_kwarg(kwargs, "div_")?;
-    let other = other_arg(other, "div_")?;
+    let dtype = slf.get().inner.dtype();
+    let other = if mode.flatten().is_none() { true_div_arg(other, "div_", dtype)? } else { other_arg(other, "div_", dtype)? };
     match mode {
-        None => PyTensor::arith_in_place(slf, other, ops::InPlaceArith::Div, 1.0),
-        Some(mode) => in_place(slf, move |t| ops::div_rounding(t, &other, mode)),
+        None => PyTensor::arith_in_place(slf, other, ops::InPlaceArith::Div, Scalar::Int(1)),
+        Some(mode) => in_place(slf, &other.clone(), move |t| ops::div_rounding(t, &other, mode)),
     }
 }
 
@@ -119,8 +137,8 @@ impl PyTensor {
         }
     }
     fn __ifloordiv__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = other_arg(other, "floor_divide_")?;
-        in_place(slf, move |t| ops::floor_divide(t, &other)).map(|_| ())
+        let other = other_arg(other, "floor_divide_", slf.get().inner.dtype())?;
+        in_place(slf, &other.clone(), move |t| ops::floor_divide(t, &other)).map(|_| ())
     }
     fn __imod__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         Self::remainder_(slf, other).map(|_| ())
@@ -128,13 +146,13 @@ impl PyTensor {
 
     /// `floor(self / other)` (`self // other`; not differentiable, as PyTorch).
     fn floor_divide<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let other = other_arg(other, "floor_divide")?;
+        let other = other_arg(other, "floor_divide", self.inner.dtype())?;
         apply(py, &self.inner, other, ops::floor_divide)
     }
     /// In-place `self //= other`.
     fn floor_divide_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        let other = other_arg(other, "floor_divide_")?;
-        in_place(slf, move |t| ops::floor_divide(t, &other))
+        let other = other_arg(other, "floor_divide_", slf.get().inner.dtype())?;
+        in_place(slf, &other.clone(), move |t| ops::floor_divide(t, &other))
     }
     /// Python's modulus: `self - floor(self / other) * other` (the divisor's sign).
     fn remainder<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
@@ -142,7 +160,8 @@ impl PyTensor {
     }
     /// In-place `remainder`.
     fn remainder_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        in_place(slf, remainder_or_fmod(DivKind::Remainder, other, "remainder_", slf.get().inner.dtype())?)
+        let dtype = slf.get().inner.dtype();
+        in_place(slf, &other_arg(other, "remainder_", dtype)?, remainder_or_fmod(DivKind::Remainder, other, "remainder_", dtype)?)
     }
     /// C's fmod: `self - trunc(self / other) * other` (the dividend's sign).
     fn fmod<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
@@ -150,7 +169,8 @@ impl PyTensor {
     }
     /// In-place `fmod`.
     fn fmod_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        in_place(slf, remainder_or_fmod(DivKind::Fmod, other, "fmod_", slf.get().inner.dtype())?)
+        let dtype = slf.get().inner.dtype();
+        in_place(slf, &other_arg(other, "fmod_", dtype)?, remainder_or_fmod(DivKind::Fmod, other, "fmod_", dtype)?)
     }
     /// `self / other`, optionally rounded (`rounding_mode="trunc"` or `"floor"`).
     #[pyo3(signature = (other, **kwargs))]

@@ -49,6 +49,15 @@ fn where_operand(obj: &Bound<'_, PyAny>, number: Option<Scalar>, arg: &str) -> P
     }
 }
 
+/// A bitwise op's operand next to a tensor of `dtype`: [`tensor_arg`] with a uint64 Python int
+/// wrapped into int64 (`t & 2**63`), as arithmetic takes it.
+fn bit_arg(obj: &Bound<'_, PyAny>, dtype: DType, method: &str) -> PyResult<Tensor> {
+    match arith_operand(obj, dtype)? {
+        Some(t) => Ok(t),
+        None => tensor_arg(obj, method, "other"),
+    }
+}
+
 /// A tensor argument (no numbers).
 fn tensor_only(obj: &Bound<'_, PyAny>, method: &str, arg: &str) -> PyResult<Tensor> {
     obj.cast::<PyTensor>()
@@ -189,19 +198,21 @@ compare_methods! {
 }
 
 macro_rules! binary_logic_methods {
-    ($($name:ident, $name_:ident, $op:expr, $func:path, $arg:path;)*) => {
+    ($($name:ident, $name_:ident, $op:expr, $func:path, $func_:path, $arg:path;)*) => {
         #[pymethods]
         impl PyTensor {
             $(
                 #[doc = concat!("Elementwise `", stringify!($name), "`.")]
                 fn $name<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-                    let other = $arg(other, stringify!($name), "other")?;
+                    let other = $arg(other, self.inner.dtype(), stringify!($name))?;
                     apply(py, &self.inner, move |t| $func($op, t, &other))
                 }
                 #[doc = concat!("In-place `", stringify!($name), "`.")]
                 fn $name_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-                    let other = $arg(other, stringify!($name_), "other")?;
-                    in_place(slf, move |t| $func($op, t, &other))
+                    let other = $arg(other, slf.get().inner.dtype(), stringify!($name_))?;
+                    let target = slf.get().inner.clone();
+                    maybe_detach(slf.py(), target.numel(), move || $func_(&target, $op, &other))?;
+                    Ok(slf.clone())
                 }
             )*
         }
@@ -209,17 +220,32 @@ macro_rules! binary_logic_methods {
 }
 
 binary_logic_methods! {
-    logical_and, logical_and_, Logic::And, ops::logical, tensor_only;
-    logical_or, logical_or_, Logic::Or, ops::logical, tensor_only;
-    logical_xor, logical_xor_, Logic::Xor, ops::logical, tensor_only;
-    bitwise_and, bitwise_and_, Logic::And, ops::bitwise, tensor_arg;
-    bitwise_or, bitwise_or_, Logic::Or, ops::bitwise, tensor_arg;
-    bitwise_xor, bitwise_xor_, Logic::Xor, ops::bitwise, tensor_arg;
+    logical_and, logical_and_, Logic::And, ops::logical, logical_in_place, tensor_only_of;
+    logical_or, logical_or_, Logic::Or, ops::logical, logical_in_place, tensor_only_of;
+    logical_xor, logical_xor_, Logic::Xor, ops::logical, logical_in_place, tensor_only_of;
+    bitwise_and, bitwise_and_, Logic::And, ops::bitwise, bitwise_in_place, bit_arg;
+    bitwise_or, bitwise_or_, Logic::Or, ops::bitwise, bitwise_in_place, bit_arg;
+    bitwise_xor, bitwise_xor_, Logic::Xor, ops::bitwise, bitwise_in_place, bit_arg;
+}
+
+/// [`tensor_only`] in the argument order of the bitwise ops' [`bit_arg`].
+fn tensor_only_of(obj: &Bound<'_, PyAny>, _dtype: DType, method: &str) -> PyResult<Tensor> {
+    tensor_only(obj, method, "other")
+}
+
+/// `logical_and_` etc.: the general in-place path.
+fn logical_in_place(target: &Tensor, op: Logic, other: &Tensor) -> Result<()> {
+    ops::in_place(target, |t| ops::logical(op, t, other))
+}
+
+/// `bitwise_and_` etc.: the result type is checked before the kernel's dtype refusal.
+fn bitwise_in_place(target: &Tensor, op: Logic, other: &Tensor) -> Result<()> {
+    ops::bitwise_(op, target, other)
 }
 
 impl PyTensor {
     fn bit_op<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, op: Logic, reflected: bool) -> PyResult<Bound<'py, PyAny>> {
-        match operand(other) {
+        match arith_operand(other, self.inner.dtype())? {
             Some(o) => apply(py, &self.inner, move |t| if reflected { ops::bitwise(op, &o, t) } else { ops::bitwise(op, t, &o) }),
             None => Ok(py.NotImplemented().into_bound(py)),
         }
@@ -228,6 +254,29 @@ impl PyTensor {
 
 #[pymethods]
 impl PyTensor {
+    /// `self ** exponent` in place (a number: PowBackward0, a tensor: PowBackward1).
+    fn pow_<'py>(slf: &Bound<'py, Self>, exponent: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let dtype = slf.get().inner.dtype();
+        let number = match big_int(exponent) {
+            // a uint64 exponent keeps its value for a float tensor and overflows an integer one
+            Some(super::convert::BigInt::U64(v)) if dtype.is_float() => Some(Scalar::Float(v as f64)),
+            Some(super::convert::BigInt::U64(_)) => {
+                return Err(crate::Error::runtime("value cannot be converted to type int64_t without overflow").into())
+            }
+            Some(_) => return Err(arith_operand(exponent, dtype).expect_err("ints past uint64 overflow")),
+            None => super::convert::scalar(exponent),
+        };
+        match number {
+            Some(e) => in_place(slf, move |t| ops::pow_scalar(t, e)),
+            None => {
+                let e = tensor_arg(exponent, "pow_", "exponent")?;
+                in_place(slf, move |t| ops::pow(t, &e))
+            }
+        }
+    }
+    fn __ipow__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>, _modulo: &Bound<'_, PyAny>) -> PyResult<()> {
+        Self::pow_(slf, other).map(|_| ())
+    }
     /// `self * self`, in place.
     fn square_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
         in_place(slf, square_op)
@@ -291,7 +340,20 @@ impl PyTensor {
                     _ => None,
                 };
                 let (min, max) = (num(&lo), num(&hi));
-                ops::clamp_(&target, min, max, |t| clamp_any(t, lo, hi))
+                ops::clamp_(&target, min, max, |t| {
+                    // Number bounds: PyTorch's refusal names the target's C++ type ("long int").
+                    for b in [min, max].into_iter().flatten() {
+                        let result = ops::result_dtype(ops::Arith::Add, t, &b.to_tensor());
+                        if ops::check_result_castable(result, t.dtype()).is_err() {
+                            return Err(crate::Error::runtime(format!(
+                                "result type {} can't be cast to the desired output type {}",
+                                result.scalar_type_name(),
+                                t.dtype().cpp_type_name()
+                            )));
+                        }
+                    }
+                    clamp_any(t, lo, hi)
+                })
             }
         })?;
         Ok(slf.clone())
@@ -386,16 +448,22 @@ impl PyTensor {
         self.bit_op(py, other, Logic::Xor, true)
     }
     fn __iand__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = tensor_arg(other, "__iand__", "other")?;
-        in_place(slf, move |t| ops::bitwise(Logic::And, t, &other)).map(|_| ())
+        let other = bit_arg(other, slf.get().inner.dtype(), "__iand__")?;
+        let target = slf.get().inner.clone();
+        maybe_detach(slf.py(), target.numel(), move || ops::bitwise_(Logic::And, &target, &other))?;
+        Ok(())
     }
     fn __ior__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = tensor_arg(other, "__ior__", "other")?;
-        in_place(slf, move |t| ops::bitwise(Logic::Or, t, &other)).map(|_| ())
+        let other = bit_arg(other, slf.get().inner.dtype(), "__ior__")?;
+        let target = slf.get().inner.clone();
+        maybe_detach(slf.py(), target.numel(), move || ops::bitwise_(Logic::Or, &target, &other))?;
+        Ok(())
     }
     fn __ixor__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = tensor_arg(other, "__ixor__", "other")?;
-        in_place(slf, move |t| ops::bitwise(Logic::Xor, t, &other)).map(|_| ())
+        let other = bit_arg(other, slf.get().inner.dtype(), "__ixor__")?;
+        let target = slf.get().inner.clone();
+        maybe_detach(slf.py(), target.numel(), move || ops::bitwise_(Logic::Xor, &target, &other))?;
+        Ok(())
     }
 }
 

@@ -231,7 +231,7 @@ impl PyTensor {
             Err(_) => match scalar(value) {
                 Some(s) => {
                     crate::ops::check_scalar_fits(s, target.dtype())?;
-                    Tensor::scalar(s.to_f64(), target.dtype())
+                    crate::ops::full_exact(&[], s, target.dtype())
                 }
                 None => {
                     return Err(PyTypeError::new_err(format!(

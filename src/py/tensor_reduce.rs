@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyString};
 
 use super::convert::{dtype_arg, type_name};
-use super::tensor::{maybe_detach, wrap_tensor, PyTensor};
+use super::tensor::{cast_to, maybe_detach, wrap_tensor, PyTensor};
 use crate::ops::{self, Extreme};
 use crate::tensor::{DType, Tensor};
 
@@ -105,11 +105,11 @@ impl PyTensor {
             )));
         }
         let dim = dim.filter(|d| !d.is_none()).map(|d| one_dim("prod", d)).transpose()?;
-        let t = match dtype_arg(dtype)? {
-            Some(d) if d != self.inner.dtype() => ops::to_dtype(&self.inner, d)?,
-            _ => self.inner.clone(),
-        };
-        wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::prod(&t, dim, keepdim))?)
+        // `dtype`: the input is cast first and the product kept in that type (int32, bool)
+        let dtype = dtype_arg(dtype)?;
+        let t = cast_to(&self.inner, dtype)?;
+        let out = maybe_detach(py, t.numel(), move || ops::prod(&t, dim, keepdim))?;
+        wrap_tensor(py, cast_to(&out, dtype)?)
     }
 
     /// The largest element, or `(values, indices)` of the largest along `dim`.
@@ -220,11 +220,13 @@ impl PyTensor {
     #[pyo3(signature = (dim=None, *, dtype=None))]
     fn cumsum<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let dim = one_dim("cumsum", required_dim("cumsum", dim)?)?;
-        let t = match dtype_arg(dtype)? {
-            Some(d) if d != self.inner.dtype() => ops::to_dtype(&self.inner, d)?,
-            _ => self.inner.clone(),
-        };
-        wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::cumsum(&t, dim))?)
+        let dtype = dtype_arg(dtype)?;
+        if dtype == Some(DType::Bool) {
+            return Err(crate::Error::NotImplemented("\"cumsum_out_cpu\" not implemented for 'Bool'".into()).into());
+        }
+        let t = cast_to(&self.inner, dtype)?;
+        let out = maybe_detach(py, t.numel(), move || ops::cumsum(&t, dim))?;
+        wrap_tensor(py, cast_to(&out, dtype)?)
     }
 
     /// `exp(self) / sum(exp(self), dim)`, computed stably.

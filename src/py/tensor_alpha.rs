@@ -1,0 +1,70 @@
+//! `add`/`sub` and their in-place forms with `alpha`: PyTorch's `alpha_check`, its checked
+//! conversion of alpha to the result type, and the order of its refusals.
+
+use pyo3::prelude::*;
+
+use super::convert::{alpha_arg, big_int, checked_scalar, BigInt};
+use super::tensor::{wrap_tensor, PyTensor};
+use crate::ops::{self, Arith, InPlaceArith};
+use crate::tensor::{Scalar, Tensor};
+
+/// `a op alpha * other`'s alpha argument. A uint64 alpha overflowing an integer result is refused
+/// after the bool-subtraction checks, as PyTorch orders them.
+fn alpha_for(a: &Tensor, other: &Tensor, alpha: Option<&Bound<'_, PyAny>>, op: Arith, method: &str) -> PyResult<Scalar> {
+    let dtype = ops::result_dtype(op, a, other);
+    let big = alpha.and_then(big_int);
+    if let (Arith::Sub, Some(BigInt::U64(v))) = (op, big) {
+        // PyTorch negates a uint64 alpha as an int64 (sub is add with -alpha): 2**63 passes.
+        return Ok(Scalar::Int(v as i64));
+    }
+    let uint64 = matches!(big, Some(BigInt::U64(_)));
+    alpha_arg(alpha, method, dtype).map_err(|e| match ops::check_bool_operands(op, a, other, dtype) {
+        Err(first) if uint64 => first.into(),
+        _ => e,
+    })
+}
+
+/// `target op= alpha * other`'s alpha, after the refusals PyTorch makes first: the argument
+/// parser's OverflowError for an int past uint64, sub's bool check, then a result type the
+/// target cannot hold.
+fn in_place_alpha(target: &Tensor, other: &Tensor, alpha: Option<&Bound<'_, PyAny>>, op: Arith, method: &str) -> PyResult<Scalar> {
+    if let Some(a) = alpha.filter(|a| matches!(big_int(a), Some(b) if !matches!(b, BigInt::U64(_)))) {
+        checked_scalar(a, None)?;
+    }
+    let result = ops::result_dtype(op, target, other);
+    ops::check_bool_operands(op, target, other, result)?;
+    ops::check_result_castable(result, target.dtype())?;
+    alpha_for(target, other, alpha, op, method)
+}
+
+#[pymethods]
+impl PyTensor {
+    /// `self + alpha * other`.
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let other = Self::in_place_operand(other, self.inner.dtype())?;
+        let alpha = alpha_for(self.t(), &other, alpha, Arith::Add, "add")?;
+        wrap_tensor(py, ops::add_scaled(self.t(), &other, alpha)?)
+    }
+    /// `self - alpha * other`.
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let other = Self::in_place_operand(other, self.inner.dtype())?;
+        let alpha = alpha_for(self.t(), &other, alpha, Arith::Sub, "sub")?;
+        wrap_tensor(py, ops::sub_scaled(self.t(), &other, alpha)?)
+    }
+    /// In-place `self += alpha * other`.
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
+        let alpha = in_place_alpha(&slf.get().inner, &other, alpha, Arith::Add, "add_")?;
+        Self::arith_in_place(slf, other, InPlaceArith::Add, alpha)
+    }
+    /// In-place `self -= alpha * other`.
+    #[pyo3(signature = (other, *, alpha=None))]
+    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
+        let alpha = in_place_alpha(&slf.get().inner, &other, alpha, Arith::Sub, "sub_")?;
+        Self::arith_in_place(slf, other, InPlaceArith::Sub, alpha)
+    }
+}
