@@ -17,10 +17,10 @@ use crate::tensor::Element;
 /// near 2M (about 40 us of work on one thread).
 pub const PARALLEL_FLOPS: usize = 128 * 128 * 128;
 
-/// Multiply-adds up to which a product whose right operand is read transposed is split into two
-/// column halves of one thread each instead of gemm's own rayon split (see `product`):
-/// 128x256x784, the largest product of an MLP step of batch 128.
-pub const SERIAL_TRANSPOSED_B_FLOPS: usize = 128 * 256 * 784;
+/// Multiply-adds up to which a product is split into two column halves of one thread each (on
+/// the kernel team) instead of gemm's own rayon split (see `product`): twice 128x256x784, the
+/// largest product of an MLP step of batch 128.
+pub const TEAM_FLOPS: usize = 2 * 128 * 256 * 784;
 
 /// Rows of the left operand from which a right operand read transposed is first copied
 /// row-major (see `product`): below, the copy costs more than gemm's packing loses.
@@ -126,24 +126,26 @@ macro_rules! gemm_element {
                         );
                     }
                 };
-                // gemm's own rayon split loses to one thread when `b` is read transposed (a column
-                // stride, as `g @ W^T` in a backward or `x @ W.t()` in nn.Linear) at MLP sizes:
-                // 128x256x256 took 337 us on two threads against 199 us on one (gemm 0.19, AVX-512).
-                // There the columns go in two halves, each on one thread; the split depends on the
-                // sizes only (never on `threads`), so results do not depend on the thread count.
-                let transposed_b = b_rs == 1 && b_cs != 1 && k > 1 && n >= 32;
+                // Mid-sized products (an MLP step's) go in two column halves, one per thread of
+                // the kernel team (the caller and a spinning helper): gemm's own rayon split
+                // costs two wake-ups per product, 128x256x256 took 337 us on two threads against
+                // 199 us on one. The split depends on the sizes only (the halves run one after
+                // the other without a team), so results do not depend on the thread count.
                 let work = m * n * k;
-                if transposed_b && (PARALLEL_FLOPS..=SERIAL_TRANSPOSED_B_FLOPS).contains(&work) {
+                if (PARALLEL_FLOPS..=TEAM_FLOPS).contains(&work) && n >= 32 {
                     let half = (n / 2 + 15) & !15;
-                    if threads {
-                        rayon::join(|| columns(0, half, Parallelism::None), || columns(half, n - half, Parallelism::None));
-                    } else {
-                        columns(0, half, Parallelism::None);
-                        columns(half, n - half, Parallelism::None);
+                    let halves = |i: usize| if i == 0 { columns(0, half, Parallelism::None) } else { columns(half, n - half, Parallelism::None) };
+                    if !(threads && super::team::run(2, &halves)) {
+                        halves(0);
+                        halves(1);
                     }
                     return;
                 }
-                columns(0, n, if threads && work >= PARALLEL_FLOPS { Parallelism::Rayon(0) } else { Parallelism::None });
+                if threads && work >= PARALLEL_FLOPS {
+                    // Inside rustgrad's pool, so gemm's rayon parallelism follows set_num_threads.
+                    return super::install(|| columns(0, n, Parallelism::Rayon(0)));
+                }
+                columns(0, n, Parallelism::None);
             }
         }
     };
@@ -200,16 +202,14 @@ pub fn batched<T: MatmulElement>(a: &MatView<'_, T>, b: &MatView<'_, T>, batch: 
         unsafe { out.set_len(total) };
         return out;
     }
-    // Inside rustgrad's pool, so gemm's rayon parallelism follows set_num_threads.
-    super::install(|| {
-        if many_small {
-            spare.par_chunks_mut(size).enumerate().for_each(|(i, dst)| T::product(dst, a, b, i, m, k, n, false));
-        } else {
-            for (i, dst) in spare.chunks_mut(size).enumerate() {
-                T::product(dst, a, b, i, m, k, n, true);
-            }
+    if many_small {
+        super::install(|| spare.par_chunks_mut(size).enumerate().for_each(|(i, dst)| T::product(dst, a, b, i, m, k, n, false)));
+    } else {
+        // On the calling thread: each product splits itself (the team or the pool, by size).
+        for (i, dst) in spare.chunks_mut(size).enumerate() {
+            T::product(dst, a, b, i, m, k, n, true);
         }
-    });
+    }
     // SAFETY: the products initialised all `total` elements.
     unsafe { out.set_len(total) };
     out

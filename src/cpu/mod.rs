@@ -12,6 +12,7 @@ pub mod reduce;
 
 mod pool;
 pub mod split;
+pub mod team;
 
 pub use pool::{get_num_threads, install, set_num_threads, threads};
 

@@ -45,6 +45,9 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 
 /// The number of kernel threads, as [`get_num_threads`] but without locking or cloning the pool.
 pub fn threads() -> usize {
+    if super::team::in_task() {
+        return 1; // a task of a team job: its kernels run on this thread alone
+    }
     match THREADS.load(Ordering::Relaxed) {
         0 => get_num_threads(),
         n => n,

@@ -10,6 +10,7 @@
 
 use std::time::Instant;
 
+use parking_lot::Mutex;
 use rayon::prelude::*;
 
 /// Estimated one-thread time of the remaining pieces above which they are split over the pool:
@@ -33,12 +34,34 @@ pub fn map_pieces<P: Send, A: Send>(pieces: Vec<P>, f: impl Fn(P) -> A + Sync + 
         out.extend(pieces.map(f));
     } else {
         let rest: Vec<P> = pieces.collect();
-        // A few tasks per thread: enough to balance, few enough that scheduling stays cheap.
-        let min_len = (rest.len() / (4 * super::threads())).max(1);
-        let results: Vec<A> = super::install(|| rest.into_par_iter().with_min_len(min_len).map(&f).collect());
-        out.extend(results);
+        out.extend(on_team(rest, &f).unwrap_or_else(|rest| {
+            // A few tasks per thread: enough to balance, few enough that scheduling stays cheap.
+            let min_len = (rest.len() / (4 * super::threads())).max(1);
+            super::install(|| rest.into_par_iter().with_min_len(min_len).map(&f).collect())
+        }));
     }
     out
+}
+
+/// `f` of every piece on the calling thread and the kernel team (see [`super::team`]), results in
+/// piece order; the pieces back when the team cannot take the job. Consecutive pieces go in a
+/// few tasks per thread, so that claiming a task costs little next to computing it.
+fn on_team<P: Send, A: Send>(pieces: Vec<P>, f: &(impl Fn(P) -> A + Sync)) -> Result<Vec<A>, Vec<P>> {
+    let count = pieces.len();
+    let slots: Vec<Mutex<Option<P>>> = pieces.into_iter().map(|p| Mutex::new(Some(p))).collect();
+    let results: Vec<Mutex<Option<A>>> = (0..count).map(|_| Mutex::new(None)).collect();
+    let tasks = count.min(super::threads());
+    let ran = super::team::run(tasks, &|t| {
+        for i in t * count / tasks..(t + 1) * count / tasks {
+            let piece = slots[i].lock().take().expect("each piece is taken once");
+            *results[i].lock() = Some(f(piece));
+        }
+    });
+    if ran {
+        Ok(results.into_iter().map(|r| r.into_inner().expect("every piece was computed")).collect())
+    } else {
+        Err(slots.into_iter().map(|s| s.into_inner().expect("no piece was taken")).collect())
+    }
 }
 
 /// Test hook: split whatever the estimate (see [`with_forced_split`]).
@@ -96,19 +119,22 @@ mod tests {
     }
 
     #[test]
-    fn slow_pieces_reach_the_pool_and_cheap_ones_stay() {
+    fn slow_pieces_reach_another_thread_and_cheap_ones_stay() {
         let _serial = crate::cpu::pool::THREAD_COUNT_TESTS.lock();
+        let before = crate::cpu::get_num_threads();
         crate::cpu::set_num_threads(2);
-        let on_worker = |slow: bool| {
+        let caller = std::thread::current().id();
+        let elsewhere = |slow: bool| {
             let ran: Vec<bool> = map_pieces((0..16).collect::<Vec<u32>>(), |_| {
                 if slow {
                     std::thread::sleep(std::time::Duration::from_micros(200));
                 }
-                rayon::current_thread_index().is_some()
+                std::thread::current().id() != caller
             });
             ran[1..].iter().any(|&w| w)
         };
-        assert!(on_worker(true), "200 us pieces stayed on the calling thread");
-        assert!(!on_worker(false), "empty pieces were handed to the pool");
+        assert!(elsewhere(true), "200 us pieces all stayed on the calling thread");
+        assert!(!elsewhere(false), "empty pieces were handed to another thread");
+        crate::cpu::set_num_threads(before);
     }
 }

@@ -54,28 +54,24 @@ tuple_lanes!(A, B, C, D);
 tuple_lanes!(A, B, C, D, E);
 tuple_lanes!(A, B, C, D, E, F);
 
-/// Calls `f` on chunks of `lanes` (each `len` long) that together cover every element once:
-/// the whole bundle on the calling thread below [`GRAIN`], else halves on rayon workers down to
-/// chunks of at most [`GRAIN`] elements (cut at multiples of 64 so SIMD loops stay aligned).
-pub fn par_lanes<L: Lanes>(len: usize, lanes: L, f: &(impl Fn(L) + Sync)) {
-    if len <= GRAIN {
-        f(lanes);
-        return;
-    }
-    let mid = (len / 2 + 63) & !63;
-    let (left, right) = lanes.split_at(mid);
-    rayon::join(|| par_lanes(mid, left, f), || par_lanes(len - mid, right, f));
-}
-
-/// [`par_lanes`] inside the kernel pool (so `set_num_threads` applies), or directly on the calling
-/// thread when the bundle is too short to split: no wake-up of a pool worker per small parameter,
-/// and the steps of several Python threads do not queue on that worker.
+/// `f` over `lanes` cut into chunks of [`GRAIN`] elements, split over the calling thread and the
+/// kernel team like the elementwise kernels ([`crate::cpu::split`]), or directly on the calling
+/// thread when the bundle is too short to split: no hand-off per small parameter, and no rayon
+/// worker competing for a core with the team's helper.
 pub fn run_lanes<L: Lanes>(len: usize, lanes: L, f: &(impl Fn(L) + Sync)) {
     if !crate::cpu::parallel(len) {
         f(lanes);
-    } else {
-        crate::cpu::install(|| par_lanes(len, lanes, f));
+        return;
     }
+    let mut pieces = Vec::with_capacity(len.div_ceil(GRAIN));
+    let (mut rest, mut left) = (lanes, len);
+    while left > GRAIN {
+        let (piece, tail) = rest.split_at(GRAIN);
+        pieces.push(piece);
+        (rest, left) = (tail, left - GRAIN);
+    }
+    pieces.push(rest);
+    crate::cpu::split::for_pieces(pieces, f);
 }
 
 #[cfg(test)]
@@ -84,17 +80,23 @@ mod tests {
 
     #[test]
     fn every_element_is_visited_once_around_the_grain() {
-        for n in [0, 1, 63, GRAIN - 1, GRAIN, GRAIN + 1, 3 * GRAIN + 17] {
-            let mut a = vec![0u32; n];
-            let b: Vec<u32> = (0..n as u32).collect();
-            let mut c: Option<&mut [u32]> = None;
-            par_lanes(n, (&mut a[..], &b[..], c.take()), &|(a, b, c): (&mut [u32], &[u32], Option<&mut [u32]>)| {
-                assert!(c.is_none());
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x += y + 1;
+        // Split over two threads whatever the cost, and on the calling thread alone.
+        for threads in [2, 1] {
+            crate::cpu::split::with_forced_split(threads, || {
+                for n in [0, 1, 63, GRAIN - 1, GRAIN, GRAIN + 1, 3 * GRAIN + 17] {
+                    let mut a = vec![0u32; n];
+                    let b: Vec<u32> = (0..n as u32).collect();
+                    let mut c: Option<&mut [u32]> = None;
+                    run_lanes(n, (&mut a[..], &b[..], c.take()), &|(a, b, c): (&mut [u32], &[u32], Option<&mut [u32]>)| {
+                        assert!(c.is_none());
+                        assert!(threads == 1 || a.len() <= GRAIN, "a chunk longer than the grain");
+                        for (x, y) in a.iter_mut().zip(b) {
+                            *x += y + 1;
+                        }
+                    });
+                    assert!(a.iter().enumerate().all(|(i, &v)| v == i as u32 + 1), "n = {n}, {threads} threads");
                 }
             });
-            assert!(a.iter().enumerate().all(|(i, &v)| v == i as u32 + 1), "n = {n}");
         }
     }
 }
