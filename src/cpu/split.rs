@@ -44,8 +44,8 @@ pub fn map_pieces<P: Send, A: Send>(pieces: Vec<P>, f: impl Fn(P) -> A + Sync + 
 }
 
 /// `f` of every piece on the calling thread and the kernel team (see [`super::team`]), results in
-/// piece order; the pieces back when the team cannot take the job. Consecutive pieces go in a
-/// few tasks per thread, so that claiming a task costs little next to computing it.
+/// piece order; the pieces back when the team cannot take the job. Each thread gets one task of
+/// consecutive pieces (a fixed share of the tensor, so a core reads the same memory each call).
 fn on_team<P: Send, A: Send>(pieces: Vec<P>, f: &(impl Fn(P) -> A + Sync)) -> Result<Vec<A>, Vec<P>> {
     let count = pieces.len();
     let slots: Vec<Mutex<Option<P>>> = pieces.into_iter().map(|p| Mutex::new(Some(p))).collect();

@@ -31,15 +31,14 @@ pub fn transpose_into<T: Copy>(src: &[T], base: usize, rows: usize, cols: usize,
             _ => {}
         }
     }
-    scalar(src, base, rows, cols, ld, dst, 0..rows, 0..cols);
+    scalar(src, base, rows, cols, ld, dst);
 }
 
-/// The elements of `i_range x j_range` one at a time.
-#[allow(clippy::too_many_arguments)]
-fn scalar<T: Copy>(src: &[T], base: usize, _rows: usize, cols: usize, ld: usize, dst: &mut [MaybeUninit<T>], i_range: std::ops::Range<usize>, j_range: std::ops::Range<usize>) {
-    for i0 in i_range.clone().step_by(BAND) {
-        let ie = (i0 + BAND).min(i_range.end);
-        for j in j_range.clone() {
+/// Every element one at a time, in bands of [`BAND`] output rows.
+fn scalar<T: Copy>(src: &[T], base: usize, rows: usize, cols: usize, ld: usize, dst: &mut [MaybeUninit<T>]) {
+    for i0 in (0..rows).step_by(BAND) {
+        let ie = (i0 + BAND).min(rows);
+        for j in 0..cols {
             for i in i0..ie {
                 dst[i * cols + j].write(src[base + i + j * ld]);
             }
