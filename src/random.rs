@@ -9,7 +9,7 @@ use std::sync::{Arc, LazyLock};
 
 use parking_lot::Mutex;
 
-use crate::error::{Error, Result};
+use crate::error::{CheckedCollect, Error, Result};
 use crate::tensor::{numel, DType, Tensor};
 
 /// The seed of a new `Generator()` (PyTorch's `default_rng_seed_val`).
@@ -140,11 +140,11 @@ impl Generator {
                         v
                     }
                 })
-                .collect();
+                .checked_collect();
         }
         if dtype == DType::F32 {
             let (mean, std) = (mean as f32, std as f32);
-            let mut data: Vec<f32> = (0..n).map(|_| self.uniform_f32()).collect();
+            let mut data: Vec<f32> = (0..n).map(|_| self.uniform_f32()).checked_collect();
             for start in (0..=n - 16).step_by(16) {
                 box_muller_16_f32(&mut data[start..start + 16], mean, std);
             }
@@ -155,9 +155,9 @@ impl Generator {
                 }
                 box_muller_16_f32(tail, mean, std);
             }
-            return data.into_iter().map(f64::from).collect();
+            return data.into_iter().map(f64::from).checked_collect();
         }
-        let mut data: Vec<f64> = (0..n).map(|_| self.uniform_f64()).collect();
+        let mut data: Vec<f64> = (0..n).map(|_| self.uniform_f64()).checked_collect();
         for start in (0..=n - 16).step_by(16) {
             box_muller_16_f64(&mut data[start..start + 16], mean, std);
         }
@@ -176,10 +176,10 @@ impl Generator {
     /// PyTorch's FMA-enabled build computes it).
     pub fn uniform(&mut self, n: usize, dtype: DType, from: f64, to: f64) -> Vec<f64> {
         if dtype == DType::F64 {
-            (0..n).map(|_| self.uniform_f64().mul_add(to - from, from)).collect()
+            (0..n).map(|_| self.uniform_f64().mul_add(to - from, from)).checked_collect()
         } else {
             let (from, to) = (from as f32, to as f32);
-            (0..n).map(|_| self.uniform_f32().mul_add(to - from, from) as f64).collect()
+            (0..n).map(|_| self.uniform_f32().mul_add(to - from, from) as f64).checked_collect()
         }
     }
 
@@ -192,12 +192,12 @@ impl Generator {
                 let v = if range >= 1 << 28 { self.next_u64() } else { self.next_u32() as u64 };
                 (v % range).wrapping_add(low as u64) as i64
             })
-            .collect()
+            .checked_collect()
     }
 
     /// A random permutation of 0..n (PyTorch's CPU Fisher-Yates with 32-bit draws).
     pub fn randperm(&mut self, n: usize) -> Vec<i64> {
-        let mut values: Vec<i64> = (0..n as i64).collect();
+        let mut values: Vec<i64> = (0..n as i64).checked_collect();
         for i in 0..n.saturating_sub(1) {
             let z = (self.next_u32() as u64 % (n - i) as u64) as usize;
             values.swap(i, i + z);
@@ -317,7 +317,7 @@ pub fn manual_seed(seed: u64) {
 fn float_tensor(values: Vec<f64>, shape: &[usize], dtype: DType) -> Tensor {
     match dtype {
         DType::F64 => Tensor::from_vec(values, shape),
-        _ => Tensor::from_vec(values.into_iter().map(|v| v as f32).collect::<Vec<f32>>(), shape),
+        _ => Tensor::from_vec(values.into_iter().map(|v| v as f32).checked_collect(), shape),
     }
     .expect("sized")
 }

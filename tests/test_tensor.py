@@ -463,3 +463,99 @@ def test_int_of_a_float_tensor_truncates_and_refuses_nan_and_inf():
         int(rustgrad.tensor(float("nan")))
     with pytest.raises(OverflowError, match="^cannot convert float infinity to integer$"):
         int(rustgrad.tensor(float("inf")))
+
+
+# ----- allocation failures -----
+# 2**46 float32 elements are 256 TiB, more than a process can map: malloc refuses them on any
+# machine whatever its overcommit policy, and PyTorch raises its allocator's RuntimeError.
+HUGE = 2 ** 46
+SIDE = 2 ** 23  # SIDE * SIDE == HUGE
+
+
+def _alloc_message(nbytes):
+    return (
+        "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+        f"you tried to allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)"
+    )
+
+
+# (name, build(lib), bytes PyTorch reports)
+ALLOCATIONS = [
+    ("zeros", lambda L: L.zeros(HUGE), HUGE * 4),
+    ("ones", lambda L: L.ones(HUGE, dtype=L.float64), HUGE * 8),
+    ("empty", lambda L: L.empty(HUGE), HUGE * 4),
+    ("full", lambda L: L.full((HUGE,), 2.0), HUGE * 4),
+    ("legacy constructor", lambda L: L.Tensor(HUGE), HUGE * 4),
+    ("zeros_like", lambda L: L.zeros_like(L.ones(1).expand(HUGE)), HUGE * 4),
+    ("randn", lambda L: L.randn(HUGE), HUGE * 4),
+    ("randint", lambda L: L.randint(0, 5, (HUGE,)), HUGE * 8),
+    ("randperm", lambda L: L.randperm(HUGE), HUGE * 8),
+    ("arange", lambda L: L.arange(HUGE), HUGE * 8),
+    ("linspace", lambda L: L.linspace(0, 1, HUGE), HUGE * 4),
+    ("eye", lambda L: L.eye(SIDE), HUGE * 4),
+    ("broadcasting add", lambda L: L.ones(SIDE, 1) + L.ones(SIDE), HUGE * 4),
+    ("mul method", lambda L: L.ones(SIDE, 1).mul(L.ones(SIDE)), HUGE * 4),
+    ("where", lambda L: L.where(L.ones(SIDE, 1) > 0, L.ones(SIDE), 0.0), HUGE * 4),
+    ("matmul", lambda L: L.ones(SIDE, 1) @ L.ones(1, SIDE), HUGE * 4),
+    ("outer", lambda L: L.outer(L.ones(SIDE), L.ones(SIDE)), HUGE * 4),
+    ("contiguous", lambda L: L.ones(SIDE).expand(SIDE, SIDE).contiguous(), HUGE * 4),
+    ("clone", lambda L: L.ones(1, dtype=L.float64).expand(HUGE).clone(), HUGE * 8),
+    ("to float64", lambda L: L.ones(SIDE, 1).expand(SIDE, SIDE).to(L.float64), HUGE * 8),
+    ("flatten", lambda L: L.ones(SIDE, 1).expand(SIDE, SIDE).flatten(), HUGE * 4),
+    ("exp", lambda L: L.ones(SIDE, 1).expand(SIDE, SIDE).exp(), HUGE * 4),
+    ("softmax", lambda L: L.ones(SIDE, 1).expand(SIDE, SIDE).softmax(1), HUGE * 4),
+    ("repeat", lambda L: L.ones(4).repeat(HUGE // 4), HUGE * 4),
+    ("cat", lambda L: L.cat([L.ones(1).expand(HUGE), L.ones(1)]), (HUGE + 1) * 4),
+]
+
+
+@pytest.mark.parametrize("name,build,nbytes", ALLOCATIONS, ids=[a[0] for a in ALLOCATIONS])
+def test_a_refused_allocation_raises_pytorchs_runtime_error(name, build, nbytes):
+    # Rust aborts the process when malloc fails; every tensor-producing path must turn that into
+    # PyTorch's RuntimeError instead (and stay usable afterwards).
+    with pytest.raises(RuntimeError) as info:
+        build(rustgrad)
+    assert str(info.value) == _alloc_message(nbytes)
+    assert (rustgrad.ones(3) * 2).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_a_refused_allocation_in_a_graph_leaves_the_inputs_usable():
+    a = rustgrad.ones(SIDE, 1, requires_grad=True)
+    with pytest.raises(RuntimeError, match="DefaultCPUAllocator: can't allocate memory"):
+        (a * rustgrad.ones(SIDE)).sum().backward()
+    assert a.grad is None
+    (a * 3).sum().backward()
+    assert a.grad.shape == (SIDE, 1) and a.grad[0, 0].item() == 3.0
+
+
+def test_rand_refused_allocation_raises_runtime_error():
+    # rand draws float32 values through a float64 buffer, so the bytes it names are twice PyTorch's.
+    with pytest.raises(RuntimeError, match=r"^\[enforce fail at alloc_cpu.cpp:127\] err == 0\. DefaultCPUAllocator"):
+        rustgrad.rand(HUGE)
+
+
+@pytest.mark.parametrize(
+    "build,message",
+    [
+        (lambda L: L.zeros(2 ** 40, 2 ** 40), "Storage size calculation overflowed with sizes=[1099511627776, 1099511627776]"),
+        (lambda L: L.randn(2 ** 31, 2 ** 31, 2), "Storage size calculation overflowed with sizes=[2147483648, 2147483648, 2]"),
+        (lambda L: L.full((2 ** 40, 2 ** 40), 1.0), "Storage size calculation overflowed with sizes=[1099511627776, 1099511627776]"),
+        (lambda L: L.ones(1).expand(2 ** 40, 2 ** 40), "numel: integer multiplication overflow"),
+    ],
+)
+def test_element_counts_past_int64_raise_pytorchs_overflow_errors(build, message):
+    # The count used to wrap around (to 0 for 2**40 x 2**40), giving a tensor whose shape claims
+    # more elements than its storage holds.
+    with pytest.raises(RuntimeError) as info:
+        build(rustgrad)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("name,build,nbytes", ALLOCATIONS[:4] + ALLOCATIONS[12:14], ids=[a[0] for a in ALLOCATIONS[:4] + ALLOCATIONS[12:14]])
+def test_refused_allocations_match_pytorch(name, build, nbytes):
+    torch = torch_or_skip()
+    with pytest.raises(RuntimeError) as ours:
+        build(rustgrad)
+    with pytest.raises(RuntimeError) as theirs:
+        build(torch)
+    assert str(ours.value) == str(theirs.value) == _alloc_message(nbytes)

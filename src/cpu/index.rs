@@ -5,6 +5,7 @@ use rayon::prelude::*;
 
 use super::GRAIN;
 use crate::tensor::Layout;
+use crate::error::CheckedCollect;
 
 /// Element types that scatter with accumulation (`index_put_(accumulate=True)`, `scatter_add`).
 pub trait Accumulate: Copy {
@@ -52,10 +53,19 @@ pub fn layout_offsets(layout: &Layout) -> Vec<usize> {
 
 /// `data[offsets[i]]` for every `i` (in parallel above the grain).
 pub fn gather_offsets<T: Copy + Send + Sync>(data: &[T], offsets: &[usize]) -> Vec<T> {
+    gather_offsets_into(crate::error::vec_with_capacity(offsets.len()), data, offsets)
+}
+
+/// [`gather_offsets`] written into `out` (emptied first), for callers that allocate the output
+/// before the offset table.
+pub fn gather_offsets_into<T: Copy + Send + Sync>(mut out: Vec<T>, data: &[T], offsets: &[usize]) -> Vec<T> {
     if super::parallel(offsets.len()) {
-        return super::install(|| offsets.par_iter().with_min_len(GRAIN / 4).map(|&o| data[o]).collect());
+        super::install(|| offsets.par_iter().with_min_len(GRAIN / 4).map(|&o| data[o]).collect_into_vec(&mut out));
+    } else {
+        out.clear();
+        out.extend(offsets.iter().map(|&o| data[o]));
     }
-    offsets.iter().map(|&o| data[o]).collect()
+    out
 }
 
 /// `dst[offsets[i]] = values[i]` (or `+=` when `accumulate`); later writes win on duplicates.
@@ -77,9 +87,9 @@ pub fn scatter_offsets<T: Accumulate>(dst: &mut [T], offsets: &[usize], values: 
 pub fn mapped_offsets(layout: &Layout, maps: &[Vec<usize>]) -> Vec<usize> {
     debug_assert_eq!(maps.len(), layout.ndim());
     let tables: Vec<Vec<usize>> =
-        maps.iter().zip(&layout.strides).map(|(m, &s)| m.iter().map(|&i| i * s).collect()).collect();
+        maps.iter().zip(&layout.strides).map(|(m, &s)| m.iter().map(|&i| i * s).checked_collect()).collect();
     let n: usize = maps.iter().map(Vec::len).product();
-    let mut out = Vec::with_capacity(n);
+    let mut out = crate::error::vec_with_capacity(n);
     if n == 0 {
         return out;
     }

@@ -46,7 +46,7 @@ fn segments(n: usize, threads: usize) -> Vec<(usize, usize)> {
 
 /// `n` float32 values of `arange(start, step)` as PyTorch computes them with `threads` threads.
 pub fn arange_f32(start: f64, step: f64, n: usize, threads: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(n);
+    let mut out = crate::error::vec_with_capacity(n);
     for (b, e) in segments(n, threads) {
         segment(start, step, b, e, 8, |v| v as f32, |&v| v as f64, &mut out);
     }
@@ -55,7 +55,7 @@ pub fn arange_f32(start: f64, step: f64, n: usize, threads: usize) -> Vec<f32> {
 
 /// `n` float64 values of `arange(start, step)` as PyTorch computes them with `threads` threads.
 pub fn arange_f64(start: f64, step: f64, n: usize, threads: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(n);
+    let mut out = crate::error::vec_with_capacity(n);
     for (b, e) in segments(n, threads) {
         segment(start, step, b, e, 4, |v| v, |&v| v, &mut out);
     }

@@ -226,23 +226,26 @@ pub fn bitwise_not(t: &Tensor) -> Result<Tensor> {
 pub(crate) fn select_raw(cond: &Tensor, a: &Tensor, b: &Tensor, dtype: DType) -> Result<Tensor> {
     let shape = broadcast_shapes(&broadcast_shapes(&cond.shape(), &a.shape())?, &b.shape())?;
     let (a, b) = (convert(a, dtype), convert(b, dtype));
-    let mask = broadcast_values::<bool>(cond, &shape)?;
     with_dtype!(dtype, T => {
-        let out: Vec<T> = match (scalar_value::<T>(&a), scalar_value::<T>(&b)) {
-            (Some(x), Some(y)) => mask.iter().map(|&m| if m { x } else { y }).collect(),
+        // The output is allocated before the broadcast operands, so a refused allocation names
+        // its size (as PyTorch's error does).
+        let mut out: Vec<T> = crate::tensor::recycle::uninit_vec(crate::tensor::numel(&shape));
+        let mask = broadcast_values::<bool>(cond, &shape)?;
+        match (scalar_value::<T>(&a), scalar_value::<T>(&b)) {
+            (Some(x), Some(y)) => out.extend(mask.iter().map(|&m| if m { x } else { y })),
             (Some(x), None) => {
                 let bv = broadcast_values::<T>(&b, &shape)?;
-                mask.iter().zip(bv).map(|(&m, y)| if m { x } else { y }).collect()
+                out.extend(mask.iter().zip(bv).map(|(&m, y)| if m { x } else { y }))
             }
             (None, Some(y)) => {
                 let av = broadcast_values::<T>(&a, &shape)?;
-                mask.iter().zip(av).map(|(&m, x)| if m { x } else { y }).collect()
+                out.extend(mask.iter().zip(av).map(|(&m, x)| if m { x } else { y }))
             }
             (None, None) => {
                 let (av, bv) = (broadcast_values::<T>(&a, &shape)?, broadcast_values::<T>(&b, &shape)?);
-                mask.iter().zip(av.iter().zip(bv)).map(|(&m, (&x, y))| if m { x } else { y }).collect()
+                out.extend(mask.iter().zip(av.iter().zip(bv)).map(|(&m, (&x, y))| if m { x } else { y }))
             }
-        };
+        }
         Tensor::from_vec(out, &shape)
     })
 }

@@ -5,7 +5,7 @@ use super::backward::backward_fn;
 use super::in_place;
 use super::record;
 use crate::cpu::range;
-use crate::error::{Error, Result};
+use crate::error::{CheckedCollect, Error, Result};
 use crate::random::{with_generator, SharedGenerator};
 use crate::tensor::{DType, Element, Layout, Scalar, Tensor};
 use crate::with_dtype;
@@ -67,7 +67,7 @@ pub fn arange(start: f64, end: f64, step: f64, dtype: DType) -> Result<Tensor> {
     let out = with_dtype!(dtype, T => {
         // values accumulate in int64 from the truncated start and step
         let (s, st) = (start.trunc() as i64, step.trunc() as i64);
-        let values: Vec<T> = (0..n as i64).map(|i| T::from_i64(s.wrapping_add(i.wrapping_mul(st)))).collect();
+        let values: Vec<T> = (0..n as i64).map(|i| T::from_i64(s.wrapping_add(i.wrapping_mul(st)))).checked_collect();
         Tensor::from_vec(values, &[n])?
     });
     Ok(out)
@@ -125,7 +125,7 @@ pub fn arange_i64(start: i64, end: i64, step: i64) -> Result<Tensor> {
     }
     // PyTorch's size goes through a double: near 2**63 it rounds up.
     let n = checked_len((size as f64) as i128, DType::I64)?;
-    let values: Vec<i64> = (0..size).map(|i| start.wrapping_add(i.wrapping_mul(step))).collect();
+    let values: Vec<i64> = (0..size).map(|i| start.wrapping_add(i.wrapping_mul(step))).checked_collect();
     Tensor::from_vec(values, &[n])
 }
 
@@ -150,7 +150,7 @@ pub fn linspace(start: f64, end: f64, steps: i64, dtype: DType) -> Result<Tensor
             let (s, e) = with_dtype!(dtype, T => (T::from_f64(start).to_f64(), T::from_f64(end).to_f64()));
             let step = if n > 1 { (e - s) / (n - 1) as f64 } else { 0.0 };
             let values = halves(n, |i| step.mul_add(i as f64, s), |j| (-step).mul_add(j as f64, e));
-            with_dtype!(dtype, T => Tensor::from_vec(values.into_iter().map(T::from_f64).collect::<Vec<T>>(), &[n])?)
+            with_dtype!(dtype, T => Tensor::from_vec(values.into_iter().map(T::from_f64).checked_collect(), &[n])?)
         }
     };
     Ok(out)
@@ -159,7 +159,7 @@ pub fn linspace(start: f64, end: f64, steps: i64, dtype: DType) -> Result<Tensor
 /// Values `front(i)` for the first `n / 2` indices and `back(n - 1 - i)` for the rest.
 fn halves<T>(n: usize, front: impl Fn(usize) -> T, back: impl Fn(usize) -> T) -> Vec<T> {
     let halfway = n / 2;
-    (0..n).map(|i| if i < halfway { front(i) } else { back(n - 1 - i) }).collect()
+    (0..n).map(|i| if i < halfway { front(i) } else { back(n - 1 - i) }).checked_collect()
 }
 
 /// The `n x m` identity (ones on the main diagonal).
@@ -172,8 +172,11 @@ pub fn eye(n: i64, m: Option<i64>, dtype: DType) -> Result<Tensor> {
         return Err(Error::runtime(format!("m must be greater or equal to 0, got {m}")));
     }
     let (n, m) = (n as usize, m as usize);
+    let Some(numel) = crate::tensor::checked_numel(&[n, m]) else {
+        return Err(Error::runtime(format!("Storage size calculation overflowed with sizes=[{n}, {m}]")));
+    };
     with_dtype!(dtype, T => {
-        let mut values = vec![T::default(); n * m];
+        let mut values = crate::tensor::recycle::filled_vec(numel, T::default());
         for i in 0..n.min(m) {
             values[i * m + i] = T::one();
         }

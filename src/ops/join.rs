@@ -5,8 +5,8 @@ use super::reduce::sum_dims;
 use super::view::{self, select_layout, slice_layout, write_broadcast};
 use super::{needs, record, wrap_dim};
 use crate::autograd::GradModeGuard;
-use crate::cpu::index::{gather_offsets, mapped_offsets};
-use crate::error::{Error, Result};
+use crate::cpu::index::{gather_offsets_into, mapped_offsets};
+use crate::error::{CheckedCollect, Error, Result};
 use crate::tensor::{shape_str, DType, Element, Tensor};
 use crate::with_dtype;
 
@@ -223,7 +223,7 @@ pub fn repeat(t: &Tensor, reps: &[i64]) -> Result<Tensor> {
     let lead = reps.len() - ndim;
     let mut padded = vec![1usize; lead];
     padded.extend(&data.layout.shape);
-    let out_sizes: Vec<i64> = padded.iter().zip(reps).map(|(&s, &r)| s as i64 * r).collect();
+    let out_sizes: Vec<i64> = padded.iter().zip(reps).map(|(&s, &r)| (s as i64).saturating_mul(r)).collect();
     if let Some(&neg) = out_sizes.iter().find(|&&s| s < 0) {
         return Err(Error::runtime(format!("Trying to create tensor with negative dimension {neg}: {out_sizes:?}")));
     }
@@ -231,11 +231,14 @@ pub fn repeat(t: &Tensor, reps: &[i64]) -> Result<Tensor> {
     let mut layout = data.layout.clone();
     layout.shape = padded.clone();
     layout.strides = [vec![0; lead], data.layout.strides.clone()].concat();
-    let maps: Vec<Vec<usize>> = out_shape.iter().zip(&padded).map(|(&n, &p)| (0..n).map(|i| i % p.max(1)).collect()).collect();
-    let offsets = mapped_offsets(&layout, &maps);
     let out = with_dtype!(data.dtype, T => {
+        // The output is allocated before the index tables, so a refused allocation names its
+        // size (as PyTorch's error does) rather than a table's.
+        let out_buffer = crate::tensor::recycle::uninit_vec::<T>(crate::tensor::numel(&out_shape));
+        let maps: Vec<Vec<usize>> = out_shape.iter().zip(&padded).map(|(&n, &p)| (0..n).map(|i| i % p.max(1)).checked_collect()).collect();
+        let offsets = mapped_offsets(&layout, &maps);
         let buffer = data.storage.read();
-        Tensor::from_vec(gather_offsets(T::slice(&buffer), &offsets), &out_shape)?
+        Tensor::from_vec(gather_offsets_into(out_buffer, T::slice(&buffer), &offsets), &out_shape)?
     });
     record(&[t], &[&out], || {
         // d repeat(t) = grad viewed as [r0, s0, r1, s1, ...] summed over the r dims

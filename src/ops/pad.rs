@@ -8,7 +8,7 @@
 use super::backward::backward_fn;
 use super::{cat, index_select, narrow, record, scatter_add};
 use crate::autograd::{GradModeGuard, SavedTensor};
-use crate::error::{Error, Result};
+use crate::error::{CheckedCollect, Error, Result};
 use crate::tensor::Tensor;
 
 /// How padded positions get their values.
@@ -44,7 +44,7 @@ fn source_indices(mode: PadMode, n: i64, left: i64, right: i64) -> Vec<i64> {
             }
             PadMode::Replicate => i.clamp(0, n - 1),
         })
-        .collect()
+        .checked_collect()
 }
 
 /// One padded dim: where it is, its input size and its source-index table.

@@ -76,7 +76,11 @@ pub fn expand(t: &Tensor, shape: &[usize]) -> Result<Tensor> {
             data.layout.ndim()
         )));
     }
-    let out = t.view_with_layout(data.layout.broadcast_to(shape)?);
+    let layout = data.layout.broadcast_to(shape)?;
+    if crate::tensor::checked_numel(shape).is_none() {
+        return Err(Error::runtime("numel: integer multiplication overflow"));
+    }
+    let out = t.view_with_layout(layout);
     let input_shape = data.layout.shape.clone();
     record(&[t], &[&out], || {
         // d expand(t) = grad summed back to t's shape

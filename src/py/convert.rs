@@ -159,7 +159,11 @@ pub fn size_from_sequence(obj: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
                 .into()
             })
         })
-        .collect()
+        .collect::<PyResult<Vec<usize>>>()
+        .and_then(|shape| match crate::tensor::checked_numel(&shape) {
+            Some(_) => Ok(shape),
+            None => Err(crate::Error::runtime(format!("Storage size calculation overflowed with sizes={shape:?}")).into()),
+        })
 }
 
 fn seq_repr(seq: &Bound<'_, PySequence>) -> Vec<i64> {

@@ -9,6 +9,7 @@ use super::convert::{big_int, checked_scalar, dtype_arg, BigInt, scalar, size_fr
 use super::generator::generator_arg;
 use super::tensor::{wrap_tensor, PyTensor};
 use crate::ops;
+use crate::error::catch_alloc_failure;
 use crate::random::SharedGenerator;
 use crate::tensor::{DType, Scalar, Tensor};
 
@@ -52,7 +53,7 @@ fn factory<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     check_device(device)?;
     let dtype = dtype_arg(dtype)?.unwrap_or(default);
-    finish(py, make(dtype)?, requires_grad)
+    finish(py, catch_alloc_failure(|| make(dtype))?, requires_grad)
 }
 
 /// A sampler of the `random` module (`randn_with`, `rand_with`).
@@ -77,7 +78,8 @@ fn sampled<'py>(
     let generator = generator_arg(generator, name)?;
     let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(default), kernel)?;
     let shape = shape()?;
-    finish(py, py.detach(|| sample(&shape, dtype, generator.as_ref())), requires_grad)
+    let sampled = py.detach(|| catch_alloc_failure(|| Ok::<_, crate::error::Error>(sample(&shape, dtype, generator.as_ref()))))?;
+    finish(py, sampled, requires_grad)
 }
 
 /// `rustgrad.tensor(data, *, dtype=None, requires_grad=False)`: a new tensor copying `data`.
@@ -157,7 +159,8 @@ fn full<'py>(
         .ok_or_else(|| PyTypeError::new_err("full(): argument 'fill_value' must be a Number"))?;
     let dtype = requested.unwrap_or(natural_dtype(value));
     crate::ops::check_scalar_fits(value, dtype)?;
-    finish(py, ops::full_exact(&size_from_sequence(size)?, value, dtype), requires_grad)
+    let shape = size_from_sequence(size)?;
+    finish(py, catch_alloc_failure(|| Ok::<_, PyErr>(ops::full_exact(&shape, value, dtype)))?, requires_grad)
 }
 
 fn like<'py>(
@@ -351,7 +354,7 @@ fn randint<'py>(
             }
         }
     }
-    let t = ops::randint(low, high, &shape, dtype, generator.as_ref())?;
+    let t = catch_alloc_failure(|| ops::randint(low, high, &shape, dtype, generator.as_ref()))?;
     finish(py, t, requires_grad)
 }
 
@@ -459,7 +462,7 @@ fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, Py
     if slf.get().inner.dtype() == dtype {
         return Ok(slf.clone().into_any());
     }
-    wrap_tensor(slf.py(), ops::to_dtype(&slf.get().inner, dtype)?)
+    wrap_tensor(slf.py(), catch_alloc_failure(|| ops::to_dtype(&slf.get().inner, dtype))?)
 }
 
 /// `normal_` / `uniform_`: `fill(tensor, generator)` in place on a float tensor, GIL released.

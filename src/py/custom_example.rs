@@ -2,6 +2,7 @@
 //! `x³` with a `CubeBackward` node (the op of `examples/custom_op.rs`).
 
 use pyo3::prelude::*;
+use crate::error::catch_alloc_failure;
 
 use super::tensor::{wrap_tensor, PyTensor};
 use crate::autograd::{BackwardContext, CustomOp, SaveContext};
@@ -28,7 +29,7 @@ impl CustomOp for Cube {
         // d(x³) = 3x² · grad
         let x = ctx.saved_tensors()?.remove(0);
         let three_x2 = ops::mul(&ops::mul(&x, &x)?, &Tensor::scalar(3.0, x.dtype()))?;
-        Ok(vec![Some(ops::mul(&grads[0], &three_x2)?)])
+        Ok(vec![Some(catch_alloc_failure(|| ops::mul(&grads[0], &three_x2))?)])
     }
 }
 

@@ -7,6 +7,7 @@ use pyo3::types::PyTuple;
 
 use super::tensor::{run_backward, tensor_list, wrap_tensor, PyTensor};
 use crate::autograd;
+use crate::error::catch_alloc_failure;
 use crate::tensor::Tensor;
 
 /// True when ops record the graph on this thread.
@@ -87,7 +88,7 @@ fn _grad<'py>(
     let inputs = tensor_list(Some(inputs))?.unwrap_or_default();
     let grads: Vec<Option<Tensor>> = grad_outputs.into_iter().map(|g| g.map(|g| g.inner.clone())).collect();
     let result = py.detach(move || {
-        autograd::grad(&outputs, &inputs, grads, retain_graph, create_graph, allow_unused, materialize_grads)
+        catch_alloc_failure(|| autograd::grad(&outputs, &inputs, grads, retain_graph, create_graph, allow_unused, materialize_grads))
     })?;
     let items = result
         .into_iter()

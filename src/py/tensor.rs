@@ -14,6 +14,7 @@ use super::dtype::PyDType;
 use super::node::wrap_node;
 use crate::cpu::GRAIN;
 use crate::ops;
+use crate::error::catch_alloc_failure;
 use crate::tensor::{DType, Scalar, Tensor};
 
 /// A multi-dimensional array that records the operations done on it for automatic differentiation.
@@ -52,12 +53,12 @@ pub fn unregistered(t: Tensor) -> PyTensor {
 }
 
 /// Runs `f` with the GIL released when the work is big enough to be worth it, so other Python
-/// threads run meanwhile.
-pub fn maybe_detach<R: Send>(py: Python<'_>, numel: usize, f: impl FnOnce() -> R + Send) -> R {
+/// threads run meanwhile. A buffer the system refuses becomes PyTorch's RuntimeError.
+pub fn maybe_detach<R: Send>(py: Python<'_>, numel: usize, f: impl FnOnce() -> crate::Result<R> + Send) -> crate::Result<R> {
     if numel >= GRAIN {
-        py.detach(f)
+        py.detach(|| catch_alloc_failure(f))
     } else {
-        f()
+        catch_alloc_failure(f)
     }
 }
 
@@ -211,7 +212,8 @@ impl PyTensor {
         if args.len() == 1 && first.extract::<i64>().is_err() {
             return Ok(unregistered(super::convert::tensor_from_data(&first, Some(DType::F32))?));
         }
-        Ok(unregistered(Tensor::zeros(&size_from_args(args)?, DType::F32)))
+        let shape = size_from_args(args)?;
+        Ok(unregistered(catch_alloc_failure(|| Ok::<_, PyErr>(Tensor::zeros(&shape, DType::F32)))?))
     }
 
     /// Makes this object the one Python face of its tensor (called by subclasses such as
@@ -539,7 +541,7 @@ impl PyTensor {
     fn __rsub__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.refuse_bool_minus_uint64(other)?;
         match arith_scalar(other, self.t().dtype())? {
-            Some(s) => wrap_tensor(py, ops::rsub_scalar(self.t(), s)?),
+            Some(s) => wrap_tensor(py, catch_alloc_failure(|| ops::rsub_scalar(self.t(), s))?),
             None => self.binary(py, other, |a, b| ops::sub(b, a)),
         }
     }
@@ -573,13 +575,13 @@ impl PyTensor {
             // A uint64 exponent keeps its value for a float result and overflows an integer one
             // (PyTorch converts it to int64_t whatever the integer type).
             return match big {
-                super::convert::BigInt::U64(v) if self.t().dtype().is_float() => wrap_tensor(py, ops::pow_scalar(self.t(), Scalar::Float(v as f64))?),
+                super::convert::BigInt::U64(v) if self.t().dtype().is_float() => wrap_tensor(py, catch_alloc_failure(|| ops::pow_scalar(self.t(), Scalar::Float(v as f64)))?),
                 super::convert::BigInt::U64(_) => Err(crate::Error::runtime("value cannot be converted to type int64_t without overflow").into()),
                 _ => self.binary(py, other, ops::pow),
             };
         }
         match scalar(other) {
-            Some(e) => wrap_tensor(py, ops::pow_scalar(self.t(), e)?),
+            Some(e) => wrap_tensor(py, catch_alloc_failure(|| ops::pow_scalar(self.t(), e))?),
             None => self.binary(py, other, ops::pow),
         }
     }
@@ -591,12 +593,12 @@ impl PyTensor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let _ = modulo;
         match scalar(other) {
-            Some(base) => wrap_tensor(py, ops::rpow_scalar(base, self.t())?),
+            Some(base) => wrap_tensor(py, catch_alloc_failure(|| ops::rpow_scalar(base, self.t()))?),
             None => self.binary(py, other, |a, b| ops::pow(b, a)),
         }
     }
     fn __neg__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::neg(self.t())?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::neg(self.t()))?)
     }
     fn __pos__<'py>(slf: &Bound<'py, Self>) -> Bound<'py, Self> {
         slf.clone()
@@ -622,7 +624,7 @@ impl PyTensor {
     /// `self * other`.
     fn mul<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let other = Self::in_place_operand(other, self.inner.dtype())?;
-        wrap_tensor(py, ops::mul(self.t(), &other)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::mul(self.t(), &other))?)
     }
     /// `self / other`, optionally rounded (`rounding_mode="trunc"` or `"floor"`).
     #[pyo3(signature = (other, **kwargs))]
@@ -635,7 +637,7 @@ impl PyTensor {
     }
     /// `self * self`.
     fn square<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::pow_scalar(self.t(), Scalar::Int(2))?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::pow_scalar(self.t(), Scalar::Int(2)))?)
     }
     /// `-self`.
     fn neg<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -643,15 +645,15 @@ impl PyTensor {
     }
     /// `e ** self`.
     fn exp<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::exp(self.t())?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::exp(self.t()))?)
     }
     /// Natural logarithm.
     fn log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::log(self.t())?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::log(self.t()))?)
     }
     /// `1 / self`.
     fn reciprocal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::reciprocal(self.t())?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::reciprocal(self.t()))?)
     }
 
     /// In-place `self *= other`.
@@ -667,7 +669,7 @@ impl PyTensor {
     /// Fills with zeros in place.
     fn zero_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
         let target = slf.get().inner.clone();
-        ops::fill_(&target, Scalar::Int(0), "ZeroBackward0")?;
+        catch_alloc_failure(|| ops::fill_(&target, Scalar::Int(0), "ZeroBackward0"))?;
         Ok(slf.clone())
     }
     /// Fills with `value` in place: a Python number (FillBackward2), or a 0-d tensor whose
@@ -676,7 +678,7 @@ impl PyTensor {
         match checked_scalar(value, Some(slf.get().inner.dtype()))? {
             Some(s) => {
                 ops::check_scalar_fits(s, slf.get().inner.dtype())?; // a 0-d tensor value wraps instead
-                ops::fill_(&slf.get().inner, s, "FillBackward2")?
+                catch_alloc_failure(|| ops::fill_(&slf.get().inner, s, "FillBackward2"))?
             }
             None => {
                 let value = value.extract::<PyRef<PyTensor>>()?.inner.clone();
@@ -686,7 +688,7 @@ impl PyTensor {
                         value.dim()
                     )));
                 }
-                ops::setitem(&slf.get().inner, &[ops::IndexItem::Ellipsis], &value)?;
+                catch_alloc_failure(|| ops::setitem(&slf.get().inner, &[ops::IndexItem::Ellipsis], &value))?;
             }
         }
         Ok(slf.clone())
@@ -731,7 +733,7 @@ impl PyTensor {
 
     /// A copy that stays in the graph.
     fn clone<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::clone(self.t())?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::clone(self.t()))?)
     }
 
     /// The tensor in another dtype (`to(rustgrad.float64)`, or `to(other_tensor)`).
@@ -760,7 +762,7 @@ impl PyTensor {
             }
         }
         match dtype {
-            Some(d) if d != slf.get().inner.dtype() => wrap_tensor(slf.py(), ops::to_dtype(&slf.get().inner, d)?),
+            Some(d) if d != slf.get().inner.dtype() => wrap_tensor(slf.py(), catch_alloc_failure(|| ops::to_dtype(&slf.get().inner, d))?),
             _ => Ok(slf.clone().into_any()),
         }
     }
@@ -785,7 +787,8 @@ impl PyTensor {
     /// The same data with another shape (a view when possible, else a copy).
     #[pyo3(signature = (*shape))]
     fn reshape<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::reshape(self.t(), &int_args(shape)?)?)
+        let shape = int_args(shape)?;
+        wrap_tensor(py, catch_alloc_failure(|| ops::reshape(self.t(), &shape))?)
     }
 
     /// A view repeating dimensions of size 1 (`-1` keeps a size).
@@ -811,7 +814,7 @@ impl PyTensor {
 /// `t` in `dtype` when one is given (recorded as `to` is).
 pub(crate) fn cast_to(t: &Tensor, dtype: Option<DType>) -> PyResult<Tensor> {
     Ok(match dtype {
-        Some(d) if d != t.dtype() => ops::to_dtype(t, d)?,
+        Some(d) if d != t.dtype() => catch_alloc_failure(|| ops::to_dtype(t, d))?,
         _ => t.clone(),
     })
 }
@@ -820,7 +823,7 @@ fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, Py
     if slf.get().inner.dtype() == dtype {
         return Ok(slf.clone().into_any());
     }
-    wrap_tensor(slf.py(), ops::to_dtype(&slf.get().inner, dtype)?)
+    wrap_tensor(slf.py(), catch_alloc_failure(|| ops::to_dtype(&slf.get().inner, dtype))?)
 }
 
 /// `module.name`, looked up once per process: `py.import` goes through `builtins.__import__` on
@@ -850,6 +853,6 @@ pub fn run_backward(
     create_graph: bool,
     inputs: Option<Vec<Tensor>>,
 ) -> PyResult<()> {
-    py.detach(move || crate::autograd::backward(&tensors, grads, retain_graph, create_graph, inputs))?;
+    py.detach(move || catch_alloc_failure(|| crate::autograd::backward(&tensors, grads, retain_graph, create_graph, inputs)))?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! conversion of alpha to the result type, and the order of its refusals.
 
 use pyo3::prelude::*;
+use crate::error::catch_alloc_failure;
 
 use super::convert::{alpha_arg, big_int, checked_scalar, BigInt};
 use super::tensor::{wrap_tensor, PyTensor};
@@ -44,14 +45,14 @@ impl PyTensor {
     fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let other = Self::in_place_operand(other, self.inner.dtype())?;
         let alpha = alpha_for(self.t(), &other, alpha, Arith::Add, "add")?;
-        wrap_tensor(py, ops::add_scaled(self.t(), &other, alpha)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::add_scaled(self.t(), &other, alpha))?)
     }
     /// `self - alpha * other`.
     #[pyo3(signature = (other, *, alpha=None))]
     fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let other = Self::in_place_operand(other, self.inner.dtype())?;
         let alpha = alpha_for(self.t(), &other, alpha, Arith::Sub, "sub")?;
-        wrap_tensor(py, ops::sub_scaled(self.t(), &other, alpha)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::sub_scaled(self.t(), &other, alpha))?)
     }
     /// In-place `self += alpha * other`.
     #[pyo3(signature = (other, *, alpha=None))]

@@ -3,6 +3,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use crate::error::catch_alloc_failure;
 
 use super::convert::{arith_operand, big_int, checked_scalar, operand, type_name};
 use super::error::foreign;
@@ -114,10 +115,10 @@ fn clamp_any(t: &Tensor, min: Option<Bound_>, max: Option<Bound_>) -> Result<Ten
 /// `t.masked_fill(mask, value)` with a number or 0-d tensor value.
 fn masked_fill_any(t: &Tensor, mask: &Tensor, value: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     if let Some(s) = checked_scalar(value, Some(t.dtype()))? {
-        return Ok(ops::masked_fill(t, mask, s)?);
+        return Ok(catch_alloc_failure(|| ops::masked_fill(t, mask, s))?);
     }
     let v = tensor_arg(value, "masked_fill", "value")?;
-    Ok(ops::masked_fill_tensor(t, mask, &v)?)
+    Ok(catch_alloc_failure(|| ops::masked_fill_tensor(t, mask, &v))?)
 }
 
 macro_rules! unary_methods {
@@ -534,7 +535,7 @@ fn elu<'py>(py: Python<'py>, input: PyRef<'py, PyTensor>, alpha: f64) -> PyResul
 #[pyfunction]
 #[pyo3(signature = (input, alpha=1.0))]
 fn elu_<'py>(input: &Bound<'py, PyTensor>, alpha: f64) -> PyResult<Bound<'py, PyTensor>> {
-    ops::elu_(&input.get().inner, alpha)?;
+    catch_alloc_failure(|| ops::elu_(&input.get().inner, alpha))?;
     Ok(input.clone())
 }
 
@@ -549,7 +550,7 @@ fn leaky_relu<'py>(py: Python<'py>, input: PyRef<'py, PyTensor>, negative_slope:
 #[pyfunction]
 #[pyo3(signature = (input, negative_slope=0.01))]
 fn leaky_relu_<'py>(input: &Bound<'py, PyTensor>, negative_slope: f64) -> PyResult<Bound<'py, PyTensor>> {
-    ops::leaky_relu_(&input.get().inner, negative_slope)?;
+    catch_alloc_failure(|| ops::leaky_relu_(&input.get().inner, negative_slope))?;
     Ok(input.clone())
 }
 

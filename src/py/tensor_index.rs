@@ -3,6 +3,7 @@
 
 use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
+use crate::error::catch_alloc_failure;
 use pyo3::types::{PyBool, PyInt, PyList, PySequence, PySlice, PyString, PyTuple};
 
 use super::convert::{big_int, scalar, tensor_from_data, type_name};
@@ -162,9 +163,9 @@ fn index_put_args(method: &str, indices: &Bound<'_, PyAny>, values: &Bound<'_, P
 /// `index_put(_)`'s write into `t` (a copy for `index_put`): the values, cast when PyTorch hands
 /// the write to masked_fill_, else of `t`'s dtype.
 fn index_put_into_copy(t: &Tensor, indices: &[Tensor], values: &Tensor, accumulate: bool) -> crate::error::Result<Tensor> {
-    let positions = ops::index_put_positions(t, indices)?;
+    let positions = catch_alloc_failure(|| ops::index_put_positions(t, indices))?;
     let values = if ops::index_put_is_masked_fill(indices, values, accumulate) {
-        if values.dtype() == t.dtype() { values.clone() } else { ops::to_dtype(values, t.dtype())? }
+        if values.dtype() == t.dtype() { values.clone() } else { catch_alloc_failure(|| ops::to_dtype(values, t.dtype()))? }
     } else {
         ops::check_index_put_dtypes(t, values)?;
         values.clone()
@@ -216,7 +217,7 @@ impl PyTensor {
 
     fn __getitem__<'py>(&self, py: Python<'py>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (items, single_slice) = parse_key(key)?;
-        wrap_tensor(py, ops::getitem(&self.inner, &items, single_slice)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::getitem(&self.inner, &items, single_slice))?)
     }
 
     fn __setitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -248,14 +249,15 @@ impl PyTensor {
                 user_warning(py, notice)?;
             }
         }
-        Ok(ops::setitem(target, &items, &value)?)
+        Ok(catch_alloc_failure(|| ops::setitem(target, &items, &value))?)
     }
 
     /// Elements picked along `dim` by `index`.
     #[pyo3(signature = (dim, index, *, sparse_grad=false))]
     fn gather<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>, sparse_grad: bool) -> PyResult<Bound<'py, PyAny>> {
         let _ = sparse_grad;
-        wrap_tensor(py, ops::gather(&self.inner, dim, &int_tensor(index)?)?)
+        let index = int_tensor(index)?;
+        wrap_tensor(py, catch_alloc_failure(|| ops::gather(&self.inner, dim, &index))?)
     }
 
     /// A copy with `src` (or `value`) written along `dim` at `index`.
@@ -268,7 +270,8 @@ impl PyTensor {
         src: Option<&Bound<'py, PyAny>>,
         value: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::scatter(&self.inner, dim, &int_tensor(index)?, &scatter_args(src, value)?)?)
+        let (index, src) = (int_tensor(index)?, scatter_args(src, value)?);
+        wrap_tensor(py, catch_alloc_failure(|| ops::scatter(&self.inner, dim, &index, &src))?)
     }
 
     /// In-place `scatter`.
@@ -281,31 +284,33 @@ impl PyTensor {
         value: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
         let (index, source) = (int_tensor(index)?, scatter_args(src, value)?);
-        ops::in_place(&slf.get().inner, |t| ops::scatter(t, dim, &index, &source))?;
+        catch_alloc_failure(|| ops::in_place(&slf.get().inner, |t| ops::scatter(t, dim, &index, &source)))?;
         Ok(slf.clone())
     }
 
     /// A copy with `src` added along `dim` at `index`.
     fn scatter_add<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>, src: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::scatter_add(&self.inner, dim, &int_tensor(index)?, &src.inner)?)
+        let index = int_tensor(index)?;
+        wrap_tensor(py, catch_alloc_failure(|| ops::scatter_add(&self.inner, dim, &index, &src.inner))?)
     }
 
     /// In-place `scatter_add`.
     fn scatter_add_<'py>(slf: &Bound<'py, Self>, dim: i64, index: &Bound<'py, PyAny>, src: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, Self>> {
         let (index, src) = (int_tensor(index)?, src.inner.clone());
-        ops::in_place(&slf.get().inner, |t| ops::scatter_add(t, dim, &index, &src))?;
+        catch_alloc_failure(|| ops::in_place(&slf.get().inner, |t| ops::scatter_add(t, dim, &index, &src)))?;
         Ok(slf.clone())
     }
 
     /// The slices at `index` along `dim` (a copy).
     fn index_select<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::index_select(&self.inner, dim, &int_tensor(index)?)?)
+        let index = int_tensor(index)?;
+        wrap_tensor(py, catch_alloc_failure(|| ops::index_select(&self.inner, dim, &index))?)
     }
 
     /// A copy with the elements where `mask` is true replaced, in order, by `source`'s.
     fn masked_scatter<'py>(&self, py: Python<'py>, mask: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (mask, source) = masked_scatter_args("masked_scatter", mask, source)?;
-        wrap_tensor(py, ops::masked_scatter(&self.inner, &mask, &source)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::masked_scatter(&self.inner, &mask, &source))?)
     }
 
     /// `masked_scatter` in place (refused on expanded tensors, as PyTorch).
@@ -333,6 +338,6 @@ impl PyTensor {
 
     /// The elements where `mask` (broadcast) is true, as a 1-d tensor.
     fn masked_select<'py>(&self, py: Python<'py>, mask: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::masked_select(&self.inner, &mask.inner)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::masked_select(&self.inner, &mask.inner))?)
     }
 }

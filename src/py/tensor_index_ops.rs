@@ -3,6 +3,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use crate::error::catch_alloc_failure;
 
 use super::convert::{checked_scalar, scalar, type_name};
 use super::error::foreign;
@@ -113,7 +114,7 @@ impl PyTensor {
     /// `index_copy` in place (refused on expanded tensors).
     fn index_copy_<'py>(slf: &Bound<'py, Self>, dim: i64, index: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
         let (index, source) = (tensor_arg(index, "index_copy_", "index", 2)?, tensor_arg(source, "index_copy_", "source", 3)?);
-        ops::in_place(&slf.get().inner, |t| ops::index_copy(t, dim, &index, &source))?;
+        catch_alloc_failure(|| ops::in_place(&slf.get().inner, |t| ops::index_copy(t, dim, &index, &source)))?;
         Ok(slf.clone())
     }
 
@@ -150,7 +151,7 @@ impl PyTensor {
             Some(a) => number_arg(a, slf.get().inner.dtype(), "index_add_", "alpha")?,
             None => Scalar::Int(1),
         };
-        ops::in_place(&slf.get().inner, |t| ops::index_add(t, dim, &index, &source, alpha))?;
+        catch_alloc_failure(|| ops::in_place(&slf.get().inner, |t| ops::index_add(t, dim, &index, &source, alpha)))?;
         Ok(slf.clone())
     }
 
@@ -158,21 +159,21 @@ impl PyTensor {
     #[pyo3(signature = (index, source, accumulate=false))]
     fn put<'py>(&self, py: Python<'py>, index: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>, accumulate: bool) -> PyResult<Bound<'py, PyAny>> {
         let (index, source) = (tensor_arg(index, "put", "index", 1)?, tensor_arg(source, "put", "source", 2)?);
-        wrap_tensor(py, ops::put(&self.inner, &index, &source, accumulate)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::put(&self.inner, &index, &source, accumulate))?)
     }
 
     /// `put` in place (refused on expanded tensors).
     #[pyo3(signature = (index, source, accumulate=false))]
     fn put_<'py>(slf: &Bound<'py, Self>, index: &Bound<'py, PyAny>, source: &Bound<'py, PyAny>, accumulate: bool) -> PyResult<Bound<'py, Self>> {
         let (index, source) = (tensor_arg(index, "put_", "index", 1)?, tensor_arg(source, "put_", "source", 2)?);
-        ops::in_place(&slf.get().inner, |t| ops::put(t, &index, &source, accumulate))?;
+        catch_alloc_failure(|| ops::in_place(&slf.get().inner, |t| ops::put(t, &index, &source, accumulate)))?;
         Ok(slf.clone())
     }
 
     /// The elements at the flat (row-major) positions `index`, shaped as `index`.
     fn take<'py>(&self, py: Python<'py>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let index = tensor_arg(index, "take", "index", 1)?;
-        wrap_tensor(py, ops::take(&self.inner, &index)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::take(&self.inner, &index))?)
     }
 
     /// Fills the main diagonal (all coordinates equal) in place; `wrap` restarts it every
@@ -184,7 +185,7 @@ impl PyTensor {
         if t.dim() >= 2 {
             ops::check_scalar_fits(value, t.dtype())?;
         }
-        ops::fill_diagonal_(&t, value, wrap)?;
+        catch_alloc_failure(|| ops::fill_diagonal_(&t, value, wrap))?;
         Ok(slf.clone())
     }
 }

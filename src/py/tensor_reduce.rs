@@ -4,6 +4,7 @@
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
+use crate::error::catch_alloc_failure;
 use pyo3::types::{PyBool, PyString};
 
 use super::convert::{dtype_arg, type_name};
@@ -188,7 +189,7 @@ impl PyTensor {
         };
         let dims = dims_of(dim)?;
         let t = match dtype_arg(dtype)? {
-            Some(d) if d != self.inner.dtype() => ops::to_dtype(&self.inner, d)?,
+            Some(d) if d != self.inner.dtype() => catch_alloc_failure(|| ops::to_dtype(&self.inner, d))?,
             _ => self.inner.clone(),
         };
         wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::vector_norm(&t, ord, dims.as_deref(), keepdim))?)
@@ -206,14 +207,14 @@ impl PyTensor {
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn all<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
         let dims = dims_of(dim)?;
-        wrap_tensor(py, ops::all_any(&self.inner, dims.as_deref(), keepdim, false)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::all_any(&self.inner, dims.as_deref(), keepdim, false))?)
     }
 
     /// True when some element is nonzero (over `dim` when given).
     #[pyo3(signature = (dim=None, keepdim=false))]
     fn any<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
         let dims = dims_of(dim)?;
-        wrap_tensor(py, ops::all_any(&self.inner, dims.as_deref(), keepdim, true)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::all_any(&self.inner, dims.as_deref(), keepdim, true))?)
     }
 
     /// Running sums along `dim`.

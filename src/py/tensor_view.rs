@@ -3,6 +3,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use crate::error::catch_alloc_failure;
 use pyo3::types::{PyInt, PyList, PyTuple};
 
 use super::convert::type_name;
@@ -55,13 +56,13 @@ impl PyTensor {
     /// `reshape` to another tensor's shape.
     fn reshape_as<'py>(&self, py: Python<'py>, other: PyRef<'py, PyTensor>) -> PyResult<Bound<'py, PyAny>> {
         let shape: Vec<i64> = other.inner.shape().iter().map(|&s| s as i64).collect();
-        wrap_tensor(py, ops::reshape(&self.inner, &shape)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::reshape(&self.inner, &shape))?)
     }
 
     /// Merges dims `start_dim..=end_dim` into one.
     #[pyo3(signature = (start_dim=0, end_dim=-1))]
     fn flatten<'py>(slf: &Bound<'py, Self>, start_dim: i64, end_dim: i64) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(slf.py(), ops::flatten(&slf.get().inner, start_dim, end_dim)?)
+        wrap_tensor(slf.py(), catch_alloc_failure(|| ops::flatten(&slf.get().inner, start_dim, end_dim))?)
     }
 
     /// Swaps two dims (a view).
@@ -137,7 +138,7 @@ impl PyTensor {
         if t.is_contiguous() {
             return Ok(slf.clone().into_any());
         }
-        wrap_tensor(slf.py(), ops::contiguous(t)?)
+        wrap_tensor(slf.py(), catch_alloc_failure(|| ops::contiguous(t))?)
     }
 
     /// Views of pieces of `split_size` (an int) or of the listed sizes along `dim`.
@@ -171,13 +172,15 @@ impl PyTensor {
     /// Tiles the tensor `sizes` times along each dim.
     #[pyo3(signature = (*sizes))]
     fn repeat<'py>(&self, py: Python<'py>, sizes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::repeat(&self.inner, &ints(sizes)?)?)
+        let sizes = ints(sizes)?;
+        wrap_tensor(py, catch_alloc_failure(|| ops::repeat(&self.inner, &sizes))?)
     }
 
     /// Reverses the order of elements along `dims`.
     #[pyo3(signature = (*dims))]
     fn flip<'py>(&self, py: Python<'py>, dims: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::flip(&self.inner, &ints(dims)?)?)
+        let dims = ints(dims)?;
+        wrap_tensor(py, catch_alloc_failure(|| ops::flip(&self.inner, &dims))?)
     }
 
     /// Rolls elements along `dims` by `shifts` (the flattened tensor without dims).
@@ -187,19 +190,20 @@ impl PyTensor {
             None => vec![],
             Some(d) => int_or_ints(d)?,
         };
-        wrap_tensor(py, ops::roll(&self.inner, &int_or_ints(shifts)?, &dims)?)
+        let shifts = int_or_ints(shifts)?;
+        wrap_tensor(py, catch_alloc_failure(|| ops::roll(&self.inner, &shifts, &dims))?)
     }
 
     /// The lower triangle (elements above the `diagonal`-th diagonal zeroed).
     #[pyo3(signature = (diagonal=0))]
     fn tril<'py>(&self, py: Python<'py>, diagonal: i64) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::triangle(&self.inner, diagonal, true)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::triangle(&self.inner, diagonal, true))?)
     }
 
     /// The upper triangle (elements below the `diagonal`-th diagonal zeroed).
     #[pyo3(signature = (diagonal=0))]
     fn triu<'py>(&self, py: Python<'py>, diagonal: i64) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::triangle(&self.inner, diagonal, false)?)
+        wrap_tensor(py, catch_alloc_failure(|| ops::triangle(&self.inner, diagonal, false))?)
     }
 }
 
@@ -218,14 +222,16 @@ fn tensors_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Tensor>> {
 #[pyfunction]
 #[pyo3(signature = (tensors, dim=0))]
 fn cat<'py>(py: Python<'py>, tensors: &Bound<'py, PyAny>, dim: i64) -> PyResult<Bound<'py, PyAny>> {
-    wrap_tensor(py, ops::cat(&tensors_arg("cat", tensors)?, dim)?)
+    let tensors = tensors_arg("cat", tensors)?;
+    wrap_tensor(py, catch_alloc_failure(|| ops::cat(&tensors, dim))?)
 }
 
 /// `rustgrad.stack(tensors, dim=0)`: joins equal-shaped tensors along a new dim.
 #[pyfunction]
 #[pyo3(signature = (tensors, dim=0))]
 fn stack<'py>(py: Python<'py>, tensors: &Bound<'py, PyAny>, dim: i64) -> PyResult<Bound<'py, PyAny>> {
-    wrap_tensor(py, ops::stack(&tensors_arg("stack", tensors)?, dim)?)
+    let tensors = tensors_arg("stack", tensors)?;
+    wrap_tensor(py, catch_alloc_failure(|| ops::stack(&tensors, dim))?)
 }
 
 /// Adds this file's functions to the module.

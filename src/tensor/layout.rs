@@ -31,6 +31,11 @@ pub fn numel(shape: &[usize]) -> usize {
     shape.iter().product()
 }
 
+/// Number of elements of a shape, or `None` when it does not fit in an int64 (PyTorch's limit).
+pub fn checked_numel(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |n, &s| n.checked_mul(s)).filter(|&n| n <= i64::MAX as usize)
+}
+
 /// The shape two operands broadcast to, or PyTorch's error naming the first mismatching dim.
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let ndim = a.len().max(b.len());

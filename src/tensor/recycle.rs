@@ -132,14 +132,15 @@ pub fn give<T: Copy + Send + 'static>(v: Vec<T>) {
 
 /// An empty `Vec<T>` with capacity for at least `n` elements, reusing a cached buffer when one
 /// fits. Its length is 0: the caller writes every element (e.g. through `spare_capacity_mut`
-/// followed by `set_len`, or `push`/`extend`) before reading any.
+/// followed by `set_len`, or `push`/`extend`) before reading any. When the system refuses the
+/// memory it unwinds with [`AllocFailure`](crate::error::AllocFailure) rather than aborting.
 pub fn uninit_vec<T: Copy + Send + 'static>(n: usize) -> Vec<T> {
     if n * std::mem::size_of::<T>() >= MIN_BYTES {
         if let Some(v) = global().take(n) {
             return v;
         }
     }
-    Vec::with_capacity(n)
+    crate::error::vec_with_capacity(n)
 }
 
 /// `n` copies of `value`, in a cached buffer when one fits (for kernels that accumulate into their
