@@ -40,6 +40,15 @@ from ._core import (
     set_num_threads,
     get_num_threads,
 )
+
+# CPython's messages name a type by its tp_name ("unsupported operand type(s) for +: 'Tensor' and
+# 'str'", "'Tensor' object has no attribute 'foo'"). PyO3 builds it from `module=` as "rustgrad.Tensor";
+# PyTorch's Tensor, Node and RemovableHandle are Python classes whose tp_name is the bare name. Setting
+# __name__ on a heap type rewrites tp_name only: __module__, __qualname__, repr and pickling keep
+# "rustgrad". (dtype keeps "rustgrad.dtype", as PyTorch's C type says 'torch.dtype'.)
+for _cls in (_core.Tensor, _core.Node, _core.RemovableHandle, _core._SharedMemory):
+    _cls.__name__ = _cls.__qualname__
+del _cls
 from ._size import Size
 from ._device import device
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
@@ -55,6 +64,7 @@ from ._reduce_linalg import *  # noqa: F401,F403  (matmul, max, softmax, einsum,
 from . import optim
 from .serialization import save, load
 from . import _tensor_pickle  # noqa: F401  (pickle support for tensors)
+from . import _arg_errors
 
 # PyTorch's dtype aliases. `bool` is bound last: from here on it shadows the builtin in this module.
 float = float32
@@ -133,12 +143,20 @@ def square(input):
     return input.square()
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
-    return input.sum(dim, keepdim, dtype=dtype)
+def sum(input, *args, **kwargs):
+    try:
+        return input.sum(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("sum", (input, *args), kwargs)
+        raise
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
-    return input.mean(dim, keepdim, dtype=dtype)
+def mean(input, *args, **kwargs):
+    try:
+        return input.mean(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("mean", (input, *args), kwargs)
+        raise
 
 
 def clone(input):
@@ -146,7 +164,11 @@ def clone(input):
 
 
 def reshape(input, shape):
-    return input.reshape(shape)
+    try:
+        return input.reshape(shape)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("reshape", (input, shape), {})
+        raise
 
 
 def numel(input):
