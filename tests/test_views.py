@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rustgrad
-from _helpers import check_against_torch, check_grads, torch_or_skip
+from _helpers import check_against_torch, check_grads, torch_or_skip, assert_error, assert_same_error_as_torch
 
 FEW = settings(max_examples=8, deadline=None)
 
@@ -654,3 +654,112 @@ def test_restricted_views_pass_their_restriction_to_their_views():
 def test_custom_function_view_outputs_still_get_gradients(name):
     check_against_torch(lambda lib, x: _custom_functions(lib)[name].apply(x.view(2, 2) * 1).reshape(4) * 3,
                         [1.0, 2.0, 3.0, 4.0])
+
+
+# --- bad arguments: PyTorch's argument-parser errors (view, reshape, permute, expand and transpose) ---
+
+VIEW_ARG_ERRORS = [
+    ("lib.ones(2, 3).view('a')",
+     lambda lib: lib.ones(2, 3).view('a'),
+     TypeError, "view() received an invalid combination of arguments - got (str), but expected one of:\n * (rustgrad.dtype dtype)\n      didn't match because some of the arguments have invalid types: (!str!)\n * (tuple of ints size)\n      didn't match because some of the arguments have invalid types: (!str!)\n"),
+    ('lib.ones(2, 3).view(None)',
+     lambda lib: lib.ones(2, 3).view(None),
+     TypeError, "view() received an invalid combination of arguments - got (NoneType), but expected one of:\n * (rustgrad.dtype dtype)\n      didn't match because some of the arguments have invalid types: (!NoneType!)\n * (tuple of ints size)\n      didn't match because some of the arguments have invalid types: (!NoneType!)\n"),
+    ('lib.ones(2, 3).view(1.5)',
+     lambda lib: lib.ones(2, 3).view(1.5),
+     TypeError, "view() received an invalid combination of arguments - got (float), but expected one of:\n * (rustgrad.dtype dtype)\n      didn't match because some of the arguments have invalid types: (!float!)\n * (tuple of ints size)\n      didn't match because some of the arguments have invalid types: (!float!)\n"),
+    ('lib.ones(2, 3).view(lib.ones(2))',
+     lambda lib: lib.ones(2, 3).view(lib.ones(2)),
+     TypeError, "view() received an invalid combination of arguments - got (Tensor), but expected one of:\n * (rustgrad.dtype dtype)\n      didn't match because some of the arguments have invalid types: (!Tensor!)\n * (tuple of ints size)\n      didn't match because some of the arguments have invalid types: (!Tensor!)\n"),
+    ("lib.ones(2, 3).view(('a',))",
+     lambda lib: lib.ones(2, 3).view(('a',)),
+     TypeError, "view() received an invalid combination of arguments - got (tuple), but expected one of:\n * (rustgrad.dtype dtype)\n      didn't match because some of the arguments have invalid types: (!tuple of (str,)!)\n * (tuple of ints size)\n      didn't match because some of the arguments have invalid types: (!tuple of (str,)!)\n"),
+    ("lib.ones(2, 3).view(6, 'a')",
+     lambda lib: lib.ones(2, 3).view(6, 'a'),
+     TypeError, 'view(): argument \'size\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got str"'),
+    ('lib.ones(2, 3).view([2, None])',
+     lambda lib: lib.ones(2, 3).view([2, None]),
+     TypeError, 'view(): argument \'size\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got NoneType"'),
+    ('lib.ones(2, 3).view()',
+     lambda lib: lib.ones(2, 3).view(),
+     TypeError, 'view() received an invalid combination of arguments - got (), but expected one of:\n * (rustgrad.dtype dtype)\n * (tuple of ints size)\n'),
+    ('lib.ones(2, 3).view(2, 3, foo=1)',
+     lambda lib: lib.ones(2, 3).view(2, 3, foo=1),
+     TypeError, 'view() received an invalid combination of arguments - got (int, int, foo=int), but expected one of:\n * (rustgrad.dtype dtype)\n * (tuple of ints size)\n'),
+    ("lib.ones(2, 3).reshape('a')",
+     lambda lib: lib.ones(2, 3).reshape('a'),
+     TypeError, "reshape(): argument 'shape' (position 1) must be tuple of ints, not str"),
+    ("lib.ones(2, 3).reshape(('a', 2))",
+     lambda lib: lib.ones(2, 3).reshape(('a', 2)),
+     TypeError, "reshape(): argument 'shape' (position 1) must be tuple of ints, but found element of type str at pos 0"),
+    ('lib.ones(2, 3).reshape(2, 3.0)',
+     lambda lib: lib.ones(2, 3).reshape(2, 3.0),
+     TypeError, 'reshape(): argument \'shape\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got float"'),
+    ('lib.ones(2, 3).reshape()',
+     lambda lib: lib.ones(2, 3).reshape(),
+     TypeError, 'reshape() missing 1 required positional arguments: "shape"'),
+    ("lib.ones(2, 3).permute('a')",
+     lambda lib: lib.ones(2, 3).permute('a'),
+     TypeError, "permute(): argument 'dims' (position 1) must be tuple of ints, not str"),
+    ('lib.ones(2, 3).permute(1, None)',
+     lambda lib: lib.ones(2, 3).permute(1, None),
+     TypeError, 'permute(): argument \'dims\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got NoneType"'),
+    ('lib.ones(2, 3).permute()',
+     lambda lib: lib.ones(2, 3).permute(),
+     TypeError, 'permute() missing 1 required positional arguments: "dims"'),
+    ("lib.ones(2, 3).permute(dims=(1, 'a'))",
+     lambda lib: lib.ones(2, 3).permute(dims=(1, 'a')),
+     TypeError, 'permute(): argument \'dims\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got str"'),
+    ("lib.ones(2, 3).expand('a')",
+     lambda lib: lib.ones(2, 3).expand('a'),
+     TypeError, "expand(): argument 'size' (position 1) must be tuple of ints, not str"),
+    ('lib.ones(2, 3).expand(2, 3, None)',
+     lambda lib: lib.ones(2, 3).expand(2, 3, None),
+     TypeError, 'expand(): argument \'size\' failed to unpack the object at pos 3 with error "type must be tuple of ints,but got NoneType"'),
+    ("lib.ones(2, 3).expand(2, 3, implicit='a')",
+     lambda lib: lib.ones(2, 3).expand(2, 3, implicit='a'),
+     TypeError, "expand(): argument 'implicit' must be bool, not str"),
+    ("lib.ones(2, 3).transpose(0, 'a')",
+     lambda lib: lib.ones(2, 3).transpose(0, 'a'),
+     TypeError, "transpose(): argument 'dim1' (position 2) must be int, not str"),
+    ('lib.ones(2, 3).transpose(None, 1)',
+     lambda lib: lib.ones(2, 3).transpose(None, 1),
+     TypeError, "transpose(): argument 'dim0' (position 1) must be int, not NoneType"),
+    ('lib.ones(2, 3).transpose(0, 1.0)',
+     lambda lib: lib.ones(2, 3).transpose(0, 1.0),
+     TypeError, "transpose(): argument 'dim1' (position 2) must be int, not float"),
+    ('lib.ones(2, 3).transpose(0)',
+     lambda lib: lib.ones(2, 3).transpose(0),
+     TypeError, 'transpose() missing 1 required positional arguments: "dim1"'),
+    ('lib.ones(2, 3).transpose(0, 1, 2)',
+     lambda lib: lib.ones(2, 3).transpose(0, 1, 2),
+     TypeError, 'transpose() takes 2 positional arguments but 3 were given'),
+    ('lib.ones(2, 3).transpose(dim0=0, dim2=1)',
+     lambda lib: lib.ones(2, 3).transpose(dim0=0, dim2=1),
+     TypeError, 'transpose() missing 1 required positional arguments: "dim1"'),
+    ('lib.ones(2, 3).transpose(True, 0)',
+     lambda lib: lib.ones(2, 3).transpose(True, 0),
+     TypeError, "transpose(): argument 'dim0' (position 1) must be int, not bool"),
+    ("lib.transpose(lib.ones(2, 3), 0, 'a')",
+     lambda lib: lib.transpose(lib.ones(2, 3), 0, 'a'),
+     TypeError, "transpose(): argument 'dim1' (position 3) must be int, not str"),
+    ('lib.permute(lib.ones(2, 3), None)',
+     lambda lib: lib.permute(lib.ones(2, 3), None),
+     TypeError, "permute(): argument 'dims' (position 2) must be tuple of ints, not NoneType"),
+    ("lib.reshape(lib.ones(2, 3), 'a')",
+     lambda lib: lib.reshape(lib.ones(2, 3), 'a'),
+     TypeError, "reshape(): argument 'shape' (position 2) must be tuple of ints, not str"),
+    ("lib.reshape('a', (6,))",
+     lambda lib: lib.reshape('a', (6,)),
+     TypeError, "reshape(): argument 'input' (position 1) must be Tensor, not str"),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", VIEW_ARG_ERRORS, ids=[c[0] for c in VIEW_ARG_ERRORS])
+def test_view_argument_errors(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", VIEW_ARG_ERRORS, ids=[c[0] for c in VIEW_ARG_ERRORS])
+def test_view_argument_errors_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)

@@ -2,13 +2,18 @@
 `x.transpose(0, 1)`), plus `cat` / `stack` from the core."""
 
 from ._core import cat, stack
+from . import _arg_errors
 
 concat = cat
 concatenate = cat
 
 
 def transpose(input, dim0, dim1):
-    return input.transpose(dim0, dim1)
+    try:
+        return input.transpose(dim0, dim1)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("transpose", (input, dim0, dim1), {})
+        raise
 
 
 swapaxes = transpose
@@ -19,7 +24,11 @@ def t(input):
 
 
 def permute(input, dims):
-    return input.permute(dims)
+    try:
+        return input.permute(dims)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("permute", (input, dims), {})
+        raise
 
 
 def squeeze(input, dim=None):

@@ -4,7 +4,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use super::convert::{arith_operand, big_int, checked_scalar, operand, type_name};
+use super::convert::{arith_operand, big_int, checked_scalar, operand, promoted_scalar, type_name};
 use super::error::foreign;
 use super::tensor::{maybe_detach, user_warning, wrap_tensor, PyTensor};
 use crate::error::Result;
@@ -76,7 +76,7 @@ fn bound_arg(obj: Option<&Bound<'_, PyAny>>, dtype: DType) -> PyResult<Option<Bo
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
         Some(o) => {
-            if let Some(s) = checked_scalar(o, Some(dtype))? {
+            if let Some(s) = promoted_scalar(o, Some(dtype))? {
                 return Ok(Some(Bound_::Num(s)));
             }
             o.cast::<PyTensor>()
@@ -378,7 +378,7 @@ impl PyTensor {
     /// `rustgrad.where(condition, self, other)`.
     #[pyo3(name = "where")]
     fn where_method<'py>(&self, py: Python<'py>, condition: PyRef<'py, PyTensor>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let (cond, other_num) = (condition.inner.clone(), checked_scalar(other, Some(self.inner.dtype()))?);
+        let (cond, other_num) = (condition.inner.clone(), promoted_scalar(other, Some(self.inner.dtype()))?);
         let other = where_operand(other, other_num, "other")?;
         apply(py, &self.inner, move |t| ops::where_numbers(&cond, t, &other, None, other_num))
     }
@@ -491,7 +491,7 @@ fn where_fn<'py>(py: Python<'py>, condition: PyRef<'py, PyTensor>, input: &Bound
             }
         }
     }
-    let (a_num, b_num) = (checked_scalar(input, partner(other))?, checked_scalar(other, partner(input))?);
+    let (a_num, b_num) = (promoted_scalar(input, partner(other))?, promoted_scalar(other, partner(input))?);
     let (a, b) = (where_operand(input, a_num, "input")?, where_operand(other, b_num, "other")?);
     apply(py, &condition.inner, move |c| ops::where_numbers(c, &a, &b, a_num, b_num))
 }
