@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rustgrad
-from _helpers import check_against_torch, check_grads, torch_or_skip
+from _helpers import check_against_torch, check_grads, torch_or_skip, assert_error, assert_same_error_as_torch
 
 F = rustgrad._core  # gelu, silu, ... live here until rustgrad.nn.functional exists
 
@@ -387,3 +387,33 @@ def test_numbers_out_of_the_dtype_range_match_torch(case):
         np.testing.assert_allclose(np.array(ours, dtype=float), np.array(theirs, dtype=float))
     else:
         assert ours == theirs
+
+
+# --- function forms given something else than a tensor: PyTorch's TypeError (norm: its AttributeError) ---
+
+FUNCTION_INPUT_ERRORS = [
+    ("lib.exp('a')", lambda lib: lib.exp('a'), TypeError, "exp(): argument 'input' (position 1) must be Tensor, not str"),
+    ('lib.sqrt(None)', lambda lib: lib.sqrt(None), TypeError, "sqrt(): argument 'input' (position 1) must be Tensor, not NoneType"),
+    ('lib.relu_([1.0])', lambda lib: lib.relu_([1.0]), TypeError, "relu_(): argument 'input' (position 1) must be Tensor, not list"),
+    ('lib.log(1.5)', lambda lib: lib.log(1.5), TypeError, "log(): argument 'input' (position 1) must be Tensor, not float"),
+    ("lib.clone('a')", lambda lib: lib.clone('a'), TypeError, "clone(): argument 'input' (position 1) must be Tensor, not str"),
+    ("lib.numel('a')", lambda lib: lib.numel('a'), TypeError, "numel(): argument 'input' (position 1) must be Tensor, not str"),
+    ("lib.round('a')", lambda lib: lib.round('a'), TypeError, "round(): argument 'input' (position 1) must be Tensor, not str"),
+    ("lib.argmax('a')", lambda lib: lib.argmax('a'), TypeError, "argmax(): argument 'input' (position 1) must be Tensor, not str"),
+    ('lib.amax(None)', lambda lib: lib.amax(None), TypeError, "amax(): argument 'input' (position 1) must be Tensor, not NoneType"),
+    ("lib.matmul('a', lib.ones(2))", lambda lib: lib.matmul('a', lib.ones(2)), TypeError, "matmul(): argument 'input' (position 1) must be Tensor, not str"),
+    ("lib.t('a')", lambda lib: lib.t('a'), TypeError, "t(): argument 'input' (position 1) must be Tensor, not str"),
+    ('lib.flatten([1])', lambda lib: lib.flatten([1]), TypeError, "flatten(): argument 'input' (position 1) must be Tensor, not list"),
+    ("lib.norm('a')", lambda lib: lib.norm('a'), AttributeError, "'str' object has no attribute 'layout'"),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", FUNCTION_INPUT_ERRORS, ids=[c[0] for c in FUNCTION_INPUT_ERRORS])
+def test_function_input_errors(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", FUNCTION_INPUT_ERRORS, ids=[c[0] for c in FUNCTION_INPUT_ERRORS])
+def test_function_input_errors_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)
+

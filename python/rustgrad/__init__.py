@@ -128,19 +128,39 @@ def neg(input):
 
 
 def exp(input):
-    return input.exp()
+    try:
+        return input.exp()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("exp", input) from None
 
 
 def log(input):
-    return input.log()
+    try:
+        return input.log()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("log", input) from None
 
 
 def reciprocal(input):
-    return input.reciprocal()
+    try:
+        return input.reciprocal()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("reciprocal", input) from None
 
 
 def square(input):
-    return input.square()
+    try:
+        return input.square()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("square", input) from None
 
 
 def sum(input, *args, **kwargs):
@@ -160,7 +180,12 @@ def mean(input, *args, **kwargs):
 
 
 def clone(input):
-    return input.clone()
+    try:
+        return input.clone()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("clone", input) from None
 
 
 def reshape(input, shape):
@@ -172,7 +197,12 @@ def reshape(input, shape):
 
 
 def numel(input):
-    return input.numel()
+    try:
+        return input.numel()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("numel", input) from None
 
 
 def is_tensor(obj):
@@ -186,7 +216,12 @@ from ._core import where
 
 def _unary(name):
     def f(input):
-        return getattr(input, name)()
+        try:
+            return getattr(input, name)()
+        except AttributeError:
+            if isinstance(input, Tensor):
+                raise
+            raise _arg_errors.not_a_tensor(name, input) from None
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"rustgrad.{name}(input) is input.{name}()."
@@ -226,15 +261,30 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 def round(input, *, decimals=None):
-    return input.round(decimals=decimals)
+    try:
+        return input.round(decimals=decimals)
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("round", input) from None
 
 
 def clamp(input, min=None, max=None):
-    return input.clamp(min, max)
+    try:
+        return input.clamp(min, max)
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("clamp", input) from None
 
 
 def clamp_(input, min=None, max=None):
-    return input.clamp_(min, max)
+    try:
+        return input.clamp_(min, max)
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("clamp_", input) from None
 
 
 clip, clip_ = clamp, clamp_

@@ -13,3 +13,8 @@ def reraise_parser_error(key, args, kwargs):
     err = _core._arg_error(key, tuple(args), kwargs)
     if err is not None:
         raise err from None
+
+
+def not_a_tensor(name, input):
+    """PyTorch's TypeError for a one-tensor function form given something else as ``input``."""
+    return TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")

@@ -505,6 +505,12 @@ const SIGNATURES: &[(&str, &[&str])] = &[
     ("permute", &["permute(Tensor input, IntArrayRef dims)"]),
     ("Tensor.expand", &["expand(SymIntArrayRef size, *, bool implicit=False)"]),
     ("Tensor.transpose", &["transpose(int64_t dim0, int64_t dim1)"]),
+    ("Tensor.swapaxes", &["swapaxes(int64_t axis0, int64_t axis1)"]),
+    ("Tensor.unsqueeze", &["unsqueeze(int64_t dim)"]),
+    ("Tensor.select", &["select(int64_t dim, SymInt index)"]),
+    ("Tensor.chunk", &["chunk(int64_t chunks, int64_t dim=0)"]),
+    ("Tensor.unbind", &["unbind(int64_t dim=0)"]),
+    ("Tensor.flatten", &["flatten(int64_t start_dim=0, int64_t end_dim=-1)"]),
     ("transpose", &["transpose(Tensor input, int64_t dim0, int64_t dim1)"]),
     ("Tensor.sum", &["sum(*, ScalarType? dtype=None)", "sum(IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)"]),
     (
@@ -627,6 +633,34 @@ impl Parser {
 /// [`Parser::bind`] with the overloads registered under `key`.
 pub fn bind<'py>(key: &str, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Args<'py>> {
     parser(key).bind(args, kwargs)
+}
+
+/// The arguments of a method whose parameters are all ints (`unsqueeze(dim)`, `chunk(chunks,
+/// dim=0)`), defaults filled in; PyTorch's parser error when they are not ints.
+pub fn all_ints(key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<i64>> {
+    let parser = parser(key);
+    let sig = &parser.sigs[0];
+    let default = |p: &Param| p.default.as_deref().and_then(|d| d.parse::<i64>().ok());
+    if kwargs.is_none_or(|k| k.is_empty()) && args.len() >= sig.min_args && args.len() <= sig.max_pos_args {
+        let given: Option<Vec<i64>> = args.iter().map(|a| int_arg(&a)).collect();
+        if let Some(mut values) = given {
+            values.extend(sig.params[values.len()..].iter().filter_map(default));
+            if values.len() == sig.params.len() {
+                return Ok(values);
+            }
+        }
+    }
+    let bound = parser.bind(args, kwargs)?;
+    bound
+        .sig
+        .params
+        .iter()
+        .zip(&bound.values)
+        .map(|(p, v)| match v {
+            Some(v) => v.extract::<i64>(),
+            None => default(p).ok_or_else(|| PyTypeError::new_err(format!("{}() missing argument '{}'", sig.name, p.name))),
+        })
+        .collect()
 }
 
 /// An int argument as PyTorch's parser takes it (not a bool).

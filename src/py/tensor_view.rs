@@ -85,8 +85,9 @@ impl PyTensor {
     }
 
     /// Merges dims `start_dim..=end_dim` into one.
-    #[pyo3(signature = (start_dim=0, end_dim=-1))]
-    fn flatten<'py>(slf: &Bound<'py, Self>, start_dim: i64, end_dim: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn flatten<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let [start_dim, end_dim] = argparse::all_ints("Tensor.flatten", args, kwargs)?[..] else { unreachable!("two params") };
         wrap_tensor(slf.py(), ops::flatten(&slf.get().inner, start_dim, end_dim)?)
     }
 
@@ -98,7 +99,9 @@ impl PyTensor {
     }
 
     /// Alias of `transpose`.
-    fn swapaxes<'py>(&self, py: Python<'py>, axis0: i64, axis1: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn swapaxes<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (axis0, axis1) = two_ints(args, kwargs, "Tensor.swapaxes", ("axis0", "axis1"))?;
         wrap_tensor(py, ops::transpose(&self.inner, axis0, axis1)?)
     }
 
@@ -144,7 +147,9 @@ impl PyTensor {
     }
 
     /// Inserts a dim of size 1.
-    fn unsqueeze<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn unsqueeze<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let dim = argparse::all_ints("Tensor.unsqueeze", args, kwargs)?[0];
         wrap_tensor(py, ops::unsqueeze(&self.inner, dim)?)
     }
 
@@ -154,7 +159,9 @@ impl PyTensor {
     }
 
     /// The slice at `index` along `dim` (a view without that dim).
-    fn select<'py>(&self, py: Python<'py>, dim: i64, index: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn select<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (dim, index) = two_ints(args, kwargs, "Tensor.select", ("dim", "index"))?;
         wrap_tensor(py, ops::select(&self.inner, dim, index)?)
     }
 
@@ -186,14 +193,16 @@ impl PyTensor {
     }
 
     /// `chunks` views of (nearly) equal size along `dim`.
-    #[pyo3(signature = (chunks, dim=0))]
-    fn chunk<'py>(&self, py: Python<'py>, chunks: i64, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn chunk<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyTuple>> {
+        let [chunks, dim] = argparse::all_ints("Tensor.chunk", args, kwargs)?[..] else { unreachable!("two params") };
         tuple_of(py, ops::chunk(&self.inner, chunks, dim)?)
     }
 
     /// The slices along `dim`, as views.
-    #[pyo3(signature = (dim=0))]
-    fn unbind<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn unbind<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyTuple>> {
+        let dim = argparse::all_ints("Tensor.unbind", args, kwargs)?[0];
         tuple_of(py, ops::unbind(&self.inner, dim)?)
     }
 
