@@ -417,3 +417,46 @@ def test_function_input_errors(name, call, exc_type, message):
 def test_function_input_errors_match_torch(name, call, exc_type, message):
     assert_same_error_as_torch(call)
 
+
+# --- clamp's two overloads: both bounds numbers or both tensors ---
+
+CLAMP_ARG_ERRORS = [
+    ('lib.ones(2, 3).clamp(0, lib.ones(3))',
+     lambda lib: lib.ones(2, 3).clamp(0, lib.ones(3)),
+     TypeError, "clamp() received an invalid combination of arguments - got (int, Tensor), but expected one of:\n * (Tensor min = None, Tensor max = None)\n      didn't match because some of the arguments have invalid types: (!int!, !Tensor!)\n * (Number min = None, Number max = None)\n      didn't match because some of the arguments have invalid types: (!int!, !Tensor!)\n"),
+    ("lib.ones(2, 3).clamp('a')",
+     lambda lib: lib.ones(2, 3).clamp('a'),
+     TypeError, 'clamp() received an invalid combination of arguments - got (str), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ("lib.ones(2, 3).clamp(max='a')",
+     lambda lib: lib.ones(2, 3).clamp(max='a'),
+     TypeError, 'clamp() received an invalid combination of arguments - got (max=str, ), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ("lib.ones(2, 3).clamp(0, 'a')",
+     lambda lib: lib.ones(2, 3).clamp(0, 'a'),
+     TypeError, "clamp() received an invalid combination of arguments - got (int, str), but expected one of:\n * (Tensor min = None, Tensor max = None)\n      didn't match because some of the arguments have invalid types: (!int!, !str!)\n * (Number min = None, Number max = None)\n      didn't match because some of the arguments have invalid types: (!int!, !str!)\n"),
+    ('lib.ones(2, 3).clamp_(min=[1])',
+     lambda lib: lib.ones(2, 3).clamp_(min=[1]),
+     TypeError, 'clamp_() received an invalid combination of arguments - got (min=list, ), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ("lib.ones(2, 3).clip(max='a')",
+     lambda lib: lib.ones(2, 3).clip(max='a'),
+     TypeError, 'clip() received an invalid combination of arguments - got (max=str, ), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ('lib.ones(2, 3).clip_(lib.ones(3), 1)',
+     lambda lib: lib.ones(2, 3).clip_(lib.ones(3), 1),
+     TypeError, "clip_() received an invalid combination of arguments - got (Tensor, int), but expected one of:\n * (Tensor min = None, Tensor max = None)\n      didn't match because some of the arguments have invalid types: (!Tensor!, !int!)\n * (Number min = None, Number max = None)\n      didn't match because some of the arguments have invalid types: (!Tensor!, !int!)\n"),
+    ('lib.ones(2, 3).clamp(1, 2, 3)',
+     lambda lib: lib.ones(2, 3).clamp(1, 2, 3),
+     TypeError, 'clamp() received an invalid combination of arguments - got (int, int, int), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ('lib.ones(2, 3).clamp(foo=1)',
+     lambda lib: lib.ones(2, 3).clamp(foo=1),
+     TypeError, 'clamp() received an invalid combination of arguments - got (foo=int, ), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", CLAMP_ARG_ERRORS, ids=[c[0] for c in CLAMP_ARG_ERRORS])
+def test_clamp_argument_errors(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", CLAMP_ARG_ERRORS, ids=[c[0] for c in CLAMP_ARG_ERRORS])
+def test_clamp_argument_errors_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)
+

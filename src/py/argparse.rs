@@ -332,12 +332,10 @@ fn extra_kwargs(sig: &Signature, kwargs: &Bound<'_, PyDict>, nargs: usize) -> Py
 
 /// PyTorch lets numbers stand for tensors in the arithmetic functions.
 fn numbers_as_tensors(name: &str) -> bool {
+    // python_arg_parser.cpp's should_allow_numbers_as_tensors
     const NAMES: &[&str] = &[
-        "add", "add_", "__add__", "__iadd__", "__radd__", "sub", "sub_", "__sub__", "__isub__", "__rsub__", "mul", "mul_",
-        "__mul__", "__imul__", "__rmul__", "div", "div_", "__div__", "true_divide", "true_divide_", "__truediv__",
-        "__itruediv__", "floor_divide", "floor_divide_", "__floordiv__", "remainder", "remainder_", "fmod", "fmod_",
-        "pow", "pow_", "__pow__", "__ipow__", "__rpow__", "eq", "eq_", "ne", "ne_", "lt", "lt_", "le", "le_", "gt", "gt_",
-        "ge", "ge_", "maximum", "minimum", "where", "clamp", "clamp_", "clip", "clip_",
+        "add", "add_", "div", "div_", "divide", "divide_", "mul", "mul_", "multiply", "multiply_", "sub", "sub_",
+        "subtract", "subtract_", "true_divide", "true_divide_", "to", "copy_", "floor_divide", "floor_divide_",
     ];
     NAMES.contains(&name)
 }
@@ -507,6 +505,10 @@ const SIGNATURES: &[(&str, &[&str])] = &[
     ("Tensor.transpose", &["transpose(int64_t dim0, int64_t dim1)"]),
     ("Tensor.swapaxes", &["swapaxes(int64_t axis0, int64_t axis1)"]),
     ("Tensor.unsqueeze", &["unsqueeze(int64_t dim)"]),
+    ("Tensor.clamp", &["clamp(Tensor? min=None, Tensor? max=None)", "clamp(Scalar? min=None, Scalar? max=None)"]),
+    ("Tensor.clamp_", &["clamp_(Tensor? min=None, Tensor? max=None)", "clamp_(Scalar? min=None, Scalar? max=None)"]),
+    ("Tensor.clip", &["clip(Tensor? min=None, Tensor? max=None)", "clip(Scalar? min=None, Scalar? max=None)"]),
+    ("Tensor.clip_", &["clip_(Tensor? min=None, Tensor? max=None)", "clip_(Scalar? min=None, Scalar? max=None)"]),
     ("Tensor.select", &["select(int64_t dim, SymInt index)"]),
     ("Tensor.chunk", &["chunk(int64_t chunks, int64_t dim=0)"]),
     ("Tensor.unbind", &["unbind(int64_t dim=0)"]),
