@@ -98,8 +98,19 @@ fn reduction_args(
     kwargs: Option<&Bound<'_, PyDict>>,
     key: &str,
 ) -> PyResult<(Option<Vec<i64>>, bool, Option<DType>)> {
-    if args.is_empty() && kwargs.is_none_or(|k| k.is_empty()) {
-        return Ok((None, false, None));
+    if kwargs.is_none_or(|k| k.is_empty()) {
+        // the common spellings skip the parser: sum(), sum(dim), sum(dim, keepdim)
+        match args.len() {
+            0 => return Ok((None, false, None)),
+            1 | 2 => {
+                let dim = super::argparse::int_arg(&args.get_item(0)?);
+                let keepdim = if args.len() == 2 { args.get_item(1)?.cast::<PyBool>().ok().map(|b| b.is_true()) } else { Some(false) };
+                if let (Some(d), Some(k)) = (dim, keepdim) {
+                    return Ok((Some(vec![d]), k, None));
+                }
+            }
+            _ => {}
+        }
     }
     let bound = super::argparse::bind(key, args, kwargs)?;
     let dtype = super::convert::dtype_arg(bound.get("dtype")).map_err(|e| super::argparse::refine(key, args, kwargs, e))?;
@@ -729,6 +740,16 @@ impl PyTensor {
     /// `to(other_tensor)`), with PyTorch's three overloads and their parser errors.
     #[pyo3(signature = (*args, **kwargs))]
     fn to<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        if let (1, true) = (args.len(), kwargs.is_none_or(|k| k.is_empty())) {
+            // to(dtype), the common spelling, skips the parser
+            if let Ok(d) = args.get_item(0)?.cast::<PyDType>() {
+                let d = d.get().0;
+                if d == slf.get().inner.dtype() {
+                    return Ok(slf.clone().into_any());
+                }
+                return wrap_tensor(slf.py(), ops::to_dtype(&slf.get().inner, d)?);
+            }
+        }
         let bound = super::argparse::bind("Tensor.to", args, kwargs)?;
         let dtype = match bound.get("tensor") {
             Some(t) => Some(t.cast::<PyTensor>()?.get().inner.dtype()),
