@@ -60,3 +60,26 @@ def check_against_torch(f, *arrays, dtype="float64", atol=1e-6, rtol=1e-5, seed=
         assert (g1 is None) == (g2 is None), f"input {i}: grad presence differs"
         if g1 is not None:
             np.testing.assert_allclose(g1, g2, atol=atol, rtol=rtol, err_msg=f"gradient of input {i}")
+
+
+def error_of(lib, call):
+    """``(exception type, message)`` that ``call(lib)`` raises (``torch.`` spelled ``rustgrad.``),
+    or None when it returns."""
+    try:
+        call(lib)
+    except Exception as e:  # noqa: BLE001 - the type is what is compared
+        return type(e), str(e).replace("torch.", "rustgrad.")
+    return None
+
+
+def assert_error(call, exc_type, message):
+    """``call(rustgrad)`` raises exactly ``exc_type`` with ``str(exc) == message``."""
+    assert error_of(rustgrad, call) == (exc_type, message)
+
+
+def assert_same_error_as_torch(call):
+    """``call`` raises the same exception type and message under rustgrad as under PyTorch."""
+    torch = torch_or_skip()
+    theirs = error_of(torch, call)
+    assert theirs is not None, "PyTorch accepts the call"
+    assert error_of(rustgrad, call) == theirs

@@ -14,7 +14,7 @@ from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
 
 import rustgrad
 
-from _helpers import check_against_torch, check_grads, torch_or_skip
+from _helpers import check_against_torch, check_grads, torch_or_skip, assert_error, assert_same_error_as_torch
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -683,3 +683,35 @@ def test_third_order_pow():
     g2, = rustgrad.autograd.grad(g, x, create_graph=True)
     g3, = rustgrad.autograd.grad(g2, x)
     assert (g.item(), g2.item(), g3.item()) == (27.0, 18.0, 6.0)
+
+
+# --- alpha must be a Number (None is refused, as PyTorch's parser does) ---
+
+ALPHA_ARG_ERRORS = [
+    ('t.add(1, alpha=None)', lambda lib: lib.ones(2).add(1, alpha=None), TypeError, "add(): argument 'alpha' must be Number, not NoneType"),
+    ('t.sub(1, alpha=None)', lambda lib: lib.ones(2).sub(1, alpha=None), TypeError, "sub(): argument 'alpha' must be Number, not NoneType"),
+    ('t.add_(1, alpha=None)', lambda lib: lib.ones(2).add_(1, alpha=None), TypeError, "add_(): argument 'alpha' must be Number, not NoneType"),
+    ('t.sub_(t, alpha=None)', lambda lib: lib.ones(2).sub_(lib.ones(2), alpha=None), TypeError, "sub_(): argument 'alpha' must be Number, not NoneType"),
+    ('add(t, t, alpha=None)', lambda lib: lib.add(lib.ones(2), lib.ones(2), alpha=None), TypeError, "add(): argument 'alpha' must be Number, not NoneType"),
+    ('sub(t, 1, alpha=None)', lambda lib: lib.sub(lib.ones(2), 1, alpha=None), TypeError, "sub(): argument 'alpha' must be Number, not NoneType"),
+    ("t.add(t, alpha='a')", lambda lib: lib.ones(2).add(lib.ones(2), alpha='a'), TypeError, "add(): argument 'alpha' must be Number, not str"),
+    ('add(t, t, alpha=[1])', lambda lib: lib.add(lib.ones(2), lib.ones(2), alpha=[1]), TypeError, "add(): argument 'alpha' must be Number, not list"),
+    ('t.add(1, foo=1)', lambda lib: lib.ones(2).add(1, foo=1), TypeError, "add() got an unexpected keyword argument 'foo'"),
+    ('t.sub_(1, foo=1)', lambda lib: lib.ones(2).sub_(1, foo=1), TypeError, "sub_() got an unexpected keyword argument 'foo'"),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", ALPHA_ARG_ERRORS, ids=[c[0] for c in ALPHA_ARG_ERRORS])
+def test_alpha_argument_errors(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", ALPHA_ARG_ERRORS, ids=[c[0] for c in ALPHA_ARG_ERRORS])
+def test_alpha_argument_errors_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)
+
+
+def test_alpha_keyword_still_scales():
+    assert rustgrad.ones(2).add(rustgrad.ones(2), alpha=3).tolist() == [4.0, 4.0]
+    assert rustgrad.ones(2).sub(other=rustgrad.ones(2), alpha=2).tolist() == [-1.0, -1.0]
+

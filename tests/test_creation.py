@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import rustgrad
-from _helpers import torch_or_skip
+from _helpers import torch_or_skip, assert_error, assert_same_error_as_torch
 
 
 def outcome(f):
@@ -247,3 +247,103 @@ def test_tensor_wraps_numbers_within_c10_ranges():
     assert rustgrad.tensor([-1, -255, 255], dtype=rustgrad.uint8).tolist() == [255, 1, 255]
     assert rustgrad.tensor([300], dtype=rustgrad.int32).tolist() == [300]
     assert repr(rustgrad.tensor([1e300], dtype=rustgrad.float32)) == "tensor([inf])"
+
+
+# --- bad arguments: PyTorch's argument-parser errors (zeros, ones, full, randn and rand) ---
+
+FACTORY_ARG_ERRORS = [
+    ("lib.zeros('a')",
+     lambda lib: lib.zeros('a'),
+     TypeError, "zeros(): argument 'size' (position 1) must be tuple of ints, not str"),
+    ("lib.zeros(2, 'a')",
+     lambda lib: lib.zeros(2, 'a'),
+     TypeError, 'zeros(): argument \'size\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got str"'),
+    ("lib.zeros((2, 'a'))",
+     lambda lib: lib.zeros((2, 'a')),
+     TypeError, 'zeros(): argument \'size\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got str"'),
+    ("lib.zeros(('a', 2))",
+     lambda lib: lib.zeros(('a', 2)),
+     TypeError, "zeros(): argument 'size' (position 1) must be tuple of ints, but found element of type str at pos 0"),
+    ('lib.zeros(2.5)',
+     lambda lib: lib.zeros(2.5),
+     TypeError, "zeros(): argument 'size' (position 1) must be tuple of ints, not float"),
+    ('lib.zeros()',
+     lambda lib: lib.zeros(),
+     TypeError, 'zeros() missing 1 required positional arguments: "size"'),
+    ("lib.zeros(2, dtype='a')",
+     lambda lib: lib.zeros(2, dtype='a'),
+     TypeError, "zeros(): argument 'dtype' must be rustgrad.dtype, not str"),
+    ("lib.zeros(2, requires_grad='a')",
+     lambda lib: lib.zeros(2, requires_grad='a'),
+     TypeError, "zeros(): argument 'requires_grad' must be bool, not str"),
+    ('lib.zeros(2, requires_grad=1)',
+     lambda lib: lib.zeros(2, requires_grad=1),
+     TypeError, "zeros(): argument 'requires_grad' must be bool, not int"),
+    ('lib.zeros(2, foo=1)',
+     lambda lib: lib.zeros(2, foo=1),
+     TypeError, "zeros() got an unexpected keyword argument 'foo'"),
+    ('lib.ones(None)',
+     lambda lib: lib.ones(None),
+     TypeError, "ones(): argument 'size' (position 1) must be tuple of ints, not NoneType"),
+    ('lib.ones([2, None])',
+     lambda lib: lib.ones([2, None]),
+     TypeError, 'ones(): argument \'size\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got NoneType"'),
+    ('lib.ones(2, dtype=lib.ones(1))',
+     lambda lib: lib.ones(2, dtype=lib.ones(1)),
+     TypeError, "ones(): argument 'dtype' must be rustgrad.dtype, not Tensor"),
+    ('lib.ones(lib.ones(2))',
+     lambda lib: lib.ones(lib.ones(2)),
+     TypeError, "ones(): argument 'size' (position 1) must be tuple of ints, not Tensor"),
+    ("lib.full('a', 1)",
+     lambda lib: lib.full('a', 1),
+     TypeError, "full(): argument 'size' (position 1) must be tuple of ints, not str"),
+    ("lib.full((2,), 'a')",
+     lambda lib: lib.full((2,), 'a'),
+     TypeError, "full(): argument 'fill_value' (position 2) must be Number, not str"),
+    ('lib.full(2, 1)',
+     lambda lib: lib.full(2, 1),
+     TypeError, "full(): argument 'size' (position 1) must be tuple of ints, not int"),
+    ('lib.full((2,))',
+     lambda lib: lib.full((2,)),
+     TypeError, 'full() missing 1 required positional arguments: "fill_value"'),
+    ("lib.full((2,), 1, dtype='a')",
+     lambda lib: lib.full((2,), 1, dtype='a'),
+     TypeError, "full(): argument 'dtype' must be rustgrad.dtype, not str"),
+    ("lib.full((2,), 1, requires_grad='a')",
+     lambda lib: lib.full((2,), 1, requires_grad='a'),
+     TypeError, "full(): argument 'requires_grad' must be bool, not str"),
+    ("lib.full(('a',), 1)",
+     lambda lib: lib.full(('a',), 1),
+     TypeError, "full(): argument 'size' (position 1) must be tuple of ints, but found element of type str at pos 0"),
+    ("lib.randn('a')",
+     lambda lib: lib.randn('a'),
+     TypeError, "randn(): argument 'size' (position 1) must be tuple of ints, not str"),
+    ("lib.randn(2, 'a')",
+     lambda lib: lib.randn(2, 'a'),
+     TypeError, 'randn(): argument \'size\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got str"'),
+    ('lib.randn(2, foo=1)',
+     lambda lib: lib.randn(2, foo=1),
+     TypeError, 'randn() received an invalid combination of arguments - got (int, foo=int), but expected one of:\n * (tuple of ints size, *, rustgrad.Generator generator, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)\n * (tuple of ints size, *, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)\n'),
+    ("lib.randn(2, dtype='a')",
+     lambda lib: lib.randn(2, dtype='a'),
+     TypeError, 'randn() received an invalid combination of arguments - got (int, dtype=str), but expected one of:\n * (tuple of ints size, *, rustgrad.Generator generator, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)\n * (tuple of ints size, *, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)\n'),
+    ("lib.randn(2, generator='a')",
+     lambda lib: lib.randn(2, generator='a'),
+     TypeError, 'randn() received an invalid combination of arguments - got (int, generator=str), but expected one of:\n * (tuple of ints size, *, rustgrad.Generator generator, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)\n * (tuple of ints size, *, Tensor out = None, rustgrad.dtype dtype = None, rustgrad.layout layout = None, rustgrad.device device = None, bool pin_memory = False, bool requires_grad = False)\n'),
+    ('lib.rand(2.5)',
+     lambda lib: lib.rand(2.5),
+     TypeError, "rand(): argument 'size' (position 1) must be tuple of ints, not float"),
+    ('lib.rand(2, 1.5)',
+     lambda lib: lib.rand(2, 1.5),
+     TypeError, 'rand(): argument \'size\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got float"'),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", FACTORY_ARG_ERRORS, ids=[c[0] for c in FACTORY_ARG_ERRORS])
+def test_factory_argument_errors(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", FACTORY_ARG_ERRORS, ids=[c[0] for c in FACTORY_ARG_ERRORS])
+def test_factory_argument_errors_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import rustgrad
-from _helpers import torch_or_skip
+from _helpers import torch_or_skip, assert_error, assert_same_error_as_torch
 
 NAMES = ["bool", "uint8", "int32", "int64", "float32", "float64"]
 
@@ -208,3 +208,49 @@ def test_clamp_of_bool_matches_torch(case):
     with pytest.raises(NotImplementedError) as info:
         call(torch.tensor([True, False]))
     assert str(info.value) == message
+
+
+# --- bad arguments: PyTorch's argument-parser errors (Tensor.to) ---
+
+TO_ARG_ERRORS = [
+    ("lib.ones(2).to('a')",
+     lambda lib: lib.ones(2).to('a'),
+     RuntimeError, 'Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type at start of device string: a'),
+    ("lib.ones(2).to(lib.float64, 'a')",
+     lambda lib: lib.ones(2).to(lib.float64, 'a'),
+     TypeError, 'to() received an invalid combination of arguments - got (rustgrad.dtype, str), but expected one of:\n * (rustgrad.device device = None, rustgrad.dtype dtype = None, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (rustgrad.dtype dtype, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n'),
+    ('lib.ones(2).to(lib.float64, None)',
+     lambda lib: lib.ones(2).to(lib.float64, None),
+     TypeError, 'to() received an invalid combination of arguments - got (rustgrad.dtype, NoneType), but expected one of:\n * (rustgrad.device device = None, rustgrad.dtype dtype = None, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (rustgrad.dtype dtype, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n'),
+    ("lib.ones(2).to(dtype='a')",
+     lambda lib: lib.ones(2).to(dtype='a'),
+     TypeError, 'to() received an invalid combination of arguments - got (dtype=str, ), but expected one of:\n * (rustgrad.device device = None, rustgrad.dtype dtype = None, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (rustgrad.dtype dtype, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n'),
+    ('lib.ones(2).to(foo=1)',
+     lambda lib: lib.ones(2).to(foo=1),
+     TypeError, 'to() received an invalid combination of arguments - got (foo=int, ), but expected one of:\n * (rustgrad.device device = None, rustgrad.dtype dtype = None, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (rustgrad.dtype dtype, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n'),
+    ('lib.ones(2).to(0)',
+     lambda lib: lib.ones(2).to(0),
+     RuntimeError, 'Cannot access accelerator device when none is available.'),
+    ('lib.ones(2).to([1])',
+     lambda lib: lib.ones(2).to([1]),
+     TypeError, 'to() received an invalid combination of arguments - got (list), but expected one of:\n * (rustgrad.device device = None, rustgrad.dtype dtype = None, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (rustgrad.dtype dtype, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n'),
+    ('lib.ones(2).to(lib.ones(1), lib.ones(1))',
+     lambda lib: lib.ones(2).to(lib.ones(1), lib.ones(1)),
+     TypeError, 'to() received an invalid combination of arguments - got (Tensor, Tensor), but expected one of:\n * (rustgrad.device device = None, rustgrad.dtype dtype = None, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (rustgrad.dtype dtype, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n'),
+    ("lib.ones(2).to('cpu', lib.float64, copy=None)",
+     lambda lib: lib.ones(2).to('cpu', lib.float64, copy=None),
+     TypeError, 'to() received an invalid combination of arguments - got (str, rustgrad.dtype, copy=NoneType), but expected one of:\n * (rustgrad.device device = None, rustgrad.dtype dtype = None, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (rustgrad.dtype dtype, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n'),
+    ('lib.ones(2).to(None, None, None)',
+     lambda lib: lib.ones(2).to(None, None, None),
+     TypeError, 'to() received an invalid combination of arguments - got (NoneType, NoneType, NoneType), but expected one of:\n * (rustgrad.device device = None, rustgrad.dtype dtype = None, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (rustgrad.dtype dtype, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = False, *, rustgrad.memory_format memory_format = None)\n'),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", TO_ARG_ERRORS, ids=[c[0] for c in TO_ARG_ERRORS])
+def test_to_argument_errors(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", TO_ARG_ERRORS, ids=[c[0] for c in TO_ARG_ERRORS])
+def test_to_argument_errors_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)

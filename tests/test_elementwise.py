@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rustgrad
-from _helpers import check_against_torch, check_grads, torch_or_skip
+from _helpers import check_against_torch, check_grads, torch_or_skip, assert_error, assert_same_error_as_torch
 
 F = rustgrad._core  # gelu, silu, ... live here until rustgrad.nn.functional exists
 
@@ -387,3 +387,76 @@ def test_numbers_out_of_the_dtype_range_match_torch(case):
         np.testing.assert_allclose(np.array(ours, dtype=float), np.array(theirs, dtype=float))
     else:
         assert ours == theirs
+
+
+# --- function forms given something else than a tensor: PyTorch's TypeError (norm: its AttributeError) ---
+
+FUNCTION_INPUT_ERRORS = [
+    ("lib.exp('a')", lambda lib: lib.exp('a'), TypeError, "exp(): argument 'input' (position 1) must be Tensor, not str"),
+    ('lib.sqrt(None)', lambda lib: lib.sqrt(None), TypeError, "sqrt(): argument 'input' (position 1) must be Tensor, not NoneType"),
+    ('lib.relu_([1.0])', lambda lib: lib.relu_([1.0]), TypeError, "relu_(): argument 'input' (position 1) must be Tensor, not list"),
+    ('lib.log(1.5)', lambda lib: lib.log(1.5), TypeError, "log(): argument 'input' (position 1) must be Tensor, not float"),
+    ("lib.clone('a')", lambda lib: lib.clone('a'), TypeError, "clone(): argument 'input' (position 1) must be Tensor, not str"),
+    ("lib.numel('a')", lambda lib: lib.numel('a'), TypeError, "numel(): argument 'input' (position 1) must be Tensor, not str"),
+    ("lib.round('a')", lambda lib: lib.round('a'), TypeError, "round(): argument 'input' (position 1) must be Tensor, not str"),
+    ("lib.argmax('a')", lambda lib: lib.argmax('a'), TypeError, "argmax(): argument 'input' (position 1) must be Tensor, not str"),
+    ('lib.amax(None)', lambda lib: lib.amax(None), TypeError, "amax(): argument 'input' (position 1) must be Tensor, not NoneType"),
+    ("lib.matmul('a', lib.ones(2))", lambda lib: lib.matmul('a', lib.ones(2)), TypeError, "matmul(): argument 'input' (position 1) must be Tensor, not str"),
+    ("lib.t('a')", lambda lib: lib.t('a'), TypeError, "t(): argument 'input' (position 1) must be Tensor, not str"),
+    ('lib.flatten([1])', lambda lib: lib.flatten([1]), TypeError, "flatten(): argument 'input' (position 1) must be Tensor, not list"),
+    ("lib.norm('a')", lambda lib: lib.norm('a'), AttributeError, "'str' object has no attribute 'layout'"),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", FUNCTION_INPUT_ERRORS, ids=[c[0] for c in FUNCTION_INPUT_ERRORS])
+def test_function_input_errors(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", FUNCTION_INPUT_ERRORS, ids=[c[0] for c in FUNCTION_INPUT_ERRORS])
+def test_function_input_errors_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)
+
+
+# --- clamp's two overloads: both bounds numbers or both tensors ---
+
+CLAMP_ARG_ERRORS = [
+    ('lib.ones(2, 3).clamp(0, lib.ones(3))',
+     lambda lib: lib.ones(2, 3).clamp(0, lib.ones(3)),
+     TypeError, "clamp() received an invalid combination of arguments - got (int, Tensor), but expected one of:\n * (Tensor min = None, Tensor max = None)\n      didn't match because some of the arguments have invalid types: (!int!, !Tensor!)\n * (Number min = None, Number max = None)\n      didn't match because some of the arguments have invalid types: (!int!, !Tensor!)\n"),
+    ("lib.ones(2, 3).clamp('a')",
+     lambda lib: lib.ones(2, 3).clamp('a'),
+     TypeError, 'clamp() received an invalid combination of arguments - got (str), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ("lib.ones(2, 3).clamp(max='a')",
+     lambda lib: lib.ones(2, 3).clamp(max='a'),
+     TypeError, 'clamp() received an invalid combination of arguments - got (max=str, ), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ("lib.ones(2, 3).clamp(0, 'a')",
+     lambda lib: lib.ones(2, 3).clamp(0, 'a'),
+     TypeError, "clamp() received an invalid combination of arguments - got (int, str), but expected one of:\n * (Tensor min = None, Tensor max = None)\n      didn't match because some of the arguments have invalid types: (!int!, !str!)\n * (Number min = None, Number max = None)\n      didn't match because some of the arguments have invalid types: (!int!, !str!)\n"),
+    ('lib.ones(2, 3).clamp_(min=[1])',
+     lambda lib: lib.ones(2, 3).clamp_(min=[1]),
+     TypeError, 'clamp_() received an invalid combination of arguments - got (min=list, ), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ("lib.ones(2, 3).clip(max='a')",
+     lambda lib: lib.ones(2, 3).clip(max='a'),
+     TypeError, 'clip() received an invalid combination of arguments - got (max=str, ), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ('lib.ones(2, 3).clip_(lib.ones(3), 1)',
+     lambda lib: lib.ones(2, 3).clip_(lib.ones(3), 1),
+     TypeError, "clip_() received an invalid combination of arguments - got (Tensor, int), but expected one of:\n * (Tensor min = None, Tensor max = None)\n      didn't match because some of the arguments have invalid types: (!Tensor!, !int!)\n * (Number min = None, Number max = None)\n      didn't match because some of the arguments have invalid types: (!Tensor!, !int!)\n"),
+    ('lib.ones(2, 3).clamp(1, 2, 3)',
+     lambda lib: lib.ones(2, 3).clamp(1, 2, 3),
+     TypeError, 'clamp() received an invalid combination of arguments - got (int, int, int), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+    ('lib.ones(2, 3).clamp(foo=1)',
+     lambda lib: lib.ones(2, 3).clamp(foo=1),
+     TypeError, 'clamp() received an invalid combination of arguments - got (foo=int, ), but expected one of:\n * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)\n'),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", CLAMP_ARG_ERRORS, ids=[c[0] for c in CLAMP_ARG_ERRORS])
+def test_clamp_argument_errors(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", CLAMP_ARG_ERRORS, ids=[c[0] for c in CLAMP_ARG_ERRORS])
+def test_clamp_argument_errors_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)
+

@@ -213,6 +213,26 @@ BIG_INT_CASES = [
     ("setitem 2**62 + 1", lambda lib: (lambda t: (t.__setitem__(0, 2 ** 62 + 1), t)[1])(lib.zeros(2, dtype=lib.int64))),
     ("scatter 2**62 + 1", lambda lib: lib.zeros(2, dtype=lib.int64).scatter(0, lib.tensor([1]), 2 ** 62 + 1)),
     ("index_fill 2**62 + 1", lambda lib: lib.zeros(2, dtype=lib.int64).index_fill(0, lib.tensor([1]), 2 ** 62 + 1)),
+    # clamp / where promote the number with the tensor first: a uint64 int cannot join bool
+    ("bool.clamp(max=2**63)", lambda lib: lib.tensor([True]).clamp(max=BIG)),
+    ("bool.clamp(min=2**63)", lambda lib: lib.tensor([True]).clamp(min=BIG)),
+    ("bool.clamp_(2**63, 2**63)", lambda lib: lib.tensor([True]).clamp_(BIG, BIG)),
+    ("bool.clip(max=2**63)", lambda lib: lib.tensor([True]).clip(max=BIG)),
+    ("long.clamp(max=2**63)", lambda lib: lib.tensor([1, 2]).clamp(max=BIG)),
+    ("float.clamp(max=2**63)", lambda lib: lib.tensor([1.0, 2.0]).clamp(max=BIG)),
+    ("bool.clamp(max=2**64)", lambda lib: lib.tensor([True]).clamp(max=2 ** 64)),
+    ("bool.clamp(min=-2**63 - 1)", lambda lib: lib.tensor([True]).clamp(min=-BIG - 1)),
+    ("where(c, bool, 2**63)", lambda lib: lib.where(lib.tensor([True, False]), lib.tensor([True, False]), BIG)),
+    ("where(c, 2**63, bool)", lambda lib: lib.where(lib.tensor([True, False]), BIG, lib.tensor([True, False]))),
+    ("bool.where(c, 2**63)", lambda lib: lib.tensor([True, False]).where(lib.tensor([True, False]), BIG)),
+    ("where(c, long, 2**63)", lambda lib: lib.where(lib.tensor([True, False]), lib.tensor([1, 2]), BIG)),
+    ("where(c, uint8, -2**63 - 1)", lambda lib: lib.where(lib.tensor([True, False]), lib.tensor([1, 2], dtype=lib.uint8), -BIG - 1)),
+    # a fill keeps PyTorch's checked conversion: true for bool, overflow for integers
+    ("bool.masked_fill(2**63)", lambda lib: lib.tensor([True, False]).masked_fill(lib.tensor([False, True]), BIG)),
+    ("bool.scatter(2**63)", lambda lib: lib.tensor([False, False]).scatter(0, lib.tensor([1]), BIG)),
+    ("long.scatter(2**63)", lambda lib: lib.tensor([1, 2]).scatter(0, lib.tensor([1]), BIG)),
+    ("uint8.scatter_(2**64)", lambda lib: lib.tensor([1, 2], dtype=lib.uint8).scatter_(0, lib.tensor([1]), 2 ** 64)),
+    ("float.scatter(-2**63 - 1)", lambda lib: lib.tensor([1.0, 2.0]).scatter(0, lib.tensor([1]), -BIG - 1)),
 ]
 
 
@@ -251,3 +271,24 @@ def test_big_python_ints():
     assert run("long.add(alpha=2**62)")[0] == [1 + 3 * 2 ** 62 - 2 ** 64, 2 + 3 * 2 ** 62 - 2 ** 64]
     assert run("long.add(alpha=2**63)") == ("RuntimeError", "value cannot be converted to type int64_t without overflow")
     assert run("full(2**62 + 1)")[0] == [2 ** 62 + 1] * 2
+
+
+def test_big_python_ints_in_promoting_ops():
+    cases = dict(BIG_INT_CASES)
+    run = lambda name: _outcome(rustgrad, cases[name])
+    promotion = ("RuntimeError", "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Bool and UInt64")
+    for name in ["bool.clamp(max=2**63)", "bool.clamp(min=2**63)", "bool.clamp_(2**63, 2**63)", "bool.clip(max=2**63)",
+                 "where(c, bool, 2**63)", "where(c, 2**63, bool)", "bool.where(c, 2**63)"]:
+        assert run(name) == promotion, name
+    assert run("long.clamp(max=2**63)") == ("RuntimeError", "value cannot be converted to type int64_t without overflow")
+    assert run("float.clamp(max=2**63)")[:2] == ([1.0, 2.0], "float32")
+    assert run("bool.clamp(max=2**64)") == ("OverflowError", "int too big to convert")
+    assert run("bool.clamp(min=-2**63 - 1)") == ("OverflowError", "can't convert negative int to unsigned")
+    assert run("where(c, long, 2**63)") == ("RuntimeError", "value cannot be converted to type int64_t without overflow")
+    assert run("where(c, uint8, -2**63 - 1)") == ("OverflowError", "can't convert negative int to unsigned")
+    assert run("bool.masked_fill(2**63)")[:2] == ([True, True], "bool")
+    assert run("bool.scatter(2**63)")[:2] == ([False, True], "bool")
+    assert run("long.scatter(2**63)") == ("RuntimeError", "value cannot be converted to type int64_t without overflow")
+    assert run("uint8.scatter_(2**64)") == ("OverflowError", "int too big to convert")
+    assert run("float.scatter(-2**63 - 1)") == ("OverflowError", "can't convert negative int to unsigned")
+

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rustgrad
-from _helpers import check_against_torch, check_grads, torch_or_skip
+from _helpers import check_against_torch, check_grads, torch_or_skip, assert_error, assert_same_error_as_torch
 
 EXAMPLES = settings(max_examples=6, deadline=None)
 shapes = st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple)
@@ -392,3 +392,82 @@ def test_sum_dtype_keeps_gradients():
     assert y.dtype == rustgrad.float64 and type(y.grad_fn).__name__ == "SumBackward0"
     y.backward()
     assert x.grad.tolist() == [1.0, 1.0] and x.grad.dtype == rustgrad.float32
+
+
+# --- bad arguments: PyTorch's argument-parser errors (sum and mean) ---
+
+REDUCTION_ARG_ERRORS = [
+    ("lib.ones(2, 3).sum('a')",
+     lambda lib: lib.ones(2, 3).sum('a'),
+     TypeError, 'sum() received an invalid combination of arguments - got (str), but expected one of:\n * (*, rustgrad.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None)\n'),
+    ("lib.ones(2, 3).sum(None, 'a')",
+     lambda lib: lib.ones(2, 3).sum(None, 'a'),
+     TypeError, "sum(): argument 'keepdim' (position 2) must be bool, not str"),
+    ("lib.ones(2, 3).sum(0, 'a')",
+     lambda lib: lib.ones(2, 3).sum(0, 'a'),
+     TypeError, "sum(): argument 'keepdim' (position 2) must be bool, not str"),
+    ('lib.ones(2, 3).sum(0, keepdim=None)',
+     lambda lib: lib.ones(2, 3).sum(0, keepdim=None),
+     TypeError, "sum(): argument 'keepdim' must be bool, not NoneType"),
+    ('lib.ones(2, 3).sum(1.5)',
+     lambda lib: lib.ones(2, 3).sum(1.5),
+     TypeError, 'sum() received an invalid combination of arguments - got (float), but expected one of:\n * (*, rustgrad.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None)\n'),
+    ("lib.ones(2, 3).sum((0, 'a'))",
+     lambda lib: lib.ones(2, 3).sum((0, 'a')),
+     TypeError, 'sum(): argument \'dim\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got str"'),
+    ('lib.ones(2, 3).sum(lib.ones(2))',
+     lambda lib: lib.ones(2, 3).sum(lib.ones(2)),
+     TypeError, 'sum() received an invalid combination of arguments - got (Tensor), but expected one of:\n * (*, rustgrad.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None)\n'),
+    ("lib.ones(2, 3).sum(dtype='a')",
+     lambda lib: lib.ones(2, 3).sum(dtype='a'),
+     TypeError, 'sum() received an invalid combination of arguments - got (dtype=str, ), but expected one of:\n * (*, rustgrad.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None)\n'),
+    ('lib.ones(2, 3).sum(0, True, 1)',
+     lambda lib: lib.ones(2, 3).sum(0, True, 1),
+     TypeError, 'sum() takes from 1 to 2 positional arguments but 3 were given'),
+    ('lib.ones(2, 3).sum(foo=1)',
+     lambda lib: lib.ones(2, 3).sum(foo=1),
+     TypeError, 'sum() received an invalid combination of arguments - got (foo=int, ), but expected one of:\n * (*, rustgrad.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None)\n'),
+    ('lib.ones(2, 3).sum(0, foo=1)',
+     lambda lib: lib.ones(2, 3).sum(0, foo=1),
+     TypeError, "sum() got an unexpected keyword argument 'foo'"),
+    ('lib.ones(2, 3).sum(dtype=lib.float64, foo=1, bar=2)',
+     lambda lib: lib.ones(2, 3).sum(dtype=lib.float64, foo=1, bar=2),
+     TypeError, 'sum() missing 1 required positional arguments: "dim"'),
+    ("lib.ones(2, 3).mean('a')",
+     lambda lib: lib.ones(2, 3).mean('a'),
+     TypeError, 'mean() received an invalid combination of arguments - got (str), but expected one of:\n * (*, rustgrad.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None)\n'),
+    ("lib.ones(2, 3).mean([0, 'a'])",
+     lambda lib: lib.ones(2, 3).mean([0, 'a']),
+     TypeError, 'mean(): argument \'dim\' failed to unpack the object at pos 2 with error "type must be tuple of ints,but got str"'),
+    ("lib.ones(2, 3).mean(0, keepdim='a')",
+     lambda lib: lib.ones(2, 3).mean(0, keepdim='a'),
+     TypeError, "mean(): argument 'keepdim' must be bool, not str"),
+    ("lib.ones(2, 3).mean(dim='a')",
+     lambda lib: lib.ones(2, 3).mean(dim='a'),
+     TypeError, 'mean() received an invalid combination of arguments - got (dim=str, ), but expected one of:\n * (*, rustgrad.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None)\n'),
+    ('lib.ones(2, 3).mean(0, dtype=1)',
+     lambda lib: lib.ones(2, 3).mean(0, dtype=1),
+     TypeError, "mean(): argument 'dtype' must be rustgrad.dtype, not int"),
+    ("lib.sum(lib.ones(2, 3), 'a')",
+     lambda lib: lib.sum(lib.ones(2, 3), 'a'),
+     TypeError, 'sum() received an invalid combination of arguments - got (Tensor, str), but expected one of:\n * (Tensor input, *, rustgrad.dtype dtype = None)\n * (Tensor input, tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None, Tensor out = None)\n'),
+    ("lib.sum('a')",
+     lambda lib: lib.sum('a'),
+     TypeError, "sum(): argument 'input' (position 1) must be Tensor, not str"),
+    ("lib.mean(lib.ones(2, 3), 0, 'a')",
+     lambda lib: lib.mean(lib.ones(2, 3), 0, 'a'),
+     TypeError, 'mean() received an invalid combination of arguments - got (Tensor, int, str), but expected one of:\n * (Tensor input, *, rustgrad.dtype dtype = None, Tensor out = None)\n * (Tensor input, tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None, Tensor out = None)\n'),
+    ('lib.mean(lib.ones(2, 3), dim=None, keepdim=1)',
+     lambda lib: lib.mean(lib.ones(2, 3), dim=None, keepdim=1),
+     TypeError, 'mean() received an invalid combination of arguments - got (Tensor, keepdim=int, dim=NoneType), but expected one of:\n * (Tensor input, *, rustgrad.dtype dtype = None, Tensor out = None)\n * (Tensor input, tuple of ints dim, bool keepdim = False, *, rustgrad.dtype dtype = None, Tensor out = None)\n'),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", REDUCTION_ARG_ERRORS, ids=[c[0] for c in REDUCTION_ARG_ERRORS])
+def test_reduction_argument_errors(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", REDUCTION_ARG_ERRORS, ids=[c[0] for c in REDUCTION_ARG_ERRORS])
+def test_reduction_argument_errors_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)

@@ -10,7 +10,7 @@ import pytest
 
 import rustgrad
 
-from _helpers import torch_or_skip
+from _helpers import torch_or_skip, assert_error, assert_same_error_as_torch
 
 
 def _raises(exc_type, message, fn):
@@ -559,3 +559,49 @@ def test_refused_allocations_match_pytorch(name, build, nbytes):
     with pytest.raises(RuntimeError) as theirs:
         build(torch)
     assert str(ours.value) == str(theirs.value) == _alloc_message(nbytes)
+
+
+# --- class names in CPython's messages: 'Tensor', as PyTorch's Python class, module rustgrad ---
+
+def _hook_handle(lib):
+    return lib.ones(1, requires_grad=True).register_hook(lambda g: g)
+
+
+TYPE_NAME_ERRORS = [
+    ("tensor + str", lambda lib: lib.ones(3) + "a", TypeError, "unsupported operand type(s) for +: 'Tensor' and 'str'"),
+    ("str - tensor", lambda lib: "a" - lib.ones(3), TypeError, "unsupported operand type(s) for -: 'str' and 'Tensor'"),
+    ("tensor < str", lambda lib: lib.ones(3) < "a", TypeError, "'<' not supported between instances of 'Tensor' and 'str'"),
+    ("t.foo", lambda lib: lib.ones(3).foo, AttributeError, "'Tensor' object has no attribute 'foo'"),
+    ("hash(dtype) + 1", lambda lib: lib.float32 + 1, TypeError, "unsupported operand type(s) for +: 'rustgrad.dtype' and 'int'"),
+    ("dtype.foo", lambda lib: lib.float32.foo, AttributeError, "'rustgrad.dtype' object has no attribute 'foo'"),
+    ("handle + 1", lambda lib: _hook_handle(lib) + 1, TypeError, "unsupported operand type(s) for +: 'RemovableHandle' and 'int'"),
+    ("grad_fn.foo", lambda lib: (lib.ones(1, requires_grad=True) * 2).grad_fn.foo, AttributeError, "'MulBackward0' object has no attribute 'foo'"),
+]
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", TYPE_NAME_ERRORS, ids=[c[0] for c in TYPE_NAME_ERRORS])
+def test_type_names_in_messages(name, call, exc_type, message):
+    assert_error(call, exc_type, message)
+
+
+@pytest.mark.parametrize("name, call, exc_type, message", TYPE_NAME_ERRORS, ids=[c[0] for c in TYPE_NAME_ERRORS])
+def test_type_names_in_messages_match_torch(name, call, exc_type, message):
+    assert_same_error_as_torch(call)
+
+
+def test_tensor_class_keeps_its_module_and_repr():
+    import copy
+    import pickle
+
+    T = rustgrad.Tensor
+    assert (T.__name__, T.__qualname__, T.__module__) == ("Tensor", "Tensor", "rustgrad")
+    assert repr(T) == "<class 'rustgrad.Tensor'>"
+    assert repr(rustgrad.autograd.graph.Node) == "<class 'rustgrad.autograd.graph.Node'>"
+    assert repr(rustgrad.utils.hooks.RemovableHandle) == "<class 'rustgrad.utils.hooks.RemovableHandle'>"
+    p = rustgrad.nn.Parameter(rustgrad.tensor([1.0, 2.0]))
+    for obj in (rustgrad.tensor([1.0, 2.0]), p):
+        for clone in (pickle.loads(pickle.dumps(obj)), copy.copy(obj), copy.deepcopy(obj)):
+            assert type(clone) is type(obj) and isinstance(clone, T)
+            assert clone.tolist() == [1.0, 2.0]
+    assert pickle.loads(pickle.dumps(T)) is T
+

@@ -40,6 +40,15 @@ from ._core import (
     set_num_threads,
     get_num_threads,
 )
+
+# CPython's messages name a type by its tp_name ("unsupported operand type(s) for +: 'Tensor' and
+# 'str'", "'Tensor' object has no attribute 'foo'"). PyO3 builds it from `module=` as "rustgrad.Tensor";
+# PyTorch's Tensor, Node and RemovableHandle are Python classes whose tp_name is the bare name. Setting
+# __name__ on a heap type rewrites tp_name only: __module__, __qualname__, repr and pickling keep
+# "rustgrad". (dtype keeps "rustgrad.dtype", as PyTorch's C type says 'torch.dtype'.)
+for _cls in (_core.Tensor, _core.Node, _core.RemovableHandle, _core._SharedMemory):
+    _cls.__name__ = _cls.__qualname__
+del _cls
 from ._size import Size
 from ._device import device
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator
@@ -55,6 +64,7 @@ from ._reduce_linalg import *  # noqa: F401,F403  (matmul, max, softmax, einsum,
 from . import optim
 from .serialization import save, load
 from . import _tensor_pickle  # noqa: F401  (pickle support for tensors)
+from . import _arg_errors
 
 # PyTorch's dtype aliases. `bool` is bound last: from here on it shadows the builtin in this module.
 float = float32
@@ -118,39 +128,81 @@ def neg(input):
 
 
 def exp(input):
-    return input.exp()
+    try:
+        return input.exp()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("exp", input) from None
 
 
 def log(input):
-    return input.log()
+    try:
+        return input.log()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("log", input) from None
 
 
 def reciprocal(input):
-    return input.reciprocal()
+    try:
+        return input.reciprocal()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("reciprocal", input) from None
 
 
 def square(input):
-    return input.square()
+    try:
+        return input.square()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("square", input) from None
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
-    return input.sum(dim, keepdim, dtype=dtype)
+def sum(input, *args, **kwargs):
+    try:
+        return input.sum(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("sum", (input, *args), kwargs)
+        raise
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
-    return input.mean(dim, keepdim, dtype=dtype)
+def mean(input, *args, **kwargs):
+    try:
+        return input.mean(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("mean", (input, *args), kwargs)
+        raise
 
 
 def clone(input):
-    return input.clone()
+    try:
+        return input.clone()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("clone", input) from None
 
 
 def reshape(input, shape):
-    return input.reshape(shape)
+    try:
+        return input.reshape(shape)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("reshape", (input, shape), {})
+        raise
 
 
 def numel(input):
-    return input.numel()
+    try:
+        return input.numel()
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("numel", input) from None
 
 
 def is_tensor(obj):
@@ -164,7 +216,12 @@ from ._core import where
 
 def _unary(name):
     def f(input):
-        return getattr(input, name)()
+        try:
+            return getattr(input, name)()
+        except AttributeError:
+            if isinstance(input, Tensor):
+                raise
+            raise _arg_errors.not_a_tensor(name, input) from None
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"rustgrad.{name}(input) is input.{name}()."
@@ -204,15 +261,30 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
 def round(input, *, decimals=None):
-    return input.round(decimals=decimals)
+    try:
+        return input.round(decimals=decimals)
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("round", input) from None
 
 
 def clamp(input, min=None, max=None):
-    return input.clamp(min, max)
+    try:
+        return input.clamp(min, max)
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("clamp", input) from None
 
 
 def clamp_(input, min=None, max=None):
-    return input.clamp_(min, max)
+    try:
+        return input.clamp_(min, max)
+    except AttributeError:
+        if isinstance(input, Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("clamp_", input) from None
 
 
 clip, clip_ = clamp, clamp_

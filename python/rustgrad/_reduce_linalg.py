@@ -2,103 +2,220 @@
 ``a.matmul(b)``), re-exported by ``rustgrad``. A separate module so that ``max``/``min``/``all``/
 ``any`` do not shadow the builtins inside ``rustgrad/__init__.py``."""
 
+from . import _arg_errors, _core
 from ._core import einsum
 
 
 
 def matmul(input, other):
-    return input.matmul(other)
+    try:
+        return input.matmul(other)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("matmul", input) from None
 
 
 def mm(input, mat2):
-    return input.mm(mat2)
+    try:
+        return input.mm(mat2)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("mm", input) from None
 
 
 def bmm(input, mat2):
-    return input.bmm(mat2)
+    try:
+        return input.bmm(mat2)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("bmm", input) from None
 
 
 def mv(input, vec):
-    return input.mv(vec)
+    try:
+        return input.mv(vec)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("mv", input) from None
 
 
 def dot(input, tensor):
-    return input.dot(tensor)
+    try:
+        return input.dot(tensor)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("dot", input) from None
 
 
 def outer(input, vec2):
-    return input.outer(vec2)
+    try:
+        return input.outer(vec2)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("outer", input) from None
 
 
 ger = outer
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    return input.addmm(mat1, mat2, beta=beta, alpha=alpha)
+    try:
+        return input.addmm(mat1, mat2, beta=beta, alpha=alpha)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("addmm", input) from None
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
-    return input.prod(dim, keepdim, dtype=dtype)
+    try:
+        return input.prod(dim, keepdim, dtype=dtype)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("prod", input) from None
 
 
 def max(input, dim=None, keepdim=False):
-    return input.max(dim, keepdim)
+    try:
+        return input.max(dim, keepdim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("max", input) from None
 
 
 def min(input, dim=None, keepdim=False):
-    return input.min(dim, keepdim)
+    try:
+        return input.min(dim, keepdim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("min", input) from None
 
 
 def amax(input, dim=(), keepdim=False):
-    return input.amax(dim, keepdim)
+    try:
+        return input.amax(dim, keepdim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("amax", input) from None
 
 
 def amin(input, dim=(), keepdim=False):
-    return input.amin(dim, keepdim)
+    try:
+        return input.amin(dim, keepdim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("amin", input) from None
 
 
 def argmax(input, dim=None, keepdim=False):
-    return input.argmax(dim, keepdim)
+    try:
+        return input.argmax(dim, keepdim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("argmax", input) from None
 
 
 def argmin(input, dim=None, keepdim=False):
-    return input.argmin(dim, keepdim)
+    try:
+        return input.argmin(dim, keepdim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("argmin", input) from None
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return input.var(dim, unbiased, keepdim, correction=correction)
+    try:
+        return input.var(dim, unbiased, keepdim, correction=correction)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("var", input) from None
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return input.std(dim, unbiased, keepdim, correction=correction)
+    try:
+        return input.std(dim, unbiased, keepdim, correction=correction)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("std", input) from None
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
-    return input.norm(p, dim, keepdim, dtype)
+    try:
+        return input.norm(p, dim, keepdim, dtype)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        # PyTorch's norm is Python code that reads input.layout first
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute 'layout'") from None
 
 
 def logsumexp(input, dim, keepdim=False):
-    return input.logsumexp(dim, keepdim)
+    try:
+        return input.logsumexp(dim, keepdim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("logsumexp", input) from None
 
 
 def cumsum(input, dim, *, dtype=None):
-    return input.cumsum(dim, dtype=dtype)
+    try:
+        return input.cumsum(dim, dtype=dtype)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("cumsum", input) from None
 
 
 def all(input, dim=None, keepdim=False):
-    return input.all(dim, keepdim)
+    try:
+        return input.all(dim, keepdim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("all", input) from None
 
 
 def any(input, dim=None, keepdim=False):
-    return input.any(dim, keepdim)
+    try:
+        return input.any(dim, keepdim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("any", input) from None
 
 
 def softmax(input, dim, dtype=None):
-    return input.softmax(dim, dtype)
+    try:
+        return input.softmax(dim, dtype)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("softmax", input) from None
 
 
 def log_softmax(input, dim, dtype=None):
-    return input.log_softmax(dim, dtype)
+    try:
+        return input.log_softmax(dim, dtype)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("log_softmax", input) from None
 
 
 __all__ = [

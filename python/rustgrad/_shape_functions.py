@@ -2,44 +2,83 @@
 `x.transpose(0, 1)`), plus `cat` / `stack` from the core."""
 
 from ._core import cat, stack
+from . import _arg_errors, _core  # noqa: F401
 
 concat = cat
 concatenate = cat
 
 
 def transpose(input, dim0, dim1):
-    return input.transpose(dim0, dim1)
+    try:
+        return input.transpose(dim0, dim1)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("transpose", (input, dim0, dim1), {})
+        raise
 
 
 swapaxes = transpose
 
 
 def t(input):
-    return input.t()
+    try:
+        return input.t()
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("t", input) from None
 
 
 def permute(input, dims):
-    return input.permute(dims)
+    try:
+        return input.permute(dims)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("permute", (input, dims), {})
+        raise
 
 
 def squeeze(input, dim=None):
-    return input.squeeze(dim)
+    try:
+        return input.squeeze(dim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("squeeze", input) from None
 
 
 def unsqueeze(input, dim):
-    return input.unsqueeze(dim)
+    try:
+        return input.unsqueeze(dim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("unsqueeze", input) from None
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    return input.flatten(start_dim, end_dim)
+    try:
+        return input.flatten(start_dim, end_dim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("flatten", input) from None
 
 
 def narrow(input, dim, start, length):
-    return input.narrow(dim, start, length)
+    try:
+        return input.narrow(dim, start, length)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("narrow", input) from None
 
 
 def select(input, dim, index):
-    return input.select(dim, index)
+    try:
+        return input.select(dim, index)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("select", input) from None
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -47,47 +86,102 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
-    return input.chunk(chunks, dim)
+    try:
+        return input.chunk(chunks, dim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("chunk", input) from None
 
 
 def unbind(input, dim=0):
-    return input.unbind(dim)
+    try:
+        return input.unbind(dim)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("unbind", input) from None
 
 
 def gather(input, dim, index, *, sparse_grad=False):
-    return input.gather(dim, index)
+    try:
+        return input.gather(dim, index)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("gather", input) from None
 
 
 def scatter(input, dim, index, src=None, *, value=None):
-    return input.scatter(dim, index, src, value=value)
+    try:
+        return input.scatter(dim, index, src, value=value)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("scatter", input) from None
 
 
 def scatter_add(input, dim, index, src):
-    return input.scatter_add(dim, index, src)
+    try:
+        return input.scatter_add(dim, index, src)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("scatter_add", input) from None
 
 
 def index_select(input, dim, index):
-    return input.index_select(dim, index)
+    try:
+        return input.index_select(dim, index)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("index_select", input) from None
 
 
 def masked_select(input, mask):
-    return input.masked_select(mask)
+    try:
+        return input.masked_select(mask)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("masked_select", input) from None
 
 
 def flip(input, dims):
-    return input.flip(dims)
+    try:
+        return input.flip(dims)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("flip", input) from None
 
 
 def roll(input, shifts, dims=None):
-    return input.roll(shifts, dims)
+    try:
+        return input.roll(shifts, dims)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("roll", input) from None
 
 
 def tril(input, diagonal=0):
-    return input.tril(diagonal)
+    try:
+        return input.tril(diagonal)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("tril", input) from None
 
 
 def triu(input, diagonal=0):
-    return input.triu(diagonal)
+    try:
+        return input.triu(diagonal)
+    except AttributeError:
+        if isinstance(input, _core.Tensor):
+            raise
+        raise _arg_errors.not_a_tensor("triu", input) from None
 
 
 __all__ = [

@@ -97,6 +97,19 @@ pub fn checked_scalar(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<
     }
 }
 
+/// [`checked_scalar`] for ops that promote the number with the tensor's dtype first (`clamp`,
+/// `where`): a uint64 int cannot be promoted with bool (PyTorch's promotion error), where a fill
+/// (`full`, `masked_fill`) just makes it true.
+pub fn promoted_scalar(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Option<Scalar>> {
+    if let (Some(BigInt::U64(_)), Some(DType::Bool)) = (big_int(obj), dtype) {
+        return Err(crate::Error::runtime(
+            "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Bool and UInt64",
+        )
+        .into());
+    }
+    checked_scalar(obj, dtype)
+}
+
 /// The `alpha` of `add`/`sub` (a Python number or a 0-d tensor; `None`: 1) for a result of
 /// `dtype`: a uint64 int becomes a float for float results and overflows integer ones, as
 /// [`checked_scalar`]; anything else is PyTorch's TypeError naming `method`.
@@ -414,6 +427,10 @@ pub fn dtype_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<DType>> {
         Some(o) if o.is_none() => Ok(None),
         Some(o) => match o.cast::<PyDType>() {
             Ok(d) => Ok(Some(d.get().0)),
+            // PyTorch takes Python's number types for dtypes: float is float64, int int64
+            Err(_) if o.is(o.py().get_type::<PyFloat>()) => Ok(Some(DType::F64)),
+            Err(_) if o.is(o.py().get_type::<PyBool>()) => Ok(Some(DType::Bool)),
+            Err(_) if o.is(o.py().get_type::<PyInt>()) => Ok(Some(DType::I64)),
             Err(_) => Err(PyTypeError::new_err(format!("dtype must be rustgrad.dtype, not {}", type_name(o)))),
         },
     }

@@ -5,6 +5,7 @@ use pyo3::exceptions::{PyAssertionError, PyNotImplementedError, PyRuntimeError, 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
 
+use super::argparse;
 use super::convert::{big_int, checked_scalar, dtype_arg, BigInt, scalar, size_from_args, size_from_sequence, tensor_from_data, type_name};
 use super::generator::generator_arg;
 use super::tensor::{wrap_tensor, PyTensor};
@@ -102,17 +103,24 @@ macro_rules! filled_factory {
     ($name:ident, $value:expr, $doc:literal) => {
         #[doc = $doc]
         #[pyfunction]
-        #[pyo3(signature = (*size, dtype=None, device=None, requires_grad=false))]
+        #[pyo3(signature = (*size, dtype=None, device=None, requires_grad=None))]
         fn $name<'py>(
             py: Python<'py>,
             size: &Bound<'py, PyTuple>,
             dtype: Option<&Bound<'py, PyAny>>,
             device: Option<&Bound<'py, PyAny>>,
-            requires_grad: bool,
+            requires_grad: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Bound<'py, PyAny>> {
+            let kw = [("dtype", dtype), ("device", device), ("requires_grad", requires_grad)];
+            let refine = |e| argparse::refine_kw(stringify!($name), size, &kw, e);
+            let requires_grad = argparse::bool_arg(requires_grad, false).map_err(refine)?;
+            if size.is_empty() {
+                return Err(refine(PyTypeError::new_err("size is missing")));
+            }
             factory(py, dtype, DType::DEFAULT_FLOAT, device, requires_grad, |dtype| {
                 Ok(Tensor::full(&size_from_args(size)?, $value, dtype))
             })
+            .map_err(refine)
         }
     };
 }
@@ -144,15 +152,33 @@ fn number_arg(obj: &Bound<'_, PyAny>, function: &str, name: &str) -> PyResult<Sc
 
 /// A tensor filled with `fill_value` (its dtype follows the value unless given).
 #[pyfunction]
-#[pyo3(signature = (size, fill_value, *, dtype=None, device=None, requires_grad=false))]
+#[pyo3(signature = (size, fill_value=None, *, dtype=None, device=None, requires_grad=None))]
 fn full<'py>(
+    py: Python<'py>,
+    size: &Bound<'py, PyAny>,
+    fill_value: Option<&Bound<'py, PyAny>>,
+    dtype: Option<&Bound<'py, PyAny>>,
+    device: Option<&Bound<'py, PyAny>>,
+    requires_grad: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let kw = [("dtype", dtype), ("device", device), ("requires_grad", requires_grad)];
+    let Some(fill_value) = fill_value else {
+        let err = PyTypeError::new_err("fill_value is missing");
+        return Err(argparse::refine_kw("full", &PyTuple::new(py, [size])?, &kw, err));
+    };
+    let args = PyTuple::new(py, [size, fill_value])?;
+    full_checked(py, size, fill_value, dtype, device, requires_grad).map_err(|e| argparse::refine_kw("full", &args, &kw, e))
+}
+
+fn full_checked<'py>(
     py: Python<'py>,
     size: &Bound<'py, PyAny>,
     fill_value: &Bound<'py, PyAny>,
     dtype: Option<&Bound<'py, PyAny>>,
     device: Option<&Bound<'py, PyAny>>,
-    requires_grad: bool,
+    requires_grad: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let requires_grad = argparse::bool_arg(requires_grad, false)?;
     check_device(device)?;
     let requested = dtype_arg(dtype)?;
     let value = checked_scalar(fill_value, requested)?
@@ -237,18 +263,33 @@ macro_rules! random_factory {
     ($name:ident, $like:ident, $sample:path, $kernel:literal, $doc:literal) => {
         #[doc = $doc]
         #[pyfunction]
-        #[pyo3(signature = (*size, generator=None, dtype=None, device=None, requires_grad=false))]
+        #[pyo3(signature = (*size, generator=None, dtype=None, device=None, requires_grad=None, **unknown))]
+        #[allow(clippy::too_many_arguments)]
         fn $name<'py>(
             py: Python<'py>,
             size: &Bound<'py, PyTuple>,
             generator: Option<&Bound<'py, PyAny>>,
             dtype: Option<&Bound<'py, PyAny>>,
             device: Option<&Bound<'py, PyAny>>,
-            requires_grad: bool,
+            requires_grad: Option<&Bound<'py, PyAny>>,
+            unknown: Option<&Bound<'py, PyDict>>,
         ) -> PyResult<Bound<'py, PyAny>> {
+            let kw = [("generator", generator), ("dtype", dtype), ("device", device), ("requires_grad", requires_grad)];
+            let refine = |e| argparse::refine_kw(stringify!($name), size, &kw, e);
+            if let Some(unknown) = unknown.filter(|u| !u.is_empty()) {
+                // PyTorch's two overloads word an unexpected keyword as an invalid combination
+                let all = PyDict::new(py);
+                for (k, v) in kw.iter().filter_map(|(k, v)| Some((*k, (*v)?))) {
+                    all.set_item(k, v)?;
+                }
+                all.update(unknown.as_mapping())?;
+                return Err(argparse::refine(stringify!($name), size, Some(&all), PyTypeError::new_err("unexpected keyword")));
+            }
+            let requires_grad = argparse::bool_arg(requires_grad, false).map_err(refine)?;
             let shape = || size_from_args(size);
             let name = stringify!($name);
             sampled(py, name, $kernel, generator, dtype, DType::DEFAULT_FLOAT, device, requires_grad, shape, $sample)
+                .map_err(refine)
         }
 
         #[doc = concat!($doc, " shaped like `input`.")]

@@ -1,5 +1,6 @@
 //! PyO3 bindings: the only code that knows Python. `lib.rs` of the extension `rustgrad._core`.
 
+mod argparse;
 mod convert;
 mod creation;
 mod custom_example;
@@ -8,6 +9,7 @@ mod error;
 mod function;
 mod functions;
 mod hooks;
+mod invalid_args;
 mod generator;
 mod node;
 mod numpy_interop;
@@ -46,6 +48,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     generator::register(m)?;
     numpy_interop::register(m)?;
     optim::register(m)?;
+    m.add_function(wrap_pyfunction!(argparse::_arg_error, m)?)?;
     m.add_function(wrap_pyfunction!(function::_function_record, m)?)?;
     m.add_function(wrap_pyfunction!(function::_function_saved_tensors, m)?)?;
     m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;

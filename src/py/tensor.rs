@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PySequence, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PySequence, PyTuple};
 
 use super::convert::{arith_operand, arith_scalar, checked_scalar, operand, scalar, size_from_args, to_nested_list, type_name};
 use super::dtype::PyDType;
@@ -92,29 +92,32 @@ pub fn tensor_list(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Tensor
         .map(Some)
 }
 
-/// Dims from `None`, an int, or a sequence of ints.
-fn dims_arg(dim: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
-    match dim {
-        None => Ok(None),
-        Some(d) if d.is_none() => Ok(None),
-        Some(d) => match d.extract::<i64>() {
-            Ok(i) => Ok(Some(vec![i])),
-            Err(_) => Ok(Some(d.extract::<Vec<i64>>()?)),
-        },
+
+/// `sum`/`mean`'s `(dim=None, keepdim=False, *, dtype=None)`, with PyTorch's parser errors.
+fn reduction_args(
+    args: &Bound<'_, PyTuple>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+    key: &str,
+) -> PyResult<(Option<Vec<i64>>, bool, Option<DType>)> {
+    if kwargs.is_none_or(|k| k.is_empty()) {
+        // the common spellings skip the parser: sum(), sum(dim), sum(dim, keepdim)
+        match args.len() {
+            0 => return Ok((None, false, None)),
+            1 | 2 => {
+                let dim = super::argparse::int_arg(&args.get_item(0)?);
+                let keepdim = if args.len() == 2 { args.get_item(1)?.cast::<PyBool>().ok().map(|b| b.is_true()) } else { Some(false) };
+                if let (Some(d), Some(k)) = (dim, keepdim) {
+                    return Ok((Some(vec![d]), k, None));
+                }
+            }
+            _ => {}
+        }
     }
+    let bound = super::argparse::bind(key, args, kwargs)?;
+    let dtype = super::convert::dtype_arg(bound.get("dtype")).map_err(|e| super::argparse::refine(key, args, kwargs, e))?;
+    Ok((bound.ints("dim")?, bound.flag("keepdim", false)?, dtype))
 }
 
-/// Ints from `*args` or from one sequence argument (`view(2, 3)` / `view((2, 3))`).
-fn int_args(args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
-    if args.len() == 1 {
-        let first = args.get_item(0)?;
-        if let Ok(v) = first.extract::<i64>() {
-            return Ok(vec![v]);
-        }
-        return first.extract::<Vec<i64>>();
-    }
-    args.extract::<Vec<i64>>()
-}
 
 fn python_scalar<'py>(py: Python<'py>, t: &Tensor, value: f64) -> PyResult<Bound<'py, PyAny>> {
     Ok(match t.dtype() {
@@ -697,12 +700,11 @@ impl PyTensor {
     // ----- reductions -----
 
     /// Sum of all elements, or over `dim`.
-    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn sum<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn sum<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (dims, keepdim, dtype) = reduction_args(args, kwargs, "Tensor.sum")?;
         // `dtype`: the input is cast first and the sum kept in that type (an int32 or bool sum).
-        let dtype = super::convert::dtype_arg(dtype)?;
         let t = cast_to(self.t(), dtype)?;
-        let dims = dims_arg(dim)?;
         let out = maybe_detach(py, t.numel(), move || match dims {
             None => ops::sum(&t),
             Some(d) => ops::sum_dims(&t, &d, keepdim),
@@ -711,9 +713,9 @@ impl PyTensor {
     }
 
     /// Mean of all elements, or over `dim` (`dtype`, a float type, casts the input first).
-    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn mean<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let dtype = super::convert::dtype_arg(dtype)?;
+    #[pyo3(signature = (*args, **kwargs))]
+    fn mean<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (dims, keepdim, dtype) = reduction_args(args, kwargs, "Tensor.mean")?;
         if let Some(d) = dtype.filter(|d| !d.is_float()) {
             return Err(PyRuntimeError::new_err(format!(
                 "mean(): could not infer output dtype. Optional dtype must be either a floating point or complex dtype. Got: {}",
@@ -721,7 +723,7 @@ impl PyTensor {
             )));
         }
         let t = cast_to(self.t(), dtype)?;
-        let dims = dims_arg(dim)?;
+        
         let out = maybe_detach(py, t.numel(), move || match dims {
             None => ops::mean(&t),
             Some(d) => ops::mean_dims(&t, &d, keepdim),
@@ -736,30 +738,30 @@ impl PyTensor {
         wrap_tensor(py, catch_alloc_failure(|| ops::clone(self.t()))?)
     }
 
-    /// The tensor in another dtype (`to(rustgrad.float64)`, or `to(other_tensor)`).
+    /// The tensor in another dtype (`to(rustgrad.float64)`, `to("cpu", rustgrad.float64)`, or
+    /// `to(other_tensor)`), with PyTorch's three overloads and their parser errors.
     #[pyo3(signature = (*args, **kwargs))]
-    fn to<'py>(
-        slf: &Bound<'py, Self>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let mut dtype = None;
-        let mut candidates: Vec<Bound<'py, PyAny>> = args.iter().collect();
-        if let Some(kw) = kwargs {
-            if let Some(d) = kw.get_item("dtype")? {
-                candidates.push(d);
+    fn to<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        if let (1, true) = (args.len(), kwargs.is_none_or(|k| k.is_empty())) {
+            // to(dtype), the common spelling, skips the parser
+            if let Ok(d) = args.get_item(0)?.cast::<PyDType>() {
+                let d = d.get().0;
+                if d == slf.get().inner.dtype() {
+                    return Ok(slf.clone().into_any());
+                }
+                return wrap_tensor(slf.py(), catch_alloc_failure(|| ops::to_dtype(&slf.get().inner, d))?);
             }
         }
-        for arg in candidates {
-            if let Ok(d) = arg.cast::<PyDType>() {
-                dtype = Some(d.get().0);
-            } else if let Ok(t) = arg.cast::<PyTensor>() {
-                dtype = Some(t.get().inner.dtype());
-            } else if arg.extract::<String>().is_ok_and(|s| s == "cpu") || arg.is_none() {
-                // CPU is the only device.
-            } else {
-                return Err(PyTypeError::new_err(format!("to() received an invalid combination of arguments: {}", type_name(&arg))));
+        let bound = super::argparse::bind("Tensor.to", args, kwargs)?;
+        let dtype = match bound.get("tensor") {
+            Some(t) => Some(t.cast::<PyTensor>()?.get().inner.dtype()),
+            None => super::convert::dtype_arg(bound.get("dtype"))?,
+        };
+        if let Some(device) = bound.get("device") {
+            if super::argparse::int_arg(device).is_some() {
+                return Err(PyRuntimeError::new_err("Cannot access accelerator device when none is available."));
             }
+            super::creation::check_device(Some(device))?;
         }
         match dtype {
             Some(d) if d != slf.get().inner.dtype() => wrap_tensor(slf.py(), catch_alloc_failure(|| ops::to_dtype(&slf.get().inner, d))?),
@@ -785,16 +787,16 @@ impl PyTensor {
     }
 
     /// The same data with another shape (a view when possible, else a copy).
-    #[pyo3(signature = (*shape))]
-    fn reshape<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        let shape = int_args(shape)?;
+    #[pyo3(signature = (*shape, **kwargs))]
+    fn reshape<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let shape = super::tensor_view::sizes(shape, kwargs, "Tensor.reshape", "shape")?;
         wrap_tensor(py, catch_alloc_failure(|| ops::reshape(self.t(), &shape))?)
     }
 
     /// A view repeating dimensions of size 1 (`-1` keeps a size).
-    #[pyo3(signature = (*sizes))]
-    fn expand<'py>(&self, py: Python<'py>, sizes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        let requested = int_args(sizes)?;
+    #[pyo3(signature = (*sizes, **kwargs))]
+    fn expand<'py>(&self, py: Python<'py>, sizes: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let requested = super::tensor_view::sizes(sizes, kwargs, "Tensor.expand", "size")?;
         let shape = self.t().shape();
         let lead = requested.len().saturating_sub(shape.len());
         let target: Vec<usize> = requested

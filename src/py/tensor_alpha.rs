@@ -1,8 +1,10 @@
 //! `add`/`sub` and their in-place forms with `alpha`: PyTorch's `alpha_check`, its checked
 //! conversion of alpha to the result type, and the order of its refusals.
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use crate::error::catch_alloc_failure;
+use pyo3::types::PyDict;
 
 use super::convert::{alpha_arg, big_int, checked_scalar, BigInt};
 use super::tensor::{wrap_tensor, PyTensor};
@@ -38,32 +40,57 @@ fn in_place_alpha(target: &Tensor, other: &Tensor, alpha: Option<&Bound<'_, PyAn
     alpha_for(target, other, alpha, op, method)
 }
 
+/// The `alpha=` keyword of `add`/`sub`/`add_`/`sub_`, read from the keywords as given: PyO3 maps
+/// an explicit None to "absent", but PyTorch refuses `alpha=None` (alpha is a Number, not optional).
+fn alpha_kwarg<'py>(kwargs: Option<&Bound<'py, PyDict>>, method: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let Some(kwargs) = kwargs else { return Ok(None) };
+    let mut alpha = None;
+    for (key, value) in kwargs.iter() {
+        if key.to_string() != "alpha" {
+            return Err(PyTypeError::new_err(format!("{method}() got an unexpected keyword argument '{key}'")));
+        }
+        if value.is_none() {
+            return Err(PyTypeError::new_err(format!("{method}(): argument 'alpha' must be Number, not NoneType")));
+        }
+        alpha = Some(value);
+    }
+    Ok(alpha)
+}
+
 #[pymethods]
 impl PyTensor {
     /// `self + alpha * other`.
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (other, **kwargs))]
+    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let alpha = alpha_kwarg(kwargs, "add")?;
+        let alpha = alpha.as_ref();
         let other = Self::in_place_operand(other, self.inner.dtype())?;
         let alpha = alpha_for(self.t(), &other, alpha, Arith::Add, "add")?;
         wrap_tensor(py, catch_alloc_failure(|| ops::add_scaled(self.t(), &other, alpha))?)
     }
     /// `self - alpha * other`.
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (other, **kwargs))]
+    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let alpha = alpha_kwarg(kwargs, "sub")?;
+        let alpha = alpha.as_ref();
         let other = Self::in_place_operand(other, self.inner.dtype())?;
         let alpha = alpha_for(self.t(), &other, alpha, Arith::Sub, "sub")?;
         wrap_tensor(py, catch_alloc_failure(|| ops::sub_scaled(self.t(), &other, alpha))?)
     }
     /// In-place `self += alpha * other`.
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+    #[pyo3(signature = (other, **kwargs))]
+    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        let alpha = alpha_kwarg(kwargs, "add_")?;
+        let alpha = alpha.as_ref();
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
         let alpha = in_place_alpha(&slf.get().inner, &other, alpha, Arith::Add, "add_")?;
         Self::arith_in_place(slf, other, InPlaceArith::Add, alpha)
     }
     /// In-place `self -= alpha * other`.
-    #[pyo3(signature = (other, *, alpha=None))]
-    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
+    #[pyo3(signature = (other, **kwargs))]
+    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        let alpha = alpha_kwarg(kwargs, "sub_")?;
+        let alpha = alpha.as_ref();
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
         let alpha = in_place_alpha(&slf.get().inner, &other, alpha, Arith::Sub, "sub_")?;
         Self::arith_in_place(slf, other, InPlaceArith::Sub, alpha)

@@ -4,8 +4,10 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use crate::error::catch_alloc_failure;
+use pyo3::types::{PyDict, PyTuple};
 
-use super::convert::{arith_operand, big_int, checked_scalar, operand, type_name};
+use super::argparse;
+use super::convert::{arith_operand, big_int, checked_scalar, operand, promoted_scalar, type_name};
 use super::error::foreign;
 use super::tensor::{maybe_detach, user_warning, wrap_tensor, PyTensor};
 use crate::error::Result;
@@ -77,7 +79,7 @@ fn bound_arg(obj: Option<&Bound<'_, PyAny>>, dtype: DType) -> PyResult<Option<Bo
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
         Some(o) => {
-            if let Some(s) = checked_scalar(o, Some(dtype))? {
+            if let Some(s) = promoted_scalar(o, Some(dtype))? {
                 return Ok(Some(Bound_::Num(s)));
             }
             o.cast::<PyTensor>()
@@ -119,6 +121,58 @@ fn masked_fill_any(t: &Tensor, mask: &Tensor, value: &Bound<'_, PyAny>) -> PyRes
     }
     let v = tensor_arg(value, "masked_fill", "value")?;
     Ok(catch_alloc_failure(|| ops::masked_fill_tensor(t, mask, &v))?)
+}
+
+impl PyTensor {
+    /// `clamp_`/`clip_`: number bounds write in place directly, tensor bounds go through `in_place`.
+    fn clamp_in_place<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>, key: &str) -> PyResult<Bound<'py, Self>> {
+        let (lo, hi) = clamp_bounds(args, kwargs, slf.get().inner.dtype(), key)?;
+        let target = slf.get().inner.clone();
+        maybe_detach(slf.py(), target.numel(), move || match (&lo, &hi) {
+            (Some(Bound_::Tensor(_)), _) | (_, Some(Bound_::Tensor(_))) => ops::in_place(&target, |t| clamp_any(t, lo, hi)),
+            _ => {
+                let num = |b: &Option<Bound_>| match b {
+                    Some(Bound_::Num(s)) => Some(*s),
+                    _ => None,
+                };
+                let (min, max) = (num(&lo), num(&hi));
+                ops::clamp_(&target, min, max, |t| {
+                    // Number bounds: PyTorch's refusal names the target's C++ type ("long int").
+                    for b in [min, max].into_iter().flatten() {
+                        let result = ops::result_dtype(ops::Arith::Add, t, &b.to_tensor());
+                        if ops::check_result_castable(result, t.dtype()).is_err() {
+                            return Err(crate::Error::runtime(format!(
+                                "result type {} can't be cast to the desired output type {}",
+                                result.scalar_type_name(),
+                                t.dtype().cpp_type_name()
+                            )));
+                        }
+                    }
+                    clamp_any(t, lo, hi)
+                })
+            }
+        })?;
+        Ok(slf.clone())
+    }
+}
+
+/// `clamp`'s `(min=None, max=None)`, both numbers or both tensors as PyTorch's two overloads
+/// (a mix, another type or another keyword: its parser error).
+fn clamp_bounds(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>, dtype: DType, key: &str) -> PyResult<(Option<Bound_>, Option<Bound_>)> {
+    let refine = |e| argparse::refine(key, args, kwargs, e);
+    let kwargs_ = kwargs.filter(|k| !k.is_empty());
+    let (min, max) = match (args.len(), kwargs_) {
+        (0..=2, None) => (args.get_item(0).ok(), args.get_item(1).ok()),
+        _ => {
+            let bound = argparse::bind(key, args, kwargs)?;
+            (bound.get("min").cloned(), bound.get("max").cloned())
+        }
+    };
+    let (lo, hi) = (bound_arg(min.as_ref(), dtype).map_err(refine)?, bound_arg(max.as_ref(), dtype).map_err(refine)?);
+    if let (Some(Bound_::Num(_)), Some(Bound_::Tensor(_))) | (Some(Bound_::Tensor(_)), Some(Bound_::Num(_))) = (&lo, &hi) {
+        return Err(refine(PyTypeError::new_err("clamp bounds mix a number and a tensor")));
+    }
+    Ok((lo, hi))
 }
 
 macro_rules! unary_methods {
@@ -317,52 +371,26 @@ impl PyTensor {
     }
 
     /// Limits every element to `[min, max]` (numbers or tensors; either may be None).
-    #[pyo3(signature = (min=None, max=None))]
-    fn clamp<'py>(&self, py: Python<'py>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let (lo, hi) = (bound_arg(min, self.inner.dtype())?, bound_arg(max, self.inner.dtype())?);
+    #[pyo3(signature = (*args, **kwargs))]
+    fn clamp<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (lo, hi) = clamp_bounds(args, kwargs, self.inner.dtype(), "Tensor.clamp")?;
         apply(py, &self.inner, move |t| clamp_any(t, lo, hi))
     }
     /// Alias of `clamp`.
-    #[pyo3(signature = (min=None, max=None))]
-    fn clip<'py>(&self, py: Python<'py>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        self.clamp(py, min, max)
+    #[pyo3(signature = (*args, **kwargs))]
+    fn clip<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (lo, hi) = clamp_bounds(args, kwargs, self.inner.dtype(), "Tensor.clip")?;
+        apply(py, &self.inner, move |t| clamp_any(t, lo, hi))
     }
     /// `clamp` in place.
-    #[pyo3(signature = (min=None, max=None))]
-    fn clamp_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
-        let dtype = slf.get().inner.dtype();
-        let (lo, hi) = (bound_arg(min, dtype)?, bound_arg(max, dtype)?);
-        let target = slf.get().inner.clone();
-        maybe_detach(slf.py(), target.numel(), move || match (&lo, &hi) {
-            (Some(Bound_::Tensor(_)), _) | (_, Some(Bound_::Tensor(_))) => ops::in_place(&target, |t| clamp_any(t, lo, hi)),
-            _ => {
-                let num = |b: &Option<Bound_>| match b {
-                    Some(Bound_::Num(s)) => Some(*s),
-                    _ => None,
-                };
-                let (min, max) = (num(&lo), num(&hi));
-                ops::clamp_(&target, min, max, |t| {
-                    // Number bounds: PyTorch's refusal names the target's C++ type ("long int").
-                    for b in [min, max].into_iter().flatten() {
-                        let result = ops::result_dtype(ops::Arith::Add, t, &b.to_tensor());
-                        if ops::check_result_castable(result, t.dtype()).is_err() {
-                            return Err(crate::Error::runtime(format!(
-                                "result type {} can't be cast to the desired output type {}",
-                                result.scalar_type_name(),
-                                t.dtype().cpp_type_name()
-                            )));
-                        }
-                    }
-                    clamp_any(t, lo, hi)
-                })
-            }
-        })?;
-        Ok(slf.clone())
+    #[pyo3(signature = (*args, **kwargs))]
+    fn clamp_<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        Self::clamp_in_place(slf, args, kwargs, "Tensor.clamp_")
     }
     /// `clip` in place.
-    #[pyo3(signature = (min=None, max=None))]
-    fn clip_<'py>(slf: &Bound<'py, Self>, min: Option<&Bound<'py, PyAny>>, max: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, Self>> {
-        Self::clamp_(slf, min, max)
+    #[pyo3(signature = (*args, **kwargs))]
+    fn clip_<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        Self::clamp_in_place(slf, args, kwargs, "Tensor.clip_")
     }
 
     /// Elementwise maximum (NaN propagates).
@@ -379,7 +407,7 @@ impl PyTensor {
     /// `rustgrad.where(condition, self, other)`.
     #[pyo3(name = "where")]
     fn where_method<'py>(&self, py: Python<'py>, condition: PyRef<'py, PyTensor>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let (cond, other_num) = (condition.inner.clone(), checked_scalar(other, Some(self.inner.dtype()))?);
+        let (cond, other_num) = (condition.inner.clone(), promoted_scalar(other, Some(self.inner.dtype()))?);
         let other = where_operand(other, other_num, "other")?;
         apply(py, &self.inner, move |t| ops::where_numbers(&cond, t, &other, None, other_num))
     }
@@ -492,7 +520,7 @@ fn where_fn<'py>(py: Python<'py>, condition: PyRef<'py, PyTensor>, input: &Bound
             }
         }
     }
-    let (a_num, b_num) = (checked_scalar(input, partner(other))?, checked_scalar(other, partner(input))?);
+    let (a_num, b_num) = (promoted_scalar(input, partner(other))?, promoted_scalar(other, partner(input))?);
     let (a, b) = (where_operand(input, a_num, "input")?, where_operand(other, b_num, "other")?);
     apply(py, &condition.inner, move |c| ops::where_numbers(c, &a, &b, a_num, b_num))
 }

@@ -119,19 +119,21 @@ fn int_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
 }
 
 /// The `src`/`value` argument of scatter.
-fn scatter_source(obj: &Bound<'_, PyAny>) -> PyResult<ScatterSource> {
+/// A scatter source next to a target of `dtype`: a tensor, or a number range-checked as PyTorch
+/// converts it (an int past int64 overflows an integer target and is true for a bool one).
+fn scatter_source(obj: &Bound<'_, PyAny>, dtype: DType) -> PyResult<ScatterSource> {
     if let Ok(t) = obj.cast::<PyTensor>() {
         return Ok(ScatterSource::Tensor(t.get().inner.clone()));
     }
-    scalar(obj)
+    super::convert::checked_scalar(obj, Some(dtype))?
         .map(ScatterSource::Value)
         .ok_or_else(|| PyTypeError::new_err(format!("scatter(): argument 'src' must be Tensor, not {}", type_name(obj))))
 }
 
-fn scatter_args(src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>) -> PyResult<ScatterSource> {
+fn scatter_args(src: Option<&Bound<'_, PyAny>>, value: Option<&Bound<'_, PyAny>>, dtype: DType) -> PyResult<ScatterSource> {
     match (src, value) {
-        (Some(s), _) => scatter_source(s),
-        (None, Some(v)) => scatter_source(v),
+        (Some(s), _) => scatter_source(s, dtype),
+        (None, Some(v)) => scatter_source(v, dtype),
         (None, None) => Err(PyTypeError::new_err("scatter() missing required argument 'src' or 'value'")),
     }
 }
@@ -270,7 +272,7 @@ impl PyTensor {
         src: Option<&Bound<'py, PyAny>>,
         value: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (index, src) = (int_tensor(index)?, scatter_args(src, value)?);
+        let (index, src) = (int_tensor(index)?, scatter_args(src, value, self.inner.dtype())?);
         wrap_tensor(py, catch_alloc_failure(|| ops::scatter(&self.inner, dim, &index, &src))?)
     }
 
@@ -283,7 +285,7 @@ impl PyTensor {
         src: Option<&Bound<'py, PyAny>>,
         value: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
-        let (index, source) = (int_tensor(index)?, scatter_args(src, value)?);
+        let (index, source) = (int_tensor(index)?, scatter_args(src, value, slf.get().inner.dtype())?);
         catch_alloc_failure(|| ops::in_place(&slf.get().inner, |t| ops::scatter(t, dim, &index, &source)))?;
         Ok(slf.clone())
     }

@@ -4,8 +4,9 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use crate::error::catch_alloc_failure;
-use pyo3::types::{PyInt, PyList, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyList, PyTuple};
 
+use super::argparse;
 use super::convert::type_name;
 use super::tensor::{tensor_list, user_warning, wrap_tensor, PyTensor};
 use crate::ops;
@@ -21,6 +22,30 @@ fn ints(args: &Bound<'_, PyTuple>) -> PyResult<Vec<i64>> {
         return first.extract::<Vec<i64>>();
     }
     args.extract::<Vec<i64>>()
+}
+
+/// The int list of `view(2, 3)` / `view((2, 3))` / `view(size=(2, 3))`; PyTorch's parser error
+/// (for the overloads under `key`) when the arguments are not one.
+pub(crate) fn sizes(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>, key: &str, name: &str) -> PyResult<Vec<i64>> {
+    match kwargs.filter(|k| !k.is_empty()) {
+        None if !args.is_empty() => ints(args).map_err(|e| argparse::refine(key, args, None, e)),
+        _ => argparse::bind(key, args, kwargs)?.ints(name)?.ok_or_else(|| argparse::refine(key, args, kwargs, PyTypeError::new_err(format!("{name} must be given")))),
+    }
+}
+
+/// Two int arguments (`transpose(dim0, dim1)`), positional or by name.
+pub(crate) fn two_ints(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>, key: &str, names: (&str, &str)) -> PyResult<(i64, i64)> {
+    if args.len() == 2 && kwargs.is_none_or(|k| k.is_empty()) {
+        if let (Some(a), Some(b)) = (argparse::int_arg(&args.get_item(0)?), argparse::int_arg(&args.get_item(1)?)) {
+            return Ok((a, b));
+        }
+    }
+    let bound = argparse::bind(key, args, kwargs)?;
+    let get = |n: &str| bound.get(n).map(|o| o.extract::<i64>()).transpose();
+    match (get(names.0)?, get(names.1)?) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(argparse::refine(key, args, kwargs, PyTypeError::new_err("missing dims"))),
+    }
 }
 
 /// An int or a sequence of ints.
@@ -42,9 +67,10 @@ const T_SCALAR_WARNING: &str = "Tensor.T is deprecated on 0-D tensors. This func
 #[pymethods]
 impl PyTensor {
     /// A view with another shape (`-1` infers one size); fails when the strides do not allow it.
-    #[pyo3(signature = (*shape))]
-    fn view<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::view(&self.inner, &ints(shape)?)?)
+    #[pyo3(signature = (*shape, **kwargs))]
+    fn view<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let shape = sizes(shape, kwargs, "Tensor.view", "size")?;
+        wrap_tensor(py, ops::view(&self.inner, &shape)?)
     }
 
     /// `view` to another tensor's shape.
@@ -60,18 +86,23 @@ impl PyTensor {
     }
 
     /// Merges dims `start_dim..=end_dim` into one.
-    #[pyo3(signature = (start_dim=0, end_dim=-1))]
-    fn flatten<'py>(slf: &Bound<'py, Self>, start_dim: i64, end_dim: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn flatten<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let [start_dim, end_dim] = argparse::all_ints("Tensor.flatten", args, kwargs)?[..] else { unreachable!("two params") };
         wrap_tensor(slf.py(), catch_alloc_failure(|| ops::flatten(&slf.get().inner, start_dim, end_dim))?)
     }
 
     /// Swaps two dims (a view).
-    fn transpose<'py>(&self, py: Python<'py>, dim0: i64, dim1: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn transpose<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (dim0, dim1) = two_ints(args, kwargs, "Tensor.transpose", ("dim0", "dim1"))?;
         wrap_tensor(py, ops::transpose(&self.inner, dim0, dim1)?)
     }
 
     /// Alias of `transpose`.
-    fn swapaxes<'py>(&self, py: Python<'py>, axis0: i64, axis1: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn swapaxes<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (axis0, axis1) = two_ints(args, kwargs, "Tensor.swapaxes", ("axis0", "axis1"))?;
         wrap_tensor(py, ops::transpose(&self.inner, axis0, axis1)?)
     }
 
@@ -99,9 +130,10 @@ impl PyTensor {
     }
 
     /// The dims reordered (a view).
-    #[pyo3(signature = (*dims))]
-    fn permute<'py>(&self, py: Python<'py>, dims: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, ops::permute(&self.inner, &ints(dims)?)?)
+    #[pyo3(signature = (*dims, **kwargs))]
+    fn permute<'py>(&self, py: Python<'py>, dims: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let dims = sizes(dims, kwargs, "Tensor.permute", "dims")?;
+        wrap_tensor(py, ops::permute(&self.inner, &dims)?)
     }
 
     /// Removes dims of size 1 (all, one, or those listed).
@@ -116,7 +148,9 @@ impl PyTensor {
     }
 
     /// Inserts a dim of size 1.
-    fn unsqueeze<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn unsqueeze<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let dim = argparse::all_ints("Tensor.unsqueeze", args, kwargs)?[0];
         wrap_tensor(py, ops::unsqueeze(&self.inner, dim)?)
     }
 
@@ -126,7 +160,9 @@ impl PyTensor {
     }
 
     /// The slice at `index` along `dim` (a view without that dim).
-    fn select<'py>(&self, py: Python<'py>, dim: i64, index: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn select<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (dim, index) = two_ints(args, kwargs, "Tensor.select", ("dim", "index"))?;
         wrap_tensor(py, ops::select(&self.inner, dim, index)?)
     }
 
@@ -158,14 +194,16 @@ impl PyTensor {
     }
 
     /// `chunks` views of (nearly) equal size along `dim`.
-    #[pyo3(signature = (chunks, dim=0))]
-    fn chunk<'py>(&self, py: Python<'py>, chunks: i64, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn chunk<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyTuple>> {
+        let [chunks, dim] = argparse::all_ints("Tensor.chunk", args, kwargs)?[..] else { unreachable!("two params") };
         tuple_of(py, ops::chunk(&self.inner, chunks, dim)?)
     }
 
     /// The slices along `dim`, as views.
-    #[pyo3(signature = (dim=0))]
-    fn unbind<'py>(&self, py: Python<'py>, dim: i64) -> PyResult<Bound<'py, PyTuple>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn unbind<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyTuple>> {
+        let dim = argparse::all_ints("Tensor.unbind", args, kwargs)?[0];
         tuple_of(py, ops::unbind(&self.inner, dim)?)
     }
 
