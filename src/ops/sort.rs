@@ -104,7 +104,8 @@ pub fn topk(t: &Tensor, k: i64, dim: i64, largest: bool, sorted: bool) -> Result
     if t.dtype() == DType::Bool {
         return Err(Error::runtime("topk does not support bool dtypes on CPU"));
     }
-    let k = k as usize;
+    // A 0-d input gives its element back even for k = 0, as PyTorch's does.
+    let k = if t.dim() == 0 { 1 } else { k as usize };
     let (values, indices) = lanes(t, d, k, false, Lane::Topk { k, largest, sorted })?;
     record_selection("TopkBackward0", t, &values, &indices, d, None, dim)?;
     Ok((values, indices))
@@ -151,6 +152,17 @@ pub fn median_dim(t: &Tensor, dim: i64, keepdim: bool) -> Result<(Tensor, Tensor
     Ok((values, indices))
 }
 
+/// The median of no elements: NaN, cast to integers as x86 converts it (the integer indefinite
+/// value: the type's minimum for int32/int64, 0 once truncated to uint8), as PyTorch gives.
+fn empty_median<T: Element>() -> T {
+    match T::DTYPE {
+        DType::I64 => T::from_i64(i64::MIN),
+        DType::I32 => T::from_i64(i32::MIN as i64),
+        d if d.is_float() => T::from_f64(f64::NAN),
+        _ => T::default(),
+    }
+}
+
 /// `t.median()`: the lower median of all elements, NaN when one is NaN (and for an empty tensor);
 /// MedianBackward0 spreads the gradient over the elements equal to the result.
 pub fn median_all(t: &Tensor) -> Result<Tensor> {
@@ -159,7 +171,7 @@ pub fn median_all(t: &Tensor) -> Result<Tensor> {
     let buffer = data.storage.read();
     let out = with_dtype!(data.dtype, T => {
         let all = data.layout.gather(T::slice(&buffer));
-        let value = if all.is_empty() { T::from_f64(f64::NAN) } else { kernels::median_lane(&all, &mut Vec::new()).0 };
+        let value = if all.is_empty() { empty_median::<T>() } else { kernels::median_lane(&all, &mut Vec::new()).0 };
         Tensor::from_vec(vec![value], &[])?
     });
     super::reduce_minmax::record_even("MedianBackward0", t, &out, vec![true; t.dim()], vec![])?;
