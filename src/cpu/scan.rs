@@ -88,6 +88,9 @@ where
     }
 }
 
+/// A block of whole lanes: (((output, x), grad), y).
+type Piece<'a, T> = (((&'a mut [T], &'a [T]), &'a [T]), &'a [T]);
+
 /// [`cumprod_backward_lane`] over every lane along `dim` of three same-shaped tensors; the
 /// result is contiguous in logical order.
 pub fn cumprod_backward<T>(x: (&[T], &Layout), g: (&[T], &Layout), y: (&[T], &Layout), dim: usize) -> Vec<T>
@@ -101,7 +104,7 @@ where
     if lanes > 0 && len > 0 {
         let step = (GRAIN / len).max(1) * len;
         let pieces = out.chunks_mut(step).zip(xs.chunks(step)).zip(gs.chunks(step)).zip(ys.chunks(step));
-        let run = |(((o, x), g), y): (((&mut [T], &[T]), &[T]), &[T])| {
+        let run = |(((o, x), g), y): Piece<'_, T>| {
             for (((o, x), g), y) in o.chunks_mut(len).zip(x.chunks(len)).zip(g.chunks(len)).zip(y.chunks(len)) {
                 cumprod_backward_lane(x, g, y, o);
             }

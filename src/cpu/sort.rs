@@ -130,14 +130,15 @@ fn stable_partition_nan<T: Element>(pairs: &mut Vec<(T, i64)>, front: bool) -> u
     if count == 0 {
         return 0;
     }
-    let (nan, num): (Vec<(T, i64)>, Vec<(T, i64)>) = pairs.iter().partition(|p| is_nan(p.0));
+    let numbers: Vec<(T, i64)> = pairs.iter().copied().filter(|p| !is_nan(p.0)).collect();
+    let nans: Vec<(T, i64)> = pairs.iter().copied().filter(|p| is_nan(p.0)).collect();
     pairs.clear();
     if front {
-        pairs.extend(nan);
-        pairs.extend(num);
+        pairs.extend(nans);
+        pairs.extend(numbers);
     } else {
-        pairs.extend(num);
-        pairs.extend(nan);
+        pairs.extend(numbers);
+        pairs.extend(nans);
     }
     count
 }
