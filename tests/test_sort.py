@@ -226,6 +226,17 @@ def test_big_inputs_take_parallel_paths_and_match_numpy(data, shape, dtype):
         assert_close(t.median(dim).values, np.take(np.sort(a, axis=dim), (a.shape[dim] - 1) // 2, axis=dim))
 
 
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_of_one_long_lane_matches_numpy(largest):
+    # Past four 32768-element chunks with a small k: chunk candidates first, then the final pick.
+    a = np.random.default_rng(7).integers(-10**6, 10**6, 140_001).astype(np.float32)
+    a[[5, 70_000]] = np.nan
+    r = rustgrad.tensor(a).topk(9, largest=largest)
+    expected = np.sort(a)[::-1][:9] if largest else np.sort(a)[:9]
+    np.testing.assert_array_equal(to_numpy(r.values), expected)
+    points_to(r.values, r.indices, a, 0)
+
+
 def test_results_do_not_depend_on_the_thread_count():
     a = np.random.default_rng(3).integers(-50, 50, (300, 250)).astype(np.float64)
     t = rustgrad.tensor(a)

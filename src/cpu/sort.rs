@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 use super::reduce::reduced_innermost;
 use super::GRAIN;
-use crate::tensor::{Element, Layout};
+use crate::tensor::{recycle, Element, Layout};
 
 /// Ascending order with NaN above everything (two NaNs are equal).
 #[inline]
@@ -39,6 +39,20 @@ pub fn lanes_of<T: Element>(data: &[T], layout: &Layout, dim: usize) -> (Vec<T>,
     reduced_innermost(data, layout, &reduce)
 }
 
+/// The layout's elements as a borrowed slice when they already lie dim-innermost (contiguous,
+/// and `dim` the last dim or the only one longer than 1 after it): (values, lanes, lane length).
+fn innermost_slice<'a, T: Element>(data: &'a [T], layout: &Layout, dim: usize) -> Option<(&'a [T], usize, usize)> {
+    if !layout.is_contiguous() {
+        return None;
+    }
+    let n = layout.numel();
+    let len = layout.shape.get(dim).copied().unwrap_or(1);
+    if layout.shape.iter().skip(dim + 1).any(|&s| s != 1) {
+        return None;
+    }
+    Some((&data[layout.offset..layout.offset + n], n / len.max(1), len))
+}
+
 /// Lanes laid out dim-innermost (`shape` with `dim` moved last) back in `shape`'s logical order.
 pub fn restore_order<T: Element>(lanes: Vec<T>, shape: &[usize], dim: usize) -> Vec<T> {
     let ndim = shape.len();
@@ -65,9 +79,17 @@ pub fn map_lanes_indexed<T: Element>(
     out_len: usize,
     f: impl Fn(&[T], &mut [T], &mut [i64], &mut Vec<(T, i64)>) + Sync + Send,
 ) -> (Vec<T>, Vec<i64>) {
-    let (values, lanes, len) = lanes_of(data, layout, dim);
-    let mut out_v = vec![T::default(); lanes * out_len];
-    let mut out_i = vec![0i64; lanes * out_len];
+    let gathered;
+    let (values, lanes, len) = match innermost_slice(data, layout, dim) {
+        Some(found) => found,
+        None => {
+            gathered = lanes_of(data, layout, dim);
+            (&gathered.0[..], gathered.1, gathered.2)
+        }
+    };
+    // Recycled buffers: a fresh multi-megabyte vec page-faults on every page it touches.
+    let mut out_v = recycle::filled_vec(lanes * out_len, T::default());
+    let mut out_i = recycle::filled_vec(lanes * out_len, 0i64);
     if lanes > 0 && out_len > 0 {
         let per_piece = (GRAIN / len.max(1)).max(1);
         let run = |(v, o, i): (&[T], &mut [T], &mut [i64])| {
@@ -143,13 +165,41 @@ fn stable_partition_nan<T: Element>(pairs: &mut Vec<(T, i64)>, front: bool) -> u
     count
 }
 
-/// The `k` largest (`largest`) or smallest elements of one lane, in order when `sorted`.
-pub fn topk_lane<T: Element>(lane: &[T], values: &mut [T], indices: &mut [i64], scratch: &mut Vec<(T, i64)>, k: usize, largest: bool, sorted: bool) {
-    pairs(lane, scratch);
-    let order = |a: &(T, i64), b: &(T, i64)| {
+/// Elements per chunk of a long topk lane (fixed, so results never depend on the threads).
+const TOPK_CHUNK: usize = 1 << 15;
+
+/// The order topk selects in: largest first (NaN above everything), or smallest first.
+fn topk_order<T: Element>(largest: bool) -> impl Fn(&(T, i64), &(T, i64)) -> Ordering + Copy {
+    move |a, b| {
         let o = cmp_nan_last(&a.0, &b.0);
         if largest { o.reverse() } else { o }
+    }
+}
+
+/// The `k` best pairs of each fixed chunk of a long lane (chunks in parallel above the grain):
+/// the lane's `k` best are among them.
+fn topk_candidates<T: Element>(lane: &[T], k: usize, largest: bool) -> Vec<(T, i64)> {
+    let order = topk_order::<T>(largest);
+    let pick = |(start, chunk): (usize, &[T])| {
+        let mut p: Vec<(T, i64)> = chunk.iter().enumerate().map(|(i, &v)| (v, (start + i) as i64)).collect();
+        p.select_nth_unstable_by(k - 1, order);
+        p.truncate(k);
+        p
     };
+    let pieces: Vec<(usize, &[T])> = lane.chunks(TOPK_CHUNK).enumerate().map(|(c, x)| (c * TOPK_CHUNK, x)).collect();
+    let parts = if super::parallel(lane.len()) { super::split::map_pieces(pieces, pick) } else { pieces.into_iter().map(pick).collect() };
+    parts.concat()
+}
+
+/// The `k` largest (`largest`) or smallest elements of one lane, in order when `sorted`. A long
+/// lane with a small `k` keeps each chunk's best `k` first (less to select from, and parallel).
+pub fn topk_lane<T: Element>(lane: &[T], values: &mut [T], indices: &mut [i64], scratch: &mut Vec<(T, i64)>, k: usize, largest: bool, sorted: bool) {
+    if k > 0 && lane.len() >= 4 * TOPK_CHUNK && k * 16 <= TOPK_CHUNK {
+        *scratch = topk_candidates(lane, k, largest);
+    } else {
+        pairs(lane, scratch);
+    }
+    let order = topk_order::<T>(largest);
     if k < scratch.len() && k > 0 {
         scratch.select_nth_unstable_by(k - 1, order);
     }
@@ -239,6 +289,25 @@ mod tests {
         let (mut o, mut i) = (vec![0.0; 1], vec![0; 1]);
         topk_lane(lane, &mut o, &mut i, &mut Vec::new(), 1, true, true);
         (o[0], i[0])
+    }
+
+    #[test]
+    fn long_topk_lanes_select_through_chunks() {
+        let n = 4 * TOPK_CHUNK + 77;
+        let v: Vec<f32> = (0..n).map(|i| ((i * 7919) % 100_003) as f32).collect();
+        let mut sorted = v.clone();
+        sorted.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        for largest in [true, false] {
+            let (mut o, mut i) = (vec![0.0; 50], vec![0; 50]);
+            let run = |o: &mut Vec<f32>, i: &mut Vec<i64>| topk_lane(&v, o, i, &mut Vec::new(), 50, largest, true);
+            run(&mut o, &mut i);
+            let expected: Vec<f32> = if largest { sorted[..50].to_vec() } else { sorted.iter().rev().take(50).copied().collect() };
+            assert_eq!(o, expected);
+            assert!(i.iter().zip(&o).all(|(&at, &val)| v[at as usize] == val));
+            let (mut o2, mut i2) = (vec![0.0; 50], vec![0; 50]);
+            with_forced_split(2, || run(&mut o2, &mut i2));
+            assert_eq!((o, i), (o2, i2));
+        }
     }
 
     #[test]
