@@ -61,6 +61,7 @@ from . import utils
 from . import nn
 from . import return_types
 from ._reduce_linalg import *  # noqa: F401,F403  (matmul, max, softmax, einsum, ...)
+from ._sort_functions import *  # noqa: F401,F403  (sort, topk, median, cumprod, rsub, ...)
 from . import optim
 from .serialization import save, load
 from . import _tensor_pickle  # noqa: F401  (pickle support for tensors)

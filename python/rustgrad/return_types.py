@@ -41,4 +41,12 @@ def _make(name, fields):
 max = _make("max", ("values", "indices"))
 min = _make("min", ("values", "indices"))
 
+sort = _make("sort", ("values", "indices"))
+topk = _make("topk", ("values", "indices"))
+kthvalue = _make("kthvalue", ("values", "indices"))
+median = _make("median", ("values", "indices"))
+cummax = _make("cummax", ("values", "indices"))
+cummin = _make("cummin", ("values", "indices"))
+
 __all__ = ["max", "min"]
+__all__ += ["sort", "topk", "kthvalue", "median", "cummax", "cummin"]

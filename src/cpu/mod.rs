@@ -35,3 +35,5 @@ pub mod transpose;
 pub fn parallel(work: usize) -> bool {
     work >= GRAIN && threads() > 1
 }
+pub mod sort;
+pub mod scan;

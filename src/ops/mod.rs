@@ -30,6 +30,8 @@ mod division;
 mod scalar_check;
 mod index_ops;
 mod inplace_direct;
+mod sort;
+mod cumulative;
 #[cfg(test)]
 mod test_util;
 
@@ -73,6 +75,8 @@ pub use crate::cpu::division::DivKind;
 pub use scalar_check::{check_scalar_fits, check_value_fits_tensor, full_exact};
 pub use index_ops::{check_index_fill_args, fill_diagonal_, index_add, index_copy, index_fill, index_put_accumulate_aliased, put, take, FillValue};
 pub use inplace_direct::{arith_, clamp_, copy_into, unary_, InPlaceArith, InPlaceUnary};
+pub use sort::{argsort, kthvalue, median_all, median_dim, sort, topk};
+pub use cumulative::{cum_extreme, cumprod, rsub};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

@@ -120,7 +120,7 @@ fn keepdim_shape_usize(shape: &[usize], reduce: &[bool]) -> Vec<usize> {
 }
 
 /// Records the evenly-distributing backward shared by max()/min() and amax/amin.
-fn record_even(name: &'static str, t: &Tensor, out: &Tensor, reduce: Vec<bool>, values: Vec<(&'static str, SavedValue)>) -> Result<()> {
+pub(super) fn record_even(name: &'static str, t: &Tensor, out: &Tensor, reduce: Vec<bool>, values: Vec<(&'static str, SavedValue)>) -> Result<()> {
     record(&[t], &[out], || {
         // d max(t) = grad spread evenly over the elements equal to the result
         let saved = vec![input("self", t), output("result", out, 0)];

@@ -28,6 +28,7 @@ mod tensor_division;
 mod nn_core;
 mod nn_ops;
 mod nn_pad;
+mod tensor_sort;
 
 use pyo3::prelude::*;
 
@@ -60,5 +61,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     nn_ops::register(m)?;
     nn_pad::register(m)?;
     saved_hooks::register(m)?;
+    tensor_sort::register(m)?;
     Ok(())
 }

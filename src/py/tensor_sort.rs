@@ -1,0 +1,190 @@
+//! Ordering methods of `rustgrad.Tensor`: sort / argsort / msort, topk, kthvalue, median,
+//! cumprod, cummax / cummin (with `rustgrad.return_types`), `new_full`, and the function
+//! `rustgrad.rsub`.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyInt};
+
+use super::convert::{alpha_arg, checked_scalar, dtype_arg, size_from_sequence, type_name};
+use super::creation::check_device;
+use super::tensor::{cast_to, maybe_detach, wrap_tensor, PyTensor};
+use crate::ops::{self, Arith};
+use crate::tensor::{DType, Tensor};
+
+/// `rustgrad.return_types.<name>(values, indices)`.
+fn return_type<'py>(py: Python<'py>, name: &str, values: Tensor, indices: Tensor) -> PyResult<Bound<'py, PyAny>> {
+    static MODULE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    let module = super::tensor::cached_attr(py, &MODULE, "rustgrad", "return_types")?;
+    module.getattr(name)?.call1(((wrap_tensor(py, values)?, wrap_tensor(py, indices)?),))
+}
+
+/// An int argument (bools refused, as PyTorch's parser does), with PyTorch's TypeError.
+fn int_arg(op: &str, name: &str, position: usize, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{op}(): argument '{name}' (position {position}) must be int, not {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract::<i64>()
+}
+
+/// A bool argument given as `stable=` (None: False).
+fn stable_arg(stable: Option<&Bound<'_, PyAny>>) -> PyResult<Option<bool>> {
+    match stable {
+        None => Ok(None),
+        Some(s) if s.is_none() => Ok(Some(false)),
+        Some(s) => Ok(Some(s.extract::<bool>()?)),
+    }
+}
+
+impl PyTensor {
+    fn sorted<'py>(&self, py: Python<'py>, dim: i64, descending: bool, stable: Option<bool>) -> PyResult<(Tensor, Tensor)> {
+        let t = self.inner.clone();
+        Ok(maybe_detach(py, t.numel(), move || ops::sort(&t, dim, descending, stable))?)
+    }
+
+    fn cum_extreme<'py>(&self, py: Python<'py>, dim: &Bound<'py, PyAny>, max: bool) -> PyResult<Bound<'py, PyAny>> {
+        let name = if max { "cummax" } else { "cummin" };
+        let dim = int_arg(name, "dim", 1, dim)?;
+        let t = self.inner.clone();
+        let (values, indices) = maybe_detach(py, t.numel(), move || ops::cum_extreme(&t, dim, max))?;
+        return_type(py, name, values, indices)
+    }
+}
+
+#[pymethods]
+impl PyTensor {
+    /// `(values, indices)` of the elements sorted along `dim` (NaN last; equal elements keep
+    /// their order).
+    #[pyo3(signature = (dim=-1, descending=false, *, stable=None))]
+    fn sort<'py>(&self, py: Python<'py>, dim: i64, descending: bool, stable: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let (values, indices) = self.sorted(py, dim, descending, stable_arg(stable)?)?;
+        return_type(py, "sort", values, indices)
+    }
+
+    /// The indices that sort the elements along `dim`.
+    #[pyo3(signature = (dim=-1, descending=false, *, stable=false))]
+    fn argsort<'py>(&self, py: Python<'py>, dim: i64, descending: bool, stable: bool) -> PyResult<Bound<'py, PyAny>> {
+        let _ = stable; // the sort is always stable
+        let t = self.inner.clone();
+        wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::argsort(&t, dim, descending))?)
+    }
+
+    /// The elements sorted along the first dim (`sort(dim=0).values`).
+    fn msort<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap_tensor(py, self.sorted(py, 0, false, None)?.0)
+    }
+
+    /// `(values, indices)` of the `k` largest (or smallest) elements along `dim`.
+    #[pyo3(signature = (k, dim=-1, largest=true, sorted=true))]
+    fn topk<'py>(&self, py: Python<'py>, k: &Bound<'py, PyAny>, dim: i64, largest: bool, sorted: bool) -> PyResult<Bound<'py, PyAny>> {
+        let k = int_arg("topk", "k", 1, k)?;
+        let t = self.inner.clone();
+        let (values, indices) = maybe_detach(py, t.numel(), move || ops::topk(&t, k, dim, largest, sorted))?;
+        return_type(py, "topk", values, indices)
+    }
+
+    /// `(values, indices)` of the `k`-th smallest element along `dim`.
+    #[pyo3(signature = (k, dim=-1, keepdim=false))]
+    fn kthvalue<'py>(&self, py: Python<'py>, k: &Bound<'py, PyAny>, dim: i64, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
+        let k = int_arg("kthvalue", "k", 1, k)?;
+        let t = self.inner.clone();
+        let (values, indices) = maybe_detach(py, t.numel(), move || ops::kthvalue(&t, k, dim, keepdim))?;
+        return_type(py, "kthvalue", values, indices)
+    }
+
+    /// The lower median of all elements, or `(values, indices)` of the medians along `dim`.
+    #[pyo3(signature = (dim=None, keepdim=false))]
+    fn median<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
+        let t = self.inner.clone();
+        match dim.filter(|d| !d.is_none()) {
+            None => wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::median_all(&t))?),
+            Some(d) => {
+                let d = int_arg("median", "dim", 1, d)?;
+                let (values, indices) = maybe_detach(py, t.numel(), move || ops::median_dim(&t, d, keepdim))?;
+                return_type(py, "median", values, indices)
+            }
+        }
+    }
+
+    /// Running products along `dim` (ints and bools give int64; `dtype` casts the input first).
+    #[pyo3(signature = (dim=None, *, dtype=None))]
+    fn cumprod<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+        let dim = dim.ok_or_else(|| PyTypeError::new_err("cumprod() missing 1 required positional arguments: \"dim\""))?;
+        let dim = int_arg("cumprod", "dim", 1, dim)?;
+        let dtype = dtype_arg(dtype)?;
+        if dtype == Some(DType::Bool) {
+            return Err(crate::Error::not_implemented("\"cumprod_out_cpu\" not implemented for 'Bool'").into());
+        }
+        let t = cast_to(&self.inner, dtype)?;
+        let out = maybe_detach(py, t.numel(), move || ops::cumprod(&t, dim))?;
+        wrap_tensor(py, cast_to(&out, dtype)?)
+    }
+
+    /// `(values, indices)` of the running maxima along `dim`.
+    fn cummax<'py>(&self, py: Python<'py>, dim: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.cum_extreme(py, dim, true)
+    }
+
+    /// `(values, indices)` of the running minima along `dim`.
+    fn cummin<'py>(&self, py: Python<'py>, dim: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.cum_extreme(py, dim, false)
+    }
+
+    /// A tensor of `size` filled with `fill_value`, in this tensor's dtype unless given.
+    #[pyo3(signature = (size, fill_value, *, dtype=None, device=None, requires_grad=false, layout=None, pin_memory=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn new_full<'py>(
+        &self,
+        py: Python<'py>,
+        size: &Bound<'py, PyAny>,
+        fill_value: &Bound<'py, PyAny>,
+        dtype: Option<&Bound<'py, PyAny>>,
+        device: Option<&Bound<'py, PyAny>>,
+        requires_grad: bool,
+        layout: Option<&Bound<'py, PyAny>>,
+        pin_memory: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = (layout, pin_memory); // strided CPU tensors only
+        if size.is_instance_of::<PyInt>() {
+            return Err(PyTypeError::new_err(format!(
+                "new_full(): argument 'size' (position 1) must be tuple of ints, not {}",
+                type_name(size)
+            )));
+        }
+        check_device(device)?;
+        let target = dtype_arg(dtype)?.unwrap_or(self.inner.dtype());
+        let value = checked_scalar(fill_value, Some(target))?.ok_or_else(|| {
+            PyTypeError::new_err(format!("new_full(): argument 'fill_value' (position 2) must be Number, not {}", type_name(fill_value)))
+        })?;
+        let shape = size_from_sequence(size)?;
+        ops::check_scalar_fits(value, target)?;
+        wrap_tensor(py, ops::full_exact(&shape, value, target).with_requires_grad(requires_grad)?)
+    }
+}
+
+/// `rustgrad.rsub(input, other, alpha=1)`: `other - alpha * input` (RsubBackward0, or
+/// RsubBackward1 for a number `other`).
+#[pyfunction]
+#[pyo3(signature = (input, other, alpha=None))]
+fn rsub<'py>(py: Python<'py>, input: &Bound<'py, PyAny>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    let Ok(input) = input.cast::<PyTensor>() else {
+        return Err(PyTypeError::new_err(format!(
+            "rsub() received an invalid combination of arguments - got ({}, {}), but expected one of:\n * (Tensor input, Tensor other, *, Number alpha = 1)\n * (Tensor input, Number other, Number alpha = 1)\n",
+            type_name(input),
+            type_name(other)
+        )));
+    };
+    let a = input.get().inner.clone();
+    let is_number = other.cast::<PyTensor>().is_err();
+    let other = PyTensor::in_place_operand(other, a.dtype())?;
+    let alpha = alpha_arg(alpha, "rsub", ops::result_dtype(Arith::Sub, &other, &a))?;
+    wrap_tensor(py, maybe_detach(py, a.numel().max(other.numel()), move || ops::rsub(&a, &other, alpha, is_number))?)
+}
+
+/// Adds the module-level functions of this file to `rustgrad._core`.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(rsub, m)?)
+}
