@@ -132,9 +132,29 @@ def test_int_arange_counts_in_int64_like_range(start, count, step, data):
     end = start + count * step + data.draw(st.integers(0, abs(step) - 1)) * (1 if step > 0 else -1)
     if not -(2 ** 63) <= end < 2 ** 63:
         return
-    t = rustgrad.arange(start, end, step)
-    assert t.dtype == rustgrad.int64 and t.tolist() == list(range(start, end, step))
+    # PyTorch sizes the range as (end - start + step - sign(step)) / step in wrapping int64: when
+    # that sum overflows it refuses the range (or, wrapped back positive, counts what it gives).
+    span = _wrap_int64(_wrap_int64(_wrap_int64(end - start) + step) - (1 if step > 0 else -1))
+    size = abs(span) // abs(step) * (1 if (span >= 0) == (step > 0) else -1)
+    if size < 0:
+        with pytest.raises(RuntimeError, match=r"^invalid size, possible overflow\?$"):
+            rustgrad.arange(start, end, step)
+    else:
+        t = rustgrad.arange(start, end, step)
+        assert t.dtype == rustgrad.int64
+        assert t.tolist() == [_wrap_int64(start + i * step) for i in range(size)]
+        if span == end - start + step - (1 if step > 0 else -1):
+            assert t.tolist() == list(range(start, end, step))
     same(lambda m: m.arange(start, end, step))
+
+
+def _wrap_int64(v):
+    return (v + 2 ** 63) % 2 ** 64 - 2 ** 63
+
+
+def test_int_arange_refuses_a_range_whose_size_overflows_int64():
+    with pytest.raises(RuntimeError, match=r"^invalid size, possible overflow\?$"):
+        rustgrad.arange(0, 4611686018427387906, 4611686018427387903)
 
 
 @pytest.mark.parametrize("case", [
@@ -347,3 +367,77 @@ def test_factory_argument_errors(name, call, exc_type, message):
 @pytest.mark.parametrize("name, call, exc_type, message", FACTORY_ARG_ERRORS, ids=[c[0] for c in FACTORY_ARG_ERRORS])
 def test_factory_argument_errors_match_torch(name, call, exc_type, message):
     assert_same_error_as_torch(call)
+
+
+# ----- Tensor.new_* -----
+
+@pytest.mark.parametrize("method,value", [("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)])
+@pytest.mark.parametrize("dtype", [rustgrad.int64, rustgrad.float64, rustgrad.bool])
+def test_new_filled_takes_the_callers_dtype_and_both_size_forms(method, value, dtype):
+    base = rustgrad.ones(3, dtype=dtype)
+    for args in [(2, 3), ((2, 3),), ([2, 3],)]:
+        t = getattr(base, method)(*args)
+        assert t.dtype is dtype and t.shape == (2, 3)
+        if method != "new_empty":
+            assert t.tolist() == [[value] * 3] * 2
+    assert getattr(base, method)(()).shape == ()
+    assert getattr(base, method)(2, dtype=rustgrad.float32).dtype is rustgrad.float32
+
+
+def test_new_tensors_have_no_history_unless_asked():
+    w = rustgrad.ones(2, dtype=rustgrad.float64, requires_grad=True) * 2
+    for t in [w.new_zeros(2), w.new_full((2,), 3.5), w.new_tensor([1, 2])]:
+        assert (t.requires_grad, t.grad_fn, t.is_leaf, t.dtype) == (False, None, True, rustgrad.float64)
+    r = w.new_ones(2, requires_grad=True)
+    assert r.requires_grad and r.is_leaf
+    (r * 3).sum().backward()
+    assert r.grad.tolist() == [3.0, 3.0]
+
+
+def test_new_tensor_converts_to_the_callers_dtype_and_copies():
+    x = rustgrad.tensor([1, 2])
+    assert x.new_tensor([1.7, -2.2]).tolist() == [1, -2] and x.new_tensor(3).shape == ()
+    src = np.array([1.0, 2.0])
+    t = rustgrad.ones(1).new_tensor(src)
+    src[0] = 9.0
+    assert t.tolist() == [1.0, 2.0] and t.dtype is rustgrad.float32
+    with pytest.warns(UserWarning, match=r"^To copy construct from a tensor, it is recommended to use sourceTensor\.detach\(\)\.clone\(\)"):
+        c = x.new_tensor(rustgrad.tensor([5.5]))
+    assert c.tolist() == [5]
+
+
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda x: x.new_zeros("a"), TypeError, "new_zeros(): argument 'size' (position 1) must be tuple of ints, not str"),
+        (lambda x: x.new_ones(2, "a"), TypeError, "new_ones(): argument 'size' failed to unpack the object at pos 2 with error \"type must be tuple of ints,but got str\""),
+        (lambda x: x.new_zeros(), TypeError, "new_zeros() missing 1 required positional arguments: \"size\""),
+        (lambda x: x.new_tensor(), TypeError, "new_tensor() missing 1 required positional arguments: \"data\""),
+        (lambda x: x.new_zeros(-1), RuntimeError, "Trying to create tensor with negative dimension -1: [-1]"),
+        (lambda x: x.new_full(2, 1), TypeError, "new_full(): argument 'size' (position 1) must be tuple of ints, not int"),
+        (lambda x: x.new_tensor([[1], [1, 2]]), ValueError, "expected sequence of length 1 at dim 1 (got 2)"),
+    ],
+)
+def test_new_factory_errors(call, error, message):
+    with pytest.raises(error) as info:
+        call(rustgrad.tensor([1, 2]))
+    assert str(info.value) == message
+
+
+def _new_factory_results(lib):
+    x = lib.tensor([[1.5, 2.0]], dtype=lib.float64)
+    return [
+        x.new_zeros(2, 1), x.new_ones((3,), dtype=lib.int64), x.new_full([2], 7),
+        x.new_tensor([[1, 2]]), lib.tensor([True]).new_ones(2), lib.tensor([4]).new_tensor([2.9]),
+    ]
+
+
+def test_new_factories_match_pytorch():
+    torch = torch_or_skip()
+    for ours, theirs in zip(_new_factory_results(rustgrad), _new_factory_results(torch)):
+        assert repr(ours).replace("rustgrad", "torch") == repr(theirs)
+    with pytest.raises(TypeError) as ours:
+        rustgrad.tensor([1]).new_ones(2, dtype=1)
+    with pytest.raises(TypeError) as theirs:
+        torch.tensor([1]).new_ones(2, dtype=1)
+    assert str(ours.value).replace("rustgrad", "torch") == str(theirs.value)

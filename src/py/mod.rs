@@ -29,6 +29,7 @@ mod nn_core;
 mod nn_ops;
 mod nn_pad;
 mod tensor_sort;
+mod tensor_new;
 
 use pyo3::prelude::*;
 

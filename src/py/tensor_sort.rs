@@ -1,13 +1,12 @@
 //! Ordering methods of `rustgrad.Tensor`: sort / argsort / msort, topk, kthvalue, median,
-//! cumprod, cummax / cummin (with `rustgrad.return_types`), `new_full`, and the function
+//! cumprod, cummax / cummin (with `rustgrad.return_types`), and the function
 //! `rustgrad.rsub`.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyInt};
 
-use super::convert::{alpha_arg, checked_scalar, dtype_arg, size_from_sequence, type_name};
-use super::creation::check_device;
+use super::convert::{alpha_arg, dtype_arg, type_name};
 use super::tensor::{cast_to, maybe_detach, wrap_tensor, PyTensor};
 use crate::ops::{self, Arith};
 use crate::tensor::{DType, Tensor};
@@ -131,37 +130,6 @@ impl PyTensor {
     /// `(values, indices)` of the running minima along `dim`.
     fn cummin<'py>(&self, py: Python<'py>, dim: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.cum_extreme(py, dim, false)
-    }
-
-    /// A tensor of `size` filled with `fill_value`, in this tensor's dtype unless given.
-    #[pyo3(signature = (size, fill_value, *, dtype=None, device=None, requires_grad=false, layout=None, pin_memory=false))]
-    #[allow(clippy::too_many_arguments)]
-    fn new_full<'py>(
-        &self,
-        py: Python<'py>,
-        size: &Bound<'py, PyAny>,
-        fill_value: &Bound<'py, PyAny>,
-        dtype: Option<&Bound<'py, PyAny>>,
-        device: Option<&Bound<'py, PyAny>>,
-        requires_grad: bool,
-        layout: Option<&Bound<'py, PyAny>>,
-        pin_memory: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let _ = (layout, pin_memory); // strided CPU tensors only
-        if size.is_instance_of::<PyInt>() {
-            return Err(PyTypeError::new_err(format!(
-                "new_full(): argument 'size' (position 1) must be tuple of ints, not {}",
-                type_name(size)
-            )));
-        }
-        check_device(device)?;
-        let target = dtype_arg(dtype)?.unwrap_or(self.inner.dtype());
-        let value = checked_scalar(fill_value, Some(target))?.ok_or_else(|| {
-            PyTypeError::new_err(format!("new_full(): argument 'fill_value' (position 2) must be Number, not {}", type_name(fill_value)))
-        })?;
-        let shape = size_from_sequence(size)?;
-        ops::check_scalar_fits(value, target)?;
-        wrap_tensor(py, ops::full_exact(&shape, value, target).with_requires_grad(requires_grad)?)
     }
 }
 
