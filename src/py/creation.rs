@@ -503,7 +503,7 @@ fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, Py
     if slf.get().inner.dtype() == dtype {
         return Ok(slf.clone().into_any());
     }
-    wrap_tensor(slf.py(), catch_alloc_failure(|| ops::to_dtype(&slf.get().inner, dtype))?)
+    slf.get().unary(slf.py(), move |t| ops::to_dtype(t, dtype))
 }
 
 /// `normal_` / `uniform_`: `fill(tensor, generator)` in place on a float tensor, GIL released.

@@ -132,6 +132,25 @@ impl PyTensor {
         &self.inner
     }
 
+    /// Applies `op` to this tensor, with the GIL released when the work is big enough (so other
+    /// Python threads run meanwhile) and a refused allocation raised as PyTorch's RuntimeError.
+    pub(crate) fn unary<'py>(&self, py: Python<'py>, op: impl FnOnce(&Tensor) -> crate::Result<Tensor> + Send) -> PyResult<Bound<'py, PyAny>> {
+        let t = self.inner.clone();
+        wrap_tensor(py, maybe_detach(py, t.numel(), move || op(&t))?)
+    }
+
+    /// [`unary`](Self::unary) for an op of this tensor and an already converted `other`.
+    pub(crate) fn with_other<'py>(
+        &self,
+        py: Python<'py>,
+        other: Tensor,
+        op: impl FnOnce(&Tensor, &Tensor) -> crate::Result<Tensor> + Send,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let numel = self.inner.numel().max(other.numel());
+        let t = self.inner.clone();
+        wrap_tensor(py, maybe_detach(py, numel, move || op(&t, &other))?)
+    }
+
     /// Applies a binary op with a tensor-or-number operand; `NotImplemented` for other operands.
     fn binary<'py>(
         &self,
@@ -544,7 +563,7 @@ impl PyTensor {
     fn __rsub__<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         self.refuse_bool_minus_uint64(other)?;
         match arith_scalar(other, self.t().dtype())? {
-            Some(s) => wrap_tensor(py, catch_alloc_failure(|| ops::rsub_scalar(self.t(), s))?),
+            Some(s) => self.unary(py, move |t| ops::rsub_scalar(t, s)),
             None => self.binary(py, other, |a, b| ops::sub(b, a)),
         }
     }
@@ -578,13 +597,13 @@ impl PyTensor {
             // A uint64 exponent keeps its value for a float result and overflows an integer one
             // (PyTorch converts it to int64_t whatever the integer type).
             return match big {
-                super::convert::BigInt::U64(v) if self.t().dtype().is_float() => wrap_tensor(py, catch_alloc_failure(|| ops::pow_scalar(self.t(), Scalar::Float(v as f64)))?),
+                super::convert::BigInt::U64(v) if self.t().dtype().is_float() => self.unary(py, move |t| ops::pow_scalar(t, Scalar::Float(v as f64))),
                 super::convert::BigInt::U64(_) => Err(crate::Error::runtime("value cannot be converted to type int64_t without overflow").into()),
                 _ => self.binary(py, other, ops::pow),
             };
         }
         match scalar(other) {
-            Some(e) => wrap_tensor(py, catch_alloc_failure(|| ops::pow_scalar(self.t(), e))?),
+            Some(e) => self.unary(py, move |t| ops::pow_scalar(t, e)),
             None => self.binary(py, other, ops::pow),
         }
     }
@@ -596,12 +615,12 @@ impl PyTensor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let _ = modulo;
         match scalar(other) {
-            Some(base) => wrap_tensor(py, catch_alloc_failure(|| ops::rpow_scalar(base, self.t()))?),
+            Some(base) => self.unary(py, move |t| ops::rpow_scalar(base, t)),
             None => self.binary(py, other, |a, b| ops::pow(b, a)),
         }
     }
     fn __neg__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, catch_alloc_failure(|| ops::neg(self.t()))?)
+        self.unary(py, ops::neg)
     }
     fn __pos__<'py>(slf: &Bound<'py, Self>) -> Bound<'py, Self> {
         slf.clone()
@@ -627,7 +646,7 @@ impl PyTensor {
     /// `self * other`.
     fn mul<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let other = Self::in_place_operand(other, self.inner.dtype())?;
-        wrap_tensor(py, catch_alloc_failure(|| ops::mul(self.t(), &other))?)
+        self.with_other(py, other, ops::mul)
     }
     /// `self / other`, optionally rounded (`rounding_mode="trunc"` or `"floor"`).
     #[pyo3(signature = (other, **kwargs))]
@@ -640,7 +659,7 @@ impl PyTensor {
     }
     /// `self * self`.
     fn square<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, catch_alloc_failure(|| ops::pow_scalar(self.t(), Scalar::Int(2)))?)
+        self.unary(py, |t| ops::pow_scalar(t, Scalar::Int(2)))
     }
     /// `-self`.
     fn neg<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -648,15 +667,15 @@ impl PyTensor {
     }
     /// `e ** self`.
     fn exp<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, catch_alloc_failure(|| ops::exp(self.t()))?)
+        self.unary(py, ops::exp)
     }
     /// Natural logarithm.
     fn log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, catch_alloc_failure(|| ops::log(self.t()))?)
+        self.unary(py, ops::log)
     }
     /// `1 / self`.
     fn reciprocal<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, catch_alloc_failure(|| ops::reciprocal(self.t()))?)
+        self.unary(py, ops::reciprocal)
     }
 
     /// In-place `self *= other`.
@@ -735,7 +754,7 @@ impl PyTensor {
 
     /// A copy that stays in the graph.
     fn clone<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, catch_alloc_failure(|| ops::clone(self.t()))?)
+        self.unary(py, ops::clone)
     }
 
     /// The tensor in another dtype (`to(rustgrad.float64)`, `to("cpu", rustgrad.float64)`, or
@@ -749,7 +768,7 @@ impl PyTensor {
                 if d == slf.get().inner.dtype() {
                     return Ok(slf.clone().into_any());
                 }
-                return wrap_tensor(slf.py(), catch_alloc_failure(|| ops::to_dtype(&slf.get().inner, d))?);
+                return slf.get().unary(slf.py(), move |t| ops::to_dtype(t, d));
             }
         }
         let bound = super::argparse::bind("Tensor.to", args, kwargs)?;
@@ -764,7 +783,7 @@ impl PyTensor {
             super::creation::check_device(Some(device))?;
         }
         match dtype {
-            Some(d) if d != slf.get().inner.dtype() => wrap_tensor(slf.py(), catch_alloc_failure(|| ops::to_dtype(&slf.get().inner, d))?),
+            Some(d) if d != slf.get().inner.dtype() => slf.get().unary(slf.py(), move |t| ops::to_dtype(t, d)),
             _ => Ok(slf.clone().into_any()),
         }
     }
@@ -790,7 +809,7 @@ impl PyTensor {
     #[pyo3(signature = (*shape, **kwargs))]
     fn reshape<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         let shape = super::tensor_view::sizes(shape, kwargs, "Tensor.reshape", "shape")?;
-        wrap_tensor(py, catch_alloc_failure(|| ops::reshape(self.t(), &shape))?)
+        self.unary(py, move |t| ops::reshape(t, &shape))
     }
 
     /// A view repeating dimensions of size 1 (`-1` keeps a size).
@@ -825,7 +844,7 @@ fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, Py
     if slf.get().inner.dtype() == dtype {
         return Ok(slf.clone().into_any());
     }
-    wrap_tensor(slf.py(), catch_alloc_failure(|| ops::to_dtype(&slf.get().inner, dtype))?)
+    slf.get().unary(slf.py(), move |t| ops::to_dtype(t, dtype))
 }
 
 /// `module.name`, looked up once per process: `py.import` goes through `builtins.__import__` on

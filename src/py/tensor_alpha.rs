@@ -3,11 +3,10 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use crate::error::catch_alloc_failure;
 use pyo3::types::PyDict;
 
 use super::convert::{alpha_arg, big_int, checked_scalar, BigInt};
-use super::tensor::{wrap_tensor, PyTensor};
+use super::tensor::PyTensor;
 use crate::ops::{self, Arith, InPlaceArith};
 use crate::tensor::{Scalar, Tensor};
 
@@ -66,7 +65,7 @@ impl PyTensor {
         let alpha = alpha.as_ref();
         let other = Self::in_place_operand(other, self.inner.dtype())?;
         let alpha = alpha_for(self.t(), &other, alpha, Arith::Add, "add")?;
-        wrap_tensor(py, catch_alloc_failure(|| ops::add_scaled(self.t(), &other, alpha))?)
+        self.with_other(py, other, move |t, o| ops::add_scaled(t, o, alpha))
     }
     /// `self - alpha * other`.
     #[pyo3(signature = (other, **kwargs))]
@@ -75,7 +74,7 @@ impl PyTensor {
         let alpha = alpha.as_ref();
         let other = Self::in_place_operand(other, self.inner.dtype())?;
         let alpha = alpha_for(self.t(), &other, alpha, Arith::Sub, "sub")?;
-        wrap_tensor(py, catch_alloc_failure(|| ops::sub_scaled(self.t(), &other, alpha))?)
+        self.with_other(py, other, move |t, o| ops::sub_scaled(t, o, alpha))
     }
     /// In-place `self += alpha * other`.
     #[pyo3(signature = (other, **kwargs))]

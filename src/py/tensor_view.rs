@@ -174,7 +174,7 @@ impl PyTensor {
         if t.is_contiguous() {
             return Ok(slf.clone().into_any());
         }
-        wrap_tensor(slf.py(), catch_alloc_failure(|| ops::contiguous(t))?)
+        slf.get().unary(slf.py(), ops::contiguous)
     }
 
     /// Views of pieces of `split_size` (an int) or of the listed sizes along `dim`.
@@ -211,14 +211,14 @@ impl PyTensor {
     #[pyo3(signature = (*sizes))]
     fn repeat<'py>(&self, py: Python<'py>, sizes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         let sizes = ints(sizes)?;
-        wrap_tensor(py, catch_alloc_failure(|| ops::repeat(&self.inner, &sizes))?)
+        self.unary(py, move |t| ops::repeat(t, &sizes))
     }
 
     /// Reverses the order of elements along `dims`.
     #[pyo3(signature = (*dims))]
     fn flip<'py>(&self, py: Python<'py>, dims: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
         let dims = ints(dims)?;
-        wrap_tensor(py, catch_alloc_failure(|| ops::flip(&self.inner, &dims))?)
+        self.unary(py, move |t| ops::flip(t, &dims))
     }
 
     /// Rolls elements along `dims` by `shifts` (the flattened tensor without dims).
@@ -229,19 +229,19 @@ impl PyTensor {
             Some(d) => int_or_ints(d)?,
         };
         let shifts = int_or_ints(shifts)?;
-        wrap_tensor(py, catch_alloc_failure(|| ops::roll(&self.inner, &shifts, &dims))?)
+        self.unary(py, move |t| ops::roll(t, &shifts, &dims))
     }
 
     /// The lower triangle (elements above the `diagonal`-th diagonal zeroed).
     #[pyo3(signature = (diagonal=0))]
     fn tril<'py>(&self, py: Python<'py>, diagonal: i64) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, catch_alloc_failure(|| ops::triangle(&self.inner, diagonal, true))?)
+        self.unary(py, move |t| ops::triangle(t, diagonal, true))
     }
 
     /// The upper triangle (elements below the `diagonal`-th diagonal zeroed).
     #[pyo3(signature = (diagonal=0))]
     fn triu<'py>(&self, py: Python<'py>, diagonal: i64) -> PyResult<Bound<'py, PyAny>> {
-        wrap_tensor(py, catch_alloc_failure(|| ops::triangle(&self.inner, diagonal, false))?)
+        self.unary(py, move |t| ops::triangle(t, diagonal, false))
     }
 }
 
