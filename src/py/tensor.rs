@@ -159,9 +159,7 @@ impl PyTensor {
         op: fn(&Tensor, &Tensor) -> crate::Result<Tensor>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let Some(other) = self.arith_operand(other)? else { return Ok(py.NotImplemented().into_bound(py)) };
-        let a = self.inner.clone();
-        let out = maybe_detach(py, a.numel().max(other.numel()), move || op(&a, &other))?;
-        wrap_tensor(py, out)
+        self.with_other(py, other, op)
     }
 
     /// An arithmetic operand: a tensor, or a Python number wrapped as a 0-d tensor. Next to a
