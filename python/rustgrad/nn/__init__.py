@@ -15,3 +15,4 @@ from .modules.conv import *  # noqa: F401,F403
 from .modules.pooling import *  # noqa: F401,F403
 from .modules.normalization_layer import *  # noqa: F401,F403
 from .modules.rnn import *  # noqa: F401,F403
+from .modules.transformer import *  # noqa: F401,F403

@@ -248,3 +248,5 @@ def unflatten(input, dim, sizes):
 from ._functional_loss import *  # noqa: F401,F403,E402
 from ._functional_conv import *  # noqa: F401,F403,E402
 from ._functional_pad import pad  # noqa: F401,E402
+from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401,E402
+from ._functional_attention import _canonical_mask, _none_or_dtype  # noqa: F401,E402
