@@ -298,3 +298,148 @@ def test_initial_lr_and_base_lrs():
     assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.2]
     assert s.base_lrs == [0.1, 0.2] and s.last_epoch == 0 and s.get_last_lr() == [0.1, 0.2]
     assert math.isclose(s.get_last_lr()[1], 0.2)
+
+
+# ----------------------------------------------------------------------------------------------
+# The remaining schedulers (optim/_lr_scheduler_more.py): the same floats as PyTorch's, epoch for epoch.
+
+MORE = [
+    ("MultiplicativeLR", lambda L, opt: L.MultiplicativeLR(opt, lr_lambda=lambda e: 0.95), {}),
+    ("ConstantLR", lambda L, opt: L.ConstantLR(opt, factor=0.5, total_iters=4), {}),
+    ("LinearLR", lambda L, opt: L.LinearLR(opt, start_factor=0.25, end_factor=0.9, total_iters=7), dict(groups=2)),
+    ("PolynomialLR", lambda L, opt: L.PolynomialLR(opt, total_iters=9, power=2.0), {}),
+    ("CosineAnnealingWarmRestarts", lambda L, opt: L.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.01), {}),
+    ("CyclicLR", lambda L, opt: L.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=4), dict(momentum=0.9)),
+    ("CyclicLR", lambda L, opt: L.CyclicLR(opt, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3, step_size_down=5,
+                                           mode="triangular2"), dict(groups=2, momentum=0.9)),
+    ("CyclicLR", lambda L, opt: L.CyclicLR(opt, base_lr=0.001, max_lr=0.01, step_size_up=2, mode="exp_range",
+                                           gamma=0.9), dict(name="Adam")),
+    ("SequentialLR", lambda L, opt: L.SequentialLR(opt, [L.LinearLR(opt, start_factor=0.1, total_iters=5),
+                                                         L.ExponentialLR(opt, gamma=0.9)], milestones=[5]), {}),
+    ("ChainedScheduler", lambda L, opt: L.ChainedScheduler([L.ConstantLR(opt, factor=0.5, total_iters=3),
+                                                            L.ExponentialLR(opt, gamma=0.9)]), {}),
+]
+
+
+def _run_more(lib, make, opt_kwargs, epochs=25):
+    params, opt = make_opt(lib, **opt_kwargs)
+    s = make(lib.optim.lr_scheduler, opt)
+    record = [(s.get_last_lr(), opt.param_groups[-1]["lr"])]
+    for _ in range(epochs):
+        epoch(params, opt)
+        s.step()
+        group = opt.param_groups[-1]
+        record.append((s.get_last_lr(), group["lr"], group.get("momentum"), group.get("betas"),
+                       getattr(s, "last_epoch", None)))
+    return record, [p.tolist() for p in params], s
+
+
+@pytest.mark.parametrize("name,make,opt_kwargs", MORE, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(MORE)])
+def test_more_schedulers_match_torch(name, make, opt_kwargs):
+    torch = torch_or_skip()
+    ours = _run_more(rustgrad, make, opt_kwargs)
+    theirs = _run_more(torch, make, opt_kwargs)
+    assert ours[0] == theirs[0]
+    for a, b in zip(ours[1], theirs[1]):
+        assert a == pytest.approx(b, rel=1e-5, abs=1e-6)
+    assert repr(ours[2]).split(" object")[0] == repr(theirs[2]).split(" object")[0].replace("torch", "rustgrad")
+
+    def plain(sd):  # callables and nested schedulers' dicts compared by their keys and numbers
+        return {k: (v if not callable(v) else None) for k, v in sd.items()
+                if k not in ("lr_lambdas", "_schedulers", "_scale_fn_ref", "optimizer")}
+
+    assert plain(ours[2].state_dict()) == plain(theirs[2].state_dict())
+
+
+def test_more_schedulers_without_torch():
+    # LinearLR from 0.1 x to 1 x of lr 0.1 over 4 steps, then constant
+    params, opt = make_opt(rustgrad)
+    s = sched.LinearLR(opt, start_factor=0.1, end_factor=1.0, total_iters=4)
+    lrs = [s.get_last_lr()[0]]
+    for _ in range(6):
+        epoch(params, opt)
+        s.step()
+        lrs.append(s.get_last_lr()[0])
+    assert lrs == pytest.approx([0.01, 0.0325, 0.055, 0.0775, 0.1, 0.1, 0.1])
+    # warm restarts: the rate returns to the base rate after T_0 epochs
+    params, opt = make_opt(rustgrad)
+    s = sched.CosineAnnealingWarmRestarts(opt, T_0=4)
+    lrs = []
+    for _ in range(9):
+        lrs.append(s.get_last_lr()[0])
+        epoch(params, opt)
+        s.step()
+    assert lrs[0] == lrs[4] == lrs[8] == 0.1 and lrs[2] == pytest.approx(0.05)
+    # CyclicLR: up over step_size_up, down over as many, momentum moving the other way
+    params, opt = make_opt(rustgrad, momentum=0.9)
+    s = sched.CyclicLR(opt, base_lr=0.0, max_lr=1.0, step_size_up=2)
+    seen = []
+    for _ in range(5):
+        seen.extend((s.get_last_lr()[0], opt.param_groups[0]["momentum"]))
+        epoch(params, opt)
+        s.step()
+    assert seen == pytest.approx([0.0, 0.9, 0.5, 0.85, 1.0, 0.8, 0.5, 0.85, 0.0, 0.9])
+
+
+def test_more_scheduler_state_dict_round_trip():
+    params, opt = make_opt(rustgrad)
+    L = sched
+    s = L.SequentialLR(opt, [L.ConstantLR(opt, factor=0.5, total_iters=2), L.ExponentialLR(opt, gamma=0.5)],
+                       milestones=[3])
+    for _ in range(4):
+        epoch(params, opt)
+        s.step()
+    sd = s.state_dict()
+    params2, opt2 = make_opt(rustgrad)
+    opt2.load_state_dict(opt.state_dict())
+    s2 = L.SequentialLR(opt2, [L.ConstantLR(opt2, factor=0.5, total_iters=2), L.ExponentialLR(opt2, gamma=0.5)],
+                        milestones=[3])
+    s2.load_state_dict(sd)
+    for _ in range(3):
+        epoch(params, opt)
+        s.step()
+        epoch(params2, opt2)
+        s2.step()
+        assert s.get_last_lr() == s2.get_last_lr()
+
+
+def _more_error_cases(lib):
+    params, opt = make_opt(lib)
+    _, other = make_opt(lib)
+    _, adagrad = make_opt(lib, name="Adagrad")
+    L = lib.optim.lr_scheduler
+    return {
+        "constant factor": lambda: L.ConstantLR(opt, factor=1.5),
+        "linear start": lambda: L.LinearLR(opt, start_factor=0),
+        "linear end": lambda: L.LinearLR(opt, end_factor=2),
+        "multiplicative count": lambda: L.MultiplicativeLR(opt, [lambda e: 1.0] * 2),
+        "multiplicative callable": lambda: L.MultiplicativeLR(opt, 3),
+        "warm T_0": lambda: L.CosineAnnealingWarmRestarts(opt, T_0=0),
+        "warm T_mult": lambda: L.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=0),
+        "warm negative epoch": lambda: L.CosineAnnealingWarmRestarts(opt, T_0=2).step(-1),
+        "cyclic mode": lambda: L.CyclicLR(opt, 0.01, 0.1, mode="sine"),
+        "cyclic momentum": lambda: L.CyclicLR(adagrad, 0.01, 0.1),
+        "sequential empty": lambda: L.SequentialLR(opt, [], milestones=[]),
+        "sequential milestones": lambda: L.SequentialLR(opt, [L.ConstantLR(opt)], milestones=[2]),
+        "sequential other optimizer": lambda: L.SequentialLR(opt, [L.ConstantLR(other)], milestones=[]),
+        "sequential plateau": lambda: L.SequentialLR(opt, [L.ReduceLROnPlateau(opt)], milestones=[]),
+        "chained empty": lambda: L.ChainedScheduler([]),
+        "chained no optimizer": lambda: L.ChainedScheduler([object()]),
+    }
+
+
+def test_more_scheduler_errors_match_torch():
+    torch = torch_or_skip()
+
+    def err(f):
+        try:
+            f()
+        except Exception as e:  # noqa: BLE001
+            return type(e).__name__, str(e).replace("torch", "rustgrad")
+        return None
+
+    ours, theirs = _more_error_cases(rustgrad), _more_error_cases(torch)
+    for key in ours:
+        got = err(ours[key])
+        assert got is not None, key
+        assert got == err(theirs[key]), key

@@ -695,3 +695,12 @@ class OneCycleLR(LRScheduler):
                     group["momentum"] = computed_momentum
 
         return lrs
+
+
+from ._lr_scheduler_more import *  # noqa: E402,F401,F403  (the remaining schedulers, in their own file)
+from ._lr_scheduler_more import __all__ as _more  # noqa: E402
+
+__all__ = __all__ + _more
+
+for _name in _more:  # their reprs and pickles name this module, as PyTorch's do
+    globals()[_name].__module__ = __name__
