@@ -213,6 +213,7 @@ def is_tensor(obj):
 
 # ----- elementwise ops (issue 3): function forms of the Tensor methods -----
 from ._core import where
+from ._core import addcdiv, addcmul  # noqa: E402,F401
 
 
 def _unary(name):

@@ -260,7 +260,7 @@ fn scalar_value<T: Element>(t: &Tensor) -> Option<T> {
 }
 
 /// The elements of `t` broadcast to `shape`, in logical order.
-fn broadcast_values<T: Element>(t: &Tensor, shape: &[usize]) -> Result<Vec<T>> {
+pub(crate) fn broadcast_values<T: Element>(t: &Tensor, shape: &[usize]) -> Result<Vec<T>> {
     let d = t.data();
     let buffer = d.storage.read();
     let s = T::slice(&buffer);

@@ -31,6 +31,7 @@ mod scalar_check;
 mod index_ops;
 mod inplace_direct;
 mod sort;
+mod addc;
 mod cumulative;
 #[cfg(test)]
 mod test_util;
@@ -40,6 +41,7 @@ pub use binary::{add, add_scaled, div, mul, pow, pow_scalar, rpow_scalar, rsub_s
 #[cfg(feature = "python")]
 pub(crate) use binary::{check_bool_operands, result_dtype, Arith};
 pub use einsum::einsum;
+pub use addc::{addcdiv, addcmul};
 pub use linalg::{addmm, bmm, dot, matmul, mm, mv, outer};
 pub use inplace::{add_in_place, fill_, has_internal_overlap, in_place, in_place_overlapping};
 pub use reduce::{mean, mean_dims, sum, sum_dims, sum_to_size};

@@ -30,6 +30,7 @@ mod nn_ops;
 mod nn_pad;
 mod tensor_sort;
 mod tensor_new;
+mod tensor_addc;
 
 use pyo3::prelude::*;
 
@@ -63,5 +64,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     nn_pad::register(m)?;
     saved_hooks::register(m)?;
     tensor_sort::register(m)?;
+    tensor_addc::register(m)?;
     Ok(())
 }

@@ -623,6 +623,10 @@ impl PyTensor {
     fn __pos__<'py>(slf: &Bound<'py, Self>) -> Bound<'py, Self> {
         slf.clone()
     }
+    /// `abs(self)`, as `self.abs()`.
+    fn __abs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.unary(py, ops::abs)
+    }
 
     fn __iadd__(slf: &Bound<'_, Self>, other: &Bound<'_, PyAny>) -> PyResult<()> {
         let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
