@@ -73,31 +73,28 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         raise _arg_errors.not_a_tensor("addmm", input) from None
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, *args, **kwargs):
     try:
-        return input.prod(dim, keepdim, dtype=dtype)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("prod", input) from None
+        return input.prod(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("prod", (input, *args), kwargs)
+        raise
 
 
-def max(input, dim=None, keepdim=False):
+def max(input, *args, **kwargs):
     try:
-        return input.max(dim, keepdim)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("max", input) from None
+        return input.max(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("max", (input, *args), kwargs)
+        raise
 
 
-def min(input, dim=None, keepdim=False):
+def min(input, *args, **kwargs):
     try:
-        return input.min(dim, keepdim)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("min", input) from None
+        return input.min(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("min", (input, *args), kwargs)
+        raise
 
 
 def amax(input, dim=(), keepdim=False):
@@ -136,22 +133,20 @@ def argmin(input, dim=None, keepdim=False):
         raise _arg_errors.not_a_tensor("argmin", input) from None
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input, *args, **kwargs):
     try:
-        return input.var(dim, unbiased, keepdim, correction=correction)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("var", input) from None
+        return input.var(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("var", (input, *args), kwargs)
+        raise
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, *args, **kwargs):
     try:
-        return input.std(dim, unbiased, keepdim, correction=correction)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("std", input) from None
+        return input.std(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("std", (input, *args), kwargs)
+        raise
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):

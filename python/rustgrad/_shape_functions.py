@@ -36,13 +36,14 @@ def permute(input, dims):
         raise
 
 
-def squeeze(input, dim=None):
+def squeeze(input, *args, **kwargs):
     try:
-        return input.squeeze(dim)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("squeeze", input) from None
+        if len(args) > 1:  # the method's `squeeze(0, 1)` spelling is not the function's
+            raise TypeError
+        return input.squeeze(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("squeeze", (input, *args), kwargs)
+        raise
 
 
 def unsqueeze(input, dim):

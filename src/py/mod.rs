@@ -30,6 +30,7 @@ mod nn_ops;
 mod nn_pad;
 mod tensor_sort;
 mod tensor_new;
+mod signatures;
 
 use pyo3::prelude::*;
 

@@ -653,7 +653,13 @@ impl PyTensor {
     }
     /// `self ** exponent`.
     fn pow<'py>(&self, py: Python<'py>, exponent: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        self.__pow__(py, exponent, None)
+        let out = self.__pow__(py, exponent, None)?;
+        if out.is(py.NotImplemented()) {
+            // `**` gives Python the NotImplemented; the method raises PyTorch's parser error
+            let args = pyo3::types::PyTuple::new(py, [exponent])?;
+            return Err(super::argparse::refine("Tensor.pow", &args, None, pyo3::exceptions::PyTypeError::new_err("pow(): invalid exponent")));
+        }
+        Ok(out)
     }
     /// `self * self`.
     fn square<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -324,7 +324,10 @@ impl PyTensor {
         match number {
             Some(e) => in_place(slf, move |t| ops::pow_scalar(t, e)),
             None => {
-                let e = tensor_arg(exponent, "pow_", "exponent")?;
+                let e = tensor_arg(exponent, "pow_", "exponent").map_err(|err| {
+                    let args = pyo3::types::PyTuple::new(slf.py(), [exponent]);
+                    args.map_or_else(|e| e, |args| super::argparse::refine("Tensor.pow_", &args, None, err))
+                })?;
                 in_place(slf, move |t| ops::pow(t, &e))
             }
         }

@@ -4,7 +4,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use crate::error::catch_alloc_failure;
-use pyo3::types::{PyDict, PyInt, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use super::argparse;
 use super::convert::type_name;
@@ -137,12 +137,33 @@ impl PyTensor {
     }
 
     /// Removes dims of size 1 (all, one, or those listed).
-    #[pyo3(signature = (dim=None))]
-    fn squeeze<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let out = match dim.filter(|d| !d.is_none()) {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn squeeze<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let fast = argparse::slots(args, kwargs, ["dim"], 1).and_then(|[dim]| match dim {
+            None => Some(None),
+            Some(d) => match argparse::plain_int(&d) {
+                Some(i) => Some(Some((vec![i], true))),
+                None if argparse::is_sequence(&d) => {
+                    Some(Some((argparse::items(&d).iter().map(argparse::plain_int).collect::<Option<Vec<i64>>>()?, false)))
+                }
+                None => None,
+            },
+        });
+        let dims = match fast {
+            Some(d) => d,
+            None => {
+                // `squeeze(0, 1)` is `squeeze((0, 1))`, as PyTorch's parser reads it
+                let bound = argparse::bind("Tensor.squeeze", args, kwargs)?;
+                match bound.get("dim") {
+                    None => None,
+                    Some(d) if argparse::is_sequence(d) => Some((d.extract::<Vec<i64>>()?, false)),
+                    Some(d) => Some((vec![d.extract::<i64>()?], true)),
+                }
+            }
+        };
+        let out = match dims {
             None => ops::squeeze(&self.inner, None, false)?,
-            Some(d) if d.is_instance_of::<PyInt>() => ops::squeeze(&self.inner, Some(&[d.extract::<i64>()?]), true)?,
-            Some(d) => ops::squeeze(&self.inner, Some(&d.extract::<Vec<i64>>()?), false)?,
+            Some((dims, single)) => ops::squeeze(&self.inner, Some(&dims), single)?,
         };
         wrap_tensor(py, out)
     }
@@ -167,9 +188,12 @@ impl PyTensor {
     }
 
     /// `self` when contiguous, else a row-major copy.
-    #[pyo3(signature = (memory_format=None))]
-    fn contiguous<'py>(slf: &Bound<'py, Self>, memory_format: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, memory_format=None))]
+    fn contiguous<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, memory_format: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let _ = memory_format;
+        if !args.is_empty() {
+            return Err(argparse::refine("Tensor.contiguous", args, None, PyTypeError::new_err("contiguous() takes no positional arguments")));
+        }
         let t = &slf.get().inner;
         if t.is_contiguous() {
             return Ok(slf.clone().into_any());
