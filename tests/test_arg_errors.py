@@ -82,6 +82,75 @@ CALLS = {
     "rsub_number_input": lambda lib: lib.rsub(1, t_of(lib)),
     "contiguous_int": lambda lib: t_of(lib).contiguous(1),
     "contiguous_none": lambda lib: t_of(lib).contiguous(None),
+    # data rustgrad.tensor / new_tensor cannot use: PyTorch's first complaint
+    "tensor_none": lambda lib: lib.tensor(None),
+    "tensor_dict": lambda lib: lib.tensor({}),
+    "tensor_set": lambda lib: lib.tensor(set()),
+    "tensor_object": lambda lib: lib.tensor(object()),
+    "tensor_str": lambda lib: lib.tensor("a"),
+    "tensor_bytes": lambda lib: lib.tensor(b"ab"),
+    "tensor_tuple_str": lambda lib: lib.tensor(("a",)),
+    "tensor_list_str": lambda lib: lib.tensor(["a"]),
+    "tensor_list_none": lambda lib: lib.tensor([None]),
+    "tensor_int_none": lambda lib: lib.tensor([1, None]),
+    "tensor_nested_none": lambda lib: lib.tensor([[1], [None]]),
+    "tensor_nested_dict": lambda lib: lib.tensor([[1], [{}]]),
+    "tensor_float_object": lambda lib: lib.tensor([1.5, object()]),
+    "tensor_str_row": lambda lib: lib.tensor([[1, 2], "ab"]),
+    "tensor_str_in_row": lambda lib: lib.tensor([[1, 2], [3, "a"]]),
+    "tensor_list_in_ints": lambda lib: lib.tensor([1, [2]]),
+    "tensor_list_in_floats": lambda lib: lib.tensor([1.0, [2]]),
+    "tensor_list_in_bools": lambda lib: lib.tensor([True, [2]]),
+    "tensor_not_a_sequence": lambda lib: lib.tensor([[1], 2]),
+    "tensor_ragged": lambda lib: lib.tensor([[1], [2, 3]]),
+    "tensor_none_float32": lambda lib: lib.tensor(None, dtype=lib.float32),
+    "tensor_str_row_int64": lambda lib: lib.tensor([[1, 2], "ab"], dtype=lib.int64),
+    "tensor_none_in_bools": lambda lib: lib.tensor([1, None], dtype=lib.bool),
+    "new_tensor_none": lambda lib: t_of(lib).new_tensor(None),
+    "new_tensor_dict": lambda lib: t_of(lib).new_tensor({}),
+    "new_tensor_tuple_str": lambda lib: t_of(lib).new_tensor(("a",)),
+    "new_tensor_list_none": lambda lib: t_of(lib).new_tensor([None]),
+    "new_tensor_object": lambda lib: t_of(lib).new_tensor([1, object()]),
+    "new_tensor_missing": lambda lib: t_of(lib).new_tensor(),
+    # where
+    "where_str": lambda lib: lib.where("a"),
+    "where_two_args": lambda lib: lib.where(t_of(lib) > 2, 1),
+    "where_str_input": lambda lib: lib.where(t_of(lib), "a"),
+    "where_none_other": lambda lib: lib.where(t_of(lib) > 2, t_of(lib), None),
+    # type / einsum / arange / full_like / norm / normal_ / uniform_
+    "type_unknown": lambda lib: t_of(lib).type("a"),
+    "einsum_equation_only": lambda lib: lib.einsum("ij"),
+    "einsum_nothing": lambda lib: lib.einsum(),
+    "einsum_tensor_only": lambda lib: lib.einsum(t_of(lib)),
+    "einsum_sublist_dict": lambda lib: lib.einsum(t_of(lib), {}),
+    "einsum_none_equation": lambda lib: lib.einsum(None, t_of(lib)),
+    "einsum_float_equation": lambda lib: lib.einsum(1.5, t_of(lib)),
+    "einsum_list_equation": lambda lib: lib.einsum([t_of(lib)], "a"),
+    "einsum_str_operand": lambda lib: lib.einsum("ij", t_of(lib), "a"),
+    "arange_tensor_str": lambda lib: lib.arange(t_of(lib), "a"),
+    "arange_tensor": lambda lib: lib.arange(lib.ones(2)),
+    "arange_grad_scalar": lambda lib: lib.arange(lib.tensor(3.0, requires_grad=True)),
+    "arange_none_step": lambda lib: lib.arange(t_of(lib), 0, None),
+    "arange_none_end": lambda lib: lib.arange(5, None),
+    "full_like_tensor": lambda lib: lib.full_like(t_of(lib), lib.ones(2)),
+    "full_like_str": lambda lib: lib.full_like(t_of(lib), "a"),
+    "norm_tensor": lambda lib: t_of(lib).norm(lib.ones(2)),
+    "norm_fn_tensor": lambda lib: lib.norm(t_of(lib), lib.ones(2)),
+    "norm_list": lambda lib: t_of(lib).norm([1, "a"]),
+    "norm_complex": lambda lib: t_of(lib).norm(1.5j),
+    "normal_tensor_mean": lambda lib: t_of(lib).normal_(lib.ones(2)),
+    "normal_tensor_std": lambda lib: t_of(lib).normal_(0, lib.ones(2)),
+    "normal_str": lambda lib: t_of(lib).normal_("a"),
+    "normal_kw_none": lambda lib: t_of(lib).normal_(std=None),
+    "uniform_tensor_from": lambda lib: t_of(lib).uniform_(lib.ones(2)),
+    "uniform_tensor_to": lambda lib: t_of(lib).uniform_(0, lib.ones(2)),
+    "uniform_three": lambda lib: t_of(lib).uniform_(1, 2, 3),
+    # bitwise ops report the broadcast error before the float refusal
+    "bitwise_and_shape": lambda lib: t_of(lib).bitwise_and(lib.ones(2)),
+    "bitwise_or_inplace_shape": lambda lib: t_of(lib).bitwise_or_(lib.ones(2)),
+    "bitwise_left_shift_shape": lambda lib: lib.bitwise_left_shift(t_of(lib), lib.ones(2)),
+    "bitwise_right_shift_inplace_shape": lambda lib: t_of(lib).bitwise_right_shift_(lib.ones(2)),
+    "bitwise_xor_float": lambda lib: t_of(lib).bitwise_xor(lib.ones(3)),
     # elementwise max/min with a tensor: broadcasting errors
     "max_tensor_broadcast": lambda lib: t_of(lib).max(lib.ones(2)),
     "min_fn_tensor_broadcast": lambda lib: lib.min(t_of(lib), lib.ones(2)),
@@ -157,3 +226,52 @@ def test_max_min_with_a_tensor_grads(shape, name, seed):
     check_grads(lambda x, y: getattr(rustgrad, name)(x, y), a, b_row)
     check_grads(lambda x, y: getattr(x, name)(y), a, b)
     check_against_torch(lambda lib, x, y: getattr(lib, name)(x, y), a, b_row)
+
+
+def test_tensor_data_errors():
+    assert_error(lambda lib: lib.tensor(None), RuntimeError, "Could not infer dtype of NoneType")
+    assert_error(lambda lib: lib.tensor({}), RuntimeError, "Could not infer dtype of dict")
+    assert_error(lambda lib: lib.tensor(("a",)), ValueError, "too many dimensions 'str'")
+    assert_error(lambda lib: lib.tensor([[1, 2], "ab"]), TypeError, "new(): invalid data type 'str'")
+    assert_error(lambda lib: lib.ones(2).new_tensor(None), TypeError, "must be real number, not NoneType")
+    assert_error(lambda lib: lib.ones(2, dtype=lib.int64).new_tensor([None]), TypeError, "'NoneType' object cannot be interpreted as an integer")
+    # accepted data is unchanged
+    assert rustgrad.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
+    assert rustgrad.tensor([1, 1.5], dtype=rustgrad.int64).tolist() == [1, 1]
+
+
+def test_where_with_a_condition_only():
+    t = rustgrad.tensor([[0.0, 1.0, 2.0], [3.0, 0.0, float("nan")]])
+    rows, cols = rustgrad.where(t)
+    assert rows.tolist() == [0, 0, 1, 1] and cols.tolist() == [1, 2, 0, 2]
+    assert rows.dtype == rustgrad.int64 and not rows.requires_grad
+    assert [c.tolist() for c in rustgrad.where(t > 1)] == [[0, 1], [2, 0]]
+    assert [c.tolist() for c in rustgrad.where(condition=t > 2)] == [[1], [0]]
+    assert [c.tolist() for c in rustgrad.where(rustgrad.tensor(True))] == [[0]]
+    assert [c.tolist() for c in rustgrad.where(rustgrad.zeros(0, 3))] == [[], []]
+    assert rustgrad.where(t > 1, t, -t).tolist()[0] == [-0.0, -1.0, 2.0]
+
+
+def test_einsum_sublist_form():
+    a = rustgrad.arange(6.0).reshape(2, 3)
+    b = rustgrad.arange(12.0).reshape(3, 4)
+    expected = (a @ b).tolist()
+    assert rustgrad.einsum(a, [0, 1], b, [1, 2], [0, 2]).tolist() == expected
+    assert rustgrad.einsum("ij,jk->ik", [a, b]).tolist() == expected
+    assert rustgrad.einsum(a, [Ellipsis, 1], b, [1, 2]).tolist() == expected
+    with pytest.raises(ValueError, match=r"^einsum\(\): subscript in subscript list is not within the valid range \[0, 52\)$"):
+        rustgrad.einsum(a, [0, 60])
+    assert_error(lambda lib: lib.einsum("ij"), ValueError,
+                 "einsum(): must specify the equation string and at least one operand, or at least one operand and its subscripts list")
+
+
+def test_random_fills_and_creation_take_zero_dim_tensors():
+    t = rustgrad.zeros(1000)
+    t.normal_(rustgrad.tensor(5.0), 0.5)
+    assert 4.8 < t.mean().item() < 5.2
+    t.uniform_(2, to=3)
+    assert 2 <= t.min().item() and t.max().item() < 3
+    assert rustgrad.arange(rustgrad.tensor(3)).tolist() == [0, 1, 2]
+    assert rustgrad.full_like(rustgrad.ones(2), rustgrad.tensor(2.5)).tolist() == [2.5, 2.5]
+    assert rustgrad.tensor([3.0, 4.0]).norm(rustgrad.tensor(2.0)).item() == pytest.approx(5.0)
+    assert_error(lambda lib: lib.ones(2).type("a"), ValueError, "invalid type: 'a'")

@@ -3,7 +3,6 @@
 ``any`` do not shadow the builtins inside ``rustgrad/__init__.py``."""
 
 from . import _arg_errors, _core
-from ._core import einsum
 
 
 
@@ -218,3 +217,40 @@ __all__ = [
     "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
     "logsumexp", "cumsum", "all", "any", "softmax", "log_softmax",
 ]
+
+
+def _subscript(n):
+    if n == Ellipsis:
+        return "..."
+    if 0 <= n < 26:
+        return chr(ord("A") + n)
+    if 26 <= n < 52:
+        return chr(ord("a") + n - 26)
+    raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+
+
+def einsum(*args):
+    """``einsum(equation, *operands)``, ``einsum(equation, [operands])`` or the sublist form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (PyTorch's Python wrapper, with its checks)."""
+    if len(args) < 2:
+        raise ValueError(
+            "einsum(): must specify the equation string and at least one operand, "
+            "or at least one operand and its subscripts list"
+        )
+    if isinstance(args[0], _core.Tensor):
+        equation = ",".join("".join(_subscript(s) for s in sub) for sub in args[1::2])
+        if len(args) % 2 == 1:
+            equation += "->" + "".join(_subscript(s) for s in args[-1])
+            operands = args[:-1:2]
+        else:
+            operands = args[::2]
+    else:
+        equation, operands = args[0], args[1:]
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        return einsum(equation, *operands[0])
+    try:
+        return _core.einsum(equation, *operands)
+    except TypeError:
+        _arg_errors.reraise_parser_error("einsum", (equation, operands), {})
+        raise
+

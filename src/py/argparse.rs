@@ -693,3 +693,15 @@ pub fn dim_keepdim<'py, const E: usize>(
     let dim = bound.get("dim").map(|d| d.extract::<i64>()).transpose()?;
     Ok((dim, bound.flag("keepdim", false)?, extra.map(|name| bound.get(name).cloned())))
 }
+
+/// An optional argument that tells an explicit `None` (`Some(None object)`) from an absent one
+/// (`None`), which PyO3's `Option` arguments do not.
+pub struct Given<'py>(pub Option<Bound<'py, PyAny>>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Given<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Given(Some(obj.to_owned())))
+    }
+}

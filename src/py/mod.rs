@@ -31,6 +31,7 @@ mod nn_pad;
 mod tensor_sort;
 mod tensor_new;
 mod signatures;
+mod data_errors;
 
 use pyo3::prelude::*;
 

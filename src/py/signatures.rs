@@ -86,6 +86,28 @@ pub(super) const SIGNATURES: &[(&str, &[&str])] = &[
             "std(Tensor input, bool unbiased=True)",
         ],
     ),
+    (
+        "where",
+        &[
+            "where(Tensor condition)",
+            "where(Tensor condition, Tensor input, Tensor other, *, Tensor out=None)",
+            "where(Tensor condition, Scalar self, Tensor other)",
+            "where(Tensor condition, Tensor input, Scalar other)",
+            "where(Tensor condition, Scalar self, Scalar other)",
+        ],
+    ),
+    ("einsum", &["einsum(c10::string_view equation, TensorList tensors, *, IntArrayRef? path=None)"]),
+    (
+        "arange",
+        &[
+            "arange(Scalar end, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+            "arange(Scalar start, Scalar end, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+            "arange(Scalar start, Scalar end, Scalar step=1, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
+        ],
+    ),
+    ("full_like", &["full_like(Tensor input, Scalar fill_value, *, MemoryFormat? memory_format=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)"]),
+    ("Tensor.normal_", &["normal_(double mean=0, double std=1, *, Generator? generator=None)"]),
+    ("Tensor.uniform_", &["uniform_(double from=0, double to=1, *, Generator? generator=None)"]),
     ("Tensor.transpose", &["transpose(int64_t dim0, int64_t dim1)"]),
     ("Tensor.swapaxes", &["swapaxes(int64_t axis0, int64_t axis1)"]),
     ("Tensor.unsqueeze", &["unsqueeze(int64_t dim)"]),

@@ -227,7 +227,22 @@ impl PyTensor {
                 "fro" => 2.0,
                 other => return Err(PyRuntimeError::new_err(format!("rustgrad.norm: the '{other}' norm of a matrix is not supported"))),
             },
-            Some(p) => p.extract::<f64>()?,
+            Some(p) => match super::convert::scalar(p) {
+                Some(s) => s.to_f64(),
+                // PyTorch's norm calls linalg_vector_norm, whose parser takes 0-d tensors
+                None if p.is_instance_of::<pyo3::types::PyComplex>() => {
+                    return Err(PyRuntimeError::new_err("linalg.vector_norm: Expected a non-complex scalar as the order of norm."))
+                }
+                None => match p.cast::<PyTensor>() {
+                    Ok(t) if t.get().inner.dim() == 0 && !t.get().inner.requires_grad() => t.get().inner.item_f64()?,
+                    _ => {
+                        return Err(PyTypeError::new_err(format!(
+                            "linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {}",
+                            type_name(p)
+                        )))
+                    }
+                },
+            },
         };
         let dims = dims_of(dim)?;
         let t = match dtype_arg(dtype)? {
