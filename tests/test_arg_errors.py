@@ -151,6 +151,39 @@ CALLS = {
     "bitwise_left_shift_shape": lambda lib: lib.bitwise_left_shift(t_of(lib), lib.ones(2)),
     "bitwise_right_shift_inplace_shape": lambda lib: t_of(lib).bitwise_right_shift_(lib.ones(2)),
     "bitwise_xor_float": lambda lib: t_of(lib).bitwise_xor(lib.ones(3)),
+    # methods moved onto the argument parser
+    "size_str": lambda lib: t_of(lib).size("a"),
+    "size_two": lambda lib: t_of(lib).size(0, "a"),
+    "stride_float": lambda lib: t_of(lib).stride(1.5),
+    "roll_str": lambda lib: t_of(lib).roll("a"),
+    "roll_dims_str": lambda lib: t_of(lib).roll(1, "a"),
+    "roll_three": lambda lib: t_of(lib).roll(1, 2, 3),
+    "roll_missing": lambda lib: t_of(lib).roll(),
+    "roll_fn_str": lambda lib: lib.roll(t_of(lib), "a"),
+    "roll_fn_missing": lambda lib: lib.roll(t_of(lib)),
+    "repeat_str": lambda lib: t_of(lib).repeat("a"),
+    "repeat_none": lambda lib: t_of(lib).repeat(None),
+    "repeat_int_str": lambda lib: t_of(lib).repeat(1, "a"),
+    "repeat_missing": lambda lib: t_of(lib).repeat(),
+    "flip_missing": lambda lib: t_of(lib).flip(),
+    "flip_str": lambda lib: t_of(lib).flip("a"),
+    "flip_int_str": lambda lib: t_of(lib).flip(0, "a"),
+    "flip_tuple_str": lambda lib: t_of(lib).flip(("a",)),
+    "flip_fn_str": lambda lib: lib.flip(t_of(lib), "a"),
+    "flip_fn_two_ints": lambda lib: lib.flip(t_of(lib), 0, 1),
+    "narrow_four": lambda lib: t_of(lib).narrow(0, 0, 1, 1),
+    "narrow_str": lambda lib: t_of(lib).narrow("a"),
+    "narrow_none": lambda lib: t_of(lib).narrow(0, None),
+    "narrow_fn_str": lambda lib: lib.narrow(t_of(lib), "a"),
+    "gather_three": lambda lib: t_of(lib).gather(0, lib.zeros(1, 3, dtype=lib.int64), True),
+    "gather_str": lambda lib: t_of(lib).gather("a"),
+    "gather_index_str": lambda lib: t_of(lib).gather(0, "a"),
+    "gather_fn_str": lambda lib: lib.gather(t_of(lib), "a"),
+    "gather_fn_input_str": lambda lib: lib.gather("a"),
+    "gather_fn_missing": lambda lib: lib.gather(t_of(lib)),
+    "index_select_none": lambda lib: t_of(lib).index_select(None),
+    "index_select_list": lambda lib: t_of(lib).index_select(0, [1]),
+    "index_select_fn_str": lambda lib: lib.index_select(t_of(lib), "a"),
     # elementwise max/min with a tensor: broadcasting errors
     "max_tensor_broadcast": lambda lib: t_of(lib).max(lib.ones(2)),
     "min_fn_tensor_broadcast": lambda lib: lib.min(t_of(lib), lib.ones(2)),
@@ -275,3 +308,18 @@ def test_random_fills_and_creation_take_zero_dim_tensors():
     assert rustgrad.full_like(rustgrad.ones(2), rustgrad.tensor(2.5)).tolist() == [2.5, 2.5]
     assert rustgrad.tensor([3.0, 4.0]).norm(rustgrad.tensor(2.0)).item() == pytest.approx(5.0)
     assert_error(lambda lib: lib.ones(2).type("a"), ValueError, "invalid type: 'a'")
+
+
+def test_parser_methods_keep_their_spellings():
+    t = rustgrad.arange(6.0).reshape(2, 3)
+    assert t.size(None) == (2, 3) and t.size(dim=-1) == 3 and t.size(rustgrad.tensor(0)) == 2
+    assert t.stride(None) == (3, 1) and t.stride(0) == 3
+    assert t.roll(1).tolist() == [[5.0, 0.0, 1.0], [2.0, 3.0, 4.0]]
+    assert t.roll(1, None).tolist() == t.roll(1).tolist()
+    assert t.roll((1, 1), (0, 1)).tolist() == rustgrad.roll(t, shifts=(1, 1), dims=(0, 1)).tolist()
+    assert t.repeat(2, 1).shape == t.repeat((2, 1)).shape == (4, 3)
+    assert t.flip(0, 1).tolist() == t.flip([0, 1]).tolist() == rustgrad.flip(t, (0, 1)).tolist()
+    assert t.narrow(1, rustgrad.tensor(1), 2).tolist() == rustgrad.narrow(t, 1, 1, 2).tolist() == [[1.0, 2.0], [4.0, 5.0]]
+    index = rustgrad.tensor([[2], [0]])
+    assert t.gather(1, index=index, sparse_grad=False).tolist() == rustgrad.gather(t, 1, index).tolist() == [[2.0], [3.0]]
+    assert t.index_select(dim=1, index=rustgrad.tensor([0, 2])).tolist() == [[0.0, 2.0], [3.0, 5.0]]

@@ -106,10 +106,12 @@ impl Param {
             Some(eq) => (rest[..eq].to_string(), Some(rest[eq + 1..].to_string())),
             None => (rest.to_string(), None),
         };
-        if default.as_deref() == Some("None") {
+        let ty = Ty::parse(ty);
+        // PyTorch takes None for an int list with a default (`roll(1, None)`, `amax(None)`)
+        if default.as_deref() == Some("None") || (ty == Ty::IntList && default.is_some()) {
             allow_none = true;
         }
-        Param { ty: Ty::parse(ty), size, name, default, allow_none, keyword_only }
+        Param { ty, size, name, default, allow_none, keyword_only }
     }
 
     fn optional(&self) -> bool {
