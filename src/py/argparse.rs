@@ -673,6 +673,17 @@ pub fn plain_bool(obj: &Bound<'_, PyAny>) -> Option<bool> {
     obj.cast::<PyBool>().ok().map(|b| b.is_true())
 }
 
+/// `(dim, keepdim)` given as plain Python ints / bools, positionally or by name (`None`: ask the
+/// parser).
+pub fn dim_keepdim_fast(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> Option<(Option<i64>, bool)> {
+    slots(args, kwargs, ["dim", "keepdim"], 2).and_then(|[dim, keepdim]| match (dim, keepdim) {
+        (None, None) => Some((None, false)),
+        (Some(d), None) => Some((Some(plain_int(&d)?), false)),
+        (Some(d), Some(k)) => Some((Some(plain_int(&d)?), plain_bool(&k)?)),
+        (None, Some(_)) => None,
+    })
+}
+
 /// `(dim, keepdim)` of the reductions with overloads `()` and `(int dim, bool keepdim=False)`
 /// (plus keyword-only `extra` parameters, returned as given): the fast path, or the parser's
 /// binding under `key` (its error when it refuses the arguments).
@@ -682,13 +693,7 @@ pub fn dim_keepdim<'py, const E: usize>(
     kwargs: Option<&Bound<'py, PyDict>>,
     extra: [&str; E],
 ) -> PyResult<(Option<i64>, bool, [Option<Bound<'py, PyAny>>; E])> {
-    let fast = slots(args, kwargs, ["dim", "keepdim"], 2).and_then(|[dim, keepdim]| match (dim, keepdim) {
-        (None, None) => Some((None, false)),
-        (Some(d), None) => Some((Some(plain_int(&d)?), false)),
-        (Some(d), Some(k)) => Some((Some(plain_int(&d)?), plain_bool(&k)?)),
-        (None, Some(_)) => None,
-    });
-    if let Some((dim, keepdim)) = fast {
+    if let Some((dim, keepdim)) = dim_keepdim_fast(args, kwargs) {
         return Ok((dim, keepdim, std::array::from_fn(|_| None)));
     }
     let bound = bind(key, args, kwargs)?;

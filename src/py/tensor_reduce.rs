@@ -70,22 +70,14 @@ impl PyTensor {
             let t = self.inner.clone();
             wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::extremum(op, &t, &other))?)
         };
-        if kwargs.is_none_or(|k| k.is_empty()) {
-            match args.len() {
-                0 => return self.extreme(py, which, None, false),
-                1 | 2 => {
-                    let first = args.get_item(0)?;
-                    let keepdim = if args.len() == 2 { args.get_item(1)?.cast::<PyBool>().ok().map(|b| b.is_true()) } else { Some(false) };
-                    if first.cast::<PyTensor>().is_ok() {
-                        if args.len() == 1 {
-                            return elementwise(&first);
-                        }
-                    } else if let (Some(d), Some(k)) = (argparse::int_arg(&first), keepdim) {
-                        return self.extreme(py, which, Some(d), k);
-                    }
-                }
-                _ => {}
+        if args.len() == 1 && kwargs.is_none_or(|k| k.is_empty()) {
+            let first = args.get_item(0)?;
+            if first.cast::<PyTensor>().is_ok() {
+                return elementwise(&first);
             }
+        }
+        if let Some((dim, keepdim)) = argparse::dim_keepdim_fast(args, kwargs) {
+            return self.extreme(py, which, dim, keepdim);
         }
         let key = if which == Extreme::Max { "Tensor.max" } else { "Tensor.min" };
         let bound = argparse::bind(key, args, kwargs)?;
