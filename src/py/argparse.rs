@@ -712,3 +712,24 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Given<'py> {
         Ok(Given(Some(obj.to_owned())))
     }
 }
+
+/// The optional `dim` of size()/stride(): an int (or None); PyTorch's parser error for anything
+/// else or for extra positional arguments (taken as positional).
+pub fn optional_dim(key: &str, dim: Option<&Bound<'_, PyAny>>, rest: &Bound<'_, PyTuple>) -> PyResult<Option<i64>> {
+    if rest.is_empty() {
+        match dim {
+            None => return Ok(None),
+            Some(d) => {
+                if let Some(i) = plain_int(d) {
+                    return Ok(Some(i));
+                }
+            }
+        }
+    }
+    let py = rest.py();
+    let mut given: Vec<Bound<'_, PyAny>> = vec![dim.cloned().unwrap_or_else(|| py.None().into_bound(py))];
+    given.extend(rest.iter());
+    let args = PyTuple::new(py, given)?;
+    let bound = bind(key, &args, None)?;
+    bound.get("dim").map(|d| d.extract::<i64>()).transpose()
+}

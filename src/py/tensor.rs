@@ -214,27 +214,6 @@ impl PyTensor {
     }
 }
 
-/// The optional `dim` of size()/stride(): an int (or None); PyTorch's parser error for anything
-/// else or for extra positional arguments (taken as positional).
-fn dim_arg(key: &str, dim: Option<&Bound<'_, PyAny>>, rest: &Bound<'_, PyTuple>) -> PyResult<Option<i64>> {
-    if rest.is_empty() {
-        match dim {
-            None => return Ok(None),
-            Some(d) => {
-                if let Some(i) = super::argparse::plain_int(d) {
-                    return Ok(Some(i));
-                }
-            }
-        }
-    }
-    let py = rest.py();
-    let mut given: Vec<Bound<'_, PyAny>> = vec![dim.cloned().unwrap_or_else(|| py.None().into_bound(py))];
-    given.extend(rest.iter());
-    let args = PyTuple::new(py, given)?;
-    let bound = super::argparse::bind(key, &args, None)?;
-    bound.get("dim").map(|d| d.extract::<i64>()).transpose()
-}
-
 #[pymethods]
 impl PyTensor {
     #[new]
@@ -315,7 +294,7 @@ impl PyTensor {
     /// The shape, or the size of one dimension.
     #[pyo3(signature = (dim=None, *rest))]
     fn size<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, rest: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        let dim = dim_arg("Tensor.size", dim, rest)?;
+        let dim = super::argparse::optional_dim("Tensor.size", dim, rest)?;
         let shape = self.t().shape();
         match dim {
             None => size_object(py, &shape),
@@ -353,7 +332,7 @@ impl PyTensor {
     /// Element strides, or the stride of one dimension.
     #[pyo3(signature = (dim=None, *rest))]
     fn stride<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, rest: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        let dim = dim_arg("Tensor.stride", dim, rest)?;
+        let dim = super::argparse::optional_dim("Tensor.stride", dim, rest)?;
         let strides = self.t().strides();
         match dim {
             None => Ok(PyTuple::new(py, strides)?.into_any()),
