@@ -118,13 +118,25 @@ def fmod(input, other):
     return input.fmod(other)
 
 
+import numbers as _numbers  # noqa: E402
+
+
 def pow(input, exponent):
     if isinstance(input, Tensor):
-        return input.pow(exponent)
+        try:
+            return input.pow(exponent)
+        except TypeError:
+            _arg_errors.reraise_parser_error("pow", (input, exponent), {})
+            raise
+    if isinstance(exponent, Tensor) and isinstance(input, _numbers.Number):
+        return input ** exponent
+    _arg_errors.reraise_parser_error("pow", (input, exponent), {})
     return input ** exponent
 
 
 def neg(input):
+    if not isinstance(input, Tensor):
+        raise _arg_errors.not_a_tensor("neg", input)
     return -input
 
 

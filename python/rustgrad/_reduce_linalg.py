@@ -3,7 +3,6 @@
 ``any`` do not shadow the builtins inside ``rustgrad/__init__.py``."""
 
 from . import _arg_errors, _core
-from ._core import einsum
 
 
 
@@ -73,31 +72,28 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         raise _arg_errors.not_a_tensor("addmm", input) from None
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, *args, **kwargs):
     try:
-        return input.prod(dim, keepdim, dtype=dtype)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("prod", input) from None
+        return input.prod(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("prod", (input, *args), kwargs)
+        raise
 
 
-def max(input, dim=None, keepdim=False):
+def max(input, *args, **kwargs):
     try:
-        return input.max(dim, keepdim)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("max", input) from None
+        return input.max(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("max", (input, *args), kwargs)
+        raise
 
 
-def min(input, dim=None, keepdim=False):
+def min(input, *args, **kwargs):
     try:
-        return input.min(dim, keepdim)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("min", input) from None
+        return input.min(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("min", (input, *args), kwargs)
+        raise
 
 
 def amax(input, dim=(), keepdim=False):
@@ -136,22 +132,20 @@ def argmin(input, dim=None, keepdim=False):
         raise _arg_errors.not_a_tensor("argmin", input) from None
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var(input, *args, **kwargs):
     try:
-        return input.var(dim, unbiased, keepdim, correction=correction)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("var", input) from None
+        return input.var(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("var", (input, *args), kwargs)
+        raise
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std(input, *args, **kwargs):
     try:
-        return input.std(dim, unbiased, keepdim, correction=correction)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("std", input) from None
+        return input.std(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("std", (input, *args), kwargs)
+        raise
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -223,3 +217,40 @@ __all__ = [
     "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm",
     "logsumexp", "cumsum", "all", "any", "softmax", "log_softmax",
 ]
+
+
+def _subscript(n):
+    if n == Ellipsis:
+        return "..."
+    if 0 <= n < 26:
+        return chr(ord("A") + n)
+    if 26 <= n < 52:
+        return chr(ord("a") + n - 26)
+    raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+
+
+def einsum(*args):
+    """``einsum(equation, *operands)``, ``einsum(equation, [operands])`` or the sublist form
+    ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (PyTorch's Python wrapper, with its checks)."""
+    if len(args) < 2:
+        raise ValueError(
+            "einsum(): must specify the equation string and at least one operand, "
+            "or at least one operand and its subscripts list"
+        )
+    if isinstance(args[0], _core.Tensor):
+        equation = ",".join("".join(_subscript(s) for s in sub) for sub in args[1::2])
+        if len(args) % 2 == 1:
+            equation += "->" + "".join(_subscript(s) for s in args[-1])
+            operands = args[:-1:2]
+        else:
+            operands = args[::2]
+    else:
+        equation, operands = args[0], args[1:]
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        return einsum(equation, *operands[0])
+    try:
+        return _core.einsum(equation, *operands)
+    except TypeError:
+        _arg_errors.reraise_parser_error("einsum", (equation, operands), {})
+        raise
+

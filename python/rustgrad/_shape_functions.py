@@ -36,13 +36,14 @@ def permute(input, dims):
         raise
 
 
-def squeeze(input, dim=None):
+def squeeze(input, *args, **kwargs):
     try:
-        return input.squeeze(dim)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("squeeze", input) from None
+        if len(args) > 1:  # the method's `squeeze(0, 1)` spelling is not the function's
+            raise TypeError
+        return input.squeeze(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("squeeze", (input, *args), kwargs)
+        raise
 
 
 def unsqueeze(input, dim):
@@ -63,13 +64,12 @@ def flatten(input, start_dim=0, end_dim=-1):
         raise _arg_errors.not_a_tensor("flatten", input) from None
 
 
-def narrow(input, dim, start, length):
+def narrow(input, *args, **kwargs):
     try:
-        return input.narrow(dim, start, length)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("narrow", input) from None
+        return input.narrow(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("narrow", (input, *args), kwargs)
+        raise
 
 
 def select(input, dim, index):
@@ -103,13 +103,12 @@ def unbind(input, dim=0):
         raise _arg_errors.not_a_tensor("unbind", input) from None
 
 
-def gather(input, dim, index, *, sparse_grad=False):
+def gather(input, *args, **kwargs):
     try:
-        return input.gather(dim, index)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("gather", input) from None
+        return input.gather(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("gather", (input, *args), kwargs)
+        raise
 
 
 def scatter(input, dim, index, src=None, *, value=None):
@@ -130,13 +129,12 @@ def scatter_add(input, dim, index, src):
         raise _arg_errors.not_a_tensor("scatter_add", input) from None
 
 
-def index_select(input, dim, index):
+def index_select(input, *args, **kwargs):
     try:
-        return input.index_select(dim, index)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("index_select", input) from None
+        return input.index_select(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("index_select", (input, *args), kwargs)
+        raise
 
 
 def masked_select(input, mask):
@@ -148,22 +146,22 @@ def masked_select(input, mask):
         raise _arg_errors.not_a_tensor("masked_select", input) from None
 
 
-def flip(input, dims):
+def flip(input, *args, **kwargs):
     try:
-        return input.flip(dims)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("flip", input) from None
+        if len(args) > 1:  # the method's varargs spelling is not the function's
+            raise TypeError
+        return input.flip(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("flip", (input, *args), kwargs)
+        raise
 
 
-def roll(input, shifts, dims=None):
+def roll(input, *args, **kwargs):
     try:
-        return input.roll(shifts, dims)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("roll", input) from None
+        return input.roll(*args, **kwargs)
+    except (TypeError, AttributeError):
+        _arg_errors.reraise_parser_error("roll", (input, *args), kwargs)
+        raise
 
 
 def tril(input, diagonal=0):

@@ -1,19 +1,26 @@
 """Function forms of the ordering methods (``rustgrad.sort(x)`` is ``x.sort()``), re-exported by
 ``rustgrad``, and ``rustgrad.rsub``."""
 
-from ._core import rsub
+from . import _arg_errors
+from ._core import Tensor, rsub
 
 
 def sort(input, dim=-1, descending=False, **kwargs):
+    if not isinstance(input, Tensor):
+        raise _arg_errors.not_a_tensor("sort", input)
     # `stable` is keyword-only; passing it (even as False) selects PyTorch's sort.stable overload.
     return input.sort(dim, descending, **kwargs)
 
 
 def argsort(input, dim=-1, descending=False, *, stable=False):
+    if not isinstance(input, Tensor):
+        raise _arg_errors.not_a_tensor("argsort", input)
     return input.argsort(dim, descending, stable=stable)
 
 
 def msort(input):
+    if not isinstance(input, Tensor):
+        raise _arg_errors.not_a_tensor("msort", input)
     return input.msort()
 
 
@@ -25,8 +32,14 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     return input.kthvalue(k, dim, keepdim)
 
 
-def median(input, dim=None, keepdim=False):
-    return input.median(dim, keepdim)
+def median(input, *args, **kwargs):
+    if not isinstance(input, Tensor):
+        raise _arg_errors.not_a_tensor("median", input)
+    try:
+        return input.median(*args, **kwargs)
+    except TypeError:
+        _arg_errors.reraise_parser_error("median", (input, *args), kwargs)
+        raise
 
 
 def cumprod(input, dim, *, dtype=None):

@@ -111,10 +111,11 @@ pub fn bitwise(op: Logic, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         Logic::Or => "bitwise_or_cpu",
         Logic::Xor => "bitwise_xor_cpu",
     };
+    // TensorIterator broadcasts before the kernel's dtype refusal
+    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
     if dtype.is_float() {
         return Err(not_implemented(kernel, dtype));
     }
-    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
     let (a, b) = (convert(a, dtype), convert(b, dtype));
     let (da, db) = (a.data(), b.data());
     let (ba, bb) = (da.storage.read(), db.storage.read());
@@ -151,10 +152,10 @@ pub enum Shift {
 /// (`-8 >> 70` is -1, `8 >> -1` is 0).
 pub fn bitshift(dir: Shift, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let dtype = common_dtype(a, b);
+    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
     if dtype.is_float() || dtype == DType::Bool {
         return Err(not_implemented(if dir == Shift::Left { "lshift_cpu" } else { "rshift_cpu" }, dtype));
     }
-    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
     let (a, b) = (convert(a, dtype), convert(b, dtype));
     let (da, db) = (a.data(), b.data());
     let (ba, bb) = (da.storage.read(), db.storage.read());

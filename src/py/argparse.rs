@@ -15,6 +15,7 @@ use pyo3::types::{PyBool, PyComplex, PyDict, PyFloat, PyInt, PyList, PyString, P
 
 use super::dtype::PyDType;
 use super::invalid_args::format_invalid_args;
+use super::signatures::SIGNATURES;
 use super::generator::PyGenerator;
 use super::tensor::PyTensor;
 
@@ -105,10 +106,12 @@ impl Param {
             Some(eq) => (rest[..eq].to_string(), Some(rest[eq + 1..].to_string())),
             None => (rest.to_string(), None),
         };
-        if default.as_deref() == Some("None") {
+        let ty = Ty::parse(ty);
+        // PyTorch takes None for an int list with a default (`roll(1, None)`, `amax(None)`)
+        if default.as_deref() == Some("None") || (ty == Ty::IntList && default.is_some()) {
             allow_none = true;
         }
-        Param { ty: Ty::parse(ty), size, name, default, allow_none, keyword_only }
+        Param { ty, size, name, default, allow_none, keyword_only }
     }
 
     fn optional(&self) -> bool {
@@ -494,70 +497,6 @@ impl Parser {
     }
 }
 
-/// PyTorch's overloads, under `Tensor.<method>` for methods and the bare name for functions.
-const SIGNATURES: &[(&str, &[&str])] = &[
-    ("Tensor.view", &["view(ScalarType dtype)", "view(SymIntArrayRef size)"]),
-    ("Tensor.reshape", &["reshape(SymIntArrayRef shape)"]),
-    ("reshape", &["reshape(Tensor input, SymIntArrayRef shape)"]),
-    ("Tensor.permute", &["permute(IntArrayRef dims)"]),
-    ("permute", &["permute(Tensor input, IntArrayRef dims)"]),
-    ("Tensor.expand", &["expand(SymIntArrayRef size, *, bool implicit=False)"]),
-    ("Tensor.transpose", &["transpose(int64_t dim0, int64_t dim1)"]),
-    ("Tensor.swapaxes", &["swapaxes(int64_t axis0, int64_t axis1)"]),
-    ("Tensor.unsqueeze", &["unsqueeze(int64_t dim)"]),
-    ("Tensor.clamp", &["clamp(Tensor? min=None, Tensor? max=None)", "clamp(Scalar? min=None, Scalar? max=None)"]),
-    ("Tensor.clamp_", &["clamp_(Tensor? min=None, Tensor? max=None)", "clamp_(Scalar? min=None, Scalar? max=None)"]),
-    ("Tensor.clip", &["clip(Tensor? min=None, Tensor? max=None)", "clip(Scalar? min=None, Scalar? max=None)"]),
-    ("Tensor.clip_", &["clip_(Tensor? min=None, Tensor? max=None)", "clip_(Scalar? min=None, Scalar? max=None)"]),
-    ("Tensor.select", &["select(int64_t dim, SymInt index)"]),
-    ("Tensor.chunk", &["chunk(int64_t chunks, int64_t dim=0)"]),
-    ("Tensor.unbind", &["unbind(int64_t dim=0)"]),
-    ("Tensor.flatten", &["flatten(int64_t start_dim=0, int64_t end_dim=-1)"]),
-    ("transpose", &["transpose(Tensor input, int64_t dim0, int64_t dim1)"]),
-    ("Tensor.sum", &["sum(*, ScalarType? dtype=None)", "sum(IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)"]),
-    (
-        "sum",
-        &[
-            "sum(Tensor input, *, ScalarType? dtype=None)",
-            "sum(Tensor input, IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
-        ],
-    ),
-    ("Tensor.mean", &["mean(*, ScalarType? dtype=None)", "mean(IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None)"]),
-    (
-        "mean",
-        &[
-            "mean(Tensor input, *, ScalarType? dtype=None, Tensor out=None)",
-            "mean(Tensor input, IntArrayRef[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor out=None)",
-        ],
-    ),
-    (
-        "Tensor.to",
-        &[
-            "to(Device? device=None, ScalarType? dtype=None, bool non_blocking=False, bool copy=False, *, MemoryFormat? memory_format=None)",
-            "to(ScalarType dtype, bool non_blocking=False, bool copy=False, *, MemoryFormat? memory_format=None)",
-            "to(Tensor tensor, bool non_blocking=False, bool copy=False, *, MemoryFormat? memory_format=None)",
-        ],
-    ),
-    ("zeros", &["zeros(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)"]),
-    ("ones", &["ones(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)"]),
-    ("empty", &["empty(SymIntArrayRef size, *, MemoryFormat? memory_format=None, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)"]),
-    ("full", &["full(SymIntArrayRef size, Scalar fill_value, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)"]),
-    (
-        "randn",
-        &[
-            "randn(SymIntArrayRef size, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
-            "randn(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
-        ],
-    ),
-    (
-        "rand",
-        &[
-            "rand(SymIntArrayRef size, *, Generator? generator, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
-            "rand(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
-        ],
-    ),
-];
-
 /// The overloads registered under `key` (`"Tensor.view"`, `"zeros"`).
 pub fn parser(key: &str) -> &'static Parser {
     static PARSERS: OnceLock<HashMap<&'static str, Parser>> = OnceLock::new();
@@ -688,4 +627,109 @@ pub fn bool_arg(obj: Option<&Bound<'_, PyAny>>, default: bool) -> PyResult<bool>
 #[pyo3(signature = (key, args, kwargs=None))]
 pub fn _arg_error(py: Python<'_>, key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> Option<Py<PyAny>> {
     parser(key).error(args, kwargs).map(|e| e.into_value(py).into_any())
+}
+
+/// The objects of a call in its common spellings, without the parser: parameter `i` gets the
+/// `i`-th positional argument (at most `max_pos` of them) or the keyword `names[i]`. `None` (ask
+/// the parser) for an explicit None, an unknown or repeated keyword, or too many positional
+/// arguments, so an odd call always reaches PyTorch's checks.
+pub fn slots<'py, const N: usize>(
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+    names: [&str; N],
+    max_pos: usize,
+) -> Option<[Option<Bound<'py, PyAny>>; N]> {
+    if args.len() > max_pos.min(N) {
+        return None;
+    }
+    let mut out: [Option<Bound<'py, PyAny>>; N] = std::array::from_fn(|_| None);
+    for (slot, arg) in out.iter_mut().zip(args.iter()) {
+        if arg.is_none() {
+            return None;
+        }
+        *slot = Some(arg);
+    }
+    if let Some(kwargs) = kwargs {
+        for (key, value) in kwargs.iter() {
+            let key = key.cast::<PyString>().ok()?;
+            let key = key.to_str().ok()?;
+            let i = names.iter().position(|n| *n == key)?;
+            if out[i].is_some() || value.is_none() {
+                return None;
+            }
+            out[i] = Some(value);
+        }
+    }
+    Some(out)
+}
+
+/// A Python int (not a bool), for the fast paths.
+pub fn plain_int(obj: &Bound<'_, PyAny>) -> Option<i64> {
+    if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() { obj.extract().ok() } else { None }
+}
+
+/// A Python bool, for the fast paths.
+pub fn plain_bool(obj: &Bound<'_, PyAny>) -> Option<bool> {
+    obj.cast::<PyBool>().ok().map(|b| b.is_true())
+}
+
+/// `(dim, keepdim)` given as plain Python ints / bools, positionally or by name (`None`: ask the
+/// parser).
+pub fn dim_keepdim_fast(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> Option<(Option<i64>, bool)> {
+    slots(args, kwargs, ["dim", "keepdim"], 2).and_then(|[dim, keepdim]| match (dim, keepdim) {
+        (None, None) => Some((None, false)),
+        (Some(d), None) => Some((Some(plain_int(&d)?), false)),
+        (Some(d), Some(k)) => Some((Some(plain_int(&d)?), plain_bool(&k)?)),
+        (None, Some(_)) => None,
+    })
+}
+
+/// `(dim, keepdim)` of the reductions with overloads `()` and `(int dim, bool keepdim=False)`
+/// (plus keyword-only `extra` parameters, returned as given): the fast path, or the parser's
+/// binding under `key` (its error when it refuses the arguments).
+pub fn dim_keepdim<'py, const E: usize>(
+    key: &str,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+    extra: [&str; E],
+) -> PyResult<(Option<i64>, bool, [Option<Bound<'py, PyAny>>; E])> {
+    if let Some((dim, keepdim)) = dim_keepdim_fast(args, kwargs) {
+        return Ok((dim, keepdim, std::array::from_fn(|_| None)));
+    }
+    let bound = bind(key, args, kwargs)?;
+    let dim = bound.get("dim").map(|d| d.extract::<i64>()).transpose()?;
+    Ok((dim, bound.flag("keepdim", false)?, extra.map(|name| bound.get(name).cloned())))
+}
+
+/// An optional argument that tells an explicit `None` (`Some(None object)`) from an absent one
+/// (`None`), which PyO3's `Option` arguments do not.
+pub struct Given<'py>(pub Option<Bound<'py, PyAny>>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Given<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Given(Some(obj.to_owned())))
+    }
+}
+
+/// The optional `dim` of size()/stride(): an int (or None); PyTorch's parser error for anything
+/// else or for extra positional arguments (taken as positional).
+pub fn optional_dim(key: &str, dim: Option<&Bound<'_, PyAny>>, rest: &Bound<'_, PyTuple>) -> PyResult<Option<i64>> {
+    if rest.is_empty() {
+        match dim {
+            None => return Ok(None),
+            Some(d) => {
+                if let Some(i) = plain_int(d) {
+                    return Ok(Some(i));
+                }
+            }
+        }
+    }
+    let py = rest.py();
+    let mut given: Vec<Bound<'_, PyAny>> = vec![dim.cloned().unwrap_or_else(|| py.None().into_bound(py))];
+    given.extend(rest.iter());
+    let args = PyTuple::new(py, given)?;
+    let bound = bind(key, &args, None)?;
+    bound.get("dim").map(|d| d.extract::<i64>()).transpose()
 }

@@ -277,6 +277,9 @@ impl Collector {
     }
 
     fn walk(&mut self, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<()> {
+        if obj.is_instance_of::<pyo3::types::PyBytes>() {
+            return Err(PyTypeError::new_err(format!("new(): invalid data type '{}'", type_name(obj))));
+        }
         let is_sequence = !obj.is_instance_of::<PyString>()
             && obj.cast::<PyTensor>().is_err()
             && (obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() || obj.cast::<PySequence>().is_ok());
@@ -387,7 +390,9 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
         return Ok(if t.is_exclusively_owned() { t } else { crate::ops::clone(&t)? });
     }
     let mut collector = Collector { shape: Vec::new(), bools: vec![], ints: vec![], floats: vec![], kind: 0, count: 0, big: false, big_past_f64: false };
-    collector.walk(data, 0)?;
+    if let Err(e) = collector.walk(data, 0) {
+        return Err(super::data_errors::data_error(data, dtype).unwrap_or(e));
+    }
     let shape = collector.shape.clone();
     let natural = match collector.kind {
         1 => DType::Bool,

@@ -3,7 +3,7 @@
 
 use pyo3::exceptions::{PyAssertionError, PyNotImplementedError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use super::argparse;
 use super::convert::{big_int, checked_scalar, dtype_arg, BigInt, scalar, size_from_args, size_from_sequence, tensor_from_data, type_name};
@@ -144,8 +144,10 @@ fn number_arg(obj: &Bound<'_, PyAny>, function: &str, name: &str) -> PyResult<Sc
     }
     if let Ok(t) = obj.cast::<PyTensor>() {
         let t = &t.get().inner;
-        let v = t.item_f64()?;
-        return Ok(if t.dtype().is_float() { Scalar::Float(v) } else { Scalar::Int(v as i64) });
+        if t.dim() == 0 && !t.requires_grad() {
+            let v = t.item_f64()?;
+            return Ok(if t.dtype().is_float() { Scalar::Float(v) } else { Scalar::Int(v as i64) });
+        }
     }
     Err(PyTypeError::new_err(format!("{function}(): argument '{name}' must be Number, not {}", type_name(obj))))
 }
@@ -241,7 +243,12 @@ fn full_like<'py>(
     let target = dtype_arg(dtype)?.unwrap_or(input.inner.dtype());
     let value = match checked_scalar(fill_value, Some(target))? {
         Some(s) => s,
-        None => number_arg(fill_value, "full_like", "fill_value")?,
+        None => number_arg(fill_value, "full_like", "fill_value").map_err(|e| {
+            // PyTorch's parser names the position (the arguments are taken as positional here)
+            let Ok(input) = pyo3::IntoPyObject::into_pyobject(&input, py);
+            let args = PyTuple::new(py, [input.to_owned().into_any(), fill_value.clone()]);
+            args.map_or_else(|e| e, |args| super::argparse::refine("full_like", &args, None, e))
+        })?,
     };
     crate::ops::check_scalar_fits(value, target)?;
     like(py, &input, value, dtype, requires_grad)
@@ -420,12 +427,12 @@ fn randperm<'py>(
 
 /// `arange(end)` / `arange(start, end, step=1)`: int64 unless a bound or the step is a float.
 #[pyfunction]
-#[pyo3(signature = (start, end=None, step=None, *, dtype=None, device=None, requires_grad=false))]
+#[pyo3(signature = (start, end=argparse::Given(None), step=argparse::Given(None), *, dtype=None, device=None, requires_grad=false))]
 fn arange<'py>(
     py: Python<'py>,
     start: &Bound<'py, PyAny>,
-    end: Option<&Bound<'py, PyAny>>,
-    step: Option<&Bound<'py, PyAny>>,
+    end: argparse::Given<'py>,
+    step: argparse::Given<'py>,
     dtype: Option<&Bound<'py, PyAny>>,
     device: Option<&Bound<'py, PyAny>>,
     requires_grad: bool,
@@ -439,15 +446,25 @@ fn arange<'py>(
             None => number_arg(obj, "arange", name).map(Ok),
         }
     };
-    let first = bound(start, "start")?;
-    let (start, end) = match end.filter(|e| !e.is_none()) {
-        Some(e) => (first, bound(e, "end")?),
-        None => (Ok(Scalar::Int(0)), first),
+    // an explicit None is refused (as by PyTorch's parser), an absent bound takes its default
+    let (end, step) = (end.0.as_ref(), step.0.as_ref());
+    let parsed = || -> PyResult<_> {
+        let first = bound(start, "start")?;
+        let (start, end) = match end {
+            Some(e) => (first, bound(e, "end")?),
+            None => (Ok(Scalar::Int(0)), first),
+        };
+        let step = match step {
+            Some(s) => bound(s, "step")?,
+            None => Ok(Scalar::Int(1)),
+        };
+        Ok((start, end, step))
     };
-    let step = match step.filter(|s| !s.is_none()) {
-        Some(s) => bound(s, "step")?,
-        None => Ok(Scalar::Int(1)),
-    };
+    let (start, end, step) = parsed().map_err(|e| {
+        // PyTorch's parser error (the bounds taken as positional)
+        let given: Vec<Bound<'py, PyAny>> = std::iter::once(start.clone()).chain(end.cloned()).chain(step.cloned()).collect();
+        PyTuple::new(py, given).map_or_else(|e| e, |args| super::argparse::refine("arange", &args, None, e))
+    })?;
     let any_float = [start, end, step].iter().any(|s| matches!(s, Ok(Scalar::Float(_))));
     let natural = if any_float { DType::DEFAULT_FLOAT } else { DType::I64 };
     factory(py, dtype, natural, None, requires_grad, |dtype| {
@@ -521,28 +538,43 @@ fn fill_random<'py>(
     Ok(slf.clone())
 }
 
+/// The `(double a, double b, *, Generator? generator)` arguments of normal_ / uniform_: plain
+/// numbers skip the parser; anything else is bound by it (0-d tensors) or refused with its error.
+fn two_floats<'py>(
+    key: &str,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+    names: [&str; 3],
+    defaults: (f64, f64),
+) -> PyResult<(f64, f64, Option<Bound<'py, PyAny>>)> {
+    let number = |o: &Bound<'py, PyAny>| if o.is_instance_of::<PyFloat>() || o.is_instance_of::<PyInt>() { o.extract::<f64>().ok() } else { None };
+    let fast = super::argparse::slots(args, kwargs, names, 2).and_then(|[a, b, g]| {
+        let a = a.map_or(Some(defaults.0), |a| number(&a))?;
+        let b = b.map_or(Some(defaults.1), |b| number(&b))?;
+        Some((a, b, g))
+    });
+    if let Some(f) = fast {
+        return Ok(f);
+    }
+    let bound = super::argparse::bind(key, args, kwargs)?;
+    let value = |name: &str, default: f64| bound.get(name).map_or(Ok(default), |o| o.extract::<f64>());
+    Ok((value(names[0], defaults.0)?, value(names[1], defaults.1)?, bound.get(names[2]).cloned()))
+}
+
 #[pymethods]
 impl PyTensor {
     /// Fills in place with samples of N(mean, std^2).
-    #[pyo3(signature = (mean=0.0, std=1.0, *, generator=None))]
-    fn normal_<'py>(
-        slf: &Bound<'py, Self>,
-        mean: f64,
-        std: f64,
-        generator: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, Self>> {
-        fill_random(slf, "normal_", "normal_kernel_cpu", generator, |t, g| ops::normal_(t, mean, std, g))
+    #[pyo3(signature = (*args, **kwargs))]
+    fn normal_<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        let (mean, std, generator) = two_floats("Tensor.normal_", args, kwargs, ["mean", "std", "generator"], (0.0, 1.0))?;
+        fill_random(slf, "normal_", "normal_kernel_cpu", generator.as_ref(), |t, g| ops::normal_(t, mean, std, g))
     }
 
     /// Fills in place with samples uniform in [from, to).
-    #[pyo3(signature = (from=0.0, to=1.0, *, generator=None))]
-    fn uniform_<'py>(
-        slf: &Bound<'py, Self>,
-        from: f64,
-        to: f64,
-        generator: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, Self>> {
-        fill_random(slf, "uniform_", "check_uniform_bounds", generator, |t, g| ops::uniform_(t, from, to, g))
+    #[pyo3(signature = (*args, **kwargs))]
+    fn uniform_<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        let (from, to, generator) = two_floats("Tensor.uniform_", args, kwargs, ["from", "to", "generator"], (0.0, 1.0))?;
+        fill_random(slf, "uniform_", "check_uniform_bounds", generator.as_ref(), |t, g| ops::uniform_(t, from, to, g))
     }
 
     /// As int32.
@@ -566,7 +598,7 @@ impl PyTensor {
                     let target = DType::ALL.into_iter().find(|t| t.legacy_type_name() == name);
                     return match target {
                         Some(t) => cast(slf, t),
-                        None => Err(PyRuntimeError::new_err(format!("invalid type: '{name}'"))),
+                        None => Err(pyo3::exceptions::PyValueError::new_err(format!("invalid type: '{name}'"))),
                     };
                 }
                 cast(slf, dtype_arg(Some(d))?.expect("not None"))

@@ -31,6 +31,8 @@ mod nn_pad;
 mod tensor_sort;
 mod tensor_new;
 mod tensor_addc;
+mod signatures;
+mod data_errors;
 
 use pyo3::prelude::*;
 

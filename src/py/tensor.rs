@@ -292,8 +292,9 @@ impl PyTensor {
     }
 
     /// The shape, or the size of one dimension.
-    #[pyo3(signature = (dim=None))]
-    fn size<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (dim=None, *rest))]
+    fn size<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, rest: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        let dim = super::argparse::optional_dim("Tensor.size", dim, rest)?;
         let shape = self.t().shape();
         match dim {
             None => size_object(py, &shape),
@@ -329,8 +330,9 @@ impl PyTensor {
     }
 
     /// Element strides, or the stride of one dimension.
-    #[pyo3(signature = (dim=None))]
-    fn stride<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (dim=None, *rest))]
+    fn stride<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, rest: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        let dim = super::argparse::optional_dim("Tensor.stride", dim, rest)?;
         let strides = self.t().strides();
         match dim {
             None => Ok(PyTuple::new(py, strides)?.into_any()),
@@ -657,7 +659,13 @@ impl PyTensor {
     }
     /// `self ** exponent`.
     fn pow<'py>(&self, py: Python<'py>, exponent: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        self.__pow__(py, exponent, None)
+        let out = self.__pow__(py, exponent, None)?;
+        if out.is(py.NotImplemented()) {
+            // `**` gives Python the NotImplemented; the method raises PyTorch's parser error
+            let args = pyo3::types::PyTuple::new(py, [exponent])?;
+            return Err(super::argparse::refine("Tensor.pow", &args, None, pyo3::exceptions::PyTypeError::new_err("pow(): invalid exponent")));
+        }
+        Ok(out)
     }
     /// `self * self`.
     fn square<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use crate::error::catch_alloc_failure;
 use pyo3::types::{PyDict, PyTuple};
 
-use super::argparse;
+use super::argparse::{self, Given};
 use super::convert::{arith_operand, big_int, checked_scalar, operand, promoted_scalar, type_name};
 use super::error::foreign;
 use super::tensor::{maybe_detach, user_warning, wrap_tensor, PyTensor};
@@ -324,7 +324,10 @@ impl PyTensor {
         match number {
             Some(e) => in_place(slf, move |t| ops::pow_scalar(t, e)),
             None => {
-                let e = tensor_arg(exponent, "pow_", "exponent")?;
+                let e = tensor_arg(exponent, "pow_", "exponent").map_err(|err| {
+                    let args = pyo3::types::PyTuple::new(slf.py(), [exponent]);
+                    args.map_or_else(|e| e, |args| super::argparse::refine("Tensor.pow_", &args, None, err))
+                })?;
                 in_place(slf, move |t| ops::pow(t, &e))
             }
         }
@@ -498,10 +501,32 @@ impl PyTensor {
 
 // ----- module functions (`rustgrad._core.*`): the ones PyTorch has outside Tensor -----
 
+/// `where(condition)`: one int64 tensor of coordinates per dim of `condition` (a 0-d condition
+/// counts as 1-d), for its nonzero elements (NaN included).
+fn where_nonzero<'py>(py: Python<'py>, condition: &Tensor) -> PyResult<Bound<'py, PyAny>> {
+    let c = condition.detach();
+    let c = if c.dim() == 0 { ops::reshape(&c, &[1])? } else { c };
+    let mask = ops::to_dtype(&c, DType::Bool)?;
+    let coords = ops::nonzero_coordinates(&mask);
+    let items = coords.into_iter().map(|t| wrap_tensor(py, t)).collect::<PyResult<Vec<_>>>()?;
+    Ok(PyTuple::new(py, items)?.into_any())
+}
+
 /// `where(condition, input, other)`; input / other may be numbers.
+/// With `condition` alone: the coordinates of its nonzero elements (`condition.nonzero(as_tuple=True)`).
 #[pyfunction]
-#[pyo3(name = "where")]
-fn where_fn<'py>(py: Python<'py>, condition: PyRef<'py, PyTensor>, input: &Bound<'py, PyAny>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(name = "where", signature = (condition, input=Given(None), other=Given(None)))]
+fn where_fn<'py>(py: Python<'py>, condition: &Bound<'py, PyAny>, input: Given<'py>, other: Given<'py>) -> PyResult<Bound<'py, PyAny>> {
+    let (condition, input, other) = match (condition.cast::<PyTensor>(), input.0, other.0) {
+        (Ok(c), Some(i), Some(o)) if !i.is_none() && !o.is_none() => (c.borrow(), i, o),
+        (Ok(c), None, None) => return where_nonzero(py, &c.get().inner),
+        (_, i, o) => {
+            let given: Vec<Bound<'py, PyAny>> = std::iter::once(condition.clone()).chain(i).chain(o).collect();
+            let args = PyTuple::new(py, given)?;
+            return Err(super::argparse::refine("where", &args, None, PyTypeError::new_err("where(): invalid arguments")));
+        }
+    };
+    let (input, other) = (&input, &other);
     // A number is checked against the dtype of the tensor beside it (int64 when both are numbers).
     let partner = |obj: &Bound<'py, PyAny>| obj.cast::<PyTensor>().ok().map(|t| t.get().inner.dtype());
     if let (None, None) = (partner(input), partner(other)) {

@@ -4,7 +4,7 @@
 use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
 use crate::error::catch_alloc_failure;
-use pyo3::types::{PyBool, PyInt, PyList, PySequence, PySlice, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PySequence, PySlice, PyString, PyTuple};
 
 use super::convert::{big_int, scalar, tensor_from_data, type_name};
 use super::error::foreign;
@@ -115,6 +115,26 @@ fn int_tensor(obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     match obj.cast::<PyTensor>() {
         Ok(t) => Ok(t.get().inner.clone()),
         Err(_) => Err(PyTypeError::new_err(format!("expected Tensor as index, but got {}", type_name(obj)))),
+    }
+}
+
+/// `(int64_t dim, Tensor index, ...)` of gather / index_select: the plain spelling skips the
+/// parser, anything else gets its binding or its error.
+fn dim_and_index(key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>, names: [&str; 3]) -> PyResult<(i64, Tensor)> {
+    let fast = super::argparse::slots(args, kwargs, names, 2).and_then(|[dim, index, flag]| {
+        let flag_ok = flag.is_none_or(|f| f.is_instance_of::<PyBool>());
+        let index = index?.cast::<PyTensor>().ok()?.get().inner.clone();
+        flag_ok.then_some((super::argparse::plain_int(&dim?)?, index))
+    });
+    if let Some(f) = fast {
+        return Ok(f);
+    }
+    let bound = super::argparse::bind(key, args, kwargs)?;
+    let dim = bound.get("dim").map(|d| d.extract::<i64>()).transpose()?;
+    let index = bound.get("index").map(int_tensor).transpose()?;
+    match (dim, index) {
+        (Some(d), Some(i)) => Ok((d, i)),
+        _ => Err(PyTypeError::new_err(format!("{key}(): missing dim or index"))),
     }
 }
 
@@ -255,10 +275,10 @@ impl PyTensor {
     }
 
     /// Elements picked along `dim` by `index`.
-    #[pyo3(signature = (dim, index, *, sparse_grad=false))]
-    fn gather<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>, sparse_grad: bool) -> PyResult<Bound<'py, PyAny>> {
-        let _ = sparse_grad;
-        let index = int_tensor(index)?;
+    #[pyo3(signature = (*args, **kwargs))]
+    fn gather<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        // sparse_grad only changes the gradient's layout in PyTorch
+        let (dim, index) = dim_and_index("Tensor.gather", args, kwargs, ["dim", "index", "sparse_grad"])?;
         wrap_tensor(py, catch_alloc_failure(|| ops::gather(&self.inner, dim, &index))?)
     }
 
@@ -304,8 +324,9 @@ impl PyTensor {
     }
 
     /// The slices at `index` along `dim` (a copy).
-    fn index_select<'py>(&self, py: Python<'py>, dim: i64, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let index = int_tensor(index)?;
+    #[pyo3(signature = (*args, **kwargs))]
+    fn index_select<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (dim, index) = dim_and_index("Tensor.index_select", args, kwargs, ["dim", "index", ""])?;
         wrap_tensor(py, catch_alloc_failure(|| ops::index_select(&self.inner, dim, &index))?)
     }
 

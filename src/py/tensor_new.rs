@@ -129,12 +129,12 @@ impl PyTensor {
 
     /// A copy of `data` (nested lists, numbers, arrays or a tensor) in this tensor's dtype unless
     /// `dtype` is given, with no history.
-    #[pyo3(signature = (data=None, *, dtype=None, device=None, requires_grad=false, layout=None, pin_memory=false))]
+    #[pyo3(signature = (data=super::argparse::Given(None), *, dtype=None, device=None, requires_grad=false, layout=None, pin_memory=false))]
     #[allow(clippy::too_many_arguments)]
     fn new_tensor<'py>(
         &self,
         py: Python<'py>,
-        data: Option<&Bound<'py, PyAny>>,
+        data: super::argparse::Given<'py>,
         dtype: Option<&Bound<'py, PyAny>>,
         device: Option<&Bound<'py, PyAny>>,
         requires_grad: bool,
@@ -142,7 +142,8 @@ impl PyTensor {
         pin_memory: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let _ = (layout, pin_memory); // strided CPU tensors only
-        let data = data.ok_or_else(|| PyTypeError::new_err("new_tensor() missing 1 required positional arguments: \"data\""))?;
+        let data = data.0;
+        let data = data.as_ref().ok_or_else(|| PyTypeError::new_err("new_tensor() missing 1 required positional arguments: \"data\""))?;
         check_device(device)?;
         if data.is_instance_of::<PyTensor>() {
             user_warning(py, NEW_TENSOR_FROM_TENSOR_WARNING)?;

@@ -5,11 +5,13 @@
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use crate::error::catch_alloc_failure;
-use pyo3::types::{PyBool, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyString, PyTuple};
+
+use super::argparse::{self, plain_bool, plain_int};
 
 use super::convert::{dtype_arg, type_name};
 use super::tensor::{cast_to, maybe_detach, wrap_tensor, PyTensor};
-use crate::ops::{self, Extreme};
+use crate::ops::{self, Extreme, Extremum};
 use crate::tensor::{DType, Tensor};
 
 /// Dims from `None`, an int, or a sequence of ints.
@@ -46,48 +48,84 @@ fn return_type<'py>(py: Python<'py>, name: &str, values: Tensor, indices: Tensor
     cls.call1(((wrap_tensor(py, values)?, wrap_tensor(py, indices)?),))
 }
 
-/// The `correction` of var/std from PyTorch's `unbiased` / `correction` arguments.
-fn correction_of(unbiased: Option<bool>, correction: Option<f64>) -> PyResult<f64> {
-    match (unbiased, correction) {
-        (Some(_), Some(_)) => Err(PyTypeError::new_err(
-            "var() received an invalid combination of arguments - got both 'unbiased' and 'correction'",
-        )),
-        (Some(u), None) => Ok(if u { 1.0 } else { 0.0 }),
-        (None, Some(c)) => Ok(c),
-        (None, None) => Ok(1.0),
-    }
-}
-
 impl PyTensor {
-    fn extreme<'py>(&self, py: Python<'py>, which: Extreme, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
+    fn extreme<'py>(&self, py: Python<'py>, which: Extreme, dim: Option<i64>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
         let t = self.inner.clone();
         let name = if which == Extreme::Max { "max" } else { "min" };
-        match dim.filter(|d| !d.is_none()) {
+        match dim {
             None => wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::extreme_all(which, &t))?),
             Some(d) => {
-                let d = one_dim(name, d)?;
                 let (values, indices) = maybe_detach(py, t.numel(), move || ops::extreme_dim(which, &t, d, keepdim))?;
                 return_type(py, name, values, indices)
             }
         }
     }
 
-    fn var_std<'py>(
-        &self,
-        py: Python<'py>,
-        dim: Option<&Bound<'py, PyAny>>,
-        unbiased: Option<bool>,
-        keepdim: bool,
-        correction: Option<f64>,
-        root: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        // `var(False)`: a lone bool is `unbiased`.
-        let (dim, unbiased) = match dim {
-            Some(d) if d.is_instance_of::<PyBool>() && unbiased.is_none() => (None, Some(d.extract::<bool>()?)),
-            _ => (dim, unbiased),
+    /// `max`/`min`: `()`, `(Tensor other)` or `(int dim, bool keepdim=False)`; the common
+    /// spellings skip the parser.
+    fn extreme_overloads<'py>(&self, py: Python<'py>, which: Extreme, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let elementwise = |other: &Bound<'py, PyAny>| {
+            let other = other.cast::<PyTensor>()?.get().inner.clone();
+            let op = if which == Extreme::Max { Extremum::Max } else { Extremum::Min };
+            let t = self.inner.clone();
+            wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::extremum(op, &t, &other))?)
         };
-        let dims = dims_of(dim)?;
-        let correction = correction_of(unbiased, correction)?;
+        if args.len() == 1 && kwargs.is_none_or(|k| k.is_empty()) {
+            let first = args.get_item(0)?;
+            if first.cast::<PyTensor>().is_ok() {
+                return elementwise(&first);
+            }
+        }
+        if let Some((dim, keepdim)) = argparse::dim_keepdim_fast(args, kwargs) {
+            return self.extreme(py, which, dim, keepdim);
+        }
+        let key = if which == Extreme::Max { "Tensor.max" } else { "Tensor.min" };
+        let bound = argparse::bind(key, args, kwargs)?;
+        if let Some(other) = bound.get("other") {
+            return elementwise(other);
+        }
+        let dim = bound.get("dim").map(|d| d.extract::<i64>()).transpose()?;
+        self.extreme(py, which, dim, bound.flag("keepdim", false)?)
+    }
+
+    /// var/std: `(dim, unbiased=True, keepdim=False)`, `(dim=None, *, correction=None,
+    /// keepdim=False)` or `(unbiased=True)`; the common spellings skip the parser.
+    fn var_std<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>, root: bool) -> PyResult<Bound<'py, PyAny>> {
+        let fast = argparse::slots(args, kwargs, ["dim", "unbiased", "keepdim", "correction"], 3).and_then(|[d, u, k, c]| {
+            let lone = args.len() == 1 && kwargs.is_none_or(|k| k.is_empty());
+            // `var(False)`: a lone bool is `unbiased`
+            if let (true, Some(b)) = (lone, d.as_ref().and_then(plain_bool)) {
+                return Some((None, if b { 1.0 } else { 0.0 }, false));
+            }
+            let dims = match d {
+                None => None,
+                Some(d) => match plain_int(&d) {
+                    Some(i) => Some(vec![i]),
+                    None if argparse::is_sequence(&d) => Some(argparse::items(&d).iter().map(plain_int).collect::<Option<Vec<i64>>>()?),
+                    None => return None,
+                },
+            };
+            let keepdim = k.map_or(Some(false), |k| plain_bool(&k))?;
+            let correction = match (u, c) {
+                (None, None) => 1.0,
+                (Some(u), None) => if plain_bool(&u)? { 1.0 } else { 0.0 },
+                (None, Some(c)) if c.is_instance_of::<PyFloat>() || plain_int(&c).is_some() => c.extract::<f64>().ok()?,
+                _ => return None,
+            };
+            Some((dims, correction, keepdim))
+        });
+        let (dims, correction, keepdim) = match fast {
+            Some(f) => f,
+            None => {
+                let bound = argparse::bind(if root { "Tensor.std" } else { "Tensor.var" }, args, kwargs)?;
+                let correction = match (bound.get("unbiased"), bound.get("correction")) {
+                    (Some(u), _) => if u.extract::<bool>()? { 1.0 } else { 0.0 },
+                    (None, Some(c)) => c.extract::<f64>()?,
+                    (None, None) => 1.0,
+                };
+                (bound.ints("dim")?, correction, bound.flag("keepdim", false)?)
+            }
+        };
         let t = self.inner.clone();
         let out = maybe_detach(py, t.numel(), move || ops::var_std(&t, dims.as_deref(), correction, keepdim, root))?;
         wrap_tensor(py, out)
@@ -97,32 +135,28 @@ impl PyTensor {
 #[pymethods]
 impl PyTensor {
     /// Product of all elements, or over `dim`.
-    #[pyo3(signature = (dim=None, keepdim=false, *, dtype=None))]
-    fn prod<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool, dtype: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        if dim.is_some_and(|d| !d.is_none() && d.extract::<i64>().is_err()) {
-            return Err(PyTypeError::new_err(format!(
-                "prod() received an invalid combination of arguments - got ({}), but expected one of:\n * (*, rustgrad.dtype dtype = None)\n * (int dim, bool keepdim = False, *, rustgrad.dtype dtype = None)\n",
-                type_name(dim.expect("checked"))
-            )));
-        }
-        let dim = dim.filter(|d| !d.is_none()).map(|d| one_dim("prod", d)).transpose()?;
+    #[pyo3(signature = (*args, **kwargs))]
+    fn prod<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (dim, keepdim, [dtype]) = argparse::dim_keepdim("Tensor.prod", args, kwargs, ["dtype"])?;
         // `dtype`: the input is cast first and the product kept in that type (int32, bool)
-        let dtype = dtype_arg(dtype)?;
+        let dtype = dtype_arg(dtype.as_ref())?;
         let t = cast_to(&self.inner, dtype)?;
         let out = maybe_detach(py, t.numel(), move || ops::prod(&t, dim, keepdim))?;
         wrap_tensor(py, cast_to(&out, dtype)?)
     }
 
-    /// The largest element, or `(values, indices)` of the largest along `dim`.
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn max<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
-        self.extreme(py, Extreme::Max, dim, keepdim)
+    /// The largest element, `(values, indices)` of the largest along `dim`, or the elementwise
+    /// maximum with a tensor `other` (PyTorch's `max(Tensor other)` overload).
+    #[pyo3(signature = (*args, **kwargs))]
+    fn max<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.extreme_overloads(py, Extreme::Max, args, kwargs)
     }
 
-    /// The smallest element, or `(values, indices)` of the smallest along `dim`.
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn min<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
-        self.extreme(py, Extreme::Min, dim, keepdim)
+    /// The smallest element, `(values, indices)` of the smallest along `dim`, or the elementwise
+    /// minimum with a tensor `other`.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn min<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.extreme_overloads(py, Extreme::Min, args, kwargs)
     }
 
     /// The largest values over `dim` (all dims when empty).
@@ -158,15 +192,15 @@ impl PyTensor {
     }
 
     /// Variance over `dim` (all dims by default), with Bessel's correction unless told otherwise.
-    #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
-    fn var<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        self.var_std(py, dim, unbiased, keepdim, correction, false)
+    #[pyo3(signature = (*args, **kwargs))]
+    fn var<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.var_std(py, args, kwargs, false)
     }
 
     /// Standard deviation over `dim` (all dims by default).
-    #[pyo3(signature = (dim=None, unbiased=None, keepdim=false, *, correction=None))]
-    fn std<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, unbiased: Option<bool>, keepdim: bool, correction: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        self.var_std(py, dim, unbiased, keepdim, correction, true)
+    #[pyo3(signature = (*args, **kwargs))]
+    fn std<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        self.var_std(py, args, kwargs, true)
     }
 
     /// The vector p-norm over `dim` (all elements by default): p a number, `inf`, or `'fro'`.
@@ -185,7 +219,22 @@ impl PyTensor {
                 "fro" => 2.0,
                 other => return Err(PyRuntimeError::new_err(format!("rustgrad.norm: the '{other}' norm of a matrix is not supported"))),
             },
-            Some(p) => p.extract::<f64>()?,
+            Some(p) => match super::convert::scalar(p) {
+                Some(s) => s.to_f64(),
+                // PyTorch's norm calls linalg_vector_norm, whose parser takes 0-d tensors
+                None if p.is_instance_of::<pyo3::types::PyComplex>() => {
+                    return Err(PyRuntimeError::new_err("linalg.vector_norm: Expected a non-complex scalar as the order of norm."))
+                }
+                None => match p.cast::<PyTensor>() {
+                    Ok(t) if t.get().inner.dim() == 0 && !t.get().inner.requires_grad() => t.get().inner.item_f64()?,
+                    _ => {
+                        return Err(PyTypeError::new_err(format!(
+                            "linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {}",
+                            type_name(p)
+                        )))
+                    }
+                },
+            },
         };
         let dims = dims_of(dim)?;
         let t = match dtype_arg(dtype)? {

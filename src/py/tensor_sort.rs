@@ -4,7 +4,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt};
+use pyo3::types::{PyBool, PyDict, PyInt, PyTuple};
 
 use super::convert::{alpha_arg, dtype_arg, type_name};
 use super::tensor::{cast_to, maybe_detach, wrap_tensor, PyTensor};
@@ -95,13 +95,13 @@ impl PyTensor {
     }
 
     /// The lower median of all elements, or `(values, indices)` of the medians along `dim`.
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn median<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn median<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
         let t = self.inner.clone();
-        match dim.filter(|d| !d.is_none()) {
+        let (dim, keepdim, []) = super::argparse::dim_keepdim("Tensor.median", args, kwargs, [])?;
+        match dim {
             None => wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::median_all(&t))?),
             Some(d) => {
-                let d = int_arg("median", "dim", 1, d)?;
                 let (values, indices) = maybe_detach(py, t.numel(), move || ops::median_dim(&t, d, keepdim))?;
                 return_type(py, "median", values, indices)
             }
@@ -136,19 +136,22 @@ impl PyTensor {
 /// `rustgrad.rsub(input, other, alpha=1)`: `other - alpha * input` (RsubBackward0, or
 /// RsubBackward1 for a number `other`).
 #[pyfunction]
-#[pyo3(signature = (input, other, alpha=None))]
-fn rsub<'py>(py: Python<'py>, input: &Bound<'py, PyAny>, other: &Bound<'py, PyAny>, alpha: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-    let Ok(input) = input.cast::<PyTensor>() else {
-        return Err(PyTypeError::new_err(format!(
-            "rsub() received an invalid combination of arguments - got ({}, {}), but expected one of:\n * (Tensor input, Tensor other, *, Number alpha = 1)\n * (Tensor input, Number other, Number alpha = 1)\n",
-            type_name(input),
-            type_name(other)
-        )));
+#[pyo3(signature = (*args, **kwargs))]
+fn rsub<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    let plain = args.len() == 2 && kwargs.is_none_or(|k| k.is_empty()) && args.get_item(0)?.cast::<PyTensor>().is_ok();
+    let bound;
+    let (input, other, alpha) = if plain {
+        (args.get_item(0)?, args.get_item(1)?, None)
+    } else {
+        bound = super::argparse::bind("rsub", args, kwargs)?;
+        let input = bound.get("input").cloned().ok_or_else(|| PyTypeError::new_err("rsub(): missing input"))?;
+        let other = bound.get("other").cloned().ok_or_else(|| PyTypeError::new_err("rsub(): missing other"))?;
+        (input, other, bound.get("alpha").cloned())
     };
-    let a = input.get().inner.clone();
+    let a = input.cast::<PyTensor>()?.get().inner.clone();
     let is_number = other.cast::<PyTensor>().is_err();
-    let other = PyTensor::in_place_operand(other, a.dtype())?;
-    let alpha = alpha_arg(alpha, "rsub", ops::result_dtype(Arith::Sub, &other, &a))?;
+    let other = PyTensor::in_place_operand(&other, a.dtype())?;
+    let alpha = alpha_arg(alpha.as_ref(), "rsub", ops::result_dtype(Arith::Sub, &other, &a))?;
     wrap_tensor(py, maybe_detach(py, a.numel().max(other.numel()), move || ops::rsub(&a, &other, alpha, is_number))?)
 }
 

@@ -4,7 +4,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use crate::error::catch_alloc_failure;
-use pyo3::types::{PyDict, PyInt, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyTuple};
 
 use super::argparse;
 use super::convert::type_name;
@@ -48,11 +48,12 @@ pub(crate) fn two_ints(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDi
     }
 }
 
-/// An int or a sequence of ints.
-fn int_or_ints(obj: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
-    match obj.extract::<i64>() {
-        Ok(v) => Ok(vec![v]),
-        Err(_) => obj.extract::<Vec<i64>>(),
+/// An int or a sequence of ints (Python ints only: anything else goes to the parser).
+fn plain_ints(obj: &Bound<'_, PyAny>) -> Option<Vec<i64>> {
+    match argparse::plain_int(obj) {
+        Some(v) => Some(vec![v]),
+        None if argparse::is_sequence(obj) => argparse::items(obj).iter().map(argparse::plain_int).collect(),
+        None => None,
     }
 }
 
@@ -137,12 +138,33 @@ impl PyTensor {
     }
 
     /// Removes dims of size 1 (all, one, or those listed).
-    #[pyo3(signature = (dim=None))]
-    fn squeeze<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let out = match dim.filter(|d| !d.is_none()) {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn squeeze<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let fast = argparse::slots(args, kwargs, ["dim"], 1).and_then(|[dim]| match dim {
+            None => Some(None),
+            Some(d) => match argparse::plain_int(&d) {
+                Some(i) => Some(Some((vec![i], true))),
+                None if argparse::is_sequence(&d) => {
+                    Some(Some((argparse::items(&d).iter().map(argparse::plain_int).collect::<Option<Vec<i64>>>()?, false)))
+                }
+                None => None,
+            },
+        });
+        let dims = match fast {
+            Some(d) => d,
+            None => {
+                // `squeeze(0, 1)` is `squeeze((0, 1))`, as PyTorch's parser reads it
+                let bound = argparse::bind("Tensor.squeeze", args, kwargs)?;
+                match bound.get("dim") {
+                    None => None,
+                    Some(d) if argparse::is_sequence(d) => Some((d.extract::<Vec<i64>>()?, false)),
+                    Some(d) => Some((vec![d.extract::<i64>()?], true)),
+                }
+            }
+        };
+        let out = match dims {
             None => ops::squeeze(&self.inner, None, false)?,
-            Some(d) if d.is_instance_of::<PyInt>() => ops::squeeze(&self.inner, Some(&[d.extract::<i64>()?]), true)?,
-            Some(d) => ops::squeeze(&self.inner, Some(&d.extract::<Vec<i64>>()?), false)?,
+            Some((dims, single)) => ops::squeeze(&self.inner, Some(&dims), single)?,
         };
         wrap_tensor(py, out)
     }
@@ -155,7 +177,21 @@ impl PyTensor {
     }
 
     /// `length` elements from `start` along `dim` (a view).
-    fn narrow<'py>(&self, py: Python<'py>, dim: i64, start: i64, length: i64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn narrow<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let plain = || -> Option<[i64; 3]> {
+            let [a, b, c] = argparse::slots(args, kwargs, ["dim", "start", "length"], 3)?;
+            Some([argparse::plain_int(&a?)?, argparse::plain_int(&b?)?, argparse::plain_int(&c?)?])
+        };
+        let [dim, start, length] = match plain() {
+            Some(v) => v,
+            None => {
+                // `start` may also be a 0-d int tensor
+                let bound = argparse::bind("Tensor.narrow", args, kwargs)?;
+                let get = |n: &str| bound.get(n).map_or_else(|| Err(PyTypeError::new_err(format!("narrow(): missing {n}"))), |o| o.extract::<i64>());
+                [get("dim")?, get("start")?, get("length")?]
+            }
+        };
         wrap_tensor(py, ops::narrow(&self.inner, dim, start, length)?)
     }
 
@@ -167,9 +203,12 @@ impl PyTensor {
     }
 
     /// `self` when contiguous, else a row-major copy.
-    #[pyo3(signature = (memory_format=None))]
-    fn contiguous<'py>(slf: &Bound<'py, Self>, memory_format: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, memory_format=None))]
+    fn contiguous<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, memory_format: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let _ = memory_format;
+        if !args.is_empty() {
+            return Err(argparse::refine("Tensor.contiguous", args, None, PyTypeError::new_err("contiguous() takes no positional arguments")));
+        }
         let t = &slf.get().inner;
         if t.is_contiguous() {
             return Ok(slf.clone().into_any());
@@ -208,27 +247,34 @@ impl PyTensor {
     }
 
     /// Tiles the tensor `sizes` times along each dim.
-    #[pyo3(signature = (*sizes))]
-    fn repeat<'py>(&self, py: Python<'py>, sizes: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        let sizes = ints(sizes)?;
+    #[pyo3(signature = (*args, **kwargs))]
+    fn repeat<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let sizes = sizes(args, kwargs, "Tensor.repeat", "repeats")?;
         self.unary(py, move |t| ops::repeat(t, &sizes))
     }
 
     /// Reverses the order of elements along `dims`.
-    #[pyo3(signature = (*dims))]
-    fn flip<'py>(&self, py: Python<'py>, dims: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyAny>> {
-        let dims = ints(dims)?;
+    #[pyo3(signature = (*args, **kwargs))]
+    fn flip<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let dims = sizes(args, kwargs, "Tensor.flip", "dims")?;
         self.unary(py, move |t| ops::flip(t, &dims))
     }
 
     /// Rolls elements along `dims` by `shifts` (the flattened tensor without dims).
-    #[pyo3(signature = (shifts, dims=None))]
-    fn roll<'py>(&self, py: Python<'py>, shifts: &Bound<'py, PyAny>, dims: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        let dims = match dims.filter(|d| !d.is_none()) {
-            None => vec![],
-            Some(d) => int_or_ints(d)?,
+    #[pyo3(signature = (*args, **kwargs))]
+    fn roll<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let plain = || -> Option<(Vec<i64>, Vec<i64>)> {
+            // (an explicit None dims goes through the parser, which takes it as the default)
+            let [shifts, dims] = argparse::slots(args, kwargs, ["shifts", "dims"], 2)?;
+            Some((plain_ints(&shifts?)?, dims.map_or(Some(vec![]), |d| plain_ints(&d))?))
         };
-        let shifts = int_or_ints(shifts)?;
+        let (shifts, dims) = match plain() {
+            Some(v) => v,
+            None => {
+                let bound = argparse::bind("Tensor.roll", args, kwargs)?;
+                (bound.ints("shifts")?.unwrap_or_default(), bound.ints("dims")?.unwrap_or_default())
+            }
+        };
         self.unary(py, move |t| ops::roll(t, &shifts, &dims))
     }
 

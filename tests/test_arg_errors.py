@@ -1,0 +1,325 @@
+"""Bad arguments raise PyTorch's exception type and exact message (the parser errors of methods
+and function forms), and the overloads that used to be refused (`max(a, b)`, `where(cond)`)
+behave as PyTorch's."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import rustgrad
+from _helpers import assert_error, assert_same_error_as_torch, check_against_torch, check_grads
+
+EXAMPLES = settings(max_examples=6, deadline=None)
+
+
+def t_of(lib):
+    return lib.arange(6.0).reshape(2, 3)
+
+
+# Each call raises under PyTorch; rustgrad must raise the same type with the same message.
+CALLS = {
+    # pow: the method and the function raise the parser's error instead of returning NotImplemented
+    "pow_str": lambda lib: t_of(lib).pow("a"),
+    "pow_none": lambda lib: t_of(lib).pow(None),
+    "pow_list": lambda lib: t_of(lib).pow([1, "a"]),
+    "pow_tuple": lambda lib: t_of(lib).pow(("a",)),
+    "pow_dict": lambda lib: t_of(lib).pow({}),
+    "pow_fn_str": lambda lib: lib.pow(t_of(lib), "a"),
+    "pow_fn_none": lambda lib: lib.pow(t_of(lib), None),
+    "pow_fn_str_base": lambda lib: lib.pow("a", t_of(lib)),
+    "pow_fn_numbers": lambda lib: lib.pow(2, 3),
+    "pow_inplace_str": lambda lib: t_of(lib).pow_("a"),
+    "pow_operator": lambda lib: lib.ones(2) ** "a",
+    "rpow_operator": lambda lib: "a" ** lib.ones(2),
+    # function forms given a non-tensor input
+    "neg_float": lambda lib: lib.neg(1.5),
+    "sort_float": lambda lib: lib.sort(1.5),
+    "sort_list": lambda lib: lib.sort([1, "a"]),
+    "msort_none": lambda lib: lib.msort(None),
+    "argsort_dict": lambda lib: lib.argsort({}),
+    "median_str": lambda lib: lib.median("a"),
+    "max_none_input": lambda lib: lib.max(None),
+    # None where PyTorch wants an int / bool
+    "median_none": lambda lib: t_of(lib).median(None),
+    "median_fn_none": lambda lib: lib.median(t_of(lib), None),
+    "median_kw_none": lambda lib: t_of(lib).median(dim=None),
+    "median_keepdim_str": lambda lib: t_of(lib).median(0, "a"),
+    "median_fn_keepdim_str": lambda lib: lib.median(t_of(lib), 0, "a"),
+    "median_keepdim_only": lambda lib: t_of(lib).median(keepdim=True),
+    "median_fn_too_many": lambda lib: lib.median(t_of(lib), "a", "b", "c"),
+    "max_none": lambda lib: t_of(lib).max(None),
+    "min_none": lambda lib: t_of(lib).min(None),
+    "max_fn_none": lambda lib: lib.max(t_of(lib), None),
+    "min_fn_none": lambda lib: lib.min(t_of(lib), None),
+    "max_str": lambda lib: t_of(lib).max("a"),
+    "max_keepdim_str": lambda lib: t_of(lib).max(0, "a"),
+    "min_keepdim_str": lambda lib: t_of(lib).min(0, "a"),
+    "max_other_and_keepdim": lambda lib: lib.max(t_of(lib), lib.ones(3), True),
+    "prod_none": lambda lib: t_of(lib).prod(None),
+    "prod_fn_none": lambda lib: lib.prod(t_of(lib), None),
+    "prod_kw_none": lambda lib: t_of(lib).prod(dim=None),
+    "prod_too_many": lambda lib: t_of(lib).prod("a", "b", "c"),
+    "prod_fn_too_many": lambda lib: lib.prod(t_of(lib), "a", "b", "c"),
+    "prod_keepdim_only": lambda lib: t_of(lib).prod(keepdim=True),
+    "squeeze_none": lambda lib: t_of(lib).squeeze(None),
+    "squeeze_fn_none": lambda lib: lib.squeeze(t_of(lib), None),
+    "squeeze_kw_none": lambda lib: t_of(lib).squeeze(dim=None),
+    "squeeze_str": lambda lib: t_of(lib).squeeze("a"),
+    "squeeze_fn_two_ints": lambda lib: lib.squeeze(t_of(lib), 0, 1),
+    "std_none_unbiased": lambda lib: t_of(lib).std(0, None),
+    "var_none_unbiased": lambda lib: t_of(lib).var(0, None),
+    "std_fn_none_unbiased": lambda lib: lib.std(t_of(lib), 0, None),
+    "var_fn_none_unbiased": lambda lib: lib.var(t_of(lib), 0, None),
+    "var_kw_none": lambda lib: t_of(lib).var(dim=None, unbiased=None),
+    "var_none_keepdim": lambda lib: t_of(lib).var(0, True, None),
+    "var_unbiased_and_correction": lambda lib: t_of(lib).var(0, True, correction=1),
+    "std_strs": lambda lib: t_of(lib).std("a", "b", "c", "d"),
+    "std_fn_strs": lambda lib: lib.std(t_of(lib), "a", "b", "c", "d"),
+    "rsub_none_alpha": lambda lib: lib.rsub(t_of(lib), 0, None),
+    "rsub_str_alpha": lambda lib: lib.rsub(t_of(lib), 0, "a"),
+    "rsub_tensor_positional_alpha": lambda lib: lib.rsub(t_of(lib), t_of(lib), 2),
+    "rsub_kw_none_alpha": lambda lib: lib.rsub(t_of(lib), 0, alpha=None),
+    "rsub_number_input": lambda lib: lib.rsub(1, t_of(lib)),
+    "contiguous_int": lambda lib: t_of(lib).contiguous(1),
+    "contiguous_none": lambda lib: t_of(lib).contiguous(None),
+    # data rustgrad.tensor / new_tensor cannot use: PyTorch's first complaint
+    "tensor_none": lambda lib: lib.tensor(None),
+    "tensor_dict": lambda lib: lib.tensor({}),
+    "tensor_set": lambda lib: lib.tensor(set()),
+    "tensor_object": lambda lib: lib.tensor(object()),
+    "tensor_str": lambda lib: lib.tensor("a"),
+    "tensor_bytes": lambda lib: lib.tensor(b"ab"),
+    "tensor_tuple_str": lambda lib: lib.tensor(("a",)),
+    "tensor_list_str": lambda lib: lib.tensor(["a"]),
+    "tensor_list_none": lambda lib: lib.tensor([None]),
+    "tensor_int_none": lambda lib: lib.tensor([1, None]),
+    "tensor_nested_none": lambda lib: lib.tensor([[1], [None]]),
+    "tensor_nested_dict": lambda lib: lib.tensor([[1], [{}]]),
+    "tensor_float_object": lambda lib: lib.tensor([1.5, object()]),
+    "tensor_str_row": lambda lib: lib.tensor([[1, 2], "ab"]),
+    "tensor_str_in_row": lambda lib: lib.tensor([[1, 2], [3, "a"]]),
+    "tensor_list_in_ints": lambda lib: lib.tensor([1, [2]]),
+    "tensor_list_in_floats": lambda lib: lib.tensor([1.0, [2]]),
+    "tensor_list_in_bools": lambda lib: lib.tensor([True, [2]]),
+    "tensor_not_a_sequence": lambda lib: lib.tensor([[1], 2]),
+    "tensor_ragged": lambda lib: lib.tensor([[1], [2, 3]]),
+    "tensor_none_float32": lambda lib: lib.tensor(None, dtype=lib.float32),
+    "tensor_str_row_int64": lambda lib: lib.tensor([[1, 2], "ab"], dtype=lib.int64),
+    "tensor_none_in_bools": lambda lib: lib.tensor([1, None], dtype=lib.bool),
+    "new_tensor_none": lambda lib: t_of(lib).new_tensor(None),
+    "new_tensor_dict": lambda lib: t_of(lib).new_tensor({}),
+    "new_tensor_tuple_str": lambda lib: t_of(lib).new_tensor(("a",)),
+    "new_tensor_list_none": lambda lib: t_of(lib).new_tensor([None]),
+    "new_tensor_object": lambda lib: t_of(lib).new_tensor([1, object()]),
+    "new_tensor_missing": lambda lib: t_of(lib).new_tensor(),
+    # where
+    "where_str": lambda lib: lib.where("a"),
+    "where_two_args": lambda lib: lib.where(t_of(lib) > 2, 1),
+    "where_str_input": lambda lib: lib.where(t_of(lib), "a"),
+    "where_none_other": lambda lib: lib.where(t_of(lib) > 2, t_of(lib), None),
+    # type / einsum / arange / full_like / norm / normal_ / uniform_
+    "type_unknown": lambda lib: t_of(lib).type("a"),
+    "einsum_equation_only": lambda lib: lib.einsum("ij"),
+    "einsum_nothing": lambda lib: lib.einsum(),
+    "einsum_tensor_only": lambda lib: lib.einsum(t_of(lib)),
+    "einsum_sublist_dict": lambda lib: lib.einsum(t_of(lib), {}),
+    "einsum_none_equation": lambda lib: lib.einsum(None, t_of(lib)),
+    "einsum_float_equation": lambda lib: lib.einsum(1.5, t_of(lib)),
+    "einsum_list_equation": lambda lib: lib.einsum([t_of(lib)], "a"),
+    "einsum_str_operand": lambda lib: lib.einsum("ij", t_of(lib), "a"),
+    "arange_tensor_str": lambda lib: lib.arange(t_of(lib), "a"),
+    "arange_tensor": lambda lib: lib.arange(lib.ones(2)),
+    "arange_grad_scalar": lambda lib: lib.arange(lib.tensor(3.0, requires_grad=True)),
+    "arange_none_step": lambda lib: lib.arange(t_of(lib), 0, None),
+    "arange_none_end": lambda lib: lib.arange(5, None),
+    "full_like_tensor": lambda lib: lib.full_like(t_of(lib), lib.ones(2)),
+    "full_like_str": lambda lib: lib.full_like(t_of(lib), "a"),
+    "norm_tensor": lambda lib: t_of(lib).norm(lib.ones(2)),
+    "norm_fn_tensor": lambda lib: lib.norm(t_of(lib), lib.ones(2)),
+    "norm_list": lambda lib: t_of(lib).norm([1, "a"]),
+    "norm_complex": lambda lib: t_of(lib).norm(1.5j),
+    "normal_tensor_mean": lambda lib: t_of(lib).normal_(lib.ones(2)),
+    "normal_tensor_std": lambda lib: t_of(lib).normal_(0, lib.ones(2)),
+    "normal_str": lambda lib: t_of(lib).normal_("a"),
+    "normal_kw_none": lambda lib: t_of(lib).normal_(std=None),
+    "uniform_tensor_from": lambda lib: t_of(lib).uniform_(lib.ones(2)),
+    "uniform_tensor_to": lambda lib: t_of(lib).uniform_(0, lib.ones(2)),
+    "uniform_three": lambda lib: t_of(lib).uniform_(1, 2, 3),
+    # bitwise ops report the broadcast error before the float refusal
+    "bitwise_and_shape": lambda lib: t_of(lib).bitwise_and(lib.ones(2)),
+    "bitwise_or_inplace_shape": lambda lib: t_of(lib).bitwise_or_(lib.ones(2)),
+    "bitwise_left_shift_shape": lambda lib: lib.bitwise_left_shift(t_of(lib), lib.ones(2)),
+    "bitwise_right_shift_inplace_shape": lambda lib: t_of(lib).bitwise_right_shift_(lib.ones(2)),
+    "bitwise_xor_float": lambda lib: t_of(lib).bitwise_xor(lib.ones(3)),
+    # methods moved onto the argument parser
+    "size_str": lambda lib: t_of(lib).size("a"),
+    "size_two": lambda lib: t_of(lib).size(0, "a"),
+    "stride_float": lambda lib: t_of(lib).stride(1.5),
+    "roll_str": lambda lib: t_of(lib).roll("a"),
+    "roll_dims_str": lambda lib: t_of(lib).roll(1, "a"),
+    "roll_three": lambda lib: t_of(lib).roll(1, 2, 3),
+    "roll_missing": lambda lib: t_of(lib).roll(),
+    "roll_fn_str": lambda lib: lib.roll(t_of(lib), "a"),
+    "roll_fn_missing": lambda lib: lib.roll(t_of(lib)),
+    "repeat_str": lambda lib: t_of(lib).repeat("a"),
+    "repeat_none": lambda lib: t_of(lib).repeat(None),
+    "repeat_int_str": lambda lib: t_of(lib).repeat(1, "a"),
+    "repeat_missing": lambda lib: t_of(lib).repeat(),
+    "flip_missing": lambda lib: t_of(lib).flip(),
+    "flip_str": lambda lib: t_of(lib).flip("a"),
+    "flip_int_str": lambda lib: t_of(lib).flip(0, "a"),
+    "flip_tuple_str": lambda lib: t_of(lib).flip(("a",)),
+    "flip_fn_str": lambda lib: lib.flip(t_of(lib), "a"),
+    "flip_fn_two_ints": lambda lib: lib.flip(t_of(lib), 0, 1),
+    "narrow_four": lambda lib: t_of(lib).narrow(0, 0, 1, 1),
+    "narrow_str": lambda lib: t_of(lib).narrow("a"),
+    "narrow_none": lambda lib: t_of(lib).narrow(0, None),
+    "narrow_fn_str": lambda lib: lib.narrow(t_of(lib), "a"),
+    "gather_three": lambda lib: t_of(lib).gather(0, lib.zeros(1, 3, dtype=lib.int64), True),
+    "gather_str": lambda lib: t_of(lib).gather("a"),
+    "gather_index_str": lambda lib: t_of(lib).gather(0, "a"),
+    "gather_fn_str": lambda lib: lib.gather(t_of(lib), "a"),
+    "gather_fn_input_str": lambda lib: lib.gather("a"),
+    "gather_fn_missing": lambda lib: lib.gather(t_of(lib)),
+    "index_select_none": lambda lib: t_of(lib).index_select(None),
+    "index_select_list": lambda lib: t_of(lib).index_select(0, [1]),
+    "index_select_fn_str": lambda lib: lib.index_select(t_of(lib), "a"),
+    # elementwise max/min with a tensor: broadcasting errors
+    "max_tensor_broadcast": lambda lib: t_of(lib).max(lib.ones(2)),
+    "min_fn_tensor_broadcast": lambda lib: lib.min(t_of(lib), lib.ones(2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_error_matches_torch(name):
+    assert_same_error_as_torch(CALLS[name])
+
+
+def test_pow_method_raises_instead_of_returning_not_implemented():
+    t = rustgrad.ones(2)
+    with pytest.raises(TypeError, match=r"^pow\(\) received an invalid combination of arguments - got \(str\)"):
+        t.pow("a")
+    with pytest.raises(TypeError, match=r"^pow\(\) received an invalid combination of arguments - got \(Tensor, NoneType\)"):
+        rustgrad.pow(t, None)
+    # the operator still lets Python raise its own error
+    assert t.__pow__("a") is NotImplemented
+    assert_error(lambda lib: t ** "a", TypeError, "unsupported operand type(s) for ** or pow(): 'Tensor' and 'str'")
+    assert rustgrad.pow(2, rustgrad.tensor([1.0, 3.0])).tolist() == [2.0, 8.0]
+
+
+def test_function_forms_refuse_numbers():
+    assert_error(lambda lib: lib.neg(1.5), TypeError, "neg(): argument 'input' (position 1) must be Tensor, not float")
+    assert_error(lambda lib: lib.msort("a"), TypeError, "msort(): argument 'input' (position 1) must be Tensor, not str")
+    assert rustgrad.neg(rustgrad.tensor([1.0, -2.0])).tolist() == [-1.0, 2.0]
+
+
+def test_none_is_refused_where_an_int_is_required():
+    t = rustgrad.arange(6.0).reshape(2, 3)
+    assert_error(lambda lib: t.median(None), TypeError, "median(): argument 'dim' (position 1) must be int, not NoneType")
+    assert_error(lambda lib: t.contiguous(None), TypeError, "contiguous() takes 0 positional arguments but 1 was given")
+    with pytest.raises(TypeError, match=r"^prod\(\) received an invalid combination"):
+        t.prod(None)
+    with pytest.raises(TypeError, match=r"^var\(\) received an invalid combination"):
+        t.var(0, None)
+    # the accepted spellings still work
+    assert t.var(None).item() == pytest.approx(3.5)
+    assert t.squeeze(0, 1).shape == (2, 3)
+    assert t.prod(1, keepdim=True).tolist() == [[0.0], [60.0]]
+    assert t.std(1, False, True).shape == (2, 1)
+    assert t.var(True).item() == pytest.approx(3.5)
+    assert t.var(dim=[0, 1], correction=0).item() == pytest.approx(35 / 12)
+    assert t.median(1, keepdim=True).values.tolist() == [[1.0], [4.0]]
+    assert rustgrad.rsub(t, 1, alpha=2).tolist() == [[1.0, -1.0, -3.0], [-5.0, -7.0, -9.0]]
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_with_a_tensor_are_elementwise(name):
+    a = rustgrad.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]], requires_grad=True)
+    b = rustgrad.tensor([2.0, 2.0, 4.0], requires_grad=True)
+    expected = np.maximum if name == "max" else np.minimum
+    for out in (getattr(rustgrad, name)(a, b), getattr(a, name)(b), getattr(rustgrad, name)(a, other=b)):
+        assert out.tolist() == expected(np.array(a.tolist()), np.array(b.tolist())).tolist()
+        assert type(out.grad_fn).__name__ == ("MaximumBackward0" if name == "max" else "MinimumBackward0")
+    with pytest.raises(RuntimeError, match="The size of tensor a \\(3\\) must match the size of tensor b \\(2\\)"):
+        getattr(a, name)(rustgrad.ones(2))
+
+
+@EXAMPLES
+@given(
+    shape=st.lists(st.integers(1, 3), min_size=1, max_size=3).map(tuple),
+    name=st.sampled_from(["max", "min"]),
+    seed=st.integers(0, 2**16),
+)
+def test_max_min_with_a_tensor_grads(shape, name, seed):
+    rng = np.random.default_rng(seed)
+    # distinct values: the gradient of max/min has a kink where the inputs tie
+    values = rng.permutation(2 * int(np.prod(shape))).astype(np.float64) / 3
+    a, b = values[: values.size // 2].reshape(shape), values[values.size // 2 :].reshape(shape)
+    b_row = b.reshape(-1)[: shape[-1]]  # broadcast along the leading dims
+    check_grads(lambda x, y: getattr(rustgrad, name)(x, y), a, b_row)
+    check_grads(lambda x, y: getattr(x, name)(y), a, b)
+    check_against_torch(lambda lib, x, y: getattr(lib, name)(x, y), a, b_row)
+
+
+def test_tensor_data_errors():
+    assert_error(lambda lib: lib.tensor(None), RuntimeError, "Could not infer dtype of NoneType")
+    assert_error(lambda lib: lib.tensor({}), RuntimeError, "Could not infer dtype of dict")
+    assert_error(lambda lib: lib.tensor(("a",)), ValueError, "too many dimensions 'str'")
+    assert_error(lambda lib: lib.tensor([[1, 2], "ab"]), TypeError, "new(): invalid data type 'str'")
+    assert_error(lambda lib: lib.ones(2).new_tensor(None), TypeError, "must be real number, not NoneType")
+    assert_error(lambda lib: lib.ones(2, dtype=lib.int64).new_tensor([None]), TypeError, "'NoneType' object cannot be interpreted as an integer")
+    # accepted data is unchanged
+    assert rustgrad.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
+    assert rustgrad.tensor([1, 1.5], dtype=rustgrad.int64).tolist() == [1, 1]
+
+
+def test_where_with_a_condition_only():
+    t = rustgrad.tensor([[0.0, 1.0, 2.0], [3.0, 0.0, float("nan")]])
+    rows, cols = rustgrad.where(t)
+    assert rows.tolist() == [0, 0, 1, 1] and cols.tolist() == [1, 2, 0, 2]
+    assert rows.dtype == rustgrad.int64 and not rows.requires_grad
+    assert [c.tolist() for c in rustgrad.where(t > 1)] == [[0, 1], [2, 0]]
+    assert [c.tolist() for c in rustgrad.where(condition=t > 2)] == [[1], [0]]
+    assert [c.tolist() for c in rustgrad.where(rustgrad.tensor(True))] == [[0]]
+    assert [c.tolist() for c in rustgrad.where(rustgrad.zeros(0, 3))] == [[], []]
+    assert rustgrad.where(t > 1, t, -t).tolist()[0] == [-0.0, -1.0, 2.0]
+
+
+def test_einsum_sublist_form():
+    a = rustgrad.arange(6.0).reshape(2, 3)
+    b = rustgrad.arange(12.0).reshape(3, 4)
+    expected = (a @ b).tolist()
+    assert rustgrad.einsum(a, [0, 1], b, [1, 2], [0, 2]).tolist() == expected
+    assert rustgrad.einsum("ij,jk->ik", [a, b]).tolist() == expected
+    assert rustgrad.einsum(a, [Ellipsis, 1], b, [1, 2]).tolist() == expected
+    with pytest.raises(ValueError, match=r"^einsum\(\): subscript in subscript list is not within the valid range \[0, 52\)$"):
+        rustgrad.einsum(a, [0, 60])
+    assert_error(lambda lib: lib.einsum("ij"), ValueError,
+                 "einsum(): must specify the equation string and at least one operand, or at least one operand and its subscripts list")
+
+
+def test_random_fills_and_creation_take_zero_dim_tensors():
+    t = rustgrad.zeros(1000)
+    t.normal_(rustgrad.tensor(5.0), 0.5)
+    assert 4.8 < t.mean().item() < 5.2
+    t.uniform_(2, to=3)
+    assert 2 <= t.min().item() and t.max().item() < 3
+    assert rustgrad.arange(rustgrad.tensor(3)).tolist() == [0, 1, 2]
+    assert rustgrad.full_like(rustgrad.ones(2), rustgrad.tensor(2.5)).tolist() == [2.5, 2.5]
+    assert rustgrad.tensor([3.0, 4.0]).norm(rustgrad.tensor(2.0)).item() == pytest.approx(5.0)
+    assert_error(lambda lib: lib.ones(2).type("a"), ValueError, "invalid type: 'a'")
+
+
+def test_parser_methods_keep_their_spellings():
+    t = rustgrad.arange(6.0).reshape(2, 3)
+    assert t.size(None) == (2, 3) and t.size(dim=-1) == 3 and t.size(rustgrad.tensor(0)) == 2
+    assert t.stride(None) == (3, 1) and t.stride(0) == 3
+    assert t.roll(1).tolist() == [[5.0, 0.0, 1.0], [2.0, 3.0, 4.0]]
+    assert t.roll(1, None).tolist() == t.roll(1).tolist()
+    assert t.roll((1, 1), (0, 1)).tolist() == rustgrad.roll(t, shifts=(1, 1), dims=(0, 1)).tolist()
+    assert t.repeat(2, 1).shape == t.repeat((2, 1)).shape == (4, 3)
+    assert t.flip(0, 1).tolist() == t.flip([0, 1]).tolist() == rustgrad.flip(t, (0, 1)).tolist()
+    assert t.narrow(1, rustgrad.tensor(1), 2).tolist() == rustgrad.narrow(t, 1, 1, 2).tolist() == [[1.0, 2.0], [4.0, 5.0]]
+    index = rustgrad.tensor([[2], [0]])
+    assert t.gather(1, index=index, sparse_grad=False).tolist() == rustgrad.gather(t, 1, index).tolist() == [[2.0], [3.0]]
+    assert t.index_select(dim=1, index=rustgrad.tensor([0, 2])).tolist() == [[0.0, 2.0], [3.0, 5.0]]
