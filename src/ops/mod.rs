@@ -32,6 +32,8 @@ mod index_ops;
 mod inplace_direct;
 mod sort;
 mod cumulative;
+mod view_dtype;
+pub use view_dtype::view_dtype;
 #[cfg(test)]
 mod test_util;
 

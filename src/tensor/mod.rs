@@ -185,6 +185,12 @@ impl Tensor {
         Self::from_parts(self.data(), self.0.version.clone(), false)
     }
 
+    /// A new tensor object over `data` sharing this one's version counter, with fresh autograd
+    /// metadata (`view(dtype)`: another dtype over the same memory).
+    pub fn alias_with(&self, data: TensorData) -> Tensor {
+        Self::from_parts(data, self.0.version.clone(), false)
+    }
+
     /// A new tensor object over the same data with its own version counter (what `.data` returns:
     /// in-place changes through it are invisible to autograd's checks, as in PyTorch).
     pub fn data_alias(&self) -> Tensor {
