@@ -8,7 +8,7 @@ mod storage;
 
 pub use dtype::{DType, PromotionRank};
 
-pub use layout::{broadcast_shapes, checked_numel, contiguous_strides, numel, shape_str, Layout};
+pub use layout::{broadcast_shapes, check_storage_nbytes, checked_numel, contiguous_strides, numel, shape_str, Layout};
 pub use storage::{Buffer, Element, Storage};
 
 use std::ffi::c_void;
