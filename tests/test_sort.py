@@ -228,13 +228,44 @@ def test_big_inputs_take_parallel_paths_and_match_numpy(data, shape, dtype):
 
 @pytest.mark.parametrize("largest", [True, False])
 def test_topk_of_one_long_lane_matches_numpy(largest):
-    # Past four 32768-element chunks with a small k: chunk candidates first, then the final pick.
+    # One long lane with a small k: the partial_sort (heap selection) path, with NaNs.
     a = np.random.default_rng(7).integers(-10**6, 10**6, 140_001).astype(np.float32)
     a[[5, 70_000]] = np.nan
     r = rustgrad.tensor(a).topk(9, largest=largest)
     expected = np.sort(a)[::-1][:9] if largest else np.sort(a)[:9]
     np.testing.assert_array_equal(to_numpy(r.values), expected)
     points_to(r.values, r.indices, a, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 1.0, 2.0, -1.0, float("nan"), -0.0]), min_size=1, max_size=300),
+    st.integers(1, 300), st.booleans(), st.booleans(), st.sampled_from(["float32", "float64", "int64"]),
+)
+def test_topk_ties_give_pytorchs_indices(values, k, largest, is_sorted, dtype):
+    # PyTorch's CPU topk (TopKImpl.h) runs libstdc++'s partial_sort (k * 64 <= n) or nth_element
+    # (+ sort of the first k - 1) on (value, index) pairs comparing values only: rustgrad runs the
+    # same algorithms, so tied values (few distinct ones here, NaN and -0.0 too) come out with the
+    # same indices, sorted or not. Both paths are drawn: n up to 300, k from 1.
+    torch = torch_or_skip()
+    k = min(k, len(values))
+    if dtype == "int64":
+        values = [0 if v != v else int(v) for v in values]
+    ours = rustgrad.tensor(values, dtype=getattr(rustgrad, dtype)).topk(k, largest=largest, sorted=is_sorted)
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype)).topk(k, largest=largest, sorted=is_sorted)
+    assert ours.indices.tolist() == theirs.indices.tolist()
+    np.testing.assert_array_equal(to_numpy(ours.values), theirs.values.numpy())
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(2000, 5000), st.integers(1, 70), st.integers(0, 2**31))
+def test_topk_ties_in_long_lanes_give_pytorchs_indices(n, k, seed):
+    torch = torch_or_skip()
+    a = np.random.default_rng(seed).integers(0, 4, (3, n)).astype(np.float32)
+    for largest in (True, False):
+        ours = rustgrad.tensor(a).topk(k, 1, largest)
+        theirs = torch.tensor(a).topk(k, 1, largest)
+        assert ours.indices.tolist() == theirs.indices.tolist()
 
 
 def test_results_do_not_depend_on_the_thread_count():
