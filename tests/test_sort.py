@@ -473,3 +473,37 @@ def test_new_full_keeps_the_source_dtype_and_requires_grad():
     assert t.dtype == rustgrad.float64 and t.requires_grad and t.is_leaf
     assert t.tolist() == [[7.0] * 3] * 2
     assert src.new_full([0], 1).shape == (0,)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple), st.integers(0, 2**16), st.data(), st.booleans())
+def test_cummax_cummin_backward_sums_like_pytorch(shape, seed, data, largest):
+    # The fused backward adds each lane's grads into the positions its indices name in lane order,
+    # PyTorch's scatter_add order: float32 sums are bit-identical. Few distinct values: many
+    # grads land on one position. The incoming grad is a transposed (non-contiguous) tensor.
+    torch = torch_or_skip()
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 3, shape).astype(np.float32)
+    g = (rng.standard_normal(shape[::-1]) * 10.0 ** rng.integers(-3, 4, shape[::-1])).astype(np.float32)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    grads = []
+    for lib in (rustgrad, torch):
+        x = lib.tensor(a, requires_grad=True)
+        gt = lib.tensor(g).permute(*reversed(range(len(shape))))
+        y = x.cummax(dim).values if largest else lib.cummin(x, dim).values
+        (gx,) = lib.autograd.grad(y, x, gt)
+        grads.append(np.asarray(gx.tolist(), dtype=np.float32))
+    np.testing.assert_array_equal(grads[0].view(np.uint32), grads[1].view(np.uint32))
+
+
+def test_cummax_backward_with_create_graph_stays_differentiable():
+    torch = torch_or_skip()
+    a = np.array([[1.0, 3.0, 2.0, 3.0], [0.5, 0.1, 0.7, 0.2]])
+    out = []
+    for lib in (rustgrad, torch):
+        x = lib.tensor(a, requires_grad=True)
+        w = lib.tensor(a * 2, requires_grad=True)
+        (g,) = lib.autograd.grad((x.cummax(1).values * w).sum(), x, create_graph=True)
+        (gw,) = lib.autograd.grad((g * g).sum(), w)
+        out.append((g.tolist(), gw.tolist(), type(g.grad_fn).__name__))
+    assert out[0] == out[1]
