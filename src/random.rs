@@ -178,9 +178,15 @@ impl Generator {
         if dtype == DType::F64 {
             (0..n).map(|_| self.uniform_f64().mul_add(to - from, from)).checked_collect()
         } else {
-            let (from, to) = (from as f32, to as f32);
-            (0..n).map(|_| self.uniform_f32().mul_add(to - from, from) as f64).checked_collect()
+            self.uniform_f32s(n, from, to).into_iter().map(f64::from).checked_collect()
         }
+    }
+
+    /// [`Generator::uniform`] for float32, drawn straight into float32 (no float64 buffer: a
+    /// refused allocation names PyTorch's byte count).
+    pub fn uniform_f32s(&mut self, n: usize, from: f64, to: f64) -> Vec<f32> {
+        let (from, to) = (from as f32, to as f32);
+        (0..n).map(|_| self.uniform_f32().mul_add(to - from, from)).checked_collect()
     }
 
     /// `n` integers uniform in [low, high) (PyTorch's `uniform_int_from_to_distribution`: a 32-bit
@@ -340,6 +346,10 @@ pub fn rand(shape: &[usize], dtype: DType) -> Tensor {
 
 /// Uniform samples in [0, 1) from `generator` (or the global one).
 pub fn rand_with(shape: &[usize], dtype: DType, generator: Option<&SharedGenerator>) -> Tensor {
+    if dtype == DType::F32 {
+        let values = with_generator(generator, |g| g.uniform_f32s(numel(shape), 0.0, 1.0));
+        return Tensor::from_vec(values, shape).expect("sized");
+    }
     let values = with_generator(generator, |g| g.uniform(numel(shape), dtype, 0.0, 1.0));
     float_tensor(values, shape, dtype)
 }

@@ -228,13 +228,44 @@ def test_big_inputs_take_parallel_paths_and_match_numpy(data, shape, dtype):
 
 @pytest.mark.parametrize("largest", [True, False])
 def test_topk_of_one_long_lane_matches_numpy(largest):
-    # Past four 32768-element chunks with a small k: chunk candidates first, then the final pick.
+    # One long lane with a small k: the partial_sort (heap selection) path, with NaNs.
     a = np.random.default_rng(7).integers(-10**6, 10**6, 140_001).astype(np.float32)
     a[[5, 70_000]] = np.nan
     r = rustgrad.tensor(a).topk(9, largest=largest)
     expected = np.sort(a)[::-1][:9] if largest else np.sort(a)[:9]
     np.testing.assert_array_equal(to_numpy(r.values), expected)
     points_to(r.values, r.indices, a, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 1.0, 2.0, -1.0, float("nan"), -0.0]), min_size=1, max_size=300),
+    st.integers(1, 300), st.booleans(), st.booleans(), st.sampled_from(["float32", "float64", "int64"]),
+)
+def test_topk_ties_give_pytorchs_indices(values, k, largest, is_sorted, dtype):
+    # PyTorch's CPU topk (TopKImpl.h) runs libstdc++'s partial_sort (k * 64 <= n) or nth_element
+    # (+ sort of the first k - 1) on (value, index) pairs comparing values only: rustgrad runs the
+    # same algorithms, so tied values (few distinct ones here, NaN and -0.0 too) come out with the
+    # same indices, sorted or not. Both paths are drawn: n up to 300, k from 1.
+    torch = torch_or_skip()
+    k = min(k, len(values))
+    if dtype == "int64":
+        values = [0 if v != v else int(v) for v in values]
+    ours = rustgrad.tensor(values, dtype=getattr(rustgrad, dtype)).topk(k, largest=largest, sorted=is_sorted)
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype)).topk(k, largest=largest, sorted=is_sorted)
+    assert ours.indices.tolist() == theirs.indices.tolist()
+    np.testing.assert_array_equal(to_numpy(ours.values), theirs.values.numpy())
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(2000, 5000), st.integers(1, 70), st.integers(0, 2**31))
+def test_topk_ties_in_long_lanes_give_pytorchs_indices(n, k, seed):
+    torch = torch_or_skip()
+    a = np.random.default_rng(seed).integers(0, 4, (3, n)).astype(np.float32)
+    for largest in (True, False):
+        ours = rustgrad.tensor(a).topk(k, 1, largest)
+        theirs = torch.tensor(a).topk(k, 1, largest)
+        assert ours.indices.tolist() == theirs.indices.tolist()
 
 
 def test_results_do_not_depend_on_the_thread_count():
@@ -442,3 +473,37 @@ def test_new_full_keeps_the_source_dtype_and_requires_grad():
     assert t.dtype == rustgrad.float64 and t.requires_grad and t.is_leaf
     assert t.tolist() == [[7.0] * 3] * 2
     assert src.new_full([0], 1).shape == (0,)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple), st.integers(0, 2**16), st.data(), st.booleans())
+def test_cummax_cummin_backward_sums_like_pytorch(shape, seed, data, largest):
+    # The fused backward adds each lane's grads into the positions its indices name in lane order,
+    # PyTorch's scatter_add order: float32 sums are bit-identical. Few distinct values: many
+    # grads land on one position. The incoming grad is a transposed (non-contiguous) tensor.
+    torch = torch_or_skip()
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 3, shape).astype(np.float32)
+    g = (rng.standard_normal(shape[::-1]) * 10.0 ** rng.integers(-3, 4, shape[::-1])).astype(np.float32)
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    grads = []
+    for lib in (rustgrad, torch):
+        x = lib.tensor(a, requires_grad=True)
+        gt = lib.tensor(g).permute(*reversed(range(len(shape))))
+        y = x.cummax(dim).values if largest else lib.cummin(x, dim).values
+        (gx,) = lib.autograd.grad(y, x, gt)
+        grads.append(np.asarray(gx.tolist(), dtype=np.float32))
+    np.testing.assert_array_equal(grads[0].view(np.uint32), grads[1].view(np.uint32))
+
+
+def test_cummax_backward_with_create_graph_stays_differentiable():
+    torch = torch_or_skip()
+    a = np.array([[1.0, 3.0, 2.0, 3.0], [0.5, 0.1, 0.7, 0.2]])
+    out = []
+    for lib in (rustgrad, torch):
+        x = lib.tensor(a, requires_grad=True)
+        w = lib.tensor(a * 2, requires_grad=True)
+        (g,) = lib.autograd.grad((x.cummax(1).values * w).sum(), x, create_graph=True)
+        (gw,) = lib.autograd.grad((g * g).sum(), w)
+        out.append((g.tolist(), gw.tolist(), type(g.grad_fn).__name__))
+    assert out[0] == out[1]

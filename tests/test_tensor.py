@@ -528,10 +528,49 @@ def test_a_refused_allocation_in_a_graph_leaves_the_inputs_usable():
     assert a.grad.shape == (SIDE, 1) and a.grad[0, 0].item() == 3.0
 
 
-def test_rand_refused_allocation_raises_runtime_error():
-    # rand draws float32 values through a float64 buffer, so the bytes it names are twice PyTorch's.
-    with pytest.raises(RuntimeError, match=r"^\[enforce fail at alloc_cpu.cpp:127\] err == 0\. DefaultCPUAllocator"):
+def test_rand_refused_allocation_names_pytorchs_byte_count():
+    # float32 values are drawn straight into float32 (no float64 buffer in between)
+    with pytest.raises(RuntimeError) as info:
         rustgrad.rand(HUGE)
+    assert str(info.value) == _alloc_message(HUGE * 4)
+    with pytest.raises(RuntimeError) as info:
+        rustgrad.rand(HUGE, dtype=rustgrad.float64)
+    assert str(info.value) == _alloc_message(HUGE * 8)
+
+
+# Element counts that fit in an int64 but whose bytes do not: PyTorch refuses the storage size
+# before allocating. (name, build(lib), message)
+BYTES_OVERFLOW = [
+    ("zeros", lambda L: L.zeros(2 ** 61), "sizes=[2305843009213693952]"),
+    ("zeros 2-d", lambda L: L.zeros(2 ** 61, 2), "sizes=[2305843009213693952, 2]"),
+    ("ones float64", lambda L: L.ones(2 ** 60, dtype=L.float64), "sizes=[1152921504606846976]"),
+    ("empty", lambda L: L.empty(2 ** 61), "sizes=[2305843009213693952]"),
+    ("full", lambda L: L.full((2 ** 61,), 1.0), "sizes=[2305843009213693952]"),
+    ("zeros_like", lambda L: L.zeros_like(L.ones(1).expand(2 ** 61)), "sizes=[2305843009213693952] and strides=[1]"),
+    ("rand", lambda L: L.rand(2 ** 61), "sizes=[2305843009213693952]"),
+    ("randn", lambda L: L.randn(2 ** 61), "sizes=[2305843009213693952]"),
+    ("randint", lambda L: L.randint(0, 5, (2 ** 61,)), "sizes=[2305843009213693952]"),
+    ("randperm", lambda L: L.randperm(2 ** 61), "sizes=[2305843009213693952]"),
+    ("linspace", lambda L: L.linspace(0, 1, 2 ** 61), "sizes=[2305843009213693952]"),
+    ("eye", lambda L: L.eye(2 ** 31, 2 ** 31), "sizes=[2147483648, 2147483648]"),
+    ("legacy constructor", lambda L: L.Tensor(2 ** 61), "sizes=[2305843009213693952]"),
+]
+
+
+@pytest.mark.parametrize("name,build,message", BYTES_OVERFLOW, ids=[b[0] for b in BYTES_OVERFLOW])
+def test_byte_counts_past_int64_raise_pytorchs_storage_overflow(name, build, message):
+    with pytest.raises(RuntimeError) as info:
+        build(rustgrad)
+    assert str(info.value) == "Storage size calculation overflowed with " + message
+
+
+@pytest.mark.parametrize("build", [
+    lambda L: L.zeros(2 ** 61), lambda L: L.zeros(2 ** 62, dtype=L.uint8), lambda L: L.zeros(2 ** 63 - 1, dtype=L.uint8),
+    lambda L: L.zeros_like(L.ones(1).expand(2 ** 61)), lambda L: L.rand(HUGE), lambda L: L.eye(2 ** 31, 2 ** 31),
+    lambda L: L.randperm(2 ** 61), lambda L: L.Tensor(2 ** 61),
+])
+def test_huge_allocation_errors_match_torch(build):
+    assert_same_error_as_torch(build)
 
 
 @pytest.mark.parametrize(

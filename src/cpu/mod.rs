@@ -36,4 +36,5 @@ pub fn parallel(work: usize) -> bool {
     work >= GRAIN && threads() > 1
 }
 pub mod sort;
+pub mod stl_sort;
 pub mod scan;

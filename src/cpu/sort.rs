@@ -165,49 +165,32 @@ fn stable_partition_nan<T: Element>(pairs: &mut Vec<(T, i64)>, front: bool) -> u
     count
 }
 
-/// Elements per chunk of a long topk lane (fixed, so results never depend on the threads).
-const TOPK_CHUNK: usize = 1 << 15;
-
-/// The order topk selects in: largest first (NaN above everything), or smallest first.
-fn topk_order<T: Element>(largest: bool) -> impl Fn(&(T, i64), &(T, i64)) -> Ordering + Copy {
-    move |a, b| {
-        let o = cmp_nan_last(&a.0, &b.0);
-        if largest { o.reverse() } else { o }
-    }
-}
-
-/// The `k` best pairs of each fixed chunk of a long lane (chunks in parallel above the grain):
-/// the lane's `k` best are among them.
-fn topk_candidates<T: Element>(lane: &[T], k: usize, largest: bool) -> Vec<(T, i64)> {
-    let order = topk_order::<T>(largest);
-    let pick = |(start, chunk): (usize, &[T])| {
-        let mut p: Vec<(T, i64)> = chunk.iter().enumerate().map(|(i, &v)| (v, (start + i) as i64)).collect();
-        p.select_nth_unstable_by(k - 1, order);
-        p.truncate(k);
-        p
-    };
-    let pieces: Vec<(usize, &[T])> = lane.chunks(TOPK_CHUNK).enumerate().map(|(c, x)| (c * TOPK_CHUNK, x)).collect();
-    let parts = if super::parallel(lane.len()) { super::split::map_pieces(pieces, pick) } else { pieces.into_iter().map(pick).collect() };
-    parts.concat()
-}
-
-/// The `k` largest (`largest`) or smallest elements of one lane, in order when `sorted`. A long
-/// lane with a small `k` keeps each chunk's best `k` first (less to select from, and parallel).
+/// The `k` largest (`largest`) or smallest elements of one lane, in order when `sorted`, with
+/// PyTorch's CPU algorithm (`TopKImpl.h`), so that tied values come out with the same indices:
+/// libstdc++'s `partial_sort` when `k * 64 <= n`, else `nth_element` at `k - 1` and, when
+/// sorted, `sort` of the first `k - 1`; the comparison puts NaN above every number.
 pub fn topk_lane<T: Element>(lane: &[T], values: &mut [T], indices: &mut [i64], scratch: &mut Vec<(T, i64)>, k: usize, largest: bool, sorted: bool) {
-    if k > 0 && lane.len() >= 4 * TOPK_CHUNK && k * 16 <= TOPK_CHUNK {
-        *scratch = topk_candidates(lane, k, largest);
+    if k == 0 {
+        return;
+    }
+    pairs(lane, scratch);
+    if largest {
+        topk_select(scratch, k, sorted, &|a: &(T, i64), b: &(T, i64)| (is_nan(a.0) && !is_nan(b.0)) || a.0 > b.0);
     } else {
-        pairs(lane, scratch);
+        topk_select(scratch, k, sorted, &|a: &(T, i64), b: &(T, i64)| (!is_nan(a.0) && is_nan(b.0)) || a.0 < b.0);
     }
-    let order = topk_order::<T>(largest);
-    if k < scratch.len() && k > 0 {
-        scratch.select_nth_unstable_by(k - 1, order);
+    write(&scratch[..k], values, indices);
+}
+
+fn topk_select<P: Copy>(queue: &mut [P], k: usize, sorted: bool, less: &impl Fn(&P, &P) -> bool) {
+    if k * 64 <= queue.len() {
+        super::stl_sort::partial_sort(queue, k, less);
+    } else {
+        super::stl_sort::nth_element(queue, k - 1, less);
+        if sorted {
+            super::stl_sort::sort(&mut queue[..k - 1], less);
+        }
     }
-    let picked = &mut scratch[..k];
-    if sorted {
-        picked.sort_by(order);
-    }
-    write(picked, values, indices);
 }
 
 /// The `k`-th smallest element of one lane (1-based; NaN counts as the largest) and its index.
@@ -292,22 +275,17 @@ mod tests {
     }
 
     #[test]
-    fn long_topk_lanes_select_through_chunks() {
-        let n = 4 * TOPK_CHUNK + 77;
-        let v: Vec<f32> = (0..n).map(|i| ((i * 7919) % 100_003) as f32).collect();
-        let mut sorted = v.clone();
-        sorted.sort_by(|a, b| b.partial_cmp(a).unwrap());
-        for largest in [true, false] {
-            let (mut o, mut i) = (vec![0.0; 50], vec![0; 50]);
-            let run = |o: &mut Vec<f32>, i: &mut Vec<i64>| topk_lane(&v, o, i, &mut Vec::new(), 50, largest, true);
-            run(&mut o, &mut i);
-            let expected: Vec<f32> = if largest { sorted[..50].to_vec() } else { sorted.iter().rev().take(50).copied().collect() };
-            assert_eq!(o, expected);
-            assert!(i.iter().zip(&o).all(|(&at, &val)| v[at as usize] == val));
-            let (mut o2, mut i2) = (vec![0.0; 50], vec![0; 50]);
-            with_forced_split(2, || run(&mut o2, &mut i2));
-            assert_eq!((o, i), (o2, i2));
-        }
+    fn topk_ties_come_out_as_pytorch_orders_them() {
+        // torch.tensor([1., 3., 3., 3., 2., 3.]).topk(2) -> indices [3, 5] (nth_element path)
+        let lane = [1.0f32, 3.0, 3.0, 3.0, 2.0, 3.0];
+        let (mut o, mut i) = (vec![0.0; 2], vec![0; 2]);
+        topk_lane(&lane, &mut o, &mut i, &mut Vec::new(), 2, true, true);
+        assert_eq!((o, i), (vec![3.0, 3.0], vec![3, 5]));
+        // partial_sort path (k * 64 <= n): 128 equal values, k = 2 -> torch gives [0, 1]
+        let lane = vec![7i64; 128];
+        let (mut o, mut i) = (vec![0; 2], vec![0; 2]);
+        topk_lane(&lane, &mut o, &mut i, &mut Vec::new(), 2, true, true);
+        assert_eq!(i, vec![0, 1]);
     }
 
     #[test]

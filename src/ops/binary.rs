@@ -176,7 +176,29 @@ pub(crate) fn pow_scalar_raw(t: &Tensor, e: Scalar) -> Result<Tensor> {
         let base = convert(t, dtype);
         return arith_raw(Arith::Mul, &base, &base);
     }
+    if dtype.is_float() {
+        if let Some(out) = pow_special(&convert(t, dtype), v)? {
+            return Ok(out);
+        }
+    }
     arith_raw(Arith::Pow, t, &exponent)
+}
+
+/// PyTorch's float kernels for the exponents its `pow_tensor_scalar_kernel` special-cases, with
+/// the same formulas (bit-identical results, and one cheap op instead of a pow per element):
+/// 0.5 -> sqrt, -0.5 -> 1/sqrt, -1 -> 1/x, 3 -> x*x*x, -2 -> 1/(x*x). `base` is already in the
+/// float result type. None for any other exponent.
+fn pow_special(base: &Tensor, e: f64) -> Result<Option<Tensor>> {
+    use super::unary::{float_map_raw, map_kernel, FloatFn};
+    let f = match e {
+        0.5 => FloatFn::Sqrt,
+        -0.5 => FloatFn::Rsqrt,
+        -1.0 => FloatFn::Reciprocal,
+        3.0 => return crate::with_float_dtype!(base.dtype(), T => map_kernel(base, |x: T| x * x * x)).map(Some),
+        -2.0 => return crate::with_float_dtype!(base.dtype(), T => map_kernel(base, |x: T| 1.0 / (x * x))).map(Some),
+        _ => return Ok(None),
+    };
+    float_map_raw(f, base).map(Some)
 }
 
 /// True when `alpha` leaves the operand unscaled (`alpha=1`, the default).

@@ -172,9 +172,8 @@ pub fn eye(n: i64, m: Option<i64>, dtype: DType) -> Result<Tensor> {
         return Err(Error::runtime(format!("m must be greater or equal to 0, got {m}")));
     }
     let (n, m) = (n as usize, m as usize);
-    let Some(numel) = crate::tensor::checked_numel(&[n, m]) else {
-        return Err(Error::runtime(format!("Storage size calculation overflowed with sizes=[{n}, {m}]")));
-    };
+    crate::tensor::check_storage_nbytes(&[n, m], dtype.size_in_bytes(), None)?;
+    let numel = n * m;
     with_dtype!(dtype, T => {
         let mut values = crate::tensor::recycle::filled_vec(numel, T::default());
         for i in 0..n.min(m) {

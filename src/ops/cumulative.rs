@@ -115,6 +115,12 @@ pub fn cum_extreme(t: &Tensor, dim: i64, max: bool) -> Result<(Tensor, Tensor)> 
             if x.numel() == 0 {
                 return Ok(vec![Some(Tensor::zeros(&x.shape(), x.dtype()))]);
             }
+            if !is_grad_enabled() && g[0].dtype().is_float() {
+                let (dg, di) = (g[0].data(), indices.data());
+                let (bg, bi) = (dg.storage.read(), di.storage.read());
+                let ix = (i64::slice(&bi), &di.layout);
+                return Ok(vec![Some(crate::with_float_dtype!(dg.dtype, T => Tensor::from_vec(scan::cum_extreme_backward((T::slice(&bg), &dg.layout), ix, d), &x.shape())?))]);
+            }
             Ok(vec![Some(scatter_add(&Tensor::zeros(&x.shape(), g[0].dtype()), d as i64, indices, &g[0])?)])
         })
         .values(vals![("dim", dim)])

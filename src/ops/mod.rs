@@ -33,6 +33,8 @@ mod inplace_direct;
 mod sort;
 mod addc;
 mod cumulative;
+mod view_dtype;
+pub use view_dtype::view_dtype;
 #[cfg(test)]
 mod test_util;
 

@@ -12,6 +12,7 @@ use super::tensor::{wrap_tensor, PyTensor};
 use crate::ops;
 use crate::error::catch_alloc_failure;
 use crate::random::SharedGenerator;
+use crate::tensor::check_storage_nbytes;
 use crate::tensor::{DType, Scalar, Tensor};
 
 /// Accepts `device=None`, `"cpu"`, `"cpu:0"` or `rustgrad.device("cpu")`.
@@ -79,6 +80,7 @@ fn sampled<'py>(
     let generator = generator_arg(generator, name)?;
     let dtype = float_dtype(dtype_arg(dtype)?.unwrap_or(default), kernel)?;
     let shape = shape()?;
+    check_storage_nbytes(&shape, dtype.size_in_bytes(), None)?;
     let sampled = py.detach(|| catch_alloc_failure(|| Ok::<_, crate::error::Error>(sample(&shape, dtype, generator.as_ref()))))?;
     finish(py, sampled, requires_grad)
 }
@@ -118,7 +120,9 @@ macro_rules! filled_factory {
                 return Err(refine(PyTypeError::new_err("size is missing")));
             }
             factory(py, dtype, DType::DEFAULT_FLOAT, device, requires_grad, |dtype| {
-                Ok(Tensor::full(&size_from_args(size)?, $value, dtype))
+                let shape = size_from_args(size)?;
+                check_storage_nbytes(&shape, dtype.size_in_bytes(), None)?;
+                Ok(Tensor::full(&shape, $value, dtype))
             })
             .map_err(refine)
         }
@@ -188,6 +192,7 @@ fn full_checked<'py>(
     let dtype = requested.unwrap_or(natural_dtype(value));
     crate::ops::check_scalar_fits(value, dtype)?;
     let shape = size_from_sequence(size)?;
+    check_storage_nbytes(&shape, dtype.size_in_bytes(), None)?;
     finish(py, catch_alloc_failure(|| Ok::<_, PyErr>(ops::full_exact(&shape, value, dtype)))?, requires_grad)
 }
 
@@ -198,7 +203,12 @@ fn like<'py>(
     dtype: Option<&Bound<'py, PyAny>>,
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    factory(py, dtype, input.inner.dtype(), None, requires_grad, |dtype| Ok(ops::full_exact(&input.inner.shape(), value, dtype)))
+    factory(py, dtype, input.inner.dtype(), None, requires_grad, |dtype| {
+        let shape = input.inner.shape();
+        // PyTorch's empty_like goes through empty_strided, which names the strides
+        check_storage_nbytes(&shape, dtype.size_in_bytes(), Some(&crate::tensor::contiguous_strides(&shape)))?;
+        Ok(ops::full_exact(&shape, value, dtype))
+    })
 }
 
 /// `zeros_like` / `ones_like` / `empty_like`.
@@ -402,6 +412,7 @@ fn randint<'py>(
             }
         }
     }
+    check_storage_nbytes(&shape, dtype.size_in_bytes(), None)?;
     let t = catch_alloc_failure(|| ops::randint(low, high, &shape, dtype, generator.as_ref()))?;
     finish(py, t, requires_grad)
 }
@@ -422,7 +433,10 @@ fn randperm<'py>(
         return Err(PyRuntimeError::new_err(format!("Trying to create tensor with negative dimension {n}: [{n}]")));
     }
     let generator = generator_arg(generator, "randperm")?;
-    factory(py, dtype, DType::I64, None, requires_grad, |dtype| Ok(ops::randperm(n as usize, dtype, generator.as_ref())?))
+    factory(py, dtype, DType::I64, None, requires_grad, |dtype| {
+        check_storage_nbytes(&[n as usize], dtype.size_in_bytes(), None)?;
+        Ok(ops::randperm(n as usize, dtype, generator.as_ref())?)
+    })
 }
 
 /// `arange(end)` / `arange(start, end, step=1)`: int64 unless a bound or the step is a float.
@@ -499,7 +513,12 @@ fn linspace<'py>(
     check_device(device)?;
     let start = number_arg(start, "linspace", "start")?.to_f64();
     let end = number_arg(end, "linspace", "end")?.to_f64();
-    factory(py, dtype, DType::DEFAULT_FLOAT, None, requires_grad, |dtype| Ok(ops::linspace(start, end, steps, dtype)?))
+    factory(py, dtype, DType::DEFAULT_FLOAT, None, requires_grad, |dtype| {
+        if steps >= 0 {
+            check_storage_nbytes(&[steps as usize], dtype.size_in_bytes(), None)?;
+        }
+        Ok(ops::linspace(start, end, steps, dtype)?)
+    })
 }
 
 /// The `n x m` identity matrix.

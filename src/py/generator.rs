@@ -3,7 +3,7 @@
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyInt;
+use pyo3::types::{PyInt, PyTuple};
 
 use super::convert::type_name;
 use super::tensor::{wrap_tensor, PyTensor};
@@ -82,6 +82,28 @@ impl PyGenerator {
         let bytes = t.to_vec::<u8>()?;
         slf.get().inner.lock().set_state(&bytes)?;
         Ok(slf.clone())
+    }
+
+    /// Pickles as PyTorch's generators do: `(Generator, (device,), (initial_seed, None, state))`
+    /// (the `None` is the CUDA-only offset), so the copy draws the same numbers from there on.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let g = slf.get();
+        let seed = g.initial_seed();
+        let state = g.get_state(py)?;
+        let args = PyTuple::new(py, [super::creation::cpu_device(py)?])?;
+        let state = (seed, py.None(), state).into_pyobject(py)?;
+        PyTuple::new(py, [slf.get_type().into_any(), args.into_any(), state.into_any()])
+    }
+
+    /// Restores `(initial_seed, offset, state)` from [`Self::__reduce__`]: seeds, then sets the state.
+    fn __setstate__<'py>(slf: &Bound<'py, Self>, state: &Bound<'py, PyAny>) -> PyResult<()> {
+        let (seed, _offset, rng_state): (Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>) = state.extract()?;
+        Self::manual_seed(slf, &seed)?;
+        if !rng_state.is_none() {
+            Self::set_state(slf, &rng_state)?;
+        }
+        Ok(())
     }
 
     /// The device the generator draws for (always the CPU).

@@ -233,6 +233,7 @@ impl PyTensor {
             return Ok(unregistered(super::convert::tensor_from_data(&first, Some(DType::F32))?));
         }
         let shape = size_from_args(args)?;
+        crate::tensor::check_storage_nbytes(&shape, DType::F32.size_in_bytes(), None)?;
         Ok(unregistered(catch_alloc_failure(|| Ok::<_, PyErr>(Tensor::zeros(&shape, DType::F32)))?))
     }
 

@@ -57,6 +57,19 @@ fn plain_ints(obj: &Bound<'_, PyAny>) -> Option<Vec<i64>> {
     }
 }
 
+/// The dtype of `view(dtype)` / `view(dtype=...)`, or None for the shape overload.
+fn view_dtype_arg(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Option<crate::tensor::DType>> {
+    let kwargs = kwargs.filter(|k| !k.is_empty());
+    match (args.len(), kwargs) {
+        (1, None) => Ok(args.get_item(0)?.cast::<super::dtype::PyDType>().ok().map(|d| d.get().0)),
+        (0, Some(k)) if k.contains("dtype")? => {
+            let bound = argparse::bind("Tensor.view", args, Some(k))?;
+            Ok(bound.get("dtype").and_then(|d| d.cast::<super::dtype::PyDType>().ok().map(|d| d.get().0)))
+        }
+        _ => Ok(None),
+    }
+}
+
 fn tuple_of<'py>(py: Python<'py>, tensors: Vec<Tensor>) -> PyResult<Bound<'py, PyTuple>> {
     let items = tensors.into_iter().map(|t| wrap_tensor(py, t)).collect::<PyResult<Vec<_>>>()?;
     PyTuple::new(py, items)
@@ -70,6 +83,9 @@ impl PyTensor {
     /// A view with another shape (`-1` infers one size); fails when the strides do not allow it.
     #[pyo3(signature = (*shape, **kwargs))]
     fn view<'py>(&self, py: Python<'py>, shape: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(dtype) = view_dtype_arg(shape, kwargs)? {
+            return wrap_tensor(py, ops::view_dtype(&self.inner, dtype)?);
+        }
         let shape = sizes(shape, kwargs, "Tensor.view", "size")?;
         wrap_tensor(py, ops::view(&self.inner, &shape)?)
     }

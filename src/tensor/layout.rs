@@ -36,6 +36,18 @@ pub fn checked_numel(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |n, &s| n.checked_mul(s)).filter(|&n| n <= i64::MAX as usize)
 }
 
+/// PyTorch's refusal of a storage whose byte count does not fit in an int64
+/// (`computeStorageNbytes`), before any allocation: `zeros(2**61)` (float32) has a valid element
+/// count but 2**63 bytes. `strides` are named when PyTorch's path gives them (`empty_strided`).
+pub fn check_storage_nbytes(shape: &[usize], itemsize: usize, strides: Option<&[usize]>) -> Result<()> {
+    let fits = checked_numel(shape).and_then(|n| n.checked_mul(itemsize)).is_some_and(|b| b <= i64::MAX as usize);
+    if fits {
+        return Ok(());
+    }
+    let strides = strides.map(|s| format!(" and strides={s:?}")).unwrap_or_default();
+    Err(Error::runtime(format!("Storage size calculation overflowed with sizes={shape:?}{strides}")))
+}
+
 /// The shape two operands broadcast to, or PyTorch's error naming the first mismatching dim.
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let ndim = a.len().max(b.len());

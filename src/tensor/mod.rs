@@ -8,7 +8,7 @@ mod storage;
 
 pub use dtype::{DType, PromotionRank};
 
-pub use layout::{broadcast_shapes, checked_numel, contiguous_strides, numel, shape_str, Layout};
+pub use layout::{broadcast_shapes, check_storage_nbytes, checked_numel, contiguous_strides, numel, shape_str, Layout};
 pub use storage::{Buffer, Element, Storage};
 
 use std::ffi::c_void;
@@ -183,6 +183,12 @@ impl Tensor {
     /// (what `detach()` returns).
     pub fn alias(&self) -> Tensor {
         Self::from_parts(self.data(), self.0.version.clone(), false)
+    }
+
+    /// A new tensor object over `data` sharing this one's version counter, with fresh autograd
+    /// metadata (`view(dtype)`: another dtype over the same memory).
+    pub fn alias_with(&self, data: TensorData) -> Tensor {
+        Self::from_parts(data, self.0.version.clone(), false)
     }
 
     /// A new tensor object over the same data with its own version counter (what `.data` returns:

@@ -228,12 +228,75 @@ pub struct SharedMemory {
 #[derive(Debug)]
 pub struct Storage {
     buffer: RwLock<Buffer>,
+    /// The storages reinterpreting this one's memory as other dtypes (`Tensor.view(dtype)`),
+    /// shared by all of them (see [`Storage::reinterpret`]).
+    family: parking_lot::Mutex<Option<Arc<Family>>>,
+}
+
+/// Storages over one memory region, at most one per dtype, so that tensors of one dtype over that
+/// memory always share one `Storage` (its lock, and the same-storage checks of in-place ops).
+#[derive(Debug)]
+struct Family {
+    /// Address of the memory.
+    ptr: usize,
+    members: parking_lot::Mutex<Vec<std::sync::Weak<Storage>>>,
 }
 
 impl Storage {
     /// Wraps a buffer.
     pub fn new(buffer: Buffer) -> Self {
-        Storage { buffer: RwLock::new(buffer) }
+        Storage { buffer: RwLock::new(buffer), family: parking_lot::Mutex::new(None) }
+    }
+
+    /// A storage of `dtype` over this storage's memory (as many whole elements as its bytes
+    /// hold), for `Tensor.view(dtype)`: writes through either are seen by the other. The same
+    /// storage is returned for the same dtype while it lives (viewing back gives `self`).
+    ///
+    /// Fails when the memory is not aligned for `dtype`, or, for bool, when a byte is neither 0
+    /// nor 1 (a Rust `bool` cannot hold other bytes).
+    pub fn reinterpret(self: &Arc<Self>, dtype: DType) -> Result<Arc<Storage>, String> {
+        let shared = self.share();
+        if shared.dtype == dtype {
+            return Ok(self.clone());
+        }
+        let family = {
+            let mut slot = self.family.lock();
+            match &*slot {
+                Some(f) if f.ptr == shared.ptr as usize => f.clone(),
+                _ => {
+                    let f = Arc::new(Family { ptr: shared.ptr as usize, members: parking_lot::Mutex::new(vec![Arc::downgrade(self)]) });
+                    *slot = Some(f.clone());
+                    f
+                }
+            }
+        };
+        let mut members = family.members.lock();
+        members.retain(|m| m.strong_count() > 0);
+        if let Some(found) = members.iter().filter_map(|m| m.upgrade()).find(|m| m.read().dtype() == dtype) {
+            return Ok(found);
+        }
+        let bytes = shared.len * shared.dtype.size_in_bytes();
+        if bytes == 0 {
+            // Nothing to share (and an empty Vec's address is only aligned for its own type).
+            return Ok(Arc::new(crate::with_dtype!(dtype, T => Storage::new(T::into_buffer(Vec::new())))));
+        }
+        if shared.ptr as usize % dtype.size_in_bytes() != 0 {
+            return Err(format!("the memory of this tensor is not aligned for {}", dtype.name()));
+        }
+        if dtype == DType::Bool {
+            // SAFETY: `bytes` bytes live at `ptr` while `shared.owner` does.
+            let raw = unsafe { std::slice::from_raw_parts(shared.ptr as *const u8, bytes) };
+            if raw.iter().any(|&b| b > 1) {
+                return Err("rustgrad cannot view bytes other than 0 and 1 as bool".to_string());
+            }
+        }
+        let owner: Box<dyn Any + Send + Sync> = Box::new(shared.owner);
+        // SAFETY: the owner keeps `bytes` bytes alive at `ptr`, which is aligned for `dtype`
+        // (checked), bool bytes are 0/1 (checked), and every value of the other dtypes is valid.
+        let storage = Arc::new(unsafe { Storage::from_foreign(dtype, shared.ptr, bytes / dtype.size_in_bytes(), owner) });
+        *storage.family.lock() = Some(family.clone());
+        members.push(Arc::downgrade(&storage));
+        Ok(storage)
     }
 
     /// A storage over foreign memory: `len` elements of `dtype` at `ptr`, kept alive by `owner`.
