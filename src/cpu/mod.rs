@@ -37,3 +37,4 @@ pub fn parallel(work: usize) -> bool {
 }
 pub mod sort;
 pub mod scan;
+pub mod search;

@@ -117,7 +117,7 @@ macro_rules! filled_factory {
             if size.is_empty() {
                 return Err(refine(PyTypeError::new_err("size is missing")));
             }
-            factory(py, dtype, DType::DEFAULT_FLOAT, device, requires_grad, |dtype| {
+            factory(py, dtype, DType::default_float(), device, requires_grad, |dtype| {
                 Ok(Tensor::full(&size_from_args(size)?, $value, dtype))
             })
             .map_err(refine)
@@ -133,7 +133,7 @@ fn natural_dtype(value: Scalar) -> DType {
     match value {
         Scalar::Bool(_) => DType::Bool,
         Scalar::Int(_) => DType::I64,
-        Scalar::Float(_) => DType::DEFAULT_FLOAT,
+        Scalar::Float(_) => DType::default_float(),
     }
 }
 
@@ -288,7 +288,7 @@ macro_rules! random_factory {
             let requires_grad = argparse::bool_arg(requires_grad, false).map_err(refine)?;
             let shape = || size_from_args(size);
             let name = stringify!($name);
-            sampled(py, name, $kernel, generator, dtype, DType::DEFAULT_FLOAT, device, requires_grad, shape, $sample)
+            sampled(py, name, $kernel, generator, dtype, DType::default_float(), device, requires_grad, shape, $sample)
                 .map_err(refine)
         }
 
@@ -449,7 +449,7 @@ fn arange<'py>(
         None => Ok(Scalar::Int(1)),
     };
     let any_float = [start, end, step].iter().any(|s| matches!(s, Ok(Scalar::Float(_))));
-    let natural = if any_float { DType::DEFAULT_FLOAT } else { DType::I64 };
+    let natural = if any_float { DType::default_float() } else { DType::I64 };
     factory(py, dtype, natural, None, requires_grad, |dtype| {
         // PyTorch sizes an int64 range in int64 (every bound converted, checked), any other in
         // double; its kernel then converts start and step to the accumulate type (int64 for
@@ -482,7 +482,7 @@ fn linspace<'py>(
     check_device(device)?;
     let start = number_arg(start, "linspace", "start")?.to_f64();
     let end = number_arg(end, "linspace", "end")?.to_f64();
-    factory(py, dtype, DType::DEFAULT_FLOAT, None, requires_grad, |dtype| Ok(ops::linspace(start, end, steps, dtype)?))
+    factory(py, dtype, DType::default_float(), None, requires_grad, |dtype| Ok(ops::linspace(start, end, steps, dtype)?))
 }
 
 /// The `n x m` identity matrix.
@@ -496,7 +496,7 @@ fn eye<'py>(
     device: Option<&Bound<'py, PyAny>>,
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    factory(py, dtype, DType::DEFAULT_FLOAT, device, requires_grad, |dtype| Ok(ops::eye(n, m, dtype)?))
+    factory(py, dtype, DType::default_float(), device, requires_grad, |dtype| Ok(ops::eye(n, m, dtype)?))
 }
 
 fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {

@@ -30,6 +30,12 @@ mod nn_ops;
 mod nn_pad;
 mod tensor_sort;
 mod tensor_new;
+mod default_dtype;
+mod tensor_nonzero;
+mod tensor_close;
+mod tensor_interp;
+mod tensor_diagonal;
+mod tensor_stats_mean;
 
 use pyo3::prelude::*;
 
@@ -63,5 +69,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     nn_pad::register(m)?;
     saved_hooks::register(m)?;
     tensor_sort::register(m)?;
+    default_dtype::register(m)?;
+    tensor_stats_mean::register(m)?;
     Ok(())
 }
