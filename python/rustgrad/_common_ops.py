@@ -99,17 +99,21 @@ def trace(input):
 __all__ += ["var_mean", "std_mean"]
 
 
+def _spread_mean_error(name, got):
+    return TypeError(
+        f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+        " * (Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False)\n"
+        " * (Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = False)\n"
+        " * (Tensor input, bool unbiased = True)\n")
+
+
 def _spread_mean(name, input, dim, unbiased, keepdim, correction, root):
-    _tensor_input(name, input)
+    if not isinstance(input, _core.Tensor):
+        raise _spread_mean_error(name, type(input).__name__)
     if isinstance(dim, bool) and unbiased is None:
         dim, unbiased = None, dim  # var_mean(input, unbiased)
     if unbiased is not None and correction is not None:
-        raise TypeError(
-            f"{name}() received an invalid combination of arguments - got (Tensor, correction={type(correction).__name__}, "
-            f"unbiased=bool), but expected one of:\n"
-            " * (Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False)\n"
-            " * (Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = False)\n"
-            " * (Tensor input, bool unbiased = True)\n")
+        raise _spread_mean_error(name, f"Tensor, correction={type(correction).__name__}, unbiased=bool")
     if correction is None:
         correction = 1.0 if unbiased is None or unbiased else 0.0
     if isinstance(dim, int):
@@ -125,3 +129,109 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _spread_mean("std_mean", input, dim, unbiased, keepdim, correction, True)
+
+
+# ----- tensor_split / meshgrid: views composed as PyTorch composes them -----
+__all__ += ["tensor_split", "meshgrid"]
+
+_TENSOR_SPLIT_SIGNATURES = (
+    " * (Tensor input, tuple of ints indices, int dim = 0)\n"
+    " * (Tensor input, Tensor tensor_indices_or_sections, int dim = 0)\n"
+    " * (Tensor input, int sections, int dim = 0)\n")
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """Splits ``input`` along ``dim`` into ``n`` nearly equal parts (an int) or at the given
+    indices (a sequence or a 1-D int64 tensor), as narrowed views (SliceBackward0)."""
+    _tensor_input("tensor_split", input)
+    spec = indices_or_sections
+    if isinstance(spec, _core.Tensor):
+        if spec.dtype != _core.int64:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of long, "
+                               f"but got {_SCALAR_NAMES.get(str(spec.dtype), str(spec.dtype))}")
+        if spec.dim() > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                               f"one-dimensional tensor, but got a tensor with {spec.dim()} dims")
+        spec = spec.item() if spec.dim() == 0 else spec.tolist()
+    elif not _is_int(spec) and not (isinstance(spec, (list, tuple)) and all(_is_int(i) for i in spec)):
+        got = ", ".join(["Tensor", type(spec).__name__] + ([type(dim).__name__] if dim != 0 else []))
+        raise TypeError(f"tensor_split() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n{_TENSOR_SPLIT_SIGNATURES}")
+    if input.dim() == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    size = input.size(dim)
+    d = dim % input.dim()
+    if _is_int(spec):
+        if spec <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {spec}")
+        base, extra = divmod(size, spec)
+        bounds, start = [], 0
+        for i in range(spec):
+            length = base + (1 if i < extra else 0)
+            bounds.append((start, start + length))
+            start += length
+    else:
+        cuts = [0, *spec, size]
+        bounds = list(zip(cuts[:-1], cuts[1:]))
+
+    def clamp_index(i):
+        i = i + size if i < 0 else i
+        return 0 if i < 0 else size if i > size else i
+
+    out = []
+    for start, end in bounds:
+        start, end = clamp_index(start), clamp_index(end)
+        out.append(input.narrow(d, start, max(end - start, 0)))
+    return tuple(out)
+
+
+_SCALAR_NAMES = {"rustgrad.float32": "Float", "rustgrad.float64": "Double", "rustgrad.int32": "Int",
+                 "rustgrad.uint8": "Byte", "rustgrad.bool": "Bool", "rustgrad.int64": "Long"}
+
+_meshgrid_warned = False
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 0-d/1-D tensors: each input viewed along its own dim and expanded
+    (ViewBackward0 -> ExpandBackward0); ``indexing='xy'`` swaps the first two dims."""
+    global _meshgrid_warned
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        if not _meshgrid_warned:  # PyTorch's TORCH_WARN_ONCE
+            _meshgrid_warned = True
+            import warnings
+
+            warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.".replace(
+                "torch.", "rustgrad."), UserWarning, stacklevel=2)
+        indexing = "ij"
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t in tensors[1:]:
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'rustgrad.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in tensors:
+        if t.dim() > 1:
+            raise RuntimeError(f"rustgrad.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+    swap = indexing == "xy" and len(tensors) >= 2
+    if swap:
+        tensors = (tensors[1], tensors[0], *tensors[2:])
+    shape = [t.numel() for t in tensors]
+    grids = []
+    for i, t in enumerate(tensors):
+        view_shape = [1] * len(tensors)
+        view_shape[i] = -1
+        grids.append(t.view(view_shape).expand(*shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+# Method forms PyTorch has, composed here.
+_core.Tensor.tensor_split = lambda self, indices_or_sections, dim=0: tensor_split(self, indices_or_sections, dim)

@@ -66,15 +66,16 @@ fn diagonal_backward(grad: &Tensor, shape: &[usize], offset: i64, d1: usize, d2:
 pub fn diagonal(t: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tensor> {
     let (d1, d2) = diagonal_dims(t.dim(), dim1, dim2)?;
     let out = t.view_with_layout(diagonal_layout(&t.layout(), offset, d1, d2));
-    record_diagonal("DiagonalBackward0", t, &out, offset, d1, d2)?;
+    record_diagonal("DiagonalBackward0", t, &out, offset, (d1, d2), (dim1, dim2))?;
     Ok(out)
 }
 
-fn record_diagonal(name: &'static str, t: &Tensor, out: &Tensor, offset: i64, d1: usize, d2: usize) -> Result<()> {
+/// Records a diagonal's node; `given` are the dims as passed, which PyTorch's node keeps.
+fn record_diagonal(name: &'static str, t: &Tensor, out: &Tensor, offset: i64, (d1, d2): (usize, usize), given: (i64, i64)) -> Result<()> {
     let shape = t.shape();
     record(&[t], &[out], || {
         // d diagonal(t) = grad written on the diagonal of zeros
-        let saved = vals![("dim1", d1 as i64), ("dim2", d2 as i64), ("offset", offset), ("self_sym_sizes", &shape[..])];
+        let saved = vals![("dim1", given.0), ("dim2", given.1), ("offset", offset), ("self_sym_sizes", &shape[..])];
         backward_fn(name, vec![], move |_, _, g| Ok(vec![Some(diagonal_backward(&g[0], &shape, offset, d1, d2)?)])).values(saved)
     })
 }
@@ -91,7 +92,7 @@ pub fn diag_embed(t: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tenso
     record(&[t], &[&out], || {
         // d diag_embed(t) = diagonal(grad)
         backward_fn("DiagEmbedBackward0", vec![], move |_, _, g| Ok(vec![Some(diagonal(&g[0], offset, d1 as i64, d2 as i64)?)]))
-            .values(vals![("dim1", d1 as i64), ("dim2", d2 as i64), ("offset", offset)])
+            .values(vals![("dim1", dim1), ("dim2", dim2), ("offset", offset)])
     })?;
     Ok(out)
 }
@@ -100,11 +101,11 @@ pub fn diag_embed(t: &Tensor, offset: i64, dim1: i64, dim2: i64) -> Result<Tenso
 /// new tensor.
 pub fn diag(t: &Tensor, k: i64) -> Result<Tensor> {
     match t.dim() {
-        1 => diag_embed(t, k, 0, 1),
+        1 => diag_embed(t, k, -2, -1),
         2 => {
             let view = t.view_with_layout(diagonal_layout(&t.layout(), k, 0, 1));
             let out = with_dtype!(t.dtype(), T => Tensor::from_vec(view.to_vec::<T>()?, &view.shape())?);
-            record_diagonal("DiagonalBackward0_copy", t, &out, k, 0, 1)?;
+            record_diagonal("DiagonalBackward0_copy", t, &out, k, (0, 1), (0, 1))?;
             Ok(out)
         }
         n => Err(Error::runtime(format!("diag(): Supports 1D or 2D tensors. Got {n}D"))),
