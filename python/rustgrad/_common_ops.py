@@ -235,3 +235,43 @@ def meshgrid(*tensors, indexing=None):
 
 # Method forms PyTorch has, composed here.
 _core.Tensor.tensor_split = lambda self, indices_or_sections, dim=0: tensor_split(self, indices_or_sections, dim)
+
+
+# ----- searching and counting -----
+__all__ += ["searchsorted", "bucketize", "bincount", "histc", "unique"]
+
+
+def _as_values(v):
+    return v if isinstance(v, _core.Tensor) else _core.tensor(v)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    _tensor_input("searchsorted", sorted_sequence)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"rustgrad.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("rustgrad.searchsorted(): side and right can't be set to opposites, got side of left while right was True")
+        right = side == "right"
+    if sorter is not None:
+        sorted_sequence = sorted_sequence.gather(-1, sorter)
+    return _core._searchsorted(sorted_sequence, _as_values(input), bool(right), bool(out_int32), False)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    return _core._searchsorted(boundaries, _as_values(input), bool(right), bool(out_int32), True)
+
+
+def bincount(input, weights=None, minlength=0):
+    _tensor_input("bincount", input)
+    return input.bincount(weights, minlength)
+
+
+def histc(input, bins=100, min=0, max=0):
+    _tensor_input("histc", input)
+    return input.histc(bins, min, max)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    _tensor_input("unique", input)
+    return input.unique(sorted, return_inverse, return_counts, dim)

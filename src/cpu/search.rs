@@ -27,21 +27,20 @@ pub fn nonzero<T: Element>(data: &[T], layout: &Layout) -> Vec<i64> {
 }
 
 /// The insertion point of `v` in the sorted `lane`: the first position whose element is `>= v`
-/// (`right`: `> v`). NaN orders after every number, as PyTorch's sort.
+/// (`right`: `> v`), by PyTorch's binary search (whose comparisons treat NaN as it does: a NaN
+/// element compares neither `>=` nor `>`).
 pub fn search_lane(lane: &[f64], v: f64, right: bool) -> usize {
-    let before = |x: f64| {
-        if v.is_nan() {
-            // Every number precedes NaN; NaN precedes NaN only for `right`.
-            !x.is_nan() || right
-        } else if x.is_nan() {
-            false
-        } else if right {
-            x <= v
+    let (mut start, mut end) = (0usize, lane.len());
+    while start < end {
+        let mid = start + ((end - start) >> 1);
+        let past = if right { !(lane[mid] > v) } else { !(lane[mid] >= v) };
+        if past {
+            start = mid + 1;
         } else {
-            x < v
+            end = mid;
         }
-    };
-    lane.partition_point(|&x| before(x))
+    }
+    start
 }
 
 /// Per-bin sums of `weights` (or counts when None) at the int64 `values`, with at least
@@ -90,12 +89,16 @@ mod tests {
 
     #[test]
     fn search_sides_and_nan() {
-        let lane = [1.0, 2.0, 2.0, 3.0, f64::NAN];
+        let lane = [1.0, 2.0, 2.0, 3.0];
         assert_eq!(search_lane(&lane, 2.0, false), 1);
         assert_eq!(search_lane(&lane, 2.0, true), 3);
-        assert_eq!(search_lane(&lane, f64::NAN, false), 4);
-        assert_eq!(search_lane(&lane, f64::NAN, true), 5);
         assert_eq!(search_lane(&lane, 0.0, true), 0);
+        assert_eq!(search_lane(&lane, 9.0, false), 4);
+        // PyTorch's results with a NaN boundary: [5, 5, 1] (left) and [5, 5, 5] (right).
+        let lane = [1.0, 2.0, 2.0, 3.0, f64::NAN];
+        let got = |right| [f64::NAN, 3.0, 2.0].map(|v| search_lane(&lane, v, right));
+        assert_eq!(got(false), [5, 5, 1]);
+        assert_eq!(got(true), [5, 5, 5]);
     }
 
     #[test]

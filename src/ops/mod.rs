@@ -37,6 +37,7 @@ mod close;
 mod interp;
 mod diagonal;
 mod stats_mean;
+mod search;
 #[cfg(test)]
 mod test_util;
 
@@ -87,6 +88,7 @@ pub use close::{equal, isclose};
 pub use interp::{atan2, lerp_scalar, lerp_tensor};
 pub use diagonal::{diag, diag_embed, diagonal, trace};
 pub use stats_mean::var_mean;
+pub use search::{bincount, bucketize, histc, searchsorted, unique};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

@@ -36,6 +36,7 @@ mod tensor_close;
 mod tensor_interp;
 mod tensor_diagonal;
 mod tensor_stats_mean;
+mod tensor_search;
 
 use pyo3::prelude::*;
 
@@ -71,5 +72,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_sort::register(m)?;
     default_dtype::register(m)?;
     tensor_stats_mean::register(m)?;
+    tensor_search::register(m)?;
     Ok(())
 }
