@@ -275,3 +275,31 @@ def histc(input, bins=100, min=0, max=0):
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     _tensor_input("unique", input)
     return input.unique(sorted, return_inverse, return_counts, dim)
+
+
+# ----- addmv / baddbmm / addbmm -----
+__all__ += ["addmv", "baddbmm", "addbmm"]
+
+
+def _tensor_args(name, **named):
+    for position, (arg, value) in enumerate(named.items(), start=2):
+        if not isinstance(value, _core.Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    _tensor_input("addmv", input)
+    _tensor_args("addmv", mat=mat, vec=vec)
+    return input.addmv(mat, vec, beta=beta, alpha=alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    _tensor_input("baddbmm", input)
+    _tensor_args("baddbmm", batch1=batch1, batch2=batch2)
+    return input.baddbmm(batch1, batch2, beta=beta, alpha=alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    _tensor_input("addbmm", input)
+    _tensor_args("addbmm", batch1=batch1, batch2=batch2)
+    return input.addbmm(batch1, batch2, beta=beta, alpha=alpha)

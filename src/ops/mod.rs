@@ -38,6 +38,7 @@ mod interp;
 mod diagonal;
 mod stats_mean;
 mod search;
+mod addmm_family;
 #[cfg(test)]
 mod test_util;
 
@@ -89,6 +90,7 @@ pub use interp::{atan2, lerp_scalar, lerp_tensor};
 pub use diagonal::{diag, diag_embed, diagonal, trace};
 pub use stats_mean::var_mean;
 pub use search::{bincount, bucketize, histc, searchsorted, unique};
+pub use addmm_family::{addmv, baddbmm};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

@@ -37,6 +37,7 @@ mod tensor_interp;
 mod tensor_diagonal;
 mod tensor_stats_mean;
 mod tensor_search;
+mod tensor_addmm_family;
 
 use pyo3::prelude::*;
 
