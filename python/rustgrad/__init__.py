@@ -39,6 +39,8 @@ from ._core import (
     is_anomaly_check_nan_enabled,
     set_num_threads,
     get_num_threads,
+    get_default_dtype,
+    set_default_dtype,
 )
 
 # CPython's messages name a type by its tp_name ("unsupported operand type(s) for +: 'Tensor' and
@@ -66,6 +68,7 @@ from . import optim
 from .serialization import save, load
 from . import _tensor_pickle  # noqa: F401  (pickle support for tensors)
 from . import _arg_errors
+from ._common_ops import *  # noqa: F401,F403  (nonzero, isclose, diag, tensor_split, meshgrid, ...)
 
 # PyTorch's dtype aliases. `bool` is bound last: from here on it shadows the builtin in this module.
 float = float32
@@ -283,25 +286,25 @@ def round(input, *, decimals=None):
         raise _arg_errors.not_a_tensor("round", input) from None
 
 
-def clamp(input, min=None, max=None):
-    try:
-        return input.clamp(min, max)
-    except AttributeError:
-        if isinstance(input, Tensor):
+def _clamp_form(name):
+    def f(input, *args, **kwargs):
+        try:
+            return getattr(input, name)(*args, **kwargs)
+        except AttributeError:
+            if isinstance(input, Tensor):
+                raise
+            raise _arg_errors.not_a_tensor(name, input) from None
+        except TypeError:
+            # PyTorch's parser error names the function form's signatures (with `input`).
+            _arg_errors.reraise_parser_error(name, (input, *args), kwargs)
             raise
-        raise _arg_errors.not_a_tensor("clamp", input) from None
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"rustgrad.{name}(input, min=None, max=None) is input.{name}(min, max)."
+    return f
 
 
-def clamp_(input, min=None, max=None):
-    try:
-        return input.clamp_(min, max)
-    except AttributeError:
-        if isinstance(input, Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("clamp_", input) from None
-
-
-clip, clip_ = clamp, clamp_
+clamp, clamp_, clip, clip_ = (_clamp_form(n) for n in ("clamp", "clamp_", "clip", "clip_"))
 
 
 def masked_fill(input, mask, value):

@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import math
 from typing import Any
+from . import _core
 
 
 @dataclasses.dataclass
@@ -32,11 +33,10 @@ class _PrinterOptions:
 
 PRINT_OPTS = _PrinterOptions()
 
-# rustgrad has no set_default_dtype, so the default float dtype is fixed.
-_DEFAULT_FLOAT_DTYPE = "float32"
-# PyTorch leaves out `dtype=` for the default float dtype, its complex
-# counterpart, int64 and bool: those are what a bare literal would infer.
-_IMPLICIT_DTYPES = frozenset({_DEFAULT_FLOAT_DTYPE, "complex64", "int64", "bool"})
+# PyTorch leaves out `dtype=` for the default float dtype (set_default_dtype), its
+# complex counterpart, int64 and bool: those are what a bare literal would infer.
+_IMPLICIT_DTYPES = {"float32": frozenset({"float32", "complex64", "int64", "bool"}),
+                    "float64": frozenset({"float64", "complex128", "int64", "bool"})}
 _PREFIX = "tensor("
 
 
@@ -270,13 +270,13 @@ def _str_intern(t):
         if t.dim() != 1:
             suffixes.append(size_suffix)
         # No elements to infer the dtype from, so even int64 and bool print it.
-        if dtype_name != _DEFAULT_FLOAT_DTYPE:
+        if dtype_name != _core.get_default_dtype().name:
             suffixes.append(dtype_suffix)
         tensor_str = "[]"
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append(size_suffix)
-        if dtype_name not in _IMPLICIT_DTYPES:
+        if dtype_name not in _IMPLICIT_DTYPES[_core.get_default_dtype().name]:
             suffixes.append(dtype_suffix)
         tensor_str = _tensor_str(
             t.tolist(), t.dim(), t.numel(), t.dtype.is_floating_point, indent

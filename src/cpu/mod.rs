@@ -38,3 +38,4 @@ pub fn parallel(work: usize) -> bool {
 pub mod sort;
 pub mod stl_sort;
 pub mod scan;
+pub mod search;

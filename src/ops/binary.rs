@@ -103,7 +103,7 @@ fn kernel<T: Numeric>(op: Arith, a: &Tensor, b: &Tensor, shape: &[usize]) -> Res
 pub(crate) fn result_dtype(op: Arith, a: &Tensor, b: &Tensor) -> DType {
     let dtype = DType::result_type(&[(a.dtype(), a.promotion_rank()), (b.dtype(), b.promotion_rank())]);
     if op == Arith::Div && !dtype.is_float() {
-        DType::DEFAULT_FLOAT
+        DType::default_float()
     } else {
         dtype
     }

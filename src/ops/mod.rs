@@ -35,6 +35,13 @@ mod addc;
 mod cumulative;
 mod view_dtype;
 pub use view_dtype::view_dtype;
+mod nonzero;
+mod close;
+mod interp;
+mod diagonal;
+mod stats_mean;
+mod search;
+mod addmm_family;
 #[cfg(test)]
 mod test_util;
 
@@ -82,6 +89,13 @@ pub use index_ops::{check_index_fill_args, fill_diagonal_, index_add, index_copy
 pub use inplace_direct::{arith_, clamp_, copy_into, unary_, InPlaceArith, InPlaceUnary};
 pub use sort::{argsort, kthvalue, median_all, median_dim, sort, topk};
 pub use cumulative::{cum_extreme, cumprod, rsub};
+pub use nonzero::{count_nonzero, nonzero, nonzero_tuple};
+pub use close::{equal, isclose};
+pub use interp::{atan2, lerp_scalar, lerp_tensor};
+pub use diagonal::{diag, diag_embed, diagonal, trace};
+pub use stats_mean::var_mean;
+pub use search::{bincount, bucketize, histc, searchsorted, unique};
+pub use addmm_family::{addmv, baddbmm};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

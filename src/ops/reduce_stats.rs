@@ -16,7 +16,7 @@ fn fsum<T: Element>(run: &[T], g: impl Fn(f64) -> f64 + Sync) -> f64 {
 }
 
 /// `grad` of a reduction (shape `out`) reshaped with reduced dims as 1 and expanded to `shape`.
-fn expand_grad(g: &Tensor, shape: &[usize], reduce: &[bool]) -> Result<Tensor> {
+pub(crate) fn expand_grad(g: &Tensor, shape: &[usize], reduce: &[bool]) -> Result<Tensor> {
     expand(&reshape(g, &keepdim_shape(shape, reduce))?, shape)
 }
 
@@ -26,7 +26,7 @@ fn expand_result(r: &Tensor, shape: &[usize], reduce: &[bool]) -> Result<Tensor>
 }
 
 /// A raw elementwise function of a float tensor (a constant in backward formulas).
-fn float_unary(t: &Tensor, f: fn(f64) -> f64) -> Result<Tensor> {
+pub(crate) fn float_unary(t: &Tensor, f: fn(f64) -> f64) -> Result<Tensor> {
     let data = t.data();
     let buffer = data.storage.read();
     with_float_dtype!(data.dtype, T => {
@@ -45,7 +45,7 @@ fn sign(x: f64) -> f64 {
     }
 }
 
-fn is_zero(x: f64) -> f64 {
+pub(crate) fn is_zero(x: f64) -> f64 {
     (x == 0.0) as u8 as f64
 }
 
@@ -127,13 +127,13 @@ fn check_float_for_var(t: &Tensor) -> Result<()> {
 }
 
 /// Variance (two-pass, f64) over the flagged dims with `correction` subtracted from the count.
-fn var_raw(t: &Tensor, reduce: &[bool], out_shape: &[usize], correction: f64, root: bool) -> Result<Tensor> {
+pub(crate) fn var_raw(t: &Tensor, reduce: &[bool], out_shape: &[usize], correction: f64, root: bool) -> Result<Tensor> {
     with_float_dtype!(t.dtype(), T => float_reduce::<T>(t, out_shape, |x, l| reduce_float::var(x, l, reduce, correction, root)))
 }
 
 /// What VarBackward0 / StdBackward0 show: `dim`, `correction` (None for the full reduction with
 /// the default correction, as PyTorch's unset optionals), `keepdim`.
-fn var_values(dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Vec<(&'static str, crate::autograd::SavedValue)> {
+pub(crate) fn var_values(dims: Option<&[i64]>, correction: f64, keepdim: bool) -> Vec<(&'static str, crate::autograd::SavedValue)> {
     let correction = if dims.is_none() && correction == 1.0 { crate::autograd::SavedValue::None } else { number(correction) };
     vals![("correction", correction), ("dim", dims.map(<[i64]>::to_vec)), ("keepdim", keepdim)]
 }
@@ -263,7 +263,7 @@ pub fn vector_norm(t: &Tensor, ord: f64, dims: Option<&[i64]>, keepdim: bool) ->
 
 /// `t.logsumexp(dims, keepdim)`: `max + log(sum(exp(t - max)))` (ints computed as float32).
 pub fn logsumexp(t: &Tensor, dims: &[i64], keepdim: bool) -> Result<Tensor> {
-    let t = &if t.dtype().is_float() { t.clone() } else { super::to_dtype(t, DType::DEFAULT_FLOAT)? };
+    let t = &if t.dtype().is_float() { t.clone() } else { super::to_dtype(t, DType::default_float())? };
     let shape = t.shape();
     let (reduce, out_shape) = plan_dims(&shape, Some(dims), keepdim)?;
     let out = with_float_dtype!(t.dtype(), T => float_reduce::<T>(t, &out_shape, |x, l| reduce_float::logsumexp(x, l, &reduce)))?;

@@ -179,7 +179,7 @@ pub(crate) fn as_float(t: &Tensor) -> Tensor {
     if t.dtype().is_float() {
         t.clone()
     } else {
-        convert(t, DType::DEFAULT_FLOAT)
+        convert(t, DType::default_float())
     }
 }
 

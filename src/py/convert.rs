@@ -357,6 +357,14 @@ fn read_numpy(obj: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResult<Option<T
     try_array!(i32);
     try_array!(u8);
     try_array!(bool);
+    // A numpy scalar (`np.float64(1.5)`, `a.sum()`): read as the 0-d array it converts to (its
+    // `astype` returns a scalar again, which the widening below would chase forever).
+    if obj.cast::<numpy::PyUntypedArray>().is_err() && obj.hasattr("__array_interface__")? && obj.hasattr("__array__")? {
+        let array = obj.call_method0("__array__")?;
+        if array.cast::<numpy::PyUntypedArray>().is_ok() {
+            return read_numpy(&array, dtype);
+        }
+    }
     // Other numeric numpy arrays (int32, float16, ...): let numpy widen them.
     if obj.hasattr("__array_interface__")? && obj.hasattr("astype")? {
         let kind: String = obj.getattr("dtype")?.getattr("kind")?.extract()?;
@@ -397,7 +405,7 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
     let natural = match collector.kind {
         1 => DType::Bool,
         2 => DType::I64,
-        _ => DType::DEFAULT_FLOAT,
+        _ => DType::default_float(),
     };
     let dtype = dtype.unwrap_or(natural);
     let big = collector.big;

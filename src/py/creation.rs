@@ -119,7 +119,7 @@ macro_rules! filled_factory {
             if size.is_empty() {
                 return Err(refine(PyTypeError::new_err("size is missing")));
             }
-            factory(py, dtype, DType::DEFAULT_FLOAT, device, requires_grad, |dtype| {
+            factory(py, dtype, DType::default_float(), device, requires_grad, |dtype| {
                 let shape = size_from_args(size)?;
                 check_storage_nbytes(&shape, dtype.size_in_bytes(), None)?;
                 Ok(Tensor::full(&shape, $value, dtype))
@@ -137,7 +137,7 @@ fn natural_dtype(value: Scalar) -> DType {
     match value {
         Scalar::Bool(_) => DType::Bool,
         Scalar::Int(_) => DType::I64,
-        Scalar::Float(_) => DType::DEFAULT_FLOAT,
+        Scalar::Float(_) => DType::default_float(),
     }
 }
 
@@ -305,7 +305,7 @@ macro_rules! random_factory {
             let requires_grad = argparse::bool_arg(requires_grad, false).map_err(refine)?;
             let shape = || size_from_args(size);
             let name = stringify!($name);
-            sampled(py, name, $kernel, generator, dtype, DType::DEFAULT_FLOAT, device, requires_grad, shape, $sample)
+            sampled(py, name, $kernel, generator, dtype, DType::default_float(), device, requires_grad, shape, $sample)
                 .map_err(refine)
         }
 
@@ -480,7 +480,7 @@ fn arange<'py>(
         PyTuple::new(py, given).map_or_else(|e| e, |args| super::argparse::refine("arange", &args, None, e))
     })?;
     let any_float = [start, end, step].iter().any(|s| matches!(s, Ok(Scalar::Float(_))));
-    let natural = if any_float { DType::DEFAULT_FLOAT } else { DType::I64 };
+    let natural = if any_float { DType::default_float() } else { DType::I64 };
     factory(py, dtype, natural, None, requires_grad, |dtype| {
         // PyTorch sizes an int64 range in int64 (every bound converted, checked), any other in
         // double; its kernel then converts start and step to the accumulate type (int64 for
@@ -513,7 +513,7 @@ fn linspace<'py>(
     check_device(device)?;
     let start = number_arg(start, "linspace", "start")?.to_f64();
     let end = number_arg(end, "linspace", "end")?.to_f64();
-    factory(py, dtype, DType::DEFAULT_FLOAT, None, requires_grad, |dtype| {
+    factory(py, dtype, DType::default_float(), None, requires_grad, |dtype| {
         if steps >= 0 {
             check_storage_nbytes(&[steps as usize], dtype.size_in_bytes(), None)?;
         }
@@ -532,7 +532,7 @@ fn eye<'py>(
     device: Option<&Bound<'py, PyAny>>,
     requires_grad: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    factory(py, dtype, DType::DEFAULT_FLOAT, device, requires_grad, |dtype| Ok(ops::eye(n, m, dtype)?))
+    factory(py, dtype, DType::default_float(), device, requires_grad, |dtype| Ok(ops::eye(n, m, dtype)?))
 }
 
 fn cast<'py>(slf: &Bound<'py, PyTensor>, dtype: DType) -> PyResult<Bound<'py, PyAny>> {

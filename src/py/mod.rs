@@ -33,6 +33,14 @@ mod tensor_new;
 mod tensor_addc;
 mod signatures;
 mod data_errors;
+mod default_dtype;
+mod tensor_nonzero;
+mod tensor_close;
+mod tensor_interp;
+mod tensor_diagonal;
+mod tensor_stats_mean;
+mod tensor_search;
+mod tensor_addmm_family;
 
 use pyo3::prelude::*;
 
@@ -67,5 +75,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     saved_hooks::register(m)?;
     tensor_sort::register(m)?;
     tensor_addc::register(m)?;
+    default_dtype::register(m)?;
+    tensor_stats_mean::register(m)?;
+    tensor_search::register(m)?;
     Ok(())
 }

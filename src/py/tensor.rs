@@ -223,18 +223,18 @@ impl PyTensor {
         if let Some(source) = _alias_of {
             return Ok(unregistered(source.inner.data_alias()));
         }
-        // Legacy constructor: Tensor(*sizes) gives uninitialised (here zero) float32 data,
-        // Tensor(data) copies data as float32.
+        // Legacy constructor: Tensor(*sizes) gives uninitialised (here zero) data of the default
+        // float dtype, Tensor(data) copies data as that dtype.
         if args.is_empty() {
-            return Ok(unregistered(Tensor::zeros(&[0], DType::F32)));
+            return Ok(unregistered(Tensor::zeros(&[0], DType::default_float())));
         }
         let first = args.get_item(0)?;
         if args.len() == 1 && first.extract::<i64>().is_err() {
-            return Ok(unregistered(super::convert::tensor_from_data(&first, Some(DType::F32))?));
+            return Ok(unregistered(super::convert::tensor_from_data(&first, Some(DType::default_float()))?));
         }
         let shape = size_from_args(args)?;
-        crate::tensor::check_storage_nbytes(&shape, DType::F32.size_in_bytes(), None)?;
-        Ok(unregistered(catch_alloc_failure(|| Ok::<_, PyErr>(Tensor::zeros(&shape, DType::F32)))?))
+        crate::tensor::check_storage_nbytes(&shape, DType::default_float().size_in_bytes(), None)?;
+        Ok(unregistered(catch_alloc_failure(|| Ok::<_, PyErr>(Tensor::zeros(&shape, DType::default_float())))?))
     }
 
     /// Makes this object the one Python face of its tensor (called by subclasses such as

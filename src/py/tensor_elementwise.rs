@@ -168,11 +168,31 @@ fn clamp_bounds(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>, d
             (bound.get("min").cloned(), bound.get("max").cloned())
         }
     };
-    let (lo, hi) = (bound_arg(min.as_ref(), dtype).map_err(refine)?, bound_arg(max.as_ref(), dtype).map_err(refine)?);
+    let (mut lo, mut hi) = (bound_arg(min.as_ref(), dtype).map_err(refine)?, bound_arg(max.as_ref(), dtype).map_err(refine)?);
+    // PyTorch's parser takes a 0-d tensor that does not require grad as a Number, so a mix of
+    // such a tensor and a number is the Number overload (ClampBackward1).
+    if matches!((&lo, &hi), (Some(Bound_::Num(_)), Some(Bound_::Tensor(_))) | (Some(Bound_::Tensor(_)), Some(Bound_::Num(_)))) {
+        for b in [&mut lo, &mut hi] {
+            if let Some(Bound_::Tensor(t)) = b {
+                if t.dim() == 0 && !t.requires_grad() {
+                    *b = Some(Bound_::Num(zero_dim_scalar(t)?));
+                }
+            }
+        }
+    }
     if let (Some(Bound_::Num(_)), Some(Bound_::Tensor(_))) | (Some(Bound_::Tensor(_)), Some(Bound_::Num(_))) = (&lo, &hi) {
         return Err(refine(PyTypeError::new_err("clamp bounds mix a number and a tensor")));
     }
     Ok((lo, hi))
+}
+
+/// The value of a 0-d tensor as the Python number PyTorch's parser reads from it.
+fn zero_dim_scalar(t: &Tensor) -> PyResult<Scalar> {
+    Ok(match t.dtype() {
+        DType::Bool => Scalar::Bool(t.item_f64()? != 0.0),
+        d if d.is_float() => Scalar::Float(t.item_f64()?),
+        _ => Scalar::Int(t.item_i64()?),
+    })
 }
 
 macro_rules! unary_methods {

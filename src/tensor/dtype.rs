@@ -30,9 +30,23 @@ pub enum PromotionRank {
     Dimensioned,
 }
 
+static DEFAULT_FLOAT_IS_F64: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 impl DType {
-    /// The default floating type, `float32`.
-    pub const DEFAULT_FLOAT: DType = DType::F32;
+    /// The default floating type (`float32` unless `set_default_float` changed it): the dtype of
+    /// Python floats and of float factories without `dtype=`. Process-wide, as PyTorch's.
+    pub fn default_float() -> DType {
+        if DEFAULT_FLOAT_IS_F64.load(std::sync::atomic::Ordering::Relaxed) {
+            DType::F64
+        } else {
+            DType::F32
+        }
+    }
+
+    /// Sets the default floating type (`float32` or `float64`; the caller checks).
+    pub fn set_default_float(dtype: DType) {
+        DEFAULT_FLOAT_IS_F64.store(dtype == DType::F64, std::sync::atomic::Ordering::Relaxed);
+    }
 
     /// The name PyTorch prints after `torch.` (`float32`, `int64`, ...).
     pub fn name(self) -> &'static str {
@@ -121,7 +135,7 @@ impl DType {
         let mut by_rank: [Option<DType>; 3] = [None; 3];
         for &(dtype, rank) in operands {
             // A wrapped Python float counts as the default float type, not float64.
-            let dtype = if rank == PromotionRank::Wrapped && dtype.is_float() { DType::DEFAULT_FLOAT } else { dtype };
+            let dtype = if rank == PromotionRank::Wrapped && dtype.is_float() { DType::default_float() } else { dtype };
             let slot = &mut by_rank[rank as usize];
             *slot = Some(slot.map_or(dtype, |d| d.promote(dtype)));
         }

@@ -250,3 +250,26 @@ from ._functional_conv import *  # noqa: F401,F403,E402
 from ._functional_pad import pad  # noqa: F401,E402
 from ._functional_attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401,E402
 from ._functional_attention import _canonical_mask, _none_or_dtype  # noqa: F401,E402
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot rows for the int64 class indices in ``tensor`` (``num_classes=-1``: the
+    largest index + 1), shaped ``tensor.shape + (num_classes,)``."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"one_hot(): argument 'input' (position 1) must be Tensor, not {type(tensor).__name__}")
+    if not isinstance(num_classes, int) or isinstance(num_classes, bool):
+        raise TypeError(f"one_hot(): argument 'num_classes' (position 2) must be int, not {type(num_classes).__name__}")
+    if tensor.dtype != _core.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() == 0:
+        if num_classes <= 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        return _core.zeros((*tensor.shape, num_classes), dtype=_core.int64)
+    if int(tensor.min()) < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(tensor.max()) + 1
+    elif int(tensor.max()) >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = _core.zeros((*tensor.shape, num_classes), dtype=_core.int64)
+    return out.scatter_(-1, tensor.detach().unsqueeze(-1), 1)

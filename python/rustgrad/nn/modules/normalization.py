@@ -17,7 +17,7 @@ class _NormBase(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, *, bias=True):
         super().__init__()
-        dtype = dtype or _core.float32
+        dtype = dtype or _core.get_default_dtype()
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum

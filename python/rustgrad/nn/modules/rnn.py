@@ -102,7 +102,7 @@ class RNNBase(Module):
         if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + mode)
         gate_size = _GATES[mode] * hidden_size
-        dtype = dtype or _core.float32
+        dtype = dtype or _core.get_default_dtype()
         real_hidden_size = proj_size if proj_size > 0 else hidden_size
         self._flat_weights_names = []
         self._all_weights = []
@@ -377,7 +377,7 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        dtype = dtype or _core.float32
+        dtype = dtype or _core.get_default_dtype()
         self.weight_ih = Parameter(_core.empty((num_chunks * hidden_size, input_size), dtype=dtype))
         self.weight_hh = Parameter(_core.empty((num_chunks * hidden_size, hidden_size), dtype=dtype))
         if bias:

@@ -36,7 +36,7 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         if _weight is None:
-            self.weight = Parameter(_core.empty((num_embeddings, embedding_dim), dtype=dtype or _core.float32),
+            self.weight = Parameter(_core.empty((num_embeddings, embedding_dim), dtype=dtype or _core.get_default_dtype()),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:

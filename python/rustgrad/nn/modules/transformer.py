@@ -36,7 +36,7 @@ class MultiheadAttention(Module):
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
                              f"num_heads={num_heads} instead")
         super().__init__()
-        dtype = dtype or _core.float32
+        dtype = dtype or _core.get_default_dtype()
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
@@ -135,7 +135,7 @@ def _get_seq_len(src, batch_first):
 
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
-    return _core.full((sz, sz), float("-inf"), dtype=dtype or _core.float32).triu(diagonal=1)
+    return _core.full((sz, sz), float("-inf"), dtype=dtype or _core.get_default_dtype()).triu(diagonal=1)
 
 
 def _detect_is_causal_mask(mask, is_causal=None, size=None):

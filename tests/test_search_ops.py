@@ -1,0 +1,131 @@
+"""searchsorted / bucketize, bincount, histc and unique: values against numpy, dtypes and errors
+against PyTorch (torch 2.13)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rustgrad
+from _helpers import assert_same_error_as_torch, torch_or_skip
+from _strategies import arrays, shapes, tensors, to_numpy
+
+EXAMPLES = settings(max_examples=15, deadline=None)
+
+
+@EXAMPLES
+@given(st.sampled_from(["float64", "float32", "int64"]), st.integers(1, 8), shapes(min_dims=0, max_dims=2), st.booleans(), st.data())
+def test_searchsorted_and_bucketize_match_numpy(dtype, n, vshape, right, data):
+    seq = np.sort(data.draw(arrays(dtype, (n,), low=-5, high=5)))
+    v, tv = data.draw(tensors(dtype, vshape, low=-6, high=6))
+    side = "right" if right else "left"
+    want = np.searchsorted(seq, v, side=side)
+    got = rustgrad.searchsorted(rustgrad.tensor(seq), tv, right=right)
+    assert got.dtype == rustgrad.int64 and tuple(got.shape) == want.shape
+    np.testing.assert_array_equal(to_numpy(got), want)
+    np.testing.assert_array_equal(to_numpy(rustgrad.searchsorted(rustgrad.tensor(seq), tv, side=side)), want)
+    np.testing.assert_array_equal(to_numpy(rustgrad.bucketize(tv, rustgrad.tensor(seq), right=right)), want)
+    assert rustgrad.bucketize(tv, rustgrad.tensor(seq), out_int32=True).dtype == rustgrad.int32
+
+
+def test_searchsorted_batched_scalar_and_nan_against_torch():
+    torch = torch_or_skip()
+    cases = [
+        lambda lib: lib.searchsorted(lib.tensor([[1, 3], [2, 4]]), lib.tensor([[2], [3]])),
+        lambda lib: lib.searchsorted(lib.tensor([1.0, 3, 5, 7, 9]), 3),
+        lambda lib: lib.searchsorted(lib.tensor([1.0, 3, float("nan")]), lib.tensor([float("nan"), 3.0]), right=True),
+        lambda lib: lib.searchsorted(lib.tensor([5.0, 1, 3]), lib.tensor([2.0, 4]), sorter=lib.tensor([1, 2, 0])),
+        lambda lib: lib.bucketize(lib.tensor([[3.0, 6], [9, 0]]), lib.tensor([1.0, 3, 5, 7, 9])),
+        lambda lib: lib.bucketize(3, lib.tensor([1.0, 3, 5, 7, 9])),
+    ]
+    for make in cases:
+        assert str(make(rustgrad)) == str(make(torch)).replace("torch.", "rustgrad.")
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.searchsorted(lib.tensor([[1, 3], [2, 4]]), lib.tensor([2, 3])),
+    lambda lib: lib.searchsorted(lib.tensor([1.0, 3]), lib.tensor([3.0]), side="left", right=True),
+    lambda lib: lib.searchsorted(lib.tensor([1.0, 3]), lib.tensor([3.0]), side="foo"),
+    lambda lib: lib.bucketize(lib.tensor([3.0]), lib.ones(2, 2)),
+])
+def test_search_errors_match_torch(call):
+    assert_same_error_as_torch(call)
+
+
+@EXAMPLES
+@given(st.lists(st.integers(0, 6), max_size=12), st.integers(0, 9), st.sampled_from([None, "float32", "float64", "int64"]), st.data())
+def test_bincount_matches_numpy(values, minlength, wdtype, data):
+    a = np.array(values, dtype=np.int64)
+    w = None if wdtype is None else data.draw(arrays(wdtype, a.shape, low=-3, high=3))
+    got = rustgrad.bincount(rustgrad.tensor(a), None if w is None else rustgrad.tensor(w), minlength=minlength)
+    want = np.bincount(a, weights=w, minlength=minlength)
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-6)
+    expected_dtype = {None: rustgrad.int64, "float32": rustgrad.float32}.get(wdtype, rustgrad.float64)
+    assert got.dtype == expected_dtype
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.bincount(lib.tensor([0, -2])),
+    lambda lib: lib.bincount(lib.tensor([0.0, 2])),
+    lambda lib: lib.bincount(lib.tensor([[0, 2]])),
+    lambda lib: lib.bincount(lib.tensor([0, 2]), minlength=-1),
+    lambda lib: lib.bincount(lib.tensor([0, 2]), weights=lib.ones(3)),
+])
+def test_bincount_errors_match_torch(call):
+    assert_same_error_as_torch(call)
+
+
+@EXAMPLES
+@given(st.sampled_from(["float64", "float32"]), shapes(min_dims=1, max_dims=2), st.integers(1, 7), st.data())
+def test_histc_matches_numpy(dtype, shape, bins, data):
+    a, t = data.draw(tensors(dtype, shape, low=-4, high=4))
+    lo, hi = data.draw(st.sampled_from([(0, 0), (-2, 2), (-4, 4)]))
+    got = rustgrad.histc(t, bins=bins, min=lo, max=hi)
+    rng = (a.min(), a.max()) if lo == hi else (lo, hi)
+    if rng[0] == rng[1]:
+        rng = (rng[0] - 1, rng[1] + 1)
+    want, _ = np.histogram(a, bins=bins, range=rng)
+    assert got.dtype == t.dtype
+    # Values on a bin edge may land differently in float32 rounding; totals always agree.
+    assert float(got.sum()) == want.sum()
+    if dtype == "float64":
+        np.testing.assert_array_equal(to_numpy(got), want)
+
+
+def test_histc_against_torch():
+    torch = torch_or_skip()
+    for make in (lambda lib: lib.histc(lib.tensor([1.0, 2, 1]), bins=4, min=0, max=3),
+                 lambda lib: lib.tensor([1.0, 1, 1]).histc(bins=3),
+                 lambda lib: lib.histc(lib.tensor([1.0, 2], dtype=lib.float64), bins=3)):
+        assert str(make(rustgrad)) == str(make(torch)).replace("torch.", "rustgrad.")
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.histc(lib.tensor([1, 2, 1]), bins=3),
+    lambda lib: lib.histc(lib.tensor([1.0, 2]), bins=0),
+    lambda lib: lib.histc(lib.tensor([1.0, 2]), bins=3, min=3, max=1),
+])
+def test_histc_errors_match_torch(call):
+    assert_same_error_as_torch(call)
+
+
+@EXAMPLES
+@given(st.sampled_from(["float64", "int64", "bool", "int32"]), shapes(min_dims=0, max_dims=3), st.data())
+def test_unique_matches_numpy(dtype, shape, data):
+    a, t = data.draw(tensors(dtype, shape, low=-3, high=3))
+    values, inverse, counts = rustgrad.unique(t, return_inverse=True, return_counts=True)
+    u, inv, c = np.unique(a, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(to_numpy(values), u)
+    np.testing.assert_array_equal(to_numpy(inverse), inv.reshape(a.shape))
+    np.testing.assert_array_equal(to_numpy(counts), c)
+    assert values.dtype == t.dtype and inverse.dtype == rustgrad.int64
+
+
+def test_unique_against_torch():
+    torch = torch_or_skip()
+    for make in (lambda lib: lib.unique(lib.tensor([3, 1, 2, 3, 1])),
+                 lambda lib: lib.unique(lib.tensor([3, 1, 2, 3, 1]), return_inverse=True, return_counts=True),
+                 lambda lib: lib.tensor([3, 1, 2, 3, 1]).unique(sorted=False),
+                 lambda lib: lib.unique(lib.tensor([[3.0, 1], [2, 3]]), return_inverse=True),
+                 lambda lib: lib.unique(lib.tensor([3.0, 1, float("nan"), float("nan")]))):
+        assert str(make(rustgrad)) == str(make(torch)).replace("torch.", "rustgrad.")
