@@ -326,3 +326,8 @@ def put(input, index, source, accumulate=False):
 
 def take(input, index):
     return input.take(index)
+
+
+# ----- special functions and device namespaces (nn-extras) -----
+from ._special_functions import *  # noqa: F401,F403,E402  (isnan, nan_to_num, logit, erfinv, xlogy, ...)
+from . import special, cuda, backends, accelerator  # noqa: E402

@@ -32,6 +32,12 @@ mod index_ops;
 mod inplace_direct;
 mod sort;
 mod cumulative;
+mod special;
+mod activation_extra;
+mod group_norm;
+mod norm_p;
+mod upsample;
+mod conv_transpose;
 #[cfg(test)]
 mod test_util;
 
@@ -77,6 +83,14 @@ pub use index_ops::{check_index_fill_args, fill_diagonal_, index_add, index_copy
 pub use inplace_direct::{arith_, clamp_, copy_into, unary_, InPlaceArith, InPlaceUnary};
 pub use sort::{argsort, kthvalue, median_all, median_dim, sort, topk};
 pub use cumulative::{cum_extreme, cumprod, rsub};
+pub use special::{classify, erfc, erfinv, exp2, logit, nan_to_num, sinc, xlogy, xlogy_scalar_other, xlogy_scalar_self, FloatClass};
+pub use activation_extra::{
+    celu, celu_, glu, hardshrink, hardsigmoid, hardsigmoid_, hardswish, hardswish_, log_sigmoid, mish, mish_, prelu_kernel, selu, selu_, softshrink,
+};
+pub use group_norm::group_norm;
+pub use norm_p::{add_scalar_node, clamp_min, clamp_min_, norm_p};
+pub use conv_transpose::{conv_transpose2d, ConvTransposeParams};
+pub use upsample::{upsample2d, upsample2d_backward, UpsampleMode, UpsampleSpec};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

@@ -30,6 +30,8 @@ mod nn_ops;
 mod nn_pad;
 mod tensor_sort;
 mod tensor_new;
+mod nn_extra;
+mod tensor_device;
 
 use pyo3::prelude::*;
 
@@ -63,5 +65,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     nn_pad::register(m)?;
     saved_hooks::register(m)?;
     tensor_sort::register(m)?;
+    nn_extra::register(m)?;
     Ok(())
 }

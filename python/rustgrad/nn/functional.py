@@ -248,3 +248,6 @@ def unflatten(input, dim, sizes):
 from ._functional_loss import *  # noqa: F401,F403,E402
 from ._functional_conv import *  # noqa: F401,F403,E402
 from ._functional_pad import pad  # noqa: F401,E402
+from ._functional_extra import *  # noqa: F401,F403,E402  (mish, glu, group_norm, kl_div, normalize, ...)
+from ._functional_upsample import interpolate, upsample  # noqa: F401,E402
+from ._functional_conv_transpose import conv_transpose2d  # noqa: F401,E402
