@@ -298,3 +298,21 @@ def test_modules_compute_the_functional_forms():
     m = nn.Sequential(nn.Linear(4, 4), nn.PReLU(), nn.Mish(), nn.Linear(4, 1))
     m(x).sum().backward()
     assert m[1].weight.grad is not None and m[1].weight.grad.shape == (1,)
+
+
+def test_top_level_aliases_match_torch():
+    torch = torch_or_skip()
+    x = _values((2, 4), 21)
+    for f in (
+        lambda lib, t: lib.selu(t),
+        lambda lib, t: lib.celu(t, 0.5),
+        lambda lib, t: lib.prelu(t, lib.full((4,), 0.1, dtype=t.dtype)),
+        lambda lib, t: lib.hardshrink(t, 0.3),
+        lambda lib, t: lib.cosine_similarity(t, t * 2 + 1),
+        lambda lib, t: lib.pairwise_distance(t, t * 0.5),
+        lambda lib, t: lib.group_norm(t, 2),
+    ):
+        check_against_torch(f, x)
+    for lib in (rustgrad, torch):
+        t = lib.tensor(x.tolist()) * 1
+        assert lib.selu_(t) is t
