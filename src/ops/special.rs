@@ -309,11 +309,14 @@ mod tests {
 
     #[test]
     fn erfinv_inverts_erf() {
+        // erf(erfinv(y)) = y to a few ULP (the well-conditioned direction; near |y| = 1 the
+        // inverse itself is ill-conditioned, so x is only recovered to about eps/erf'(x)).
         for &x in &[-3.0, -1.2, -0.5, -1e-9, 0.0, 0.3, 0.9, 2.0, 4.5] {
             let y = libm::erf(x);
             if y.abs() < 1.0 {
                 let back = erfinv_f64(y);
-                assert!((back - x).abs() <= 1e-12 * x.abs().max(1.0), "{x} -> {back}");
+                assert!((libm::erf(back) - y).abs() <= 4.0 * f64::EPSILON * y.abs().max(1e-300), "{x} -> {back}");
+                assert!((back - x).abs() <= 1e-12 * x.abs().max(1.0) || x.abs() > 4.0, "{x} -> {back}");
             }
         }
         assert_eq!(erfinv_f64(1.0), f64::INFINITY);
