@@ -42,6 +42,12 @@ mod diagonal;
 mod stats_mean;
 mod search;
 mod addmm_family;
+mod special;
+mod activation_extra;
+mod group_norm;
+mod norm_p;
+mod upsample;
+mod conv_transpose;
 #[cfg(test)]
 mod test_util;
 
@@ -96,6 +102,14 @@ pub use diagonal::{diag, diag_embed, diagonal, trace};
 pub use stats_mean::var_mean;
 pub use search::{bincount, bucketize, histc, searchsorted, unique};
 pub use addmm_family::{addmv, baddbmm};
+pub use special::{classify, erfc, erfinv, exp2, logit, nan_to_num, sinc, xlogy, xlogy_scalar_other, xlogy_scalar_self, FloatClass};
+pub use activation_extra::{
+    celu, celu_, glu, hardshrink, hardsigmoid, hardsigmoid_, hardswish, hardswish_, log_sigmoid, mish, mish_, prelu_kernel, selu, selu_, softshrink,
+};
+pub use group_norm::group_norm;
+pub use norm_p::{add_scalar_node, clamp_min, clamp_min_, norm_p};
+pub use conv_transpose::{conv_transpose2d, ConvTransposeParams};
+pub use upsample::{upsample2d, upsample2d_backward, UpsampleMode, UpsampleSpec};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

@@ -41,6 +41,8 @@ mod tensor_diagonal;
 mod tensor_stats_mean;
 mod tensor_search;
 mod tensor_addmm_family;
+mod nn_extra;
+mod tensor_device;
 
 use pyo3::prelude::*;
 
@@ -78,5 +80,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     default_dtype::register(m)?;
     tensor_stats_mean::register(m)?;
     tensor_search::register(m)?;
+    nn_extra::register(m)?;
     Ok(())
 }

@@ -16,3 +16,8 @@ from .modules.pooling import *  # noqa: F401,F403
 from .modules.normalization_layer import *  # noqa: F401,F403
 from .modules.rnn import *  # noqa: F401,F403
 from .modules.transformer import *  # noqa: F401,F403
+from .modules.activation_extra import *  # noqa: F401,F403,E402
+from .modules.normalization_extra import *  # noqa: F401,F403,E402
+from .modules.distance_extra import *  # noqa: F401,F403,E402
+from .modules.upsample import *  # noqa: F401,F403,E402
+from .modules.conv_transpose import *  # noqa: F401,F403,E402

@@ -273,3 +273,6 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError("Class values must be smaller than num_classes.")
     out = _core.zeros((*tensor.shape, num_classes), dtype=_core.int64)
     return out.scatter_(-1, tensor.detach().unsqueeze(-1), 1)
+from ._functional_extra import *  # noqa: F401,F403,E402  (mish, glu, group_norm, kl_div, normalize, ...)
+from ._functional_upsample import interpolate, upsample  # noqa: F401,E402
+from ._functional_conv_transpose import conv_transpose2d  # noqa: F401,E402

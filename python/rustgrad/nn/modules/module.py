@@ -110,7 +110,10 @@ def _parse_to(*args, **kwargs):
             device = a
     if device is not None:
         from ..._device import device as _device
-        if _device(device).type != "cpu":
+        kind = _device(device).type
+        if kind == "cuda":
+            raise AssertionError("rustgrad not compiled with CUDA enabled")
+        if kind != "cpu":
             raise RuntimeError(f"rustgrad runs on the CPU only, got device {device}")
     return dtype
 
@@ -295,6 +298,10 @@ class Module(BackwardHooksMixin):
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        """Refused as a CPU-only PyTorch build refuses it (at the first parameter or buffer)."""
+        return self._apply(lambda t: t.cuda(device))
 
     def type(self, dst_type):
         return self._apply(lambda t: t.type(dst_type))
