@@ -217,6 +217,18 @@ class RNNBase(Module):
             raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {hx.dim()}-D tensor")
         return input, hx, is_batched
 
+    def _forward_one_state(self, name, input, hx):
+        """``RNN``/``GRU``'s forward: one hidden state (LSTM carries two)."""
+        input, hx, is_batched = self._batched(name, input, hx)
+        if hx is None:
+            hx = self._zeros(input, self.hidden_size)
+        self.check_forward_args(input, hx)
+        output, hidden, _ = self._run(input, hx)
+        if not is_batched:
+            output = output.squeeze(0 if self.batch_first else 1)
+            hidden = hidden.squeeze(1)
+        return output, hidden
+
     def _run(self, input, h0, c0=None):
         """All layers over the time-major sequence: ``(output, h_n, c_n)`` (``c_n`` None but for LSTM)."""
         if self.batch_first:
@@ -284,15 +296,7 @@ class RNN(RNNBase):
         super().__init__(mode, *args, **kwargs)
 
     def forward(self, input, hx=None):
-        input, hx, is_batched = self._batched("RNN", input, hx)
-        if hx is None:
-            hx = self._zeros(input, self.hidden_size)
-        self.check_forward_args(input, hx)
-        output, hidden, _ = self._run(input, hx)
-        if not is_batched:
-            output = output.squeeze(0 if self.batch_first else 1)
-            hidden = hidden.squeeze(1)
-        return output, hidden
+        return self._forward_one_state("RNN", input, hx)
 
 
 class LSTM(RNNBase):
@@ -356,15 +360,7 @@ class GRU(RNNBase):
         super().__init__("GRU", *args, **kwargs)
 
     def forward(self, input, hx=None):
-        input, hx, is_batched = self._batched("GRU", input, hx)
-        if hx is None:
-            hx = self._zeros(input, self.hidden_size)
-        self.check_forward_args(input, hx)
-        output, hidden, _ = self._run(input, hx)
-        if not is_batched:
-            output = output.squeeze(0 if self.batch_first else 1)
-            hidden = hidden.squeeze(1)
-        return output, hidden
+        return self._forward_one_state("GRU", input, hx)
 
 
 class RNNCellBase(Module):
