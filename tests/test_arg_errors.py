@@ -323,3 +323,40 @@ def test_parser_methods_keep_their_spellings():
     index = rustgrad.tensor([[2], [0]])
     assert t.gather(1, index=index, sparse_grad=False).tolist() == rustgrad.gather(t, 1, index).tolist() == [[2.0], [3.0]]
     assert t.index_select(dim=1, index=rustgrad.tensor([0, 2])).tolist() == [[0.0, 2.0], [3.0, 5.0]]
+
+
+# The top-level aliases of nn.functional ops take PyTorch's signatures, and these functions refuse
+# non-tensors with its parser's TypeError (not an AttributeError from inside the composition).
+ALIAS_CALLS = [
+    lambda L: L.celu(L.ones(2), 1.0, True),
+    lambda L: L.celu("a"),
+    lambda L: L.hardshrink(L.ones(2), 0.5, 1),
+    lambda L: L.group_norm("a", 2),
+    lambda L: L.group_norm(L.ones(2, 4), 0),
+    lambda L: L.group_norm(L.ones(2, 4), 2, None, "b"),
+    lambda L: L.cosine_similarity(L.ones(2, 3), 1),
+    lambda L: L.selu_(L.ones(2), 1),
+    lambda L: L.selu("a"),
+    lambda L: L.prelu("a", L.ones(1)),
+    lambda L: L.nn.functional.prelu(L.ones(2), 1.0),
+    lambda L: L.nn.functional.cosine_similarity(L.ones(2, 3), L.ones(2, 3), "a"),
+    lambda L: L.meshgrid(L.ones(2), 1.5, indexing="ij"),
+    lambda L: L.meshgrid(None, indexing="ij"),
+    lambda L: L.pairwise_distance(L.ones(2), "a"),
+    lambda L: L.nn.functional.group_norm(L.ones(2, 4), 2, "a"),
+    lambda L: L.nn.functional.group_norm(L.ones(2, 4), 0),  # PyTorch's Python form divides by zero first
+]
+
+
+@pytest.mark.parametrize("index", range(len(ALIAS_CALLS)))
+def test_alias_and_composed_function_errors_match_torch(index):
+    assert_same_error_as_torch(ALIAS_CALLS[index])
+
+
+def test_top_level_aliases_compute_the_functional_ops():
+    x = rustgrad.tensor([[-1.0, 0.5, 2.0, -3.0]])
+    F = rustgrad.nn.functional
+    assert rustgrad.celu(x, 0.5).tolist() == F.celu(x, 0.5).tolist()
+    assert rustgrad.selu(x).tolist() == F.selu(x).tolist()
+    assert rustgrad.hardshrink(x, 1.0).tolist() == [[0.0, 0.0, 2.0, -3.0]]
+    assert rustgrad.group_norm(x, 2).tolist() == F.group_norm(x, 2).tolist()

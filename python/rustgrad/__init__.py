@@ -347,8 +347,6 @@ def take(input, index):
 # ----- special functions and device namespaces (nn-extras) -----
 from ._special_functions import *  # noqa: F401,F403,E402  (isnan, nan_to_num, logit, erfinv, xlogy, ...)
 from . import special, cuda, backends, accelerator  # noqa: E402
-# torch.selu / celu / prelu / hardshrink / cosine_similarity / pairwise_distance / group_norm are
-# the same ops as their nn.functional forms.
-from .nn._functional_extra import (  # noqa: E402,F401
-    selu, selu_, celu, celu_, prelu, hardshrink, cosine_similarity, pairwise_distance, group_norm,
-)
+# torch.selu / celu / prelu / hardshrink / cosine_similarity / pairwise_distance / group_norm: the
+# nn.functional ops under PyTorch's top-level signatures.
+from ._nn_aliases import *  # noqa: E402,F401,F403

@@ -90,7 +90,6 @@ pub use pad::{pad, PadMode};
 pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmod_scalar, rremainder_scalar, Rounding};
 pub use crate::cpu::division::DivKind;
 pub use scalar_check::{check_scalar_fits, check_value_fits_tensor, full_exact};
-pub(crate) use index::nonzero as nonzero_coordinates;
 pub use index_ops::{check_index_fill_args, fill_diagonal_, index_add, index_copy, index_fill, index_put_accumulate_aliased, put, take, FillValue};
 pub use inplace_direct::{arith_, clamp_, copy_into, unary_, InPlaceArith, InPlaceUnary};
 pub use sort::{argsort, kthvalue, median_all, median_dim, sort, topk};

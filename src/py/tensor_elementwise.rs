@@ -524,10 +524,7 @@ impl PyTensor {
 /// `where(condition)`: one int64 tensor of coordinates per dim of `condition` (a 0-d condition
 /// counts as 1-d), for its nonzero elements (NaN included).
 fn where_nonzero<'py>(py: Python<'py>, condition: &Tensor) -> PyResult<Bound<'py, PyAny>> {
-    let c = condition.detach();
-    let c = if c.dim() == 0 { ops::reshape(&c, &[1])? } else { c };
-    let mask = ops::to_dtype(&c, DType::Bool)?;
-    let coords = ops::nonzero_coordinates(&mask);
+    let coords = ops::nonzero_tuple(condition)?;
     let items = coords.into_iter().map(|t| wrap_tensor(py, t)).collect::<PyResult<Vec<_>>>()?;
     Ok(PyTuple::new(py, items)?.into_any())
 }

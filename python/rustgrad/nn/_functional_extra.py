@@ -81,8 +81,16 @@ def hardshrink(input, lambd=0.5):
     return _core._shrink(False, input, lambd)
 
 
+def _tensor_arg(name, value, arg, position, optional=False):
+    """PyTorch's parser TypeError for a non-tensor where its native op takes a Tensor."""
+    if not isinstance(value, Tensor) and not (optional and value is None):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+
+
 def prelu(input, weight):
     """``max(0, x) + weight * min(0, x)`` with one weight per channel (dim 1) or a shared one."""
+    _tensor_arg("prelu", input, "input", 1)
+    _tensor_arg("prelu", weight, "weight", 2)
     if weight.dim() not in (0, 1):
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
     n = weight.numel()
@@ -114,6 +122,10 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """``sum(x1/||x1|| * x2/||x2||, dim)``, each norm clamped to ``eps`` (ATen's composition)."""
+    _tensor_arg("cosine_similarity", x1, "x1", 1)
+    _tensor_arg("cosine_similarity", x2, "x2", 2)
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"cosine_similarity(): argument 'dim' (position 3) must be int, not {type(dim).__name__}")
     dtype = (x1.reshape(-1)[:0] + x2.reshape(-1)[:0]).dtype  # the promoted type of the two
     if not dtype.is_floating_point:
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {_type_name(dtype)}")
@@ -148,6 +160,8 @@ def _broadcast_shape(a, b):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``||x1 - x2 + eps||_p`` over the last dimension (NormBackward1)."""
+    _tensor_arg("pairwise_distance", x1, "x1", 1)
+    _tensor_arg("pairwise_distance", x2, "x2", 2)
     dim = max(x1.dim(), x2.dim()) - 1
     return _core._norm_p(_core._add_scalar(x1 - x2, eps), float(p), [dim], keepdim)
 
@@ -172,6 +186,8 @@ def _verify_spatial_size(size):
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalizes each group of ``C // num_groups`` channels of every sample (NativeGroupNormBackward0)."""
+    _tensor_arg("group_norm", weight, "weight", 3, optional=True)
+    _tensor_arg("group_norm", bias, "bias", 4, optional=True)
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     _verify_batch_size([input.size(0) * input.size(1) // num_groups, num_groups] + list(input.size()[2:]))
