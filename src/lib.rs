@@ -20,4 +20,11 @@ pub mod tensor;
 mod py;
 
 pub use error::{Error, Result};
+
+/// Tensor buffers start on a cache line and use huge pages (see [`tensor::alloc`]). A program that
+/// links rustgrad and brings its own global allocator turns off the default feature
+/// `tensor-allocator`.
+#[cfg(all(unix, feature = "tensor-allocator"))]
+#[global_allocator]
+static GLOBAL_ALLOCATOR: tensor::alloc::TensorAllocator = tensor::alloc::TensorAllocator;
 pub use tensor::{DType, Scalar, Tensor};

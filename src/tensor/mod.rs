@@ -1,6 +1,8 @@
 //! The tensor handle: data (storage + layout + dtype), a version counter shared with views, and
 //! the autograd metadata of this particular tensor.
 
+#[cfg(unix)]
+pub mod alloc;
 mod dtype;
 mod layout;
 pub mod recycle;
