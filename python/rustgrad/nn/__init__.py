@@ -21,3 +21,4 @@ from .modules.normalization_extra import *  # noqa: F401,F403,E402
 from .modules.distance_extra import *  # noqa: F401,F403,E402
 from .modules.upsample import *  # noqa: F401,F403,E402
 from .modules.conv_transpose import *  # noqa: F401,F403,E402
+from .modules.loss_extra import *  # noqa: F401,F403,E402

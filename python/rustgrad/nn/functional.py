@@ -276,3 +276,4 @@ def one_hot(tensor, num_classes=-1):
 from ._functional_extra import *  # noqa: F401,F403,E402  (mish, glu, group_norm, kl_div, normalize, ...)
 from ._functional_upsample import interpolate, upsample  # noqa: F401,E402
 from ._functional_conv_transpose import conv_transpose2d  # noqa: F401,E402
+from ._functional_loss_extra import *  # noqa: F401,F403,E402  (margin, triplet, poisson/gaussian nll losses)
