@@ -22,3 +22,6 @@ from .modules.distance_extra import *  # noqa: F401,F403,E402
 from .modules.upsample import *  # noqa: F401,F403,E402
 from .modules.conv_transpose import *  # noqa: F401,F403,E402
 from .modules.loss_extra import *  # noqa: F401,F403,E402
+from .modules.padding import *  # noqa: F401,F403,E402
+from .modules.layers_extra import *  # noqa: F401,F403,E402
+from .modules.sparse_extra import *  # noqa: F401,F403,E402
