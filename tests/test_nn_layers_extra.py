@@ -382,3 +382,36 @@ ERRORS = [
 @pytest.mark.parametrize("call", ERRORS, ids=[str(i) for i in range(len(ERRORS))])
 def test_errors_match_torch(call):
     assert_same_error_as_torch(call)
+
+
+# ----- LazyLinear -----
+
+def test_lazy_linear_materializes_on_first_forward_like_torch():
+    torch = torch_or_skip()
+    results = []
+    for lib in (rustgrad, torch):
+        m = lib.nn.LazyLinear(3)
+        before = (repr(m), repr(m.weight), type(m).__name__, type(m.weight).__name__)
+        shape_error = None
+        try:
+            m.weight.shape
+        except RuntimeError as e:
+            shape_error = str(e)
+        out = m(lib.ones(2, 5))
+        out.sum().backward()
+        results.append((before, shape_error, repr(m), type(m).__name__, type(m.weight).__name__,
+                        tuple(m.weight.shape), tuple(m.bias.shape), tuple(out.shape), tuple(m.weight.grad.shape),
+                        len(m._forward_pre_hooks), len(list(m.parameters()))))
+    assert results[0] == results[1]
+
+
+def test_lazy_linear_initializes_like_linear_and_computes_linear():
+    rustgrad.manual_seed(5)
+    m = nn.LazyLinear(4, bias=False)
+    x = rustgrad.tensor(_rand((3, 2, 6), 0), dtype=rustgrad.float32)
+    out = m(x)
+    assert m.bias is None and isinstance(m, nn.Linear) and m.in_features == 6
+    bound = 1 / np.sqrt(6)  # kaiming_uniform_(a=sqrt(5)) on fan_in 6
+    assert np.abs(np.array(m.weight.tolist())).max() <= bound
+    np.testing.assert_allclose(out.tolist(), (x @ m.weight.t()).tolist(), rtol=1e-6)
+    assert m(x).tolist() == out.tolist()

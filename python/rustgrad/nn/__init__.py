@@ -25,3 +25,4 @@ from .modules.loss_extra import *  # noqa: F401,F403,E402
 from .modules.padding import *  # noqa: F401,F403,E402
 from .modules.layers_extra import *  # noqa: F401,F403,E402
 from .modules.sparse_extra import *  # noqa: F401,F403,E402
+from .modules.lazy import *  # noqa: F401,F403,E402
