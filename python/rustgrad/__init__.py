@@ -248,7 +248,9 @@ def _unary(name):
 for _name in (
     "abs sign sqrt rsqrt sin cos tan tanh sigmoid relu erf atan log1p expm1 floor ceil logical_not bitwise_not "
     "abs_ sqrt_ rsqrt_ sin_ cos_ tan_ tanh_ sigmoid_ relu_ erf_ atan_ log1p_ expm1_ floor_ ceil_ exp_ log_ neg_ "
-    "reciprocal_ square_"
+    "reciprocal_ square_ "
+    "asin acos asinh acosh atanh sinh cosh log2 log10 lgamma digamma deg2rad rad2deg trunc frac sgn signbit "
+    "asin_ acos_ asinh_ acosh_ atanh_ sinh_ cosh_ log2_ log10_ deg2rad_ rad2deg_ trunc_ frac_"
 ).split():
     globals()[_name] = _unary(_name)
 del _name
@@ -267,11 +269,12 @@ def _binary(name):
     return f
 
 
-_TENSOR_ONLY = {"maximum", "minimum", "logical_and", "logical_or", "logical_xor"}
+_TENSOR_ONLY = {"maximum", "minimum", "logical_and", "logical_or", "logical_xor", "hypot", "logaddexp", "logaddexp2",
+                "fmax", "fmin"}
 _REFLECTED = {"bitwise_and": "__rand__", "bitwise_or": "__ror__", "bitwise_xor": "__rxor__",
               "bitwise_left_shift": "__rlshift__", "bitwise_right_shift": "__rrshift__"}
 for _name in ("maximum minimum eq ne lt le gt ge logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor "
-              "bitwise_left_shift bitwise_right_shift").split():
+              "bitwise_left_shift bitwise_right_shift hypot logaddexp logaddexp2 fmax fmin copysign").split():
     globals()[_name] = _binary(_name)
 del _name
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
@@ -350,3 +353,14 @@ from . import special, cuda, backends, accelerator  # noqa: E402
 # torch.selu / celu / prelu / hardshrink / cosine_similarity / pairwise_distance / group_norm: the
 # nn.functional ops under PyTorch's top-level signatures.
 from ._nn_aliases import *  # noqa: E402,F401,F403
+
+# ----- alias names (arcsin, multiply, fix, ...), positive, float_power, polygamma -----
+from ._math_aliases import positive, float_power, install_aliases as _install_aliases  # noqa: E402
+
+_install_aliases(globals())
+
+
+def polygamma(n, input):
+    """The ``n``-th derivative of digamma at ``input`` (PolygammaBackward0)."""
+    return input.polygamma(n)
+

@@ -117,6 +117,10 @@ pub fn for_each_offset_pair(la: &Layout, lb: &Layout, mut f: impl FnMut(usize, u
 
 /// Writes `values` (in logical order) into the elements of `dst` that `layout` addresses.
 pub fn scatter_into<T: Element>(dst: &mut [T], layout: &Layout, values: &[T]) {
+    if values.is_empty() {
+        // An empty view may sit past the end of an empty buffer (a zero-size piece of `cat`).
+        return;
+    }
     if layout.is_contiguous() {
         dst[layout.offset..layout.offset + values.len()].copy_from_slice(values);
         return;

@@ -2,6 +2,7 @@
 //! grad mode, and run on rayon workers above a grain size.
 
 pub mod cephes;
+pub mod gamma;
 pub mod elementwise;
 pub mod division;
 pub mod math;

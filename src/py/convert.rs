@@ -207,6 +207,11 @@ struct Collector {
     big: bool,
     /// One of them is too large for f64.
     big_past_f64: bool,
+    /// The kind (as `kind`) of the Python numbers alone, and the promoted dtype of the 0-d tensor
+    /// elements: PyTorch infers a tensor element's own dtype (`[t64, t64]` is float64, not the
+    /// default float type) and promotes it with the numbers' natural dtypes.
+    number_kind: u8,
+    tensor_dtype: Option<DType>,
 }
 
 impl Collector {
@@ -219,12 +224,14 @@ impl Collector {
                 f64::INFINITY
             });
             self.kind = self.kind.max(2);
+            self.number_kind = self.number_kind.max(2);
             self.bools.push(true);
             self.ints.push(0);
             self.floats.push(f);
             self.count += 1;
             return Ok(());
         }
+        let from_tensor = obj.cast::<PyTensor>().is_ok();
         let value = match scalar(obj) {
             Some(s) => s,
             None => match obj.cast::<PyTensor>() {
@@ -236,6 +243,7 @@ impl Collector {
                         ));
                     }
                     let v = t.item_f64()?;
+                    self.tensor_dtype = Some(self.tensor_dtype.map_or(t.dtype(), |d| d.promote(t.dtype())));
                     match t.dtype() {
                         DType::Bool => Scalar::Bool(v != 0.0),
                         DType::U8 | DType::I32 | DType::I64 => Scalar::Int(v as i64),
@@ -254,6 +262,14 @@ impl Collector {
                 }
             },
         };
+        if !from_tensor {
+            let kind = match value {
+                Scalar::Bool(_) => 1,
+                Scalar::Int(_) => 2,
+                Scalar::Float(_) => 3,
+            };
+            self.number_kind = self.number_kind.max(kind);
+        }
         match value {
             Scalar::Bool(b) => {
                 self.kind = self.kind.max(1);
@@ -397,15 +413,31 @@ pub fn tensor_from_data(data: &Bound<'_, PyAny>, dtype: Option<DType>) -> PyResu
         // A copy, detached from numpy's buffer.
         return Ok(if t.is_exclusively_owned() { t } else { crate::ops::clone(&t)? });
     }
-    let mut collector = Collector { shape: Vec::new(), bools: vec![], ints: vec![], floats: vec![], kind: 0, count: 0, big: false, big_past_f64: false };
+    let mut collector = Collector {
+        shape: Vec::new(),
+        bools: vec![],
+        ints: vec![],
+        floats: vec![],
+        kind: 0,
+        count: 0,
+        big: false,
+        big_past_f64: false,
+        number_kind: 0,
+        tensor_dtype: None,
+    };
     if let Err(e) = collector.walk(data, 0) {
         return Err(super::data_errors::data_error(data, dtype).unwrap_or(e));
     }
     let shape = collector.shape.clone();
-    let natural = match collector.kind {
-        1 => DType::Bool,
-        2 => DType::I64,
-        _ => DType::default_float(),
+    let numbers = match collector.number_kind {
+        0 => None,
+        1 => Some(DType::Bool),
+        2 => Some(DType::I64),
+        _ => Some(DType::default_float()),
+    };
+    let natural = match (numbers, collector.tensor_dtype) {
+        (Some(n), Some(t)) => n.promote(t),
+        (n, t) => n.or(t).unwrap_or(DType::default_float()),
     };
     let dtype = dtype.unwrap_or(natural);
     let big = collector.big;

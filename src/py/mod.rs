@@ -43,6 +43,7 @@ mod tensor_search;
 mod tensor_addmm_family;
 mod nn_extra;
 mod tensor_device;
+mod tensor_unary_more;
 
 use pyo3::prelude::*;
 

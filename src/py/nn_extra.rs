@@ -14,14 +14,14 @@ use crate::tensor::Tensor;
 
 type T<'py> = PyRef<'py, PyTensor>;
 
-fn apply<'py>(py: Python<'py>, t: &Tensor, f: impl FnOnce(&Tensor) -> Result<Tensor> + Send) -> PyResult<Bound<'py, PyAny>> {
+pub(super) fn apply<'py>(py: Python<'py>, t: &Tensor, f: impl FnOnce(&Tensor) -> Result<Tensor> + Send) -> PyResult<Bound<'py, PyAny>> {
     let t = t.clone();
     let out = maybe_detach(py, t.numel(), move || f(&t))?;
     wrap_tensor(py, out)
 }
 
 /// Runs an in-place op and returns `input` itself.
-fn in_place<'py>(input: &Bound<'py, PyTensor>, f: impl FnOnce(&Tensor) -> Result<()> + Send) -> PyResult<Bound<'py, PyTensor>> {
+pub(super) fn in_place<'py>(input: &Bound<'py, PyTensor>, f: impl FnOnce(&Tensor) -> Result<()> + Send) -> PyResult<Bound<'py, PyTensor>> {
     let target = input.get().inner.clone();
     maybe_detach(input.py(), target.numel(), move || f(&target))?;
     Ok(input.clone())

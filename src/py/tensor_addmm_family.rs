@@ -8,7 +8,7 @@ use super::tensor::{maybe_detach, wrap_tensor, PyTensor};
 use crate::ops;
 use crate::tensor::{Scalar, Tensor};
 
-fn tensor_arg(op: &str, name: &str, position: usize, obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+pub(super) fn tensor_arg(op: &str, name: &str, position: usize, obj: &Bound<'_, PyAny>) -> PyResult<Tensor> {
     obj.cast::<PyTensor>()
         .map(|t| t.get().inner.clone())
         .map_err(|_| PyTypeError::new_err(format!("{op}(): argument '{name}' (position {position}) must be Tensor, not {}", type_name(obj))))

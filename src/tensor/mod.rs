@@ -212,8 +212,13 @@ impl Tensor {
     }
 
     /// [`Tensor::view_with_layout`] with an explicit creation kind (`unbind`/`split` outputs).
-    pub fn view_with_layout_as(&self, layout: Layout, creation: crate::autograd::CreationMeta) -> Tensor {
+    pub fn view_with_layout_as(&self, mut layout: Layout, creation: crate::autograd::CreationMeta) -> Tensor {
         let data = self.data();
+        if layout.numel() == 0 {
+            // An empty view of an empty buffer (`zeros(0, 3)[:, 2:]`) would start past its end,
+            // and kernels slice `[offset, offset + numel)`: keep the offset inside the buffer.
+            layout.offset = layout.offset.min(data.storage.read().len());
+        }
         let view = Self::from_parts(TensorData { storage: data.storage, layout, dtype: data.dtype }, self.0.version.clone(), false);
         view.set_view_of(self, creation);
         view

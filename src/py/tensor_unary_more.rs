@@ -1,0 +1,125 @@
+//! Bindings of the extra elementwise math (`src/ops/unary_more.rs`) as `Tensor` methods and their
+//! in-place forms: asin/acos/asinh/acosh/atanh/sinh/cosh, log2/log10, the gamma family,
+//! deg2rad/rad2deg, trunc/frac/sgn/signbit, hypot/logaddexp(2)/copysign/fmax/fmin.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+
+use super::convert::{scalar, type_name};
+use super::nn_extra::{apply, in_place};
+use super::tensor::PyTensor;
+use super::tensor_addmm_family::tensor_arg;
+use crate::error::Result;
+use crate::ops;
+use crate::tensor::Tensor;
+
+type UnaryOp = fn(&Tensor) -> Result<Tensor>;
+type BinaryOp = fn(&Tensor, &Tensor) -> Result<Tensor>;
+
+macro_rules! unary_more_methods {
+    ($($name:ident, $name_:ident, $op:path, $doc:literal;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                #[doc = $doc]
+                fn $name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    apply(py, &self.inner, $op as UnaryOp)
+                }
+                #[doc = concat!("In-place: ", $doc)]
+                fn $name_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+                    in_place(slf, |t| ops::in_place(t, $op as UnaryOp))
+                }
+            )*
+        }
+    };
+}
+
+unary_more_methods! {
+    asin, asin_, ops::asin, "Arcsine.";
+    acos, acos_, ops::acos, "Arccosine.";
+    asinh, asinh_, ops::asinh, "Inverse hyperbolic sine.";
+    acosh, acosh_, ops::acosh, "Inverse hyperbolic cosine.";
+    atanh, atanh_, ops::atanh, "Inverse hyperbolic tangent.";
+    sinh, sinh_, ops::sinh, "Hyperbolic sine.";
+    cosh, cosh_, ops::cosh, "Hyperbolic cosine.";
+    log2, log2_, ops::log2, "Base-2 logarithm.";
+    log10, log10_, ops::log10, "Base-10 logarithm.";
+    lgamma, lgamma_, ops::lgamma, "ln |Gamma(x)|.";
+    digamma, digamma_, ops::digamma, "The logarithmic derivative of Gamma.";
+    deg2rad, deg2rad_, ops::deg2rad, "Degrees to radians.";
+    rad2deg, rad2deg_, ops::rad2deg, "Radians to degrees.";
+    trunc, trunc_, ops::trunc, "Round toward zero.";
+    frac, frac_, ops::frac, "x - trunc(x).";
+    sgn, sgn_, ops::sgn, "The sign (sign for real tensors).";
+}
+
+/// `other` of a binary function that takes only tensors, with PyTorch's TypeError otherwise.
+fn tensor_other(op: &str, other: &Bound<'_, PyAny>) -> PyResult<Tensor> {
+    tensor_arg(op, "other", 1, other)
+}
+
+macro_rules! binary_more_methods {
+    ($($name:ident, $op:path, $doc:literal;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                #[doc = $doc]
+                fn $name<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+                    let other = tensor_other(stringify!($name), other)?;
+                    apply(py, &self.inner, move |t| ($op as BinaryOp)(t, &other))
+                }
+            )*
+        }
+    };
+}
+
+binary_more_methods! {
+    hypot, ops::hypot, "sqrt(self^2 + other^2).";
+    logaddexp, ops::logaddexp, "log(exp(self) + exp(other)).";
+    logaddexp2, ops::logaddexp2, "log2(2^self + 2^other).";
+    fmax, ops::fmax, "Elementwise maximum ignoring NaN.";
+    fmin, ops::fmin, "Elementwise minimum ignoring NaN.";
+}
+
+/// `copysign(self, other)` with `other` a tensor or a number.
+fn copysign_any(other: &Bound<'_, PyAny>, op: &str) -> PyResult<Box<dyn FnOnce(&Tensor) -> Result<Tensor> + Send>> {
+    if let Ok(o) = other.cast::<PyTensor>() {
+        let o = o.get().inner.clone();
+        return Ok(Box::new(move |t| ops::copysign(t, &o)));
+    }
+    match scalar(other) {
+        Some(s) => Ok(Box::new(move |t| ops::copysign_scalar(t, s))),
+        None => Err(PyTypeError::new_err(format!("{op}(): argument 'other' (position 1) must be Tensor or Number, not {}", type_name(other)))),
+    }
+}
+
+#[pymethods]
+impl PyTensor {
+    /// True where the sign bit is set.
+    fn signbit<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        apply(py, &self.inner, ops::signbit)
+    }
+    /// The `n`-th derivative of digamma.
+    fn polygamma<'py>(&self, py: Python<'py>, n: i64) -> PyResult<Bound<'py, PyAny>> {
+        apply(py, &self.inner, move |t| ops::polygamma(n, t))
+    }
+    /// In place: the `n`-th derivative of digamma.
+    fn polygamma_<'py>(slf: &Bound<'py, Self>, n: i64) -> PyResult<Bound<'py, Self>> {
+        in_place(slf, move |t| ops::in_place(t, |x| ops::polygamma(n, x)))
+    }
+    /// `hypot` in place.
+    fn hypot_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let other = tensor_other("hypot_", other)?;
+        in_place(slf, move |t| ops::in_place(t, |x| ops::hypot(x, &other)))
+    }
+    /// `|self|` with the sign of `other`.
+    fn copysign<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let f = copysign_any(other, "copysign")?;
+        apply(py, &self.inner, f)
+    }
+    /// `copysign` in place.
+    fn copysign_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let f = copysign_any(other, "copysign_")?;
+        in_place(slf, move |t| ops::in_place(t, f))
+    }
+}
