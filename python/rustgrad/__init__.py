@@ -353,3 +353,4 @@ from ._nn_aliases import *  # noqa: E402,F401,F403
 # dtype utilities: finfo/iinfo, promote_types/result_type/can_cast, is_floating_point/is_complex, determinism.
 from ._dtype_info import *  # noqa: E402,F401,F403
 from . import testing  # noqa: E402,F401  (assert_close, make_tensor)
+from . import distributions  # noqa: E402,F401
