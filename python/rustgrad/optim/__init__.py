@@ -23,3 +23,4 @@ from .sgd import SGD
 
 __all__ = ["ASGD", "Adadelta", "Adagrad", "Adam", "Adamax", "AdamW", "LBFGS", "NAdam", "Optimizer", "RAdam",
            "RMSprop", "Rprop", "SGD", "lr_scheduler"]
+from . import swa_utils  # noqa: E402,F401  (AveragedModel, SWALR, update_bn)
