@@ -350,3 +350,5 @@ from . import special, cuda, backends, accelerator  # noqa: E402
 # torch.selu / celu / prelu / hardshrink / cosine_similarity / pairwise_distance / group_norm: the
 # nn.functional ops under PyTorch's top-level signatures.
 from ._nn_aliases import *  # noqa: E402,F401,F403
+# ----- py-tensor-ops: shape, maths, creation and random functions composed in Python -----
+from ._shape_extra import *  # noqa: E402,F401,F403  (movedim, hstack, rot90, take_along_dim, vander, ...)
