@@ -352,3 +352,5 @@ from . import special, cuda, backends, accelerator  # noqa: E402
 from ._nn_aliases import *  # noqa: E402,F401,F403
 # ----- py-tensor-ops: shape, maths, creation and random functions composed in Python -----
 from ._shape_extra import *  # noqa: E402,F401,F403  (movedim, hstack, rot90, take_along_dim, vander, ...)
+from ._math_extra import *  # noqa: E402,F401,F403  (diff, cross, kron, tensordot, cov, trapezoid, nansum, ...)
+from ._stats_extra import *  # noqa: E402,F401,F403  (quantile, nanquantile, nanmedian, mode, histogram)
