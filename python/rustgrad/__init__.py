@@ -354,3 +354,5 @@ from ._nn_aliases import *  # noqa: E402,F401,F403
 from ._shape_extra import *  # noqa: E402,F401,F403  (movedim, hstack, rot90, take_along_dim, vander, ...)
 from ._math_extra import *  # noqa: E402,F401,F403  (diff, cross, kron, tensordot, cov, trapezoid, nansum, ...)
 from ._stats_extra import *  # noqa: E402,F401,F403  (quantile, nanquantile, nanmedian, mode, histogram)
+from ._creation_extra import *  # noqa: E402,F401,F403  (as_tensor, asarray, is_floating_point; element_size, nbytes)
+from ._random_extra import *  # noqa: E402,F401,F403  (bernoulli; Tensor.bernoulli_/exponential_/geometric_/...)
