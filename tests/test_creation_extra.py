@@ -107,3 +107,22 @@ def test_element_size_itemsize_nbytes(dtype):
 
 def test_is_floating_point_refuses_non_tensors():
     assert_same_error_as_torch(lambda lib: lib.is_floating_point(3))
+
+
+@pytest.mark.parametrize("size, stride", [((2, 3), (3, 1)), ((2, 3), (1, 2)), ((2, 3, 4), (1, 2, 6)), ((2, 3), (8, 2)),
+                                          ((4, 3), (0, 1)), ((3,), (2,)), ((), ()), ((5, 1), (1, 1)),
+                                          ((2, 3, 4), (12, 1, 3))])
+def test_empty_strided_layouts_match_torch(size, stride):
+    torch = torch_or_skip()
+    ours = rustgrad.empty_strided(size, stride, dtype=rustgrad.float64, requires_grad=True)
+    theirs = torch.empty_strided(size, stride, dtype=torch.float64, requires_grad=True)
+    assert (tuple(ours.shape), ours.stride(), ours.is_contiguous(), ours.requires_grad, ours.is_leaf) == (
+        tuple(theirs.shape), theirs.stride(), theirs.is_contiguous(), theirs.requires_grad, theirs.is_leaf)
+    assert ours.dtype == rustgrad.float64
+    filled = rustgrad.empty_strided(size, stride).fill_(2.0)
+    assert float(filled.sum()) == 2.0 * int(np.prod(size))
+
+
+def test_empty_strided_refuses_overlapping_layouts_it_cannot_build():
+    with pytest.raises(RuntimeError, match="cannot lay out size"):
+        rustgrad.empty_strided((2, 2), (1, 1))

@@ -9,7 +9,7 @@ import numpy as np
 from . import _arg_errors, _core
 from ._common_ops import _SCALAR_NAMES
 
-__all__ = ["as_tensor", "asarray", "is_floating_point"]
+__all__ = ["as_tensor", "asarray", "is_floating_point", "empty_strided"]
 
 Tensor = _core.Tensor
 _NP_DTYPES = {np.dtype(np.float64): "float64", np.dtype(np.float32): "float32", np.dtype(np.int64): "int64",
@@ -78,6 +78,45 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     if requires_grad:
         t.requires_grad_()
     return t
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """An uninitialised tensor of ``size`` laid out with ``stride``: a padded contiguous buffer sliced
+    and permuted into place (stride-0 dims expanded). Layouts whose elements overlap other than by
+    stride 0 cannot be built from views here and raise; size-1 dims report the stride their view gives."""
+    size, stride = [int(s) for s in size], [int(t) for t in stride]
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {size}")
+    if any(t < 0 for t in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {stride}")
+    kw = {} if dtype is None else {"dtype": dtype}
+    real = sorted((i for i, s in enumerate(size) if s > 1 and stride[i] > 0), key=lambda i: (-stride[i], -i))
+    if 0 in size or not real:
+        if 0 in size:  # no elements: any layout reads the same, a contiguous one is built
+            out = _core.empty(size, **kw)
+        else:
+            out = _core.empty([1] * len(size), **kw).expand(size)
+        return out.requires_grad_() if requires_grad else out
+    # outer-to-inner: each stride a multiple of the next one and covering its extent (no overlap)
+    for a, b in zip(real, real[1:]):
+        if stride[a] % stride[b] or stride[a] < stride[b] * size[b]:
+            raise RuntimeError(f"empty_strided: rustgrad builds strided tensors from views of one buffer and cannot "
+                               f"lay out size {size} with overlapping stride {stride}")
+    shape = [size[real[0]]] + [stride[a] // stride[b] for a, b in zip(real, real[1:])] + [stride[real[-1]]]
+    view = _core.empty(shape, **kw)
+    for k, i in enumerate(real[1:], start=1):
+        view = view.narrow(k, 0, size[i])
+    view = view.select(-1, 0)
+    order = sorted(range(len(real)), key=lambda k: real[k])  # back to the callers' dim order
+    view = view.permute(order)
+    kept = sorted(real)
+    for i, s in enumerate(size):
+        if i not in kept:
+            view = view.unsqueeze(i)
+    view = view.expand(size)
+    return view.requires_grad_() if requires_grad else view
 
 
 def is_floating_point(input):
