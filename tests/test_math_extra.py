@@ -332,8 +332,14 @@ def test_quantile_grads_and_errors():
                  lambda lib: lib.zeros(3).quantile(lib.tensor([[0.5]])),
                  lambda lib: lib.zeros(3).quantile(lib.tensor([2.0])),
                  lambda lib: lib.zeros(3, dtype=lib.int64).quantile(0.3), lambda lib: lib.zeros(0).nanquantile(0.3),
-                 lambda lib: lib.zeros(3).quantile(0.3, 1)):
+                 lambda lib: lib.zeros(3).quantile(0.3, 1), lambda lib: lib.zeros(3).quantile([0.1]),
+                 lambda lib: lib.nanquantile(lib.zeros(3), "a"), lambda lib: lib.zeros(3).quantile(0.1, dim=(0,)),
+                 lambda lib: lib.quantile(lib.zeros(3), 0.2, 0, 3),
+                 lambda lib: lib.quantile(lib.zeros(3), 0.5, interpolation=1)):
         assert_same_error_as_torch(call)
+    out = rustgrad.empty(3, dtype=rustgrad.float64)
+    assert rustgrad.quantile(_rt(a), 0.5, 1, out=out) is out
+    np.testing.assert_allclose(to_numpy(out), np.quantile(a, 0.5, axis=1))
 
 
 @EXAMPLES

@@ -211,12 +211,14 @@ def test_take_along_dim_grads_and_errors():
     check_grads(lambda x: x.take_along_dim(rustgrad.tensor(idx), 1), a)
     check_against_torch(lambda lib, x: lib.take_along_dim(x, lib.tensor([[1], [0], [2], [2]]).t(), 0), a)
     check_against_torch(lambda lib, x: lib.take_along_dim(x, lib.tensor([11, 0, 11])), a)
+    check_against_torch(lambda lib, x: lib.take_along_dim(x, lib.tensor([3, 1], dtype=lib.int32)), a)
     x = _rt(a).requires_grad_()
     assert type(rustgrad.take_along_dim(x, rustgrad.tensor([[0]]), 1).grad_fn).__name__ == "GatherBackward0"
     for call in (lambda lib: lib.take_along_dim(lib.zeros(2, 3), lib.tensor([0]), 0),
                  lambda lib: lib.take_along_dim(lib.zeros(2, 3), lib.tensor([[0.0]]), 0),
                  lambda lib: lib.take_along_dim(lib.zeros(2, 3), lib.tensor([[0]]), 2),
-                 lambda lib: lib.take_along_dim(lib.zeros(2, 3), lib.zeros(3, 1, dtype=lib.int64), 1)):
+                 lambda lib: lib.take_along_dim(lib.zeros(2, 3), lib.zeros(3, 1, dtype=lib.int64), 1),
+                 lambda lib: lib.take_along_dim(lib.zeros(2, 3), lib.tensor([0.0]))):
         assert_same_error_as_torch(call)
 
 

@@ -194,8 +194,7 @@ def _split_family(name, min_dim, dim_of):
     def split(input, indices_or_sections):
         _check_tensor(name, input)
         if input.dim() < min_dim:
-            dims = "dimension" if min_dim == 1 else "dimension"
-            raise RuntimeError(f"rustgrad.{name} requires a tensor with at least {min_dim} {dims}, but got a tensor "
+            raise RuntimeError(f"rustgrad.{name} requires a tensor with at least {min_dim} dimension, but got a tensor "
                                f"with {input.dim()} dimensions!")
         dim = dim_of(input)
         if isinstance(indices_or_sections, int) and not isinstance(indices_or_sections, bool):
@@ -245,9 +244,9 @@ def take_along_dim(input, indices, dim=None):
     if not isinstance(indices, Tensor):
         raise TypeError(f"take_along_dim(): argument 'indices' (position 2) must be Tensor, not {type(indices).__name__}")
     if dim is None:
-        if indices.dtype != _core.int64:
-            raise RuntimeError(f"gather(): Expected dtype int64 for index")
-        return input.view(-1).gather(0, indices.view(-1))
+        if indices.dtype not in (_core.int64, _core.int32):
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+        return input.view(-1).gather(0, indices.view(-1).long())
     if input.dim() != indices.dim():
         raise RuntimeError("rustgrad.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input.dim()} dimensions for input, and {indices.dim()} dimensions for indices")

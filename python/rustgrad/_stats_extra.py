@@ -18,6 +18,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, "
                            f"but got {interpolation}")
     scalar_q = not isinstance(q, Tensor)
+    q = float(q) if scalar_q else q
     if scalar_q:
         if not 0 <= q <= 1:
             raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q:g}")
@@ -73,14 +74,64 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     return out.squeeze(0) if squeeze_q else out
 
 
-def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
-    """The ``q``-th quantiles of ``input`` (flattened, or along ``dim``); NaN when a row holds a NaN."""
-    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+def _quantile_args(name, method, input, args, kwargs):
+    """Binds ``(q, dim=None, keepdim=False, *, interpolation='linear')``, raising PyTorch's parser
+    TypeError (its two overloads, Tensor q and float q) for arguments of the wrong types."""
+    bound = dict(zip(("q", "dim", "keepdim"), args))
+    extra = {k: v for k, v in kwargs.items() if method or k != "out"}
+    ok = len(args) <= 3 and set(extra) <= {"q", "dim", "keepdim", "interpolation"} and not set(extra) & set(bound)
+    bound.update(extra)
+    q, dim = bound.get("q"), bound.get("dim")
+    keepdim, interpolation = bound.get("keepdim", False), bound.get("interpolation", "linear")
+    ok = ok and "q" in bound and (isinstance(q, Tensor) or (isinstance(q, (int, float)) and not isinstance(q, bool)
+                                                          ) or q is True or q is False)
+    ok = ok and (dim is None or (isinstance(dim, int) and not isinstance(dim, bool)))
+    ok = ok and isinstance(keepdim, bool) and isinstance(interpolation, str) and isinstance(input, Tensor)
+    if not ok:
+        got = ([] if method else [type(input).__name__ if not isinstance(input, Tensor) else "Tensor"])
+        got += ["Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args]
+        got += [f"{k}={'Tensor' if isinstance(v, Tensor) else type(v).__name__}" for k, v in kwargs.items()]
+        head = "" if method else "Tensor input, "
+        tail = "" if method else ", Tensor out = None"
+        sigs = "".join(f" * ({head}{t} q, int dim = None, bool keepdim = False, *, str interpolation = \"linear\"{tail})\n"
+                       for t in ("Tensor", "float"))
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({', '.join(got)}), "
+                        f"but expected one of:\n{sigs}")
+    return q, dim, keepdim, interpolation
 
 
-def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
-    """``quantile`` of the non-NaN values (NaN only where a row is all NaN)."""
-    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+def quantile(input, *args, **kwargs):
+    """quantile(input, q, dim=None, keepdim=False, *, interpolation='linear'): the ``q``-th quantiles of
+    ``input`` (flattened, or along ``dim``); NaN when a row holds a NaN."""
+    q, dim, keepdim, interpolation = _quantile_args("quantile", False, input, args, kwargs)
+    return _into(kwargs.get("out"), _quantile("quantile", input, q, dim, keepdim, interpolation, False))
+
+
+def nanquantile(input, *args, **kwargs):
+    """nanquantile(input, q, dim=None, keepdim=False, *, interpolation='linear'): ``quantile`` of the
+    non-NaN values (NaN only where a row is all NaN)."""
+    q, dim, keepdim, interpolation = _quantile_args("nanquantile", False, input, args, kwargs)
+    return _into(kwargs.get("out"), _quantile("nanquantile", input, q, dim, keepdim, interpolation, True))
+
+
+def _into(out, result):
+    """``out=``: the result copied into ``out`` (which must already have the result's shape)."""
+    if out is None:
+        return result
+    if tuple(out.shape) != tuple(result.shape):
+        raise RuntimeError(f"rustgrad cannot resize out= tensors: out has shape {list(out.shape)}, the result "
+                           f"{list(result.shape)}")
+    return out.copy_(result)
+
+
+def _quantile_method(name, ignore_nan):
+    def method(self, *args, **kwargs):
+        q, dim, keepdim, interpolation = _quantile_args(name, True, self, args, kwargs)
+        return _quantile(name, self, q, dim, keepdim, interpolation, ignore_nan)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"See rustgrad.{name}."
+    return method
 
 
 def nanmedian(input, dim=None, keepdim=False):
@@ -178,8 +229,8 @@ def _dtype_name(dtype):
     return _SCALAR_NAMES.get(str(dtype), str(dtype))
 
 
-_core.Tensor.quantile = quantile
-_core.Tensor.nanquantile = nanquantile
+_core.Tensor.quantile = _quantile_method("quantile", False)
+_core.Tensor.nanquantile = _quantile_method("nanquantile", True)
 _core.Tensor.nanmedian = nanmedian
 _core.Tensor.mode = mode
 _core.Tensor.histogram = histogram
