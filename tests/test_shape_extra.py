@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import rustgrad
 from _helpers import assert_same_error_as_torch, check_against_torch, check_grads, torch_or_skip
-from _strategies import arrays, shapes, tensors, to_numpy
+from _strategies import shapes, tensors, to_numpy
 
 EXAMPLES = settings(max_examples=12, deadline=None)
 FEW = settings(max_examples=4, deadline=None)

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from . import _arg_errors, _core
+from . import _core
 from ._shape_extra import _check_tensor, _scalar_name, _wrap
 
 __all__ = ["diff", "cross", "kron", "tensordot", "dist", "renorm", "cov", "corrcoef", "trapezoid", "trapz",
