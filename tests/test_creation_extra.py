@@ -40,7 +40,9 @@ def test_asarray_copy_argument():
                  lambda lib: lib.asarray([1, 2], copy=False), lambda lib: lib.asarray(3.5, copy=False),
                  lambda lib: lib.asarray(np.float64(3), copy=False),
                  lambda lib: lib.asarray(lib.ones(2), dtype=lib.float64, copy=False),
-                 lambda lib: lib.asarray([[1, 2], [3]]), lambda lib: lib.as_tensor([[1, 2], [3]])):
+                 lambda lib: lib.asarray([[1, 2], [3]]), lambda lib: lib.as_tensor([[1, 2], [3]]),
+                 lambda lib: lib.asarray([1, 2], requires_grad=True),
+                 lambda lib: lib.asarray(np.arange(3), requires_grad=True)):
         assert_same_error_as_torch(call)
 
 

@@ -63,6 +63,7 @@ def test_movedim_grads_and_names():
     lambda lib: lib.zeros(2, 3, 4).unflatten(-4, (3,)),
     lambda lib: lib.zeros(2, 3, 4).unflatten(1, (-1, 2)),
     lambda lib: lib.zeros(4).broadcast_to((3, 5)),
+    lambda lib: lib.broadcast_to(lib.zeros(4), 3),
     lambda lib: lib.zeros(2, 3, 4).sum_to_size(2, 1, 4, 5),
     lambda lib: lib.zeros(2, 3, 4).sum_to_size(2, 4),
 ])

@@ -76,6 +76,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
             raise ValueError("can't alias arbitrary sequence into a tensor.")
         t = _core.tensor(obj, dtype=dtype) if dtype is not None else _core.tensor(obj)
     if requires_grad:
+        if not t.is_floating_point():
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_()
     return t
 

@@ -93,6 +93,8 @@ def unflatten(input, dim, sizes):
 def broadcast_to(input, size):
     """``input`` expanded to ``size`` (ExpandBackward0)."""
     _check_tensor("broadcast_to", input)
+    if not isinstance(size, (list, tuple)) or not all(isinstance(s, int) and not isinstance(s, bool) for s in size):
+        raise TypeError(f"broadcast_to(): argument 'size' (position 2) must be tuple of ints, not {type(size).__name__}")
     return input.expand(*size)
 
 
