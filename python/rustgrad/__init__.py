@@ -358,6 +358,13 @@ from ._dtype_info import *  # noqa: E402,F401,F403
 from . import testing  # noqa: E402,F401  (assert_close, make_tensor)
 from . import distributions  # noqa: E402,F401
 
+# ----- py-tensor-ops: shape, maths, creation and random functions composed in Python -----
+from ._shape_extra import *  # noqa: E402,F401,F403  (movedim, hstack, rot90, take_along_dim, vander, ...)
+from ._math_extra import *  # noqa: E402,F401,F403  (diff, cross, kron, tensordot, cov, trapezoid, nansum, ...)
+from ._stats_extra import *  # noqa: E402,F401,F403  (quantile, nanquantile, nanmedian, mode, histogram)
+from ._creation_extra import *  # noqa: E402,F401,F403  (as_tensor, asarray, is_floating_point; element_size, nbytes)
+from ._random_extra import *  # noqa: E402,F401,F403  (bernoulli; Tensor.bernoulli_/exponential_/geometric_/...)
+
 # ----- alias names (arcsin, multiply, fix, ...), positive, float_power, polygamma -----
 from ._math_aliases import positive, float_power, install_aliases as _install_aliases  # noqa: E402
 

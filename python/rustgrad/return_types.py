@@ -50,3 +50,8 @@ cummin = _make("cummin", ("values", "indices"))
 
 __all__ = ["max", "min"]
 __all__ += ["sort", "topk", "kthvalue", "median", "cummax", "cummin"]
+
+nanmedian = _make("nanmedian", ("values", "indices"))
+mode = _make("mode", ("values", "indices"))
+histogram = _make("histogram", ("hist", "bin_edges"))
+__all__ += ["nanmedian", "mode", "histogram"]
