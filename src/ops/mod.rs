@@ -48,6 +48,7 @@ mod group_norm;
 mod norm_p;
 mod upsample;
 mod conv_transpose;
+mod packed;
 #[cfg(test)]
 mod test_util;
 
@@ -108,6 +109,7 @@ pub use activation_extra::{
 pub use group_norm::group_norm;
 pub use norm_p::{add_scalar_node, clamp_min, clamp_min_, norm_p};
 pub use conv_transpose::{conv_transpose2d, ConvTransposeParams};
+pub use packed::pack_padded_sequence;
 pub use upsample::{upsample2d, upsample2d_backward, UpsampleMode, UpsampleSpec};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
