@@ -179,6 +179,14 @@ def test_packed_sequence_behaves_as_a_named_tuple():
     lambda lib: lib.nn.GRU(2, 3)(lib.nn.utils.rnn.pack_sequence([lib.ones(2, 2, dtype=lib.float64)])),
     lambda lib: lib.nn.RNN(2, 3)(lib.nn.utils.rnn.pack_sequence([lib.ones(2, 2), lib.ones(1, 2)]), lib.zeros(2, 3)),
     lambda lib: lib.nn.LSTM(3, 3)(lib.nn.utils.rnn.pack_sequence([lib.ones(2, 2), lib.ones(1, 2)])),
+    lambda lib: lib.nn.LSTM(2, 3)(lib.nn.utils.rnn.pack_sequence([lib.ones(2, 2, dtype=lib.float64)])),
+] + [
+    (lambda h, c: lambda lib: lib.nn.LSTM(2, 3, num_layers=2)(
+        lib.nn.utils.rnn.pack_sequence([lib.ones(3, 2), lib.ones(2, 2), lib.ones(1, 2)]),
+        (lib.zeros(*h), lib.zeros(*c))))(h, c)
+    for h, c in [((2, 3, 3), (2, 2, 3)), ((2, 2, 3), (2, 2, 3)), ((2, 4, 3), (2, 4, 3)), ((2, 3, 3), (2, 4, 3)),
+                 ((2, 3, 3), (3, 3)), ((3,), (2, 3, 3)), ((2, 3, 4), (2, 3, 3)), ((2, 3, 3), (2, 3, 2)),
+                 ((1, 3, 3), (1, 3, 3)), ((3, 3, 3), (3, 3, 3))]
 ])
 def test_errors_match_torch(call):
     assert_same_error_as_torch(call)

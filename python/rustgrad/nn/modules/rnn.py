@@ -433,9 +433,29 @@ class LSTM(RNNBase):
         return output, (h_n, c_n)
 
 
+    def _check_packed_state(self, hx, batch):
+        """PyTorch checks a packed LSTM's states only inside its recurrence; these are the errors
+        it raises there (a state of more than 3 dims gets the padded path's message)."""
+        h, c = hx
+        for t in (h, c):
+            if t.dim() < 3:
+                n = max(t.dim(), 1)
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got 2)")
+            if t.dim() > 3:
+                self.check_forward_args(_core.zeros((1, batch, self.input_size)), hx)
+        num_directions = 2 if self.bidirectional else 1
+        if h.size(0) != self.num_layers * num_directions or c.size(0) != self.num_layers * num_directions:
+            raise RuntimeError("Expected more hidden states in stacked_rnn")
+        if h.size(2) != (self.proj_size if self.proj_size > 0 else self.hidden_size) or c.size(2) != self.hidden_size:
+            raise RuntimeError("got an incorrect number of RNN parameters")
+        if h.size(1) != batch or c.size(1) != batch:
+            a, b = (h.size(1), batch) if h.size(1) != batch else (batch, c.size(1))
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension 0")
+
     def _forward_packed(self, input, hx):
-        # As PyTorch's, the packed path checks no argument here: bad states fail in the recurrence.
         data, batch_sizes, sorted_indices, unsorted_indices = input
+        if hx is not None:
+            self._check_packed_state(hx, int(batch_sizes[0]))
         if hx is None:
             num_directions = 2 if self.bidirectional else 1
             real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
