@@ -49,6 +49,7 @@ mod norm_p;
 mod upsample;
 mod conv_transpose;
 mod unary_more;
+mod packed;
 #[cfg(test)]
 mod test_util;
 
@@ -110,6 +111,7 @@ pub use activation_extra::{
 pub use group_norm::group_norm;
 pub use norm_p::{add_scalar_node, clamp_min, clamp_min_, norm_p};
 pub use conv_transpose::{conv_transpose2d, ConvTransposeParams};
+pub use packed::pack_padded_sequence;
 pub use upsample::{upsample2d, upsample2d_backward, UpsampleMode, UpsampleSpec};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};

@@ -28,6 +28,7 @@ mod tensor_division;
 mod nn_core;
 mod nn_ops;
 mod nn_pad;
+mod nn_packed;
 mod tensor_sort;
 mod tensor_new;
 mod tensor_addc;
@@ -75,6 +76,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     nn_core::register(m)?;
     nn_ops::register(m)?;
     nn_pad::register(m)?;
+    nn_packed::register(m)?;
     saved_hooks::register(m)?;
     tensor_sort::register(m)?;
     tensor_addc::register(m)?;

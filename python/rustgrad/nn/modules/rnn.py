@@ -3,7 +3,8 @@
 The recurrences are composed of rustgrad ops, so autograd differentiates them like any graph: the
 input projections of a whole layer are one product (as PyTorch's CPU path computes them), then
 each time step adds the hidden projection and applies the gates in PyTorch's order.
-Packed sequences are not supported: inputs are padded tensors.
+A ``PackedSequence`` input runs the same cells over its steps, step ``t`` advancing only the first
+``batch_sizes[t]`` (still running) sequences, so each final state is taken at its sequence's end.
 """
 
 import math
@@ -14,6 +15,7 @@ from ... import _core
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -168,15 +170,19 @@ class RNNBase(Module):
                 f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight_dtype}). "
                 f"Convert input: input.to({weight_dtype}), or convert model: model.to({input.dtype})"
             )
-        if input.dim() != 3:
-            raise RuntimeError(f"input must have 3 dimensions, got {input.dim()}")
+        expected_input_dim = 2 if batch_sizes is not None else 3
+        if input.dim() != expected_input_dim:
+            raise RuntimeError(f"input must have {expected_input_dim} dimensions, got {input.dim()}")
         if self.input_size != input.size(-1):
             raise RuntimeError(
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.size(-1)}"
             )
 
     def get_expected_hidden_size(self, input, batch_sizes=None):
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        if batch_sizes is not None:
+            mini_batch = int(batch_sizes[0])
+        else:
+            mini_batch = input.size(0) if self.batch_first else input.size(1)
         num_directions = 2 if self.bidirectional else 1
         size = self.proj_size if self.proj_size > 0 else self.hidden_size
         return (self.num_layers * num_directions, mini_batch, size)
@@ -219,6 +225,18 @@ class RNNBase(Module):
 
     def _forward_one_state(self, name, input, hx):
         """``RNN``/``GRU``'s forward: one hidden state (LSTM carries two)."""
+        if isinstance(input, PackedSequence):
+            data, batch_sizes, sorted_indices, unsorted_indices = input
+            if hx is None:
+                num_directions = 2 if self.bidirectional else 1
+                hx = _core.zeros((self.num_layers * num_directions, int(batch_sizes[0]), self.hidden_size),
+                                 dtype=data.dtype)
+            else:
+                hx = self.permute_hidden(hx, sorted_indices)
+            self.check_forward_args(data, hx, batch_sizes)
+            output, hidden, _ = self._run_packed(data, batch_sizes, hx)
+            return (PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices),
+                    self.permute_hidden(hidden, unsorted_indices))
         input, hx, is_batched = self._batched(name, input, hx)
         if hx is None:
             hx = self._zeros(input, self.hidden_size)
@@ -228,6 +246,73 @@ class RNNBase(Module):
             output = output.squeeze(0 if self.batch_first else 1)
             hidden = hidden.squeeze(1)
         return output, hidden
+
+    def _step(self, x_proj, h, c, w_hh, b_hh, w_hr):
+        """One time step of this layer's cell: the new ``(h, c)`` (``c`` None but for LSTM)."""
+        if self.mode == "LSTM":
+            h, c = _lstm_cell(x_proj, h, c, w_hh, b_hh)
+            return (h if w_hr is None else _linear(h, w_hr, None)), c
+        if self.mode == "GRU":
+            return _gru_cell(x_proj, h, w_hh, b_hh), None
+        return _rnn_cell(x_proj, h, w_hh, b_hh, self.mode == "RNN_RELU"), None
+
+    def _run_packed(self, data, batch_sizes, h0, c0=None):
+        """All layers over packed ``data``: ``(output data, h_n, c_n)``. Going forward, a sequence
+        that ends drops out of the running state (its rows are the last ones), which keeps its final
+        state; going backward, a sequence joins with its initial state at its last step."""
+        sizes = batch_sizes.tolist()
+        num_directions = 2 if self.bidirectional else 1
+        weights = self.all_weights
+        has_proj = self.proj_size > 0
+        h_out, c_out = [], []
+        layer_input = data
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(num_directions):
+                k = layer * num_directions + direction
+                w = weights[k]
+                w_hh = w[1]
+                b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
+                w_hr = w[-1] if has_proj else None
+                steps = _linear(layer_input, w[0], b_ih).split(sizes, 0)
+                h_init, c_init = h0[k], (c0[k] if c0 is not None else None)
+                seq = []
+                if direction == 0:
+                    h, c = h_init, c_init
+                    done_h, done_c = [], []
+                    for x_proj, n in zip(steps, sizes):
+                        if n < h.size(0):  # sequences n.. ended at the previous step
+                            done_h.append(h.narrow(0, n, h.size(0) - n))
+                            h = h.narrow(0, 0, n)
+                            if c is not None:
+                                done_c.append(c.narrow(0, n, c.size(0) - n))
+                                c = c.narrow(0, 0, n)
+                        h, c = self._step(x_proj, h, c, w_hh, b_hh, w_hr)
+                        seq.append(h)
+                    h = _core.cat([h] + done_h[::-1], 0) if done_h else h
+                    if c is not None and done_c:
+                        c = _core.cat([c] + done_c[::-1], 0)
+                else:
+                    h = h_init.narrow(0, 0, sizes[-1])
+                    c = c_init.narrow(0, 0, sizes[-1]) if c_init is not None else None
+                    for x_proj, n in zip(reversed(steps), reversed(sizes)):
+                        m = h.size(0)
+                        if n > m:  # sequences m.. have their last step here
+                            h = _core.cat([h, h_init.narrow(0, m, n - m)], 0)
+                            if c is not None:
+                                c = _core.cat([c, c_init.narrow(0, m, n - m)], 0)
+                        h, c = self._step(x_proj, h, c, w_hh, b_hh, w_hr)
+                        seq.append(h)
+                    seq = seq[::-1]
+                outputs.append(_core.cat(seq, 0))
+                h_out.append(h)
+                c_out.append(c)
+            layer_input = outputs[0] if num_directions == 1 else _core.cat(outputs, 1)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        h_n = _core.stack(h_out, 0)
+        c_n = _core.stack(c_out, 0) if c0 is not None else None
+        return layer_input, h_n, c_n
 
     def _run(self, input, h0, c0=None):
         """All layers over the time-major sequence: ``(output, h_n, c_n)`` (``c_n`` None but for LSTM)."""
@@ -253,14 +338,7 @@ class RNNBase(Module):
                 c = c0[k] if c0 is not None else None
                 seq = []
                 for x_proj in steps:
-                    if self.mode == "LSTM":
-                        h, c = _lstm_cell(x_proj, h, c, w_hh, b_hh)
-                        if w_hr is not None:
-                            h = _linear(h, w_hr, None)
-                    elif self.mode == "GRU":
-                        h = _gru_cell(x_proj, h, w_hh, b_hh)
-                    else:
-                        h = _rnn_cell(x_proj, h, w_hh, b_hh, self.mode == "RNN_RELU")
+                    h, c = self._step(x_proj, h, c, w_hh, b_hh, w_hr)
                     seq.append(h)
                 if direction == 1:
                     seq = seq[::-1]
@@ -307,7 +385,10 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def get_expected_cell_size(self, input, batch_sizes=None):
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        if batch_sizes is not None:
+            mini_batch = int(batch_sizes[0])
+        else:
+            mini_batch = input.size(0) if self.batch_first else input.size(1)
         num_directions = 2 if self.bidirectional else 1
         return (self.num_layers * num_directions, mini_batch, self.hidden_size)
 
@@ -324,6 +405,8 @@ class LSTM(RNNBase):
         return hx[0].index_select(1, permutation), hx[1].index_select(1, permutation)
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         if input.dim() not in (2, 3):
             raise ValueError(f"LSTM: Expected input to be 2D or 3D, got {input.dim()}D instead")
         is_batched = input.dim() == 3
@@ -348,6 +431,42 @@ class LSTM(RNNBase):
             output = output.squeeze(batch_dim)
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
         return output, (h_n, c_n)
+
+
+    def _check_packed_state(self, hx, batch):
+        """PyTorch checks a packed LSTM's states only inside its recurrence; these are the errors
+        it raises there (a state of more than 3 dims gets the padded path's message)."""
+        h, c = hx
+        for t in (h, c):
+            if t.dim() < 3:
+                n = max(t.dim(), 1)
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got 2)")
+            if t.dim() > 3:
+                self.check_forward_args(_core.zeros((1, batch, self.input_size)), hx)
+        num_directions = 2 if self.bidirectional else 1
+        if h.size(0) != self.num_layers * num_directions or c.size(0) != self.num_layers * num_directions:
+            raise RuntimeError("Expected more hidden states in stacked_rnn")
+        if h.size(2) != (self.proj_size if self.proj_size > 0 else self.hidden_size) or c.size(2) != self.hidden_size:
+            raise RuntimeError("got an incorrect number of RNN parameters")
+        if h.size(1) != batch or c.size(1) != batch:
+            a, b = (h.size(1), batch) if h.size(1) != batch else (batch, c.size(1))
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension 0")
+
+    def _forward_packed(self, input, hx):
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        if hx is not None:
+            self._check_packed_state(hx, int(batch_sizes[0]))
+        if hx is None:
+            num_directions = 2 if self.bidirectional else 1
+            real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
+            batch = int(batch_sizes[0])
+            hx = (_core.zeros((self.num_layers * num_directions, batch, real_hidden_size), dtype=data.dtype),
+                  _core.zeros((self.num_layers * num_directions, batch, self.hidden_size), dtype=data.dtype))
+        else:
+            hx = self.permute_hidden(hx, sorted_indices)
+        output, h_n, c_n = self._run_packed(data, batch_sizes, hx[0], hx[1])
+        return (PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices),
+                self.permute_hidden((h_n, c_n), unsorted_indices))
 
 
 class GRU(RNNBase):
