@@ -99,14 +99,14 @@ pub use close::{equal, isclose};
 pub use interp::{atan2, lerp_scalar, lerp_tensor};
 pub use diagonal::{diag, diag_embed, diagonal, trace};
 pub use stats_mean::var_mean;
-pub use search::{bincount, bucketize, histc, searchsorted, unique};
+pub use search::{bincount, bucketize, histc, searchsorted, unique, unique_dim};
 pub use addmm_family::{addmv, baddbmm};
 pub use special::{classify, erfc, erfinv, exp2, logit, nan_to_num, sinc, xlogy, xlogy_scalar_other, xlogy_scalar_self, FloatClass};
 pub use activation_extra::{
     celu, celu_, glu, hardshrink, hardsigmoid, hardsigmoid_, hardswish, hardswish_, log_sigmoid, mish, mish_, prelu_kernel, selu, selu_, softshrink,
 };
 pub use group_norm::group_norm;
-pub use norm_p::{add_scalar_node, clamp_min, clamp_min_, norm_p};
+pub use norm_p::{add_scalar_node, clamp_min, clamp_min_, clamp_min_tensor, clamp_min_tensor_, norm_p};
 pub use conv_transpose::{conv_transpose2d, ConvTransposeParams};
 pub use upsample::{upsample2d, upsample2d_backward, UpsampleMode, UpsampleSpec};
 
