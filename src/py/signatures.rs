@@ -244,6 +244,7 @@ pub(super) const SIGNATURES: &[(&str, &[&str])] = &[
     ),
     ("_unique2", &["_unique2(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False)"]),
     ("unique_dim", &["unique_dim(Tensor input, int64_t dim, bool sorted=True, bool return_inverse=False, bool return_counts=False)"]),
+    ("Tensor.lerp_", &["lerp_(Tensor end, Tensor weight)", "lerp_(Tensor end, Scalar weight)"]),
     ("Tensor.clamp_min", &["clamp_min(Tensor min)", "clamp_min(Scalar min)"]),
     ("Tensor.clamp_min_", &["clamp_min_(Tensor min)", "clamp_min_(Scalar min)"]),
 ];
