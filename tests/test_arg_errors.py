@@ -442,6 +442,28 @@ SWEEP_CALLS = [
     # unique: a tensor flag is tested for truth first
     lambda L: L.unique(t_of(L), 0, L.ones(2)),
     lambda L: t_of(L).unique(0, L.ones(2)),
+    # all/any, argsort, bincount: PyTorch's parser errors (overload listings for all/any/argsort)
+    lambda L: t_of(L).all(0, "a"),
+    lambda L: t_of(L).any("a"),
+    lambda L: t_of(L).all(x=1),
+    lambda L: t_of(L).any(dim=[0, "a"]),
+    lambda L: t_of(L).all(0, True, 1),
+    lambda L: L.all(t_of(L), 0, "a"),
+    lambda L: L.any(t_of(L), 1.5),
+    lambda L: L.all("a"),
+    lambda L: t_of(L).argsort("a"),
+    lambda L: t_of(L).argsort(0, "a"),
+    lambda L: t_of(L).argsort(stable=1),
+    lambda L: t_of(L).argsort(dim=None),
+    lambda L: L.argsort(t_of(L), "a"),
+    lambda L: L.argsort(t_of(L), stable="a"),
+    lambda L: L.argsort("a"),
+    lambda L: t_of(L).long().bincount("a"),
+    lambda L: t_of(L).long().bincount(None, "a"),
+    lambda L: t_of(L).long().bincount(minlength=1.5),
+    lambda L: L.bincount(t_of(L).long(), 0, "a"),
+    lambda L: L.bincount(t_of(L).long(), weights="a"),
+    lambda L: L.bincount("a"),
 ]
 
 
@@ -516,3 +538,16 @@ def test_clamp_min_with_a_tensor_bound(shapes, seed):
         a, b = L.tensor(x.tolist(), requires_grad=True), L.tensor(m.tolist(), requires_grad=True)
         node = a.clamp_min(b).grad_fn
         assert node.name() == "ClampMinBackward1" and node._saved_self is a and node._saved_min is b
+
+
+def test_all_any_argsort_bincount_spellings_compute():
+    torch = pytest.importorskip("torch")
+    x = [[3.0, 0.0, 1.0], [2.0, 2.0, 0.0]]
+    for make in (lambda L, t: t.all(), lambda L, t: t.any(1), lambda L, t: t.all(dim=0, keepdim=True),
+                 lambda L, t: L.any(t, (0, 1)), lambda L, t: L.all(t, None), lambda L, t: t.any(-1, True),
+                 lambda L, t: t.argsort(), lambda L, t: t.argsort(0, True), lambda L, t: t.argsort(dim=1, stable=True),
+                 lambda L, t: L.argsort(t, descending=True, stable=False), lambda L, t: L.argsort(t, 0),
+                 lambda L, t: t.long().flatten().bincount(), lambda L, t: L.bincount(t.long().flatten(), minlength=6),
+                 lambda L, t: t.long().flatten().bincount(t.flatten(), 2), lambda L, t: L.bincount(t.long().flatten(), None, 5)):
+        ours, theirs = make(rustgrad, rustgrad.tensor(x)), make(torch, torch.tensor(x))
+        assert str(ours) == str(theirs).replace("torch.", "rustgrad.")

@@ -273,9 +273,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     return _core._searchsorted(boundaries, _as_values(input), bool(right), bool(out_int32), True)
 
 
-def bincount(input, weights=None, minlength=0):
-    _tensor_input("bincount", input)
-    return input.bincount(weights, minlength)
+def bincount(input, *args, **kwargs):
+    """``bincount(input, weights=None, minlength=0)``: occurrences of each value of ``input``."""
+    return _arg_errors.method_form("bincount", input, args, kwargs)
 
 
 def histc(input, *args, **kwargs):

@@ -247,4 +247,29 @@ pub(super) const SIGNATURES: &[(&str, &[&str])] = &[
     ("Tensor.lerp_", &["lerp_(Tensor end, Tensor weight)", "lerp_(Tensor end, Scalar weight)"]),
     ("Tensor.clamp_min", &["clamp_min(Tensor min)", "clamp_min(Scalar min)"]),
     ("Tensor.clamp_min_", &["clamp_min_(Tensor min)", "clamp_min_(Scalar min)"]),
+    ("Tensor.all", &["all()", "all(IntArrayRef[1]? dim=None, bool keepdim=False)", "all(int64_t dim, bool keepdim=False)"]),
+    ("Tensor.any", &["any()", "any(IntArrayRef[1]? dim=None, bool keepdim=False)", "any(int64_t dim, bool keepdim=False)"]),
+    (
+        "all",
+        &[
+            "all(Tensor input, *, Tensor out=None)",
+            "all(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, Tensor out=None)",
+            "all(Tensor input, int64_t dim, bool keepdim=False, *, Tensor out=None)",
+        ],
+    ),
+    (
+        "any",
+        &[
+            "any(Tensor input, *, Tensor out=None)",
+            "any(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, Tensor out=None)",
+            "any(Tensor input, int64_t dim, bool keepdim=False, *, Tensor out=None)",
+        ],
+    ),
+    ("Tensor.argsort", &["argsort(*, bool stable, int64_t dim=-1, bool descending=False)", "argsort(int64_t dim=-1, bool descending=False)"]),
+    (
+        "argsort",
+        &["argsort(Tensor input, *, bool stable, int64_t dim=-1, bool descending=False, Tensor out=None)", "argsort(Tensor input, int64_t dim=-1, bool descending=False)"],
+    ),
+    ("Tensor.bincount", &["bincount(Tensor? weights=None, int64_t minlength=0)"]),
+    ("bincount", &["bincount(Tensor input, Tensor? weights=None, int64_t minlength=0)"]),
 ];

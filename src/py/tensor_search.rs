@@ -12,9 +12,11 @@ use crate::ops;
 #[pymethods]
 impl PyTensor {
     /// Occurrences of each value of a 1-D non-negative int tensor (weighted with `weights`).
-    #[pyo3(signature = (weights=None, minlength=0))]
-    fn bincount<'py>(&self, py: Python<'py>, weights: Option<PyRef<'py, PyTensor>>, minlength: i64) -> PyResult<Bound<'py, PyAny>> {
-        let w = weights.map(|w| w.inner.clone());
+    #[pyo3(signature = (*args, **kwargs))]
+    fn bincount<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let bound = argparse::bind("Tensor.bincount", args, kwargs)?;
+        let w = bound.get("weights").map(|w| w.cast::<PyTensor>().map(|w| w.get().inner.clone())).transpose()?;
+        let minlength = bound.get("minlength").map_or(Ok(0), |m| m.extract::<i64>())?;
         let t = self.inner.clone();
         wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::bincount(&t, w.as_ref(), minlength))?)
     }
