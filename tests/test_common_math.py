@@ -95,6 +95,69 @@ def test_lerp_nodes_match_torch():
         str(torch.lerp(torch.tensor([1.0, 2.0]), torch.tensor([3.0, 3.0]), torch.tensor(0.5, dtype=torch.float64)))
 
 
+# ----- lerp_ (in place) -----
+@EXAMPLES
+@given(broadcastable(2, max_dims=3), st.sampled_from(["float64", "float32"]), st.floats(-1.5, 1.5), st.booleans(), st.data())
+def test_lerp_in_place_matches_numpy(shapes_, dtype, w, tensor_weight, data):
+    target_shape = np.broadcast_shapes(*shapes_)
+    s = data.draw(arrays(dtype, target_shape))
+    e, te = data.draw(tensors(dtype, shapes_[0]))
+    wa, tw = data.draw(tensors(dtype, shapes_[1], low=-1.5, high=1.5))
+    ts = rustgrad.tensor(s)
+    version = ts._version
+    out = ts.lerp_(te, tw) if tensor_weight else ts.lerp_(te, w)
+    weight = wa if tensor_weight else w
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-12, atol=1e-12)
+    assert out is ts and ts._version == version + 1
+    np.testing.assert_allclose(to_numpy(ts), s + weight * (e - s), **tol)
+
+
+@FEW
+@given(broadcastable(3, max_dims=2), st.data())
+def test_lerp_in_place_grads(shapes_, data):
+    target_shape = np.broadcast_shapes(*shapes_)
+    s = data.draw(arrays("float64", target_shape))
+    e, w = (data.draw(arrays("float64", shape)) for shape in shapes_[1:])
+    check_grads(lambda a, b: a.clone().lerp_(b, 0.3), s, e)
+    check_grads(lambda a, b, c: a.clone().lerp_(b, c), s, e, w)
+    check_against_torch(lambda lib, a, b: a.clone().lerp_(b, 0.7), s, e)
+    check_against_torch(lambda lib, a, b, c: (a * 1).lerp_(b, c), s, e, w)
+
+
+def test_lerp_in_place_nodes_match_torch():
+    torch = torch_or_skip()
+    for lib in (rustgrad, torch):
+        a, b, w = (lib.rand(3, requires_grad=True) for _ in range(3))
+        y = a.clone()
+        assert y.lerp_(b, 0.3) is y and y.grad_fn.name() == "LerpBackward0" and y._version == 1
+        y.sum().backward()
+        y.sum().backward()  # LerpBackward0 saves no tensor: a second backward works
+        z = a.clone()
+        z.lerp_(b, w)
+        assert z.grad_fn.name() == "LerpBackward1" and z.grad_fn._saved_end is b and z.grad_fn._saved_weight is w
+        z.sum().backward()
+        with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+            z.sum().backward()
+    # the gradients are the out-of-place op's: d self = 1 - w, d weight = end - self (self before the write)
+    a, b, w = (rustgrad.tensor([0.1, 0.5, 0.9], requires_grad=True) for _ in range(3))
+    z = a.clone()
+    z.lerp_(b * 2, w)
+    z.sum().backward()
+    assert a.grad.tolist() == pytest.approx([0.9, 0.5, 0.1]) and w.grad.tolist() == pytest.approx([0.1, 0.5, 0.9])
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ones(1).lerp_(lib.zeros(3), 0.5),
+    lambda lib: lib.ones(3, dtype=lib.float64).lerp_(lib.zeros(3), 0.5),
+    lambda lib: lib.ones(3).lerp_("a", 0.5),
+    lambda lib: lib.ones(3).lerp_(lib.ones(3), "a"),
+    lambda lib: lib.ones(3, requires_grad=True).lerp_(lib.zeros(3), 0.5),
+    lambda lib: lib.ones(3).lerp_(lib.ones(4), lib.ones(3)),
+])
+def test_lerp_in_place_errors_match_torch(call):
+    assert_same_error_as_torch(call)
+
+
 @pytest.mark.parametrize("call", [
     lambda lib: lib.lerp(lib.ones(3), lib.ones(3, dtype=lib.float64), 0.5),
     lambda lib: lib.lerp(lib.tensor([1, 2]), lib.tensor([1, 0]), 0.5),

@@ -4,6 +4,7 @@ Write ``rustgrad`` where PyTorch code says ``torch``: tensors, autograd and grad
 print the same.
 """
 
+import builtins as _builtins
 from . import _core
 from ._core import (
     Tensor,
@@ -81,11 +82,23 @@ __version__ = "0.1.0"
 
 
 # Function forms of Tensor methods (`rustgrad.exp(x)` is `x.exp()`).
-def add(input, other, *, alpha=1):
+def _deprecated_alpha(name, input, alpha, rest, given_alpha):
+    """PyTorch's deprecated ``name(input, alpha, other)``: its parser's error (``alpha=`` as well
+    is refused), else its one-time warning and ``input.name(other, alpha=alpha)``."""
+    keywords = {} if type(given_alpha) is _builtins.int and given_alpha == 1 else {"alpha": given_alpha}
+    _core._arg_bind(name, (input, alpha, *rest), keywords)
+    return getattr(input, name)(rest[0], alpha=alpha)
+
+
+def add(input, other, *rest, alpha=1):
+    if rest:
+        return _deprecated_alpha("add", input, other, rest, alpha)
     return input.add(other, alpha=alpha) if isinstance(input, Tensor) else tensor(input).add(other, alpha=alpha)
 
 
-def sub(input, other, *, alpha=1):
+def sub(input, other, *rest, alpha=1):
+    if rest:
+        return _deprecated_alpha("sub", input, other, rest, alpha)
     return input.sub(other, alpha=alpha)
 
 

@@ -18,3 +18,16 @@ def reraise_parser_error(key, args, kwargs):
 def not_a_tensor(name, input):
     """PyTorch's TypeError for a one-tensor function form given something else as ``input``."""
     return TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
+def method_form(name, input, args, kwargs):
+    """``input.<name>(*args, **kwargs)`` for the function form ``rustgrad.<name>``: a refusal is
+    PyTorch's parser error for the function's own signature (positions count ``input``)."""
+    if not isinstance(input, _core.Tensor):
+        reraise_parser_error(name, (input, *args), kwargs)
+        raise not_a_tensor(name, input)
+    try:
+        return getattr(input, name)(*args, **kwargs)
+    except TypeError:
+        reraise_parser_error(name, (input, *args), kwargs)
+        raise

@@ -99,21 +99,16 @@ def trace(input):
 __all__ += ["var_mean", "std_mean"]
 
 
-def _spread_mean_error(name, got):
-    return TypeError(
-        f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-        " * (Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False)\n"
-        " * (Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = False)\n"
-        " * (Tensor input, bool unbiased = True)\n")
+def _spread_args(dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return dim, unbiased, keepdim, correction
 
 
-def _spread_mean(name, input, dim, unbiased, keepdim, correction, root):
-    if not isinstance(input, _core.Tensor):
-        raise _spread_mean_error(name, type(input).__name__)
+def _spread_mean(name, input, args, kwargs, root):
+    # PyTorch's parser first: its three overloads refuse what they do not take
+    _arg_errors.reraise_parser_error(name, (input, *args), kwargs)
+    dim, unbiased, keepdim, correction = _spread_args(*args, **kwargs)
     if isinstance(dim, bool) and unbiased is None:
         dim, unbiased = None, dim  # var_mean(input, unbiased)
-    if unbiased is not None and correction is not None:
-        raise _spread_mean_error(name, f"Tensor, correction={type(correction).__name__}, unbiased=bool")
     if correction is None:
         correction = 1.0 if unbiased is None or unbiased else 0.0
     if isinstance(dim, int):
@@ -123,12 +118,15 @@ def _spread_mean(name, input, dim, unbiased, keepdim, correction, root):
     return _core._var_mean(input, dim, float(correction), bool(keepdim), root)
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _spread_mean("var_mean", input, dim, unbiased, keepdim, correction, False)
+def var_mean(input, *args, **kwargs):
+    """``(var, mean)`` over ``dim`` (``var_mean(input, dim=None, unbiased=True, keepdim=False, *,
+    correction=None)`` or ``var_mean(input, unbiased)``)."""
+    return _spread_mean("var_mean", input, args, kwargs, False)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _spread_mean("std_mean", input, dim, unbiased, keepdim, correction, True)
+def std_mean(input, *args, **kwargs):
+    """``(std, mean)`` over ``dim``, with ``var_mean``'s arguments."""
+    return _spread_mean("std_mean", input, args, kwargs, True)
 
 
 # ----- tensor_split / meshgrid: views composed as PyTorch composes them -----
@@ -248,8 +246,18 @@ def _as_values(v):
     return v if isinstance(v, _core.Tensor) else _core.tensor(v)
 
 
-def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
-    _tensor_input("searchsorted", sorted_sequence)
+_MISSING = object()
+
+
+def searchsorted(sorted_sequence, input=_MISSING, *args, out_int32=False, right=False, side=None, sorter=None):
+    given = (sorted_sequence,) if input is _MISSING else (sorted_sequence, input, *args)
+    if (args or input is _MISSING or not isinstance(sorted_sequence, _core.Tensor)
+            or not (isinstance(input, (_core.Tensor, int, float)))
+            or type(out_int32) is not bool or type(right) is not bool
+            or not (side is None or isinstance(side, str)) or not (sorter is None or isinstance(sorter, _core.Tensor))):
+        keywords = {k: v for k, v in (("out_int32", out_int32), ("right", right), ("side", side), ("sorter", sorter))
+                    if v is not None and v is not False}
+        _arg_errors.reraise_parser_error("searchsorted", given, keywords)
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"rustgrad.searchsorted(): side can only be 'left' or 'right' but got {side}")
@@ -265,19 +273,40 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     return _core._searchsorted(boundaries, _as_values(input), bool(right), bool(out_int32), True)
 
 
-def bincount(input, weights=None, minlength=0):
-    _tensor_input("bincount", input)
-    return input.bincount(weights, minlength)
+def bincount(input, *args, **kwargs):
+    """``bincount(input, weights=None, minlength=0)``: occurrences of each value of ``input``."""
+    return _arg_errors.method_form("bincount", input, args, kwargs)
 
 
-def histc(input, bins=100, min=0, max=0):
-    _tensor_input("histc", input)
-    return input.histc(bins, min, max)
+def histc(input, *args, **kwargs):
+    """``histc(input, bins=100, min=0, max=0)``: ``bins`` equal bins over ``[min, max]``."""
+    return _arg_errors.method_form("histc", input, args, kwargs)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
-    _tensor_input("unique", input)
-    return input.unique(sorted, return_inverse, return_counts, dim)
+    """The sorted distinct elements of ``input`` (of its slices along ``dim``), with the index of each
+    element's (slice's) unique value and the counts when asked."""
+    # PyTorch's boolean_dispatch tests the flags' truth first (a tensor flag raises there), then
+    # its native op's parser checks every argument
+    want_inverse = not not return_inverse
+    want_counts = not not return_counts
+    flags = {"sorted": sorted, "return_inverse": return_inverse, "return_counts": return_counts}
+    if dim is None:
+        _arg_errors.reraise_parser_error("_unique2", (input,), flags)
+    else:
+        _arg_errors.reraise_parser_error("unique_dim", (input, dim), flags)
+    values, inverse, counts = input._unique(dim)
+    if want_inverse and want_counts:
+        return values, inverse, counts
+    if want_inverse:
+        return values, inverse
+    if want_counts:
+        return values, counts
+    return values
+
+
+_core.Tensor.unique = lambda self, sorted=True, return_inverse=False, return_counts=False, dim=None: unique(
+    self, sorted=sorted, return_inverse=return_inverse, return_counts=return_counts, dim=dim)
 
 
 # ----- addmv / baddbmm / addbmm -----

@@ -3,6 +3,7 @@
 top-level signatures (no ``inplace``; ``group_norm`` checks ``num_groups`` and takes
 ``cudnn_enabled``), so wrong calls get PyTorch's TypeErrors."""
 
+from . import _arg_errors
 from ._core import Tensor
 from .nn import _functional_extra as _F
 
@@ -16,6 +17,12 @@ def _input(name, input, arg="input", position=1):
     return input
 
 
+def _parsed(name, *args):
+    """PyTorch's parser error for ``name(*args)`` (the arguments as this form received them) when
+    its signature refuses them."""
+    _arg_errors.reraise_parser_error(name, args, {})
+
+
 def selu(input):
     return _F.selu(_input("selu", input))
 
@@ -25,11 +32,13 @@ def selu_(input):
 
 
 def celu(input, alpha=1.0):
-    return _F.celu(_input("celu", input), alpha)
+    _parsed("celu", input, alpha)
+    return _F.celu(input, alpha)
 
 
 def celu_(input, alpha=1.0):
-    return _F.celu_(_input("celu_", input), alpha)
+    _parsed("celu_", input, alpha)
+    return _F.celu_(input, alpha)
 
 
 def prelu(input, weight):
@@ -37,7 +46,8 @@ def prelu(input, weight):
 
 
 def hardshrink(input, lambd=0.5):
-    return _F.hardshrink(_input("hardshrink", input), lambd)
+    _parsed("hardshrink", input, lambd)
+    return _F.hardshrink(input, lambd)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -49,7 +59,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
-    _input("group_norm", input)
+    _parsed("group_norm", input, num_groups, weight, bias, eps, cudnn_enabled)
     if num_groups <= 0:
         raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
     return _F.group_norm(input, num_groups, weight, bias, eps)

@@ -176,22 +176,14 @@ def cumsum(input, dim, *, dtype=None):
         raise _arg_errors.not_a_tensor("cumsum", input) from None
 
 
-def all(input, dim=None, keepdim=False):
-    try:
-        return input.all(dim, keepdim)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("all", input) from None
+def all(input, *args, **kwargs):
+    """``all(input, dim=None, keepdim=False)``: True where every element (over ``dim``) is nonzero."""
+    return _arg_errors.method_form("all", input, args, kwargs)
 
 
-def any(input, dim=None, keepdim=False):
-    try:
-        return input.any(dim, keepdim)
-    except AttributeError:
-        if isinstance(input, _core.Tensor):
-            raise
-        raise _arg_errors.not_a_tensor("any", input) from None
+def any(input, *args, **kwargs):
+    """``any(input, dim=None, keepdim=False)``: True where some element (over ``dim``) is nonzero."""
+    return _arg_errors.method_form("any", input, args, kwargs)
 
 
 def softmax(input, dim, dtype=None):

@@ -12,10 +12,9 @@ def sort(input, dim=-1, descending=False, **kwargs):
     return input.sort(dim, descending, **kwargs)
 
 
-def argsort(input, dim=-1, descending=False, *, stable=False):
-    if not isinstance(input, Tensor):
-        raise _arg_errors.not_a_tensor("argsort", input)
-    return input.argsort(dim, descending, stable=stable)
+def argsort(input, *args, **kwargs):
+    """``argsort(input, dim=-1, descending=False, *, stable=False)``: the indices that sort ``input``."""
+    return _arg_errors.method_form("argsort", input, args, kwargs)
 
 
 def msort(input):

@@ -4,7 +4,7 @@
 
 from . import _core
 from ._core import Tensor
-from ._arg_errors import not_a_tensor
+from ._arg_errors import method_form, not_a_tensor
 
 __all__ = [
     "isnan", "isinf", "isfinite", "isposinf", "isneginf", "nan_to_num", "nan_to_num_", "logit", "erfinv",
@@ -34,24 +34,20 @@ exp2 = _method_form("exp2")
 sinc = _method_form("sinc")
 
 
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    """NaN -> ``nan``, +inf -> ``posinf`` (default: the dtype's largest value), -inf -> ``neginf``."""
-    if not isinstance(input, Tensor):
-        raise not_a_tensor("nan_to_num", input)
-    return input.nan_to_num(nan, posinf, neginf)
+def nan_to_num(input, *args, **kwargs):
+    """NaN -> ``nan``, +inf -> ``posinf`` (default: the dtype's largest value), -inf -> ``neginf``
+    (``nan_to_num(input, nan=0.0, posinf=None, neginf=None)``)."""
+    return method_form("nan_to_num", input, args, kwargs)
 
 
-def nan_to_num_(input, nan=0.0, posinf=None, neginf=None):
-    if not isinstance(input, Tensor):
-        raise not_a_tensor("nan_to_num_", input)
-    return input.nan_to_num_(nan, posinf, neginf)
+def nan_to_num_(input, *args, **kwargs):
+    return method_form("nan_to_num_", input, args, kwargs)
 
 
-def logit(input, eps=None):
-    """``log(p / (1 - p))`` with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given."""
-    if not isinstance(input, Tensor):
-        raise not_a_tensor("logit", input)
-    return input.logit(eps)
+def logit(input, *args, **kwargs):
+    """``log(p / (1 - p))`` with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given
+    (``logit(input, eps=None)``)."""
+    return method_form("logit", input, args, kwargs)
 
 
 def xlogy(input, other):

@@ -101,7 +101,7 @@ pub use close::{equal, isclose};
 pub use interp::{atan2, lerp_scalar, lerp_tensor};
 pub use diagonal::{diag, diag_embed, diagonal, trace};
 pub use stats_mean::var_mean;
-pub use search::{bincount, bucketize, histc, searchsorted, unique};
+pub use search::{bincount, bucketize, histc, searchsorted, unique, unique_dim};
 pub use addmm_family::{addmv, baddbmm};
 pub use unary_more::{acos, acosh, asin, asinh, atanh, copysign, copysign_scalar, cosh, deg2rad, digamma, fmax, fmin, frac, hypot, lgamma, log10, log2, logaddexp, logaddexp2, polygamma, rad2deg, sgn, signbit, sinh, trunc};
 pub use special::{classify, erfc, erfinv, exp2, logit, nan_to_num, sinc, xlogy, xlogy_scalar_other, xlogy_scalar_self, FloatClass};
@@ -109,7 +109,7 @@ pub use activation_extra::{
     celu, celu_, glu, hardshrink, hardsigmoid, hardsigmoid_, hardswish, hardswish_, log_sigmoid, mish, mish_, prelu_kernel, selu, selu_, softshrink,
 };
 pub use group_norm::group_norm;
-pub use norm_p::{add_scalar_node, clamp_min, clamp_min_, norm_p};
+pub use norm_p::{add_scalar_node, clamp_min, clamp_min_, clamp_min_tensor, clamp_min_tensor_, norm_p};
 pub use conv_transpose::{conv_transpose2d, ConvTransposeParams};
 pub use packed::pack_padded_sequence;
 pub use upsample::{upsample2d, upsample2d_backward, UpsampleMode, UpsampleSpec};

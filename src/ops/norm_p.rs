@@ -89,6 +89,29 @@ pub fn clamp_min(t: &Tensor, min: Scalar) -> Result<Tensor> {
     Ok(out)
 }
 
+/// `max(t, min)` with a tensor bound, broadcast (ClampMinBackward1).
+pub fn clamp_min_tensor(t: &Tensor, min: &Tensor) -> Result<Tensor> {
+    let out = {
+        let _no_grad = GradModeGuard::new(false);
+        super::clamp_tensor(t, Some(min), None)?
+    };
+    record(&[t, min], &[&out], || {
+        // d clamp_min = grad to x where x >= min, grad to min where x < min
+        backward_fn("ClampMinBackward1", vec![input("min", min), input("self", t)], |node, s, g| {
+            let (m, x) = (saved(&s, 0), saved(&s, 1));
+            let gx = if super::needs(node, 0) { Some(keep_where(&compare(Cmp::Ge, x, m)?, &g[0])?) } else { None };
+            let gm = if super::needs(node, 1) { Some(keep_where(&compare(Cmp::Lt, x, m)?, &g[0])?) } else { None };
+            Ok(vec![gx, gm])
+        })
+    })?;
+    Ok(out)
+}
+
+/// In-place `clamp_min_(t, min)` with a tensor bound.
+pub fn clamp_min_tensor_(target: &Tensor, min: &Tensor) -> Result<()> {
+    in_place(target, |t| clamp_min_tensor(t, min))
+}
+
 /// In-place `clamp_min_(t, min)`.
 pub fn clamp_min_(target: &Tensor, min: Scalar) -> Result<()> {
     in_place(target, |t| clamp_min(t, min))

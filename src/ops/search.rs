@@ -2,6 +2,8 @@
 //! float results, never differentiable.
 
 use crate::cpu::search as kernels;
+use super::backward::backward_fn;
+use super::record;
 use crate::error::{Error, Result};
 use crate::tensor::{shape_str, DType, Tensor};
 use crate::with_dtype;
@@ -149,6 +151,77 @@ pub fn unique(t: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
     })
 }
 
+/// The distinct slices of `t` along `dim` in lexicographic order (PyTorch's `unique_dim`), the
+/// index of each slice's unique slice, and each unique slice's count. The values come back as
+/// PyTorch's `moveaxis(0, dim)` view of a contiguous result.
+pub fn unique_dim(t: &Tensor, dim: i64) -> Result<(Tensor, Tensor, Tensor)> {
+    let shape = t.shape();
+    if shape.is_empty() {
+        return Err(Error::index(format!("Dimension specified as {dim} but tensor has no dimensions")));
+    }
+    let d = super::wrap_dim(dim, shape.len())?;
+    let zero_dims = shape.iter().filter(|&&s| s == 0).count();
+    let empty_ints = || Tensor::from_vec(Vec::<i64>::new(), &[0]);
+    if shape[d] == 0 {
+        if zero_dims != 1 {
+            return Err(Error::runtime("Number of zero sized dimensions is more than one, so unique cannot be applied "));
+        }
+        return Ok((Tensor::zeros(&shape, t.dtype()), empty_ints()?, empty_ints()?));
+    }
+    if zero_dims != 0 {
+        return Err(Error::runtime("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"));
+    }
+    // dim first: slice i is row i of the moved tensor
+    let mut to_front: Vec<i64> = vec![d as i64];
+    to_front.extend((0..shape.len() as i64).filter(|&i| i != d as i64));
+    let moved = super::permute(&t.detach(), &to_front)?;
+    let moved_shape = moved.shape();
+    let (n, row) = (shape[d], t.numel() / shape[d]);
+    let mut back: Vec<i64> = (1..shape.len() as i64).collect();
+    back.insert(d, 0);
+    let (values, inverse, counts) = with_dtype!(t.dtype(), T => {
+        let data: Vec<T> = moved.to_vec::<T>()?;
+        let rows: Vec<&[T]> = data.chunks(row).collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        // lexicographic, NaN after every number; the sort is stable
+        order.sort_by(|&a, &b| {
+            rows[a]
+                .iter()
+                .zip(rows[b])
+                .map(|(&x, &y)| x.partial_cmp(&y).unwrap_or_else(|| (x != x).cmp(&(y != y))))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let mut uniques: Vec<T> = Vec::new();
+        let mut counts: Vec<i64> = Vec::new();
+        let mut inverse = vec![0i64; n];
+        let mut last: Option<usize> = None;
+        for &i in &order {
+            if last.is_some_and(|l| rows[l] == rows[i]) {
+                *counts.last_mut().expect("a slice") += 1;
+            } else {
+                uniques.extend_from_slice(rows[i]);
+                counts.push(1);
+                last = Some(i);
+            }
+            inverse[i] = counts.len() as i64 - 1;
+        }
+        let mut out_shape = moved_shape.clone();
+        out_shape[0] = counts.len();
+        let m = counts.len();
+        (Tensor::from_vec(uniques, &out_shape)?, Tensor::from_vec(inverse, &[n])?, Tensor::from_vec(counts, &[m])?)
+    });
+    // a plain tensor (not a view) with the moved strides, as PyTorch's kernel returns it
+    let values = super::permute(&values, &back)?.data_alias();
+    record(&[t], &[&values], || {
+        // no derivative: PyTorch's UniqueDimBackward0 raises at backward
+        backward_fn("UniqueDimBackward0", vec![], |_, _, _| {
+            Err(Error::not_implemented("the derivative for 'unique_dim' is not implemented."))
+        })
+    })?;
+    Ok((values, inverse, counts))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +240,21 @@ mod tests {
         assert_eq!(u.to_vec::<i64>().unwrap(), vec![1, 2, 3]);
         assert_eq!(inv.to_vec::<i64>().unwrap(), vec![2, 0, 1, 2, 0]);
         assert_eq!(c.to_vec::<i64>().unwrap(), vec![2, 1, 2]);
+    }
+
+    #[test]
+    fn unique_dim_rows_and_columns() {
+        let x = Tensor::from_vec(vec![1i64, 2, 1, 1, 2, 1, 0, 5, 0], &[3, 3]).unwrap();
+        let (u, inv, c) = unique_dim(&x, 0).unwrap();
+        assert_eq!(u.shape(), vec![2, 3]);
+        assert_eq!(u.to_vec::<i64>().unwrap(), vec![0, 5, 0, 1, 2, 1]);
+        assert_eq!(inv.to_vec::<i64>().unwrap(), vec![1, 1, 0]);
+        assert_eq!(c.to_vec::<i64>().unwrap(), vec![1, 2]);
+        let (u, inv, c) = unique_dim(&x, -1).unwrap();
+        assert_eq!(u.shape(), vec![3, 2]);
+        assert_eq!(u.to_vec::<i64>().unwrap(), vec![1, 2, 1, 2, 0, 5]);
+        assert_eq!(inv.to_vec::<i64>().unwrap(), vec![0, 1, 0]);
+        assert_eq!(c.to_vec::<i64>().unwrap(), vec![2, 1]);
+        assert!(unique_dim(&Tensor::from_vec(vec![1.0f32], &[]).unwrap(), 0).is_err());
     }
 }

@@ -123,6 +123,8 @@ struct Signature {
     name: String,
     params: Vec<Param>,
     hidden: bool,
+    /// A deprecated overload (`|deprecated`): matched with PyTorch's warning, never listed.
+    deprecated: bool,
     min_args: usize,
     max_pos_args: usize,
 }
@@ -144,10 +146,11 @@ impl Signature {
                 }
             }
         }
-        let hidden = &fmt[close + 1..] == "|hidden";
+        let deprecated = &fmt[close + 1..] == "|deprecated";
+        let hidden = deprecated || &fmt[close + 1..] == "|hidden";
         let min_args = params.iter().filter(|p| !p.optional()).count();
         let max_pos_args = params.iter().filter(|p| !p.keyword_only).count();
-        Signature { name, params, hidden, min_args, max_pos_args }
+        Signature { name, params, hidden, deprecated, min_args, max_pos_args }
     }
 
     fn max_args(&self) -> usize {
@@ -564,10 +567,31 @@ impl Parser {
                 if let Some(e) = unpack_error(sig, &values) {
                     return Err(e);
                 }
+                if sig.deprecated {
+                    self.warn_deprecated(args.py(), sig)?;
+                }
                 return Ok(Args { sig, values });
             }
         }
         Err(self.error(args, kwargs).unwrap_or_else(|| PyTypeError::new_err("invalid arguments")))
+    }
+}
+
+impl Parser {
+    /// PyTorch's warning for a call matching a deprecated overload: one `TORCH_WARN_ONCE` in its
+    /// parser, so only the first such call of the process warns, whichever overload it used.
+    fn warn_deprecated(&self, py: Python<'_>, sig: &Signature) -> PyResult<()> {
+        static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut msg = format!("This overload of {0} is deprecated:\n\t{0}{1}", sig.name, sig.printed());
+        let others: Vec<String> = self.sigs.iter().filter(|s| !s.hidden).map(|s| format!("\n\t{}{}", s.name, s.printed())).collect();
+        if !others.is_empty() {
+            msg += "\nConsider using one of the following signatures instead:";
+            msg += &others.concat();
+        }
+        super::tensor::user_warning(py, &msg)
     }
 }
 
@@ -627,6 +651,15 @@ pub fn bool_arg(obj: Option<&Bound<'_, PyAny>>, default: bool) -> PyResult<bool>
 #[pyo3(signature = (key, args, kwargs=None))]
 pub fn _arg_error(py: Python<'_>, key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> Option<Py<PyAny>> {
     parser(key).error(args, kwargs).map(|e| e.into_value(py).into_any())
+}
+
+/// `_core._arg_bind(key, args, kwargs)`: checks a call of the function registered under `key` as
+/// PyTorch's parser does, raising its error, with its warning when a deprecated overload matches
+/// (for the Python-level function forms).
+#[pyfunction]
+#[pyo3(signature = (key, args, kwargs=None))]
+pub fn _arg_bind(key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    bind(key, args, kwargs).map(|_| ())
 }
 
 /// The objects of a call in its common spellings, without the parser: parameter `i` gets the

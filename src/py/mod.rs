@@ -66,6 +66,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     numpy_interop::register(m)?;
     optim::register(m)?;
     m.add_function(wrap_pyfunction!(argparse::_arg_error, m)?)?;
+    m.add_function(wrap_pyfunction!(argparse::_arg_bind, m)?)?;
     m.add_function(wrap_pyfunction!(function::_function_record, m)?)?;
     m.add_function(wrap_pyfunction!(function::_function_saved_tensors, m)?)?;
     m.add_function(wrap_pyfunction!(function::_delayed_error, m)?)?;

@@ -5,6 +5,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 
 use super::convert::{scalar, type_name};
 use super::tensor::{maybe_detach, wrap_tensor, PyTensor};
@@ -50,18 +51,21 @@ impl PyTensor {
         apply(py, &self.inner, |t| ops::classify(t, FloatClass::NegInf))
     }
     /// NaN, +inf and -inf replaced by finite numbers.
-    #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
-    fn nan_to_num<'py>(&self, py: Python<'py>, nan: Option<f64>, posinf: Option<f64>, neginf: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn nan_to_num<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let [nan, posinf, neginf] = floats("Tensor.nan_to_num", args, kwargs, ["nan", "posinf", "neginf"])?;
         apply(py, &self.inner, move |t| ops::nan_to_num(t, nan.unwrap_or(0.0), posinf, neginf))
     }
     /// In place: NaN, +inf and -inf replaced by finite numbers.
-    #[pyo3(signature = (nan=0.0, posinf=None, neginf=None))]
-    fn nan_to_num_<'py>(slf: &Bound<'py, Self>, nan: Option<f64>, posinf: Option<f64>, neginf: Option<f64>) -> PyResult<Bound<'py, Self>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn nan_to_num_<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        let [nan, posinf, neginf] = floats("Tensor.nan_to_num_", args, kwargs, ["nan", "posinf", "neginf"])?;
         in_place(slf, move |t| ops::in_place(t, |x| ops::nan_to_num(x, nan.unwrap_or(0.0), posinf, neginf)))
     }
     /// `log(p/(1-p))`, `p` clamped to `[eps, 1-eps]` when `eps` is given.
-    #[pyo3(signature = (eps=None))]
-    fn logit<'py>(&self, py: Python<'py>, eps: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn logit<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let [eps] = floats("Tensor.logit", args, kwargs, ["eps"])?;
         apply(py, &self.inner, move |t| ops::logit(t, eps))
     }
     /// Inverse error function.
@@ -96,15 +100,44 @@ impl PyTensor {
 #[pymethods]
 impl PyTensor {
     /// `max(self, min)` with a number bound (ClampMinBackward0).
+    /// With a tensor bound: broadcast (ClampMinBackward1).
     fn clamp_min<'py>(&self, py: Python<'py>, min: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let m = number_arg(min, "clamp_min", "min")?;
+        if let Ok(m) = min.cast::<PyTensor>() {
+            let m = m.get().inner.clone();
+            return apply(py, &self.inner, move |t| ops::clamp_min_tensor(t, &m));
+        }
+        let m = scalar(min).ok_or_else(|| refuse("Tensor.clamp_min", min))?;
         apply(py, &self.inner, move |t| ops::clamp_min(t, m))
     }
     /// In place: `max(self, min)`.
     fn clamp_min_<'py>(slf: &Bound<'py, Self>, min: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        let m = number_arg(min, "clamp_min_", "min")?;
+        if let Ok(m) = min.cast::<PyTensor>() {
+            let m = m.get().inner.clone();
+            return in_place(slf, move |t| ops::clamp_min_tensor_(t, &m));
+        }
+        let m = scalar(min).ok_or_else(|| refuse("Tensor.clamp_min_", min))?;
         in_place(slf, move |t| ops::clamp_min_(t, m))
     }
+}
+
+/// PyTorch's parser error for a one-argument method given `arg`.
+fn refuse(key: &str, arg: &Bound<'_, PyAny>) -> PyErr {
+    let fallback = PyTypeError::new_err(format!("{key}(): invalid argument"));
+    match PyTuple::new(arg.py(), [arg]) {
+        Ok(args) => super::argparse::refine(key, &args, None, fallback),
+        Err(e) => e,
+    }
+}
+
+/// The optional float parameters `names` of a method whose parameters are all `double?`, bound
+/// by PyTorch's parser (its errors for anything else).
+fn floats<const N: usize>(key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>, names: [&str; N]) -> PyResult<[Option<f64>; N]> {
+    let bound = super::argparse::bind(key, args, kwargs)?;
+    let mut out = [None; N];
+    for (slot, name) in out.iter_mut().zip(names) {
+        *slot = bound.get(name).map(|v| v.extract::<f64>()).transpose()?;
+    }
+    Ok(out)
 }
 
 fn number_arg(obj: &Bound<'_, PyAny>, method: &str, arg: &str) -> PyResult<crate::tensor::Scalar> {

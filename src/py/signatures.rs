@@ -186,4 +186,90 @@ pub(super) const SIGNATURES: &[(&str, &[&str])] = &[
             "rand(SymIntArrayRef size, *, Tensor out=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False, bool? requires_grad=False)",
         ],
     ),
+    // deprecated overloads: matched (with PyTorch's one-time warning) but never listed
+    ("Tensor.add", &["add(Tensor other, *, Scalar alpha=1)", "add(Scalar alpha, Tensor other)|deprecated"]),
+    ("Tensor.add_", &["add_(Tensor other, *, Scalar alpha=1)", "add_(Scalar alpha, Tensor other)|deprecated"]),
+    ("Tensor.sub", &["sub(Tensor other, *, Scalar alpha=1)", "sub(Scalar alpha, Tensor other)|deprecated"]),
+    ("Tensor.sub_", &["sub_(Tensor other, *, Scalar alpha=1)", "sub_(Scalar alpha, Tensor other)|deprecated"]),
+    (
+        "add",
+        &["add(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", "add(Tensor input, Scalar alpha, Tensor other, *, Tensor out=None)|deprecated"],
+    ),
+    (
+        "sub",
+        &["sub(Tensor input, Tensor other, *, Scalar alpha=1, Tensor out=None)", "sub(Tensor input, Scalar alpha, Tensor other, *, Tensor out=None)|deprecated"],
+    ),
+    ("Tensor.cpu", &["cpu(*, MemoryFormat? memory_format=None)"]),
+    (
+        "Tensor.cuda",
+        &[
+            "cuda(Device? device=None, bool non_blocking=False, *, MemoryFormat? memory_format=None)",
+            "cuda(Device? device=None, bool async=False, *, MemoryFormat? memory_format=None)|deprecated",
+        ],
+    ),
+    ("Tensor.nan_to_num", &["nan_to_num(double? nan=None, double? posinf=None, double? neginf=None)"]),
+    ("Tensor.nan_to_num_", &["nan_to_num_(double? nan=None, double? posinf=None, double? neginf=None)"]),
+    ("nan_to_num", &["nan_to_num(Tensor input, double? nan=None, double? posinf=None, double? neginf=None, *, Tensor out=None)"]),
+    ("nan_to_num_", &["nan_to_num_(Tensor input, double? nan=None, double? posinf=None, double? neginf=None)"]),
+    ("Tensor.logit", &["logit(double? eps=None)"]),
+    ("logit", &["logit(Tensor input, double? eps=None, *, Tensor out=None)"]),
+    ("Tensor.histc", &["histc(int64_t bins=100, Scalar min=0, Scalar max=0)"]),
+    ("histc", &["histc(Tensor input, int64_t bins=100, Scalar min=0, Scalar max=0, *, Tensor out=None)"]),
+    ("celu", &["celu(Tensor input, Scalar alpha=1.0)"]),
+    ("celu_", &["celu_(Tensor input, Scalar alpha=1.0)"]),
+    ("hardshrink", &["hardshrink(Tensor input, Scalar lambd=0.5, *, Tensor out=None)"]),
+    ("group_norm", &["group_norm(Tensor input, int64_t num_groups, Tensor? weight=None, Tensor? bias=None, double eps=1e-05, bool cudnn_enabled=True)"]),
+    (
+        "var_mean",
+        &[
+            "var_mean(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False)",
+            "var_mean(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)",
+            "var_mean(Tensor input, bool unbiased=True)",
+        ],
+    ),
+    (
+        "std_mean",
+        &[
+            "std_mean(Tensor input, IntArrayRef[1]? dim, bool unbiased=True, bool keepdim=False)",
+            "std_mean(Tensor input, IntArrayRef[1]? dim=None, *, Scalar? correction=None, bool keepdim=False)",
+            "std_mean(Tensor input, bool unbiased=True)",
+        ],
+    ),
+    (
+        "searchsorted",
+        &[
+            "searchsorted(Tensor sorted_sequence, Tensor input, *, bool out_int32=False, bool right=False, c10::string_view? side=None, Tensor? sorter=None, Tensor out=None)",
+            "searchsorted(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, c10::string_view? side=None, Tensor? sorter=None, Tensor out=None)",
+        ],
+    ),
+    ("_unique2", &["_unique2(Tensor input, bool sorted=True, bool return_inverse=False, bool return_counts=False)"]),
+    ("unique_dim", &["unique_dim(Tensor input, int64_t dim, bool sorted=True, bool return_inverse=False, bool return_counts=False)"]),
+    ("Tensor.lerp_", &["lerp_(Tensor end, Tensor weight)", "lerp_(Tensor end, Scalar weight)"]),
+    ("Tensor.clamp_min", &["clamp_min(Tensor min)", "clamp_min(Scalar min)"]),
+    ("Tensor.clamp_min_", &["clamp_min_(Tensor min)", "clamp_min_(Scalar min)"]),
+    ("Tensor.all", &["all()", "all(IntArrayRef[1]? dim=None, bool keepdim=False)", "all(int64_t dim, bool keepdim=False)"]),
+    ("Tensor.any", &["any()", "any(IntArrayRef[1]? dim=None, bool keepdim=False)", "any(int64_t dim, bool keepdim=False)"]),
+    (
+        "all",
+        &[
+            "all(Tensor input, *, Tensor out=None)",
+            "all(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, Tensor out=None)",
+            "all(Tensor input, int64_t dim, bool keepdim=False, *, Tensor out=None)",
+        ],
+    ),
+    (
+        "any",
+        &[
+            "any(Tensor input, *, Tensor out=None)",
+            "any(Tensor input, IntArrayRef[1]? dim=None, bool keepdim=False, *, Tensor out=None)",
+            "any(Tensor input, int64_t dim, bool keepdim=False, *, Tensor out=None)",
+        ],
+    ),
+    ("Tensor.argsort", &["argsort(*, bool stable, int64_t dim=-1, bool descending=False)", "argsort(int64_t dim=-1, bool descending=False)"]),
+    (
+        "argsort",
+        &["argsort(Tensor input, *, bool stable, int64_t dim=-1, bool descending=False, Tensor out=None)", "argsort(Tensor input, int64_t dim=-1, bool descending=False)"],
+    ),
+    ("Tensor.bincount", &["bincount(Tensor? weights=None, int64_t minlength=0)"]),
+    ("bincount", &["bincount(Tensor input, Tensor? weights=None, int64_t minlength=0)"]),
 ];

@@ -784,7 +784,11 @@ impl PyTensor {
         }
         let bound = super::argparse::bind("Tensor.to", args, kwargs)?;
         let dtype = match bound.get("tensor") {
-            Some(t) => Some(t.cast::<PyTensor>()?.get().inner.dtype()),
+            // PyTorch wraps a number given for `tensor` (bool, int64 or float64)
+            Some(t) => Some(match t.cast::<PyTensor>() {
+                Ok(t) => t.get().inner.dtype(),
+                Err(_) => super::convert::operand(t).map(|w| w.dtype()).ok_or_else(|| PyTypeError::new_err(format!("to(): cannot convert {} to a dtype", super::convert::type_name(t))))?,
+            }),
             None => super::convert::dtype_arg(bound.get("dtype"))?,
         };
         if let Some(device) = bound.get("device") {

@@ -3,7 +3,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 
 use super::convert::{alpha_arg, big_int, checked_scalar, BigInt};
 use super::tensor::PyTensor;
@@ -56,41 +56,73 @@ fn alpha_kwarg<'py>(kwargs: Option<&Bound<'py, PyDict>>, method: &str) -> PyResu
     Ok(alpha)
 }
 
+/// `(other, alpha)` of a call with more than one positional argument: PyTorch's deprecated
+/// `add(Scalar alpha, Tensor other)` overload (with its warning), else its parser's error.
+fn deprecated_alpha<'py>(
+    key: &str,
+    other: &Bound<'py, PyAny>,
+    rest: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let given: Vec<Bound<'py, PyAny>> = std::iter::once(other.clone()).chain(rest.iter()).collect();
+    let args = PyTuple::new(other.py(), given)?;
+    let bound = super::argparse::bind(key, &args, kwargs)?;
+    match (bound.get("other"), bound.get("alpha")) {
+        (Some(o), Some(a)) => Ok((o.clone(), a.clone())),
+        _ => Err(PyTypeError::new_err(format!("{key}(): invalid arguments"))),
+    }
+}
+
+/// `other` and the alpha argument as given: the keyword (checked) or the deprecated positional one.
+fn other_alpha<'py>(
+    key: &str,
+    method: &str,
+    other: &Bound<'py, PyAny>,
+    rest: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
+    if rest.is_empty() {
+        return Ok((other.clone(), alpha_kwarg(kwargs, method)?));
+    }
+    let (other, alpha) = deprecated_alpha(key, other, rest, kwargs)?;
+    Ok((other, Some(alpha)))
+}
+
 #[pymethods]
 impl PyTensor {
     /// `self + alpha * other`.
-    #[pyo3(signature = (other, **kwargs))]
-    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        let alpha = alpha_kwarg(kwargs, "add")?;
+    #[pyo3(signature = (other, *rest, **kwargs))]
+    fn add<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, rest: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (other, alpha) = other_alpha("Tensor.add", "add", other, rest, kwargs)?;
         let alpha = alpha.as_ref();
-        let other = Self::in_place_operand(other, self.inner.dtype())?;
+        let other = Self::in_place_operand(&other, self.inner.dtype())?;
         let alpha = alpha_for(self.t(), &other, alpha, Arith::Add, "add")?;
         self.with_other(py, other, move |t, o| ops::add_scaled(t, o, alpha))
     }
     /// `self - alpha * other`.
-    #[pyo3(signature = (other, **kwargs))]
-    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-        let alpha = alpha_kwarg(kwargs, "sub")?;
+    #[pyo3(signature = (other, *rest, **kwargs))]
+    fn sub<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>, rest: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (other, alpha) = other_alpha("Tensor.sub", "sub", other, rest, kwargs)?;
         let alpha = alpha.as_ref();
-        let other = Self::in_place_operand(other, self.inner.dtype())?;
+        let other = Self::in_place_operand(&other, self.inner.dtype())?;
         let alpha = alpha_for(self.t(), &other, alpha, Arith::Sub, "sub")?;
         self.with_other(py, other, move |t, o| ops::sub_scaled(t, o, alpha))
     }
     /// In-place `self += alpha * other`.
-    #[pyo3(signature = (other, **kwargs))]
-    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
-        let alpha = alpha_kwarg(kwargs, "add_")?;
+    #[pyo3(signature = (other, *rest, **kwargs))]
+    fn add_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, rest: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        let (other, alpha) = other_alpha("Tensor.add_", "add_", other, rest, kwargs)?;
         let alpha = alpha.as_ref();
-        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
+        let other = Self::in_place_operand(&other, slf.get().inner.dtype())?;
         let alpha = in_place_alpha(&slf.get().inner, &other, alpha, Arith::Add, "add_")?;
         Self::arith_in_place(slf, other, InPlaceArith::Add, alpha)
     }
     /// In-place `self -= alpha * other`.
-    #[pyo3(signature = (other, **kwargs))]
-    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
-        let alpha = alpha_kwarg(kwargs, "sub_")?;
+    #[pyo3(signature = (other, *rest, **kwargs))]
+    fn sub_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>, rest: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        let (other, alpha) = other_alpha("Tensor.sub_", "sub_", other, rest, kwargs)?;
         let alpha = alpha.as_ref();
-        let other = Self::in_place_operand(other, slf.get().inner.dtype())?;
+        let other = Self::in_place_operand(&other, slf.get().inner.dtype())?;
         let alpha = in_place_alpha(&slf.get().inner, &other, alpha, Arith::Sub, "sub_")?;
         Self::arith_in_place(slf, other, InPlaceArith::Sub, alpha)
     }

@@ -2,29 +2,40 @@
 
 use pyo3::exceptions::{PyAssertionError, PyRuntimeError};
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple};
+
+use super::argparse;
 
 use super::tensor::PyTensor;
 
 #[pymethods]
 impl PyTensor {
-    /// Always refused: rustgrad has no CUDA backend (PyTorch's CPU-build errors: an integer device
-    /// asks for an accelerator index, anything else for CUDA itself).
-    #[pyo3(signature = (device=None, non_blocking=false, memory_format=None))]
-    fn cuda(&self, device: Option<&Bound<'_, PyAny>>, non_blocking: bool, memory_format: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let _ = (non_blocking, memory_format);
-        if let Some(d) = device {
-            if super::argparse::int_arg(d).is_some() {
+    /// Always refused: rustgrad has no CUDA backend (PyTorch's CPU-build errors after its parser's:
+    /// an integer device asks for an accelerator index, a non-CUDA device is invalid, anything
+    /// else asks for CUDA itself).
+    #[pyo3(signature = (*args, **kwargs))]
+    fn cuda(&self, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        let bound = argparse::bind("Tensor.cuda", args, kwargs)?;
+        if let Some(d) = bound.get("device") {
+            if argparse::int_arg(d).is_some() {
                 return Err(PyRuntimeError::new_err("Cannot access accelerator device when none is available."));
+            }
+            // a name is parsed as rustgrad.device parses it (its error for a malformed one)
+            let device = if d.is_instance_of::<PyString>() { d.py().import("rustgrad._device")?.getattr("device")?.call1((d,))? } else { d.clone() };
+            if device.getattr("type")?.extract::<String>()? != "cuda" {
+                return Err(PyRuntimeError::new_err("Invalid device, must be cuda device"));
             }
         }
         Err(PyAssertionError::new_err("rustgrad not compiled with CUDA enabled"))
     }
 
-    /// The tensor itself: it is already on the CPU.
-    #[pyo3(signature = (memory_format=None))]
-    fn cpu<'py>(slf: &Bound<'py, Self>, memory_format: Option<&Bound<'py, PyAny>>) -> Bound<'py, Self> {
-        let _ = memory_format;
-        slf.clone()
+    /// The tensor itself: it is already on the CPU (PyTorch's parser errors for other arguments).
+    #[pyo3(signature = (*args, **kwargs))]
+    fn cpu<'py>(slf: &Bound<'py, Self>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, Self>> {
+        if !args.is_empty() || kwargs.is_some_and(|k| !k.is_empty()) {
+            argparse::bind("Tensor.cpu", args, kwargs)?;
+        }
+        Ok(slf.clone())
     }
 
     /// False: every rustgrad tensor lives on the CPU.

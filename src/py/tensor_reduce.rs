@@ -26,6 +26,22 @@ fn dims_of(dim: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
     }
 }
 
+/// `(dims, keepdim)` of all/any: plain ints and bools directly, anything else through PyTorch's
+/// parser (its errors).
+fn all_any_args(key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<(Option<Vec<i64>>, bool)> {
+    if let Some([dim, keepdim]) = argparse::slots(args, kwargs, ["dim", "keepdim"], 2) {
+        let keep = match &keepdim {
+            None => Some(false),
+            Some(k) => plain_bool(k),
+        };
+        if let (Ok(dims), Some(keep)) = (dims_of(dim.as_ref()), keep) {
+            return Ok((dims, keep));
+        }
+    }
+    let bound = argparse::bind(key, args, kwargs)?;
+    Ok((bound.ints("dim")?, bound.flag("keepdim", false)?))
+}
+
 /// An int dim (PyTorch rejects tuples where one dim is expected).
 fn one_dim(op: &str, dim: &Bound<'_, PyAny>) -> PyResult<i64> {
     if dim.is_instance_of::<PyBool>() {
@@ -253,16 +269,16 @@ impl PyTensor {
     }
 
     /// True when every element is nonzero (over `dim` when given).
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn all<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
-        let dims = dims_of(dim)?;
+    #[pyo3(signature = (*args, **kwargs))]
+    fn all<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (dims, keepdim) = all_any_args("Tensor.all", args, kwargs)?;
         wrap_tensor(py, catch_alloc_failure(|| ops::all_any(&self.inner, dims.as_deref(), keepdim, false))?)
     }
 
     /// True when some element is nonzero (over `dim` when given).
-    #[pyo3(signature = (dim=None, keepdim=false))]
-    fn any<'py>(&self, py: Python<'py>, dim: Option<&Bound<'py, PyAny>>, keepdim: bool) -> PyResult<Bound<'py, PyAny>> {
-        let dims = dims_of(dim)?;
+    #[pyo3(signature = (*args, **kwargs))]
+    fn any<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let (dims, keepdim) = all_any_args("Tensor.any", args, kwargs)?;
         wrap_tensor(py, catch_alloc_failure(|| ops::all_any(&self.inner, dims.as_deref(), keepdim, true))?)
     }
 

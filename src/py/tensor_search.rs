@@ -2,7 +2,9 @@
 //! `rustgrad.searchsorted` / `bucketize`.
 
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
+
+use super::argparse;
 
 use super::tensor::{maybe_detach, wrap_tensor, PyTensor};
 use crate::ops;
@@ -10,40 +12,36 @@ use crate::ops;
 #[pymethods]
 impl PyTensor {
     /// Occurrences of each value of a 1-D non-negative int tensor (weighted with `weights`).
-    #[pyo3(signature = (weights=None, minlength=0))]
-    fn bincount<'py>(&self, py: Python<'py>, weights: Option<PyRef<'py, PyTensor>>, minlength: i64) -> PyResult<Bound<'py, PyAny>> {
-        let w = weights.map(|w| w.inner.clone());
+    #[pyo3(signature = (*args, **kwargs))]
+    fn bincount<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let bound = argparse::bind("Tensor.bincount", args, kwargs)?;
+        let w = bound.get("weights").map(|w| w.cast::<PyTensor>().map(|w| w.get().inner.clone())).transpose()?;
+        let minlength = bound.get("minlength").map_or(Ok(0), |m| m.extract::<i64>())?;
         let t = self.inner.clone();
         wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::bincount(&t, w.as_ref(), minlength))?)
     }
 
     /// A histogram in `bins` equal bins over `[min, max]` (both 0: the data's range).
-    #[pyo3(signature = (bins=100, min=0.0, max=0.0))]
-    fn histc<'py>(&self, py: Python<'py>, bins: i64, min: f64, max: f64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn histc<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        let bound = argparse::bind("Tensor.histc", args, kwargs)?;
+        let bins = bound.get("bins").map_or(Ok(100), |b| b.extract::<i64>())?;
+        let [min, max] = ["min", "max"].map(|name| bound.get(name).map_or(Ok(0.0), |v| v.extract::<f64>()));
+        let (min, max) = (min?, max?);
         let t = self.inner.clone();
         wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::histc(&t, bins, min, max))?)
     }
 
-    /// The sorted distinct elements (with the inverse indices and the counts when asked).
-    #[pyo3(signature = (sorted=true, return_inverse=false, return_counts=false, dim=None))]
-    fn unique<'py>(&self, py: Python<'py>, sorted: bool, return_inverse: bool, return_counts: bool, dim: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
-        let _ = sorted; // the values always come out sorted, as PyTorch's CPU kernel gives them
-        if dim.is_some() {
-            return Err(pyo3::exceptions::PyNotImplementedError::new_err("rustgrad: unique(dim=...) is not implemented yet"));
-        }
+    /// `(values, inverse, counts)` of `rustgrad.unique` (whose Python form checks the arguments and
+    /// picks the outputs): the sorted distinct elements, or the distinct slices along `dim`.
+    #[pyo3(signature = (dim=None))]
+    fn _unique<'py>(&self, py: Python<'py>, dim: Option<i64>) -> PyResult<Bound<'py, PyTuple>> {
         let t = self.inner.clone();
-        let (values, inverse, counts) = maybe_detach(py, t.numel(), move || ops::unique(&t))?;
-        let mut out = vec![wrap_tensor(py, values)?];
-        if return_inverse {
-            out.push(wrap_tensor(py, inverse)?);
-        }
-        if return_counts {
-            out.push(wrap_tensor(py, counts)?);
-        }
-        if out.len() == 1 {
-            return Ok(out.pop().expect("one"));
-        }
-        Ok(PyTuple::new(py, out)?.into_any())
+        let (values, inverse, counts) = match dim {
+            None => maybe_detach(py, t.numel(), move || ops::unique(&t))?,
+            Some(d) => maybe_detach(py, t.numel(), move || ops::unique_dim(&t, d))?,
+        };
+        PyTuple::new(py, [wrap_tensor(py, values)?, wrap_tensor(py, inverse)?, wrap_tensor(py, counts)?])
     }
 }
 

@@ -64,9 +64,22 @@ impl PyTensor {
     }
 
     /// The indices that sort the elements along `dim`.
-    #[pyo3(signature = (dim=-1, descending=false, *, stable=false))]
-    fn argsort<'py>(&self, py: Python<'py>, dim: i64, descending: bool, stable: bool) -> PyResult<Bound<'py, PyAny>> {
-        let _ = stable; // the sort is always stable
+    #[pyo3(signature = (*args, **kwargs))]
+    fn argsort<'py>(&self, py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+        // the sort is always stable: `stable` only picks PyTorch's overload
+        let fast = super::argparse::slots(args, kwargs, ["dim", "descending", "stable"], 2).and_then(|[d, desc, stable]| {
+            let dim = d.map_or(Some(-1), |d| super::argparse::plain_int(&d))?;
+            let descending = desc.map_or(Some(false), |b| super::argparse::plain_bool(&b))?;
+            stable.map_or(Some(false), |b| super::argparse::plain_bool(&b))?;
+            Some((dim, descending))
+        });
+        let (dim, descending) = match fast {
+            Some(f) => f,
+            None => {
+                let bound = super::argparse::bind("Tensor.argsort", args, kwargs)?;
+                (bound.get("dim").map_or(Ok(-1), |d| d.extract::<i64>())?, bound.flag("descending", false)?)
+            }
+        };
         let t = self.inner.clone();
         wrap_tensor(py, maybe_detach(py, t.numel(), move || ops::argsort(&t, dim, descending))?)
     }

@@ -11,7 +11,7 @@ grad_fn chain is PyTorch's; native ops (MishBackward0, GluBackward0, NativeGroup
 
 import warnings
 
-from .. import _core
+from .. import _arg_errors, _core
 from .._core import Tensor
 from ..autograd.grad_mode import no_grad
 from ._functional_loss import _type_name
@@ -45,11 +45,19 @@ def selu_(input):
     return _core._activation_("selu", input)
 
 
+def _number_param(name, input, value):
+    """PyTorch's parser error when the number parameter of ``name(input, value)`` is not a number."""
+    if type(value) not in (int, float, bool):
+        _arg_errors.reraise_parser_error(name, (input, value), {})
+
+
 def celu(input, alpha=1.0, inplace=False):
+    _number_param("celu_" if inplace else "celu", input, alpha)
     return _core._celu_(input, alpha) if inplace else _core._celu(input, alpha)
 
 
 def celu_(input, alpha=1.0):
+    _number_param("celu_", input, alpha)
     return _core._celu_(input, alpha)
 
 
@@ -78,6 +86,7 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
+    _number_param("hardshrink", input, lambd)
     return _core._shrink(False, input, lambd)
 
 
