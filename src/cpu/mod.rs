@@ -39,3 +39,4 @@ pub mod sort;
 pub mod stl_sort;
 pub mod scan;
 pub mod search;
+pub mod linalg_lu;
