@@ -50,3 +50,7 @@ cummin = _make("cummin", ("values", "indices"))
 
 __all__ = ["max", "min"]
 __all__ += ["sort", "topk", "kthvalue", "median", "cummax", "cummin"]
+
+slogdet = _make("slogdet", ("sign", "logabsdet"))
+linalg_slogdet = _make("linalg_slogdet", ("sign", "logabsdet"))
+__all__ += ["slogdet", "linalg_slogdet"]
