@@ -101,6 +101,49 @@ pub fn lu_solve<T: Float>(lu: &[T], piv: &[i32], b: &mut [T], n: usize, k: usize
     }
 }
 
+/// Solves `A^T X = B` in place in `b` (`n x k`, row-major) from the LU of `A` (`P A = L U`, so
+/// `A^T = U^T L^T P`): `U^T z = b`, `L^T w = z`, then `x = P^T w`.
+pub fn lu_solve_transposed<T: Float>(lu: &[T], piv: &[i32], b: &mut [T], n: usize, k: usize) {
+    // U^T is lower triangular: forward substitution.
+    for i in 0..n {
+        let (done, rest) = b.split_at_mut(i * k);
+        let row = &mut rest[..k];
+        for (j, done_row) in done.chunks_exact(k).enumerate() {
+            let u = lu[j * n + i];
+            if u != zero::<T>() {
+                for (x, &y) in row.iter_mut().zip(done_row) {
+                    *x = *x - u * y;
+                }
+            }
+        }
+        let d = lu[i * n + i];
+        for x in row.iter_mut() {
+            *x = *x / d;
+        }
+    }
+    // L^T is unit upper triangular: back substitution.
+    for i in (0..n).rev() {
+        let (head, tail) = b.split_at_mut((i + 1) * k);
+        let row = &mut head[i * k..];
+        for (j, done_row) in tail.chunks_exact(k).enumerate() {
+            let l = lu[(i + 1 + j) * n + i];
+            if l != zero::<T>() {
+                for (x, &y) in row.iter_mut().zip(done_row) {
+                    *x = *x - l * y;
+                }
+            }
+        }
+    }
+    for (i, &p) in piv.iter().enumerate().rev() {
+        let p = p as usize - 1;
+        if p != i {
+            for j in 0..k {
+                b.swap(i * k + j, p * k + j);
+            }
+        }
+    }
+}
+
 /// `(sign, product of |U_ii|)` parts of `det(A)` from an LU: the sign counts row swaps and the
 /// signs of the diagonal.
 fn det_parts<T: Float>(lu: &[T], piv: &[i32], n: usize) -> (T, Vec<T>) {
@@ -252,6 +295,28 @@ mod tests {
             assert_eq!(info, 0);
             let mut sol = b.clone();
             lu_solve(&lu, &piv, &mut sol, n, 3);
+            for (u, v) in sol.iter().zip(&x) {
+                assert!((u - v).abs() < 1e-10, "n={n}: {u} vs {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn transposed_solve_solves_with_a_transpose() {
+        for n in [1, 2, 5, 9] {
+            let a = well_conditioned(n, 7 + n as u64);
+            let mut at = vec![0.0; n * n];
+            for i in 0..n {
+                for j in 0..n {
+                    at[i * n + j] = a[j * n + i];
+                }
+            }
+            let x: Vec<f64> = (0..n * 2).map(|i| (i as f64 * 0.61).cos()).collect();
+            let b = matmul(&at, &x, n, 2);
+            let mut lu = a.clone();
+            let (piv, _) = lu_factor(&mut lu, n);
+            let mut sol = b.clone();
+            lu_solve_transposed(&lu, &piv, &mut sol, n, 2);
             for (u, v) in sol.iter().zip(&x) {
                 assert!((u - v).abs() < 1e-10, "n={n}: {u} vs {v}");
             }

@@ -74,11 +74,23 @@ fn lu_factor(a: &Tensor, n: usize) -> Result<Lu> {
 /// `X` with `A X = B` for each matrix pair, from `A`'s LU; `b` (contiguous values, `batch x n x
 /// k`) is overwritten. A zero pivot gives infinities/NaNs, not an error (callers check first).
 fn lu_solve_values<T: crate::cpu::reduce_simd::Float>(lu: &[T], piv: &[i32], b: &mut [T], n: usize, rhs: usize) {
+    lu_solve_values_t(lu, piv, b, n, rhs, false)
+}
+
+/// `lu_solve_values`, or with `A^T` when `transposed`.
+fn lu_solve_values_t<T: crate::cpu::reduce_simd::Float>(lu: &[T], piv: &[i32], b: &mut [T], n: usize, rhs: usize, transposed: bool) {
     if n == 0 || rhs == 0 {
         return;
     }
     let pieces: Vec<_> = b.chunks_exact_mut(n * rhs).enumerate().collect();
-    let solve = |(i, chunk): (usize, &mut [T])| k::lu_solve(&lu[i * n * n..(i + 1) * n * n], &piv[i * n..(i + 1) * n], chunk, n, rhs);
+    let solve = |(i, chunk): (usize, &mut [T])| {
+        let (lu, piv) = (&lu[i * n * n..(i + 1) * n * n], &piv[i * n..(i + 1) * n]);
+        if transposed {
+            k::lu_solve_transposed(lu, piv, chunk, n, rhs)
+        } else {
+            k::lu_solve(lu, piv, chunk, n, rhs)
+        }
+    };
     if crate::cpu::parallel(pieces.len() * n * n * rhs) {
         crate::cpu::split::for_pieces(pieces, solve);
     } else {
@@ -135,7 +147,9 @@ pub fn linalg_det(a: &Tensor) -> Result<Tensor> {
     record(&[a], &[&out], || {
         let [s_lu, s_piv] = save_lu(&lu);
         let saved = vec![input("A", a), s_lu, s_piv, output("result", &out, 0)];
-        // d det(A) = grad * det(A) * A^-T (the cofactor matrix, taken from minors where det(A) = 0)
+        // d det(A) = grad * det(A) * A^-T, the cofactor matrix. Where det(A) = 0 exactly, PyTorch's
+        // first-order backward solves with a zero right-hand side (gradient 0), while a recorded
+        // backward (create_graph) takes the true cofactors (from SVD there, from minors here).
         backward_fn("LinalgDetBackward0", saved, move |_, s, g| {
             let (a, det) = (arg(&s, 0), arg(&s, 3));
             let singular = any_zero(det)?;
@@ -143,11 +157,17 @@ pub fn linalg_det(a: &Tensor) -> Result<Tensor> {
             if !singular {
                 return Ok(vec![Some(super::mul(&scale, &transpose_last2(&linalg_inv(a)?)?)?)]);
             }
+            let recorded = is_grad_enabled();
             let cof = with_float_dtype!(a.dtype(), T => {
                 let values = dense::<T>(&a.detach());
+                let dets = dense::<T>(&super::shape::convert(det, a.dtype()));
                 let mut out = Vec::with_capacity(values.len());
-                for m in values.chunks_exact((n * n).max(1)) {
-                    out.extend(k::cofactors(m, n));
+                for (m, &d) in values.chunks_exact((n * n).max(1)).zip(&dets) {
+                    if d == <T as num_traits::Zero>::zero() && !recorded {
+                        out.extend(std::iter::repeat_n(<T as num_traits::Zero>::zero(), n * n));
+                    } else {
+                        out.extend(k::cofactors(m, n));
+                    }
                 }
                 Tensor::from_vec(out, &a.shape())?
             });
@@ -265,7 +285,8 @@ pub fn linalg_solve(a: &Tensor, b: &Tensor, left: bool) -> Result<Tensor> {
         let b_mat = super::expand(&b_mat, &b_full)?;
         let x = with_float_dtype!(a.dtype(), T => {
             let mut values = dense::<T>(&b_mat);
-            lu_solve_values(&dense::<T>(&lu_b), &dense::<i32>(&piv_b), &mut values, n, rhs);
+            // X A = B is A^T X^T = B^T: solved from A's LU.
+            lu_solve_values_t(&dense::<T>(&lu_b), &dense::<i32>(&piv_b), &mut values, n, rhs, !left);
             Tensor::from_vec(values, &b_full)?
         });
         let x = if left { x } else { super::contiguous(&transpose_last2(&x)?)? };
