@@ -365,3 +365,71 @@ def test_det_gradient_at_singular_matrices_as_pytorch():
     ta = torch.tensor(a.tolist(), dtype=torch.float64, requires_grad=True)
     (tg,) = torch.autograd.grad(torch.linalg.det(ta), ta, create_graph=True)
     np.testing.assert_allclose(np.array(g.tolist()), tg.detach().numpy(), atol=1e-12)
+
+
+# ----- cdist -----
+
+def _cdist_ref(x1, x2, p):
+    d = np.abs(x1[..., :, None, :] - x2[..., None, :, :])
+    if p == 0:
+        return (d != 0).sum(-1).astype(x1.dtype)
+    if math.isinf(p):
+        return d.max(-1)
+    return (d**p).sum(-1) ** (1 / p)
+
+
+@EXAMPLES
+@given(seeds, st.sampled_from([((4, 3), (5, 3)), ((2, 3, 2), (1, 4, 2)), ((30, 2), (3, 2))]), st.sampled_from([0.0, 1.0, 2.0, 3.0, math.inf]), dtypes)
+def test_cdist_matches_numpy(seed, shapes, p, dtype):
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+    close(rustgrad.cdist(tensor(x1, dtype), tensor(x2, dtype), p), _cdist_ref(x1, x2, p), dtype)
+
+
+@GRADS
+@given(seeds, st.sampled_from([1.0, 2.0, 3.0, 0.5, math.inf]))
+def test_cdist_gradients(seed, p):
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.standard_normal((2, 3, 2)), rng.standard_normal((4, 2))
+    check_grads(lambda a, b: rustgrad.cdist(a, b, p), x1, x2)
+    check_against_torch(lambda lib, a, b: lib.cdist(a, b, p), x1, x2)
+
+
+def test_cdist_nodes_as_pytorch():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(0)
+    for shapes, p, mode in [(((4, 3), (5, 3)), 2.0, "use_mm_for_euclid_dist_if_necessary"), (((30, 3), (5, 3)), 2.0, "use_mm_for_euclid_dist_if_necessary"),
+                            (((30, 3), (5, 3)), 1.0, "use_mm_for_euclid_dist_if_necessary"), (((4, 3), (5, 3)), 2.0, "use_mm_for_euclid_dist")]:
+        x1, x2 = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+        names = []
+        for lib in (rustgrad, torch):
+            a = lib.tensor(x1.tolist(), dtype=lib.float64, requires_grad=True)
+            node = lib.cdist(a, lib.tensor(x2.tolist(), dtype=lib.float64), p, compute_mode=mode).grad_fn
+            chain = []
+            while node is not None:
+                chain.append((type(node).__name__, sorted(n for n in dir(node) if n.startswith("_saved_"))))
+                node = node.next_functions[0][0] if node.next_functions else None
+            names.append(chain)
+        assert names[0] == names[1]
+    x = torch.zeros(3, 2, dtype=torch.float64, requires_grad=True)
+    check_against_torch(lambda lib, a: lib.cdist(a, a * 1), x.tolist())  # zero distances: zero gradient
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.cdist(lib.ones(3), lib.ones(2, 3)),
+        lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(3)),
+        lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(2, 2)),
+        lambda lib: lib.cdist(lib.ones(2, 3, dtype=lib.int64), lib.ones(2, 3)),
+        lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(2, 3, dtype=lib.int64)),
+        lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(2, 3), p=-1.0),
+        lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(2, 3, dtype=lib.float64)),
+        lambda lib: lib.cdist(lib.ones(30, 3), lib.ones(2, 3, dtype=lib.float64)),
+        lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(2, 3), compute_mode="x"),
+        lambda lib: lib.cdist(lib.ones(2, 2, 3), lib.ones(3, 2, 3)),
+        lambda lib: lib.cdist([[1.0]], lib.ones(2, 1)),
+    ],
+)
+def test_cdist_errors_match_torch(call):
+    assert_same_error_as_torch(call)

@@ -1,12 +1,12 @@
 """Top-level aliases of ``rustgrad.linalg`` as PyTorch has them: ``det``, ``slogdet``
 (``return_types.slogdet``), ``logdet``, ``inverse``, and the ``Tensor.slogdet`` / ``Tensor.logdet``
-methods (``Tensor.det`` / ``Tensor.inverse`` are core methods)."""
+methods (``Tensor.det`` / ``Tensor.inverse`` are core methods), and ``cdist``."""
 
 from . import _core
 from . import linalg as _linalg
 from . import return_types as _return_types
 
-__all__ = ["det", "slogdet", "logdet", "inverse"]
+__all__ = ["det", "slogdet", "logdet", "inverse", "cdist"]
 
 
 def det(input):
@@ -39,6 +39,19 @@ def logdet(input):
 def inverse(input):
     """The inverse of each square matrix of ``input``."""
     return _core._linalg_inv(_linalg._tensor_arg("inverse", "input", 1, input))
+
+
+_COMPUTE_MODES = {"use_mm_for_euclid_dist_if_necessary": 0, "use_mm_for_euclid_dist": 1, "donot_use_mm_for_euclid_dist": 2}
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The ``p``-norm distance between each row of ``x1`` (``B x P x M``) and each row of ``x2``
+    (``B x R x M``): a ``B x P x R`` tensor; batch dims broadcast."""
+    _linalg._tensor_arg("cdist", "x1", 1, x1)
+    _linalg._tensor_arg("cdist", "x2", 2, x2)
+    if compute_mode not in _COMPUTE_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    return _core._cdist(x1, x2, float(p), _COMPUTE_MODES[compute_mode])
 
 
 _core.Tensor.slogdet = slogdet

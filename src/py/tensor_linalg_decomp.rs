@@ -72,6 +72,15 @@ fn _linalg_cholesky<'py>(py: Python<'py>, a: T<'py>, upper: bool) -> PyResult<Bo
     apply(py, &a.inner, move |a| ops::linalg_cholesky(a, upper))
 }
 
+/// `cdist(x1, x2, p, compute_mode)` (compute_mode: 0 if necessary, 1 always, 2 never use mm).
+#[pyfunction]
+fn _cdist<'py>(py: Python<'py>, x1: T<'py>, x2: T<'py>, p: f64, compute_mode: i64) -> PyResult<Bound<'py, PyAny>> {
+    let x2 = x2.inner.clone();
+    let work = x1.inner.numel().saturating_mul(x2.shape().iter().rev().nth(1).copied().unwrap_or(1));
+    let x1 = x1.inner.clone();
+    wrap_tensor(py, maybe_detach(py, work, move || ops::cdist(&x1, &x2, p, compute_mode))?)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_LinAlgError", m.py().get_type::<LinAlgError>())?;
     m.add_function(wrap_pyfunction!(_linalg_det, m)?)?;
@@ -79,5 +88,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_linalg_inv, m)?)?;
     m.add_function(wrap_pyfunction!(_linalg_solve, m)?)?;
     m.add_function(wrap_pyfunction!(_linalg_cholesky, m)?)?;
+    m.add_function(wrap_pyfunction!(_cdist, m)?)?;
     Ok(())
 }
