@@ -1,7 +1,7 @@
 //! Bindings of `rustgrad.linalg`'s factorization-based ops: private module functions behind
 //! `python/rustgrad/linalg.py` (`_linalg_det`, `_linalg_slogdet`, `_linalg_inv`, `_linalg_solve`,
 //! `_linalg_cholesky`, `_cdist`), the `Tensor.det` / `Tensor.inverse` methods, and
-//! `LinAlgError`, the `RuntimeError` subclass singular or indefinite inputs raise.
+//! `_LinAlgError` (`rustgrad.linalg.LinAlgError`, as PyTorch's `torch._C._LinAlgError`), the `RuntimeError` subclass singular or indefinite inputs raise.
 
 use pyo3::prelude::*;
 
@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::ops;
 use crate::tensor::Tensor;
 
-pyo3::create_exception!(rustgrad._core, LinAlgError, pyo3::exceptions::PyRuntimeError, "A linear algebra routine failed on its input.");
+pyo3::create_exception!(rustgrad._core, _LinAlgError, pyo3::exceptions::PyRuntimeError, "A linear algebra routine failed on its input.");
 
 type T<'py> = PyRef<'py, PyTensor>;
 
@@ -82,7 +82,7 @@ fn _cdist<'py>(py: Python<'py>, x1: T<'py>, x2: T<'py>, p: f64, compute_mode: i6
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("_LinAlgError", m.py().get_type::<LinAlgError>())?;
+    m.add("_LinAlgError", m.py().get_type::<_LinAlgError>())?;
     m.add_function(wrap_pyfunction!(_linalg_det, m)?)?;
     m.add_function(wrap_pyfunction!(_linalg_slogdet, m)?)?;
     m.add_function(wrap_pyfunction!(_linalg_inv, m)?)?;
