@@ -18,6 +18,8 @@ pub enum Error {
     Type(String),
     /// Raised as `NotImplementedError`: an op without a kernel for a dtype.
     NotImplemented(String),
+    /// Raised as `rustgrad.linalg.LinAlgError` (a `RuntimeError`): a singular or indefinite matrix.
+    LinAlg(String),
     /// An error raised by user code the core called back into (a Python hook or custom Function),
     /// carried through the engine unchanged and re-raised as it was.
     Foreign(ForeignError),
@@ -70,10 +72,14 @@ impl Error {
     pub fn not_implemented(msg: impl Into<String>) -> Self {
         Error::NotImplemented(msg.into())
     }
+    /// A `LinAlgError` (singular or not positive-definite input) with the given message.
+    pub fn linalg(msg: impl Into<String>) -> Self {
+        Error::LinAlg(msg.into())
+    }
     /// The message without the kind.
     pub fn message(&self) -> &str {
         match self {
-            Error::Runtime(m) | Error::Index(m) | Error::Value(m) | Error::Type(m) | Error::NotImplemented(m) => m,
+            Error::Runtime(m) | Error::Index(m) | Error::Value(m) | Error::Type(m) | Error::NotImplemented(m) | Error::LinAlg(m) => m,
             Error::Foreign(e) => &e.message,
         }
     }

@@ -63,6 +63,8 @@ from . import autograd
 from . import utils
 from . import nn
 from . import return_types
+from . import linalg
+from ._linalg_aliases import *  # noqa: F401,F403  (det, slogdet, logdet, inverse)
 from ._reduce_linalg import *  # noqa: F401,F403  (matmul, max, softmax, einsum, ...)
 from ._sort_functions import *  # noqa: F401,F403  (sort, topk, median, cumprod, rsub, ...)
 from . import optim

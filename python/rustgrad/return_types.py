@@ -55,3 +55,6 @@ nanmedian = _make("nanmedian", ("values", "indices"))
 mode = _make("mode", ("values", "indices"))
 histogram = _make("histogram", ("hist", "bin_edges"))
 __all__ += ["nanmedian", "mode", "histogram"]
+slogdet = _make("slogdet", ("sign", "logabsdet"))
+linalg_slogdet = _make("linalg_slogdet", ("sign", "logabsdet"))
+__all__ += ["slogdet", "linalg_slogdet"]

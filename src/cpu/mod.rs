@@ -40,3 +40,5 @@ pub mod sort;
 pub mod stl_sort;
 pub mod scan;
 pub mod search;
+pub mod linalg_lu;
+pub mod cdist;

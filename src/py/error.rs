@@ -13,6 +13,7 @@ impl From<Error> for PyErr {
             Error::Value(m) => PyValueError::new_err(m),
             Error::Type(m) => PyTypeError::new_err(m),
             Error::NotImplemented(m) => PyNotImplementedError::new_err(m),
+            Error::LinAlg(m) => super::tensor_linalg_decomp::_LinAlgError::new_err(m),
             Error::Foreign(f) => match f.payload.downcast_ref::<PyErr>() {
                 Some(err) => Python::attach(|py| err.clone_ref(py)),
                 None => PyRuntimeError::new_err(f.message),

@@ -23,6 +23,7 @@ mod tensor_index;
 mod tensor_index_ops;
 mod tensor_view;
 mod tensor_linalg;
+mod tensor_linalg_decomp;
 mod tensor_reduce;
 mod tensor_division;
 mod nn_core;
@@ -74,6 +75,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_elementwise::register(m)?;
     tensor_view::register(m)?;
     tensor_linalg::register(m)?;
+    tensor_linalg_decomp::register(m)?;
     nn_core::register(m)?;
     nn_ops::register(m)?;
     nn_pad::register(m)?;
