@@ -441,3 +441,21 @@ def test_new_factories_match_pytorch():
     with pytest.raises(TypeError) as theirs:
         torch.tensor([1]).new_ones(2, dtype=1)
     assert str(ours.value).replace("rustgrad", "torch") == str(theirs.value)
+
+
+@pytest.mark.parametrize("data,expected", [
+    (lambda R: [R.tensor(1.0, dtype=R.float64), R.tensor(2.0, dtype=R.float64)], "float64"),
+    (lambda R: [R.tensor(1), 2.5], "float32"),
+    (lambda R: [R.tensor(1.0, dtype=R.float64), 2], "float64"),
+    (lambda R: [1, R.tensor(1.0, dtype=R.float64)], "float64"),
+    (lambda R: [R.tensor(True), 1], "int64"),
+    (lambda R: [R.tensor(3, dtype=R.int32), R.tensor(1, dtype=R.int32)], "int32"),
+    (lambda R: [[R.tensor(1.0, dtype=R.float64)], [R.tensor(2.0, dtype=R.float32)]], "float64"),
+])
+def test_tensor_of_zero_dim_tensors_infers_their_promoted_dtype(data, expected):
+    out = rustgrad.tensor(data(rustgrad))
+    assert out.dtype == getattr(rustgrad, expected)
+    torch = torch_or_skip()
+    theirs = torch.tensor(data(torch))
+    assert str(theirs.dtype) == f"torch.{expected}"
+    assert out.tolist() == theirs.tolist()

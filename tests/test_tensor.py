@@ -644,3 +644,11 @@ def test_tensor_class_keeps_its_module_and_repr():
             assert clone.tolist() == [1.0, 2.0]
     assert pickle.loads(pickle.dumps(T)) is T
 
+
+
+@pytest.mark.parametrize("n", [4096, 100_000, 1 << 20, (4 << 20) + 3])
+def test_large_buffers_start_on_a_cache_line(n):
+    # The allocator (src/tensor/alloc.rs) aligns buffers of 16 KiB and more to 64 bytes, as
+    # PyTorch's does, so vector loads never straddle two cache lines.
+    for t in (rustgrad.zeros(n), rustgrad.rand(n) * 2, rustgrad.arange(n, dtype=rustgrad.float64).exp()):
+        assert t.numpy().ctypes.data % 64 == 0
