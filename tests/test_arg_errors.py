@@ -551,3 +551,10 @@ def test_all_any_argsort_bincount_spellings_compute():
                  lambda L, t: t.long().flatten().bincount(t.flatten(), 2), lambda L, t: L.bincount(t.long().flatten(), None, 5)):
         ours, theirs = make(rustgrad, rustgrad.tensor(x)), make(torch, torch.tensor(x))
         assert str(ours) == str(theirs).replace("torch.", "rustgrad.")
+
+
+def test_the_parser_helpers_refuse_an_unregistered_name_with_a_key_error():
+    from rustgrad import _core
+    for helper in (_core._arg_error, _core._arg_bind):
+        with pytest.raises(KeyError, match="no signatures for no_such_function"):
+            helper("no_such_function", (1,), None)

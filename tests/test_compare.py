@@ -399,3 +399,16 @@ def test_shifts_by_any_amount_match_pytorch(values, data):
         results.append([(t << by).tolist(), (t >> by).tolist(), (t << number).tolist(), (t >> number).tolist(),
                         (t.int() << by.int()).tolist(), (t.int() >> number).tolist()])
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("op", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_every_comparison_operator_on_contiguous_and_broadcast_operands(op):
+    # Each operator has its own vectorised closure: check all six against numpy.
+    rng = np.random.default_rng(1)
+    a = rng.integers(-2, 3, size=(70, 600)).astype(np.float32)
+    b = rng.integers(-2, 3, size=(70, 600)).astype(np.float32)
+    ref = getattr(np, {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}[op])
+    x, y = rustgrad.tensor(a), rustgrad.tensor(b)
+    np.testing.assert_array_equal(np.array(getattr(x, op)(y).tolist()), ref(a, b))
+    np.testing.assert_array_equal(np.array(getattr(x, op)(y[0]).tolist()), ref(a, b[0]))
+    np.testing.assert_array_equal(np.array(getattr(x.t(), op)(y.t()).tolist()), ref(a.T, b.T))

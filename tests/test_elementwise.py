@@ -460,3 +460,13 @@ def test_clamp_argument_errors(name, call, exc_type, message):
 def test_clamp_argument_errors_match_torch(name, call, exc_type, message):
     assert_same_error_as_torch(call)
 
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("lo,hi", [(-0.5, 0.5), (None, 0.25), (-0.25, None), (0.5, -0.5), (float("nan"), 1.0), (-1.0, float("nan"))])
+def test_clamp_with_number_bounds_matches_torch_including_nan_and_crossed_bounds(dtype, lo, hi):
+    torch = pytest.importorskip("torch")
+    values = [-2.0, -0.5, -0.1, 0.0, 0.3, 0.5, 7.0, float("nan"), float("inf"), -float("inf")] * 5000
+    ours = rustgrad.tensor(values, dtype=getattr(rustgrad, dtype)).clamp(lo, hi)
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype)).clamp(lo, hi)
+    np.testing.assert_array_equal(np.array(ours.tolist()), np.array(theirs.tolist()))

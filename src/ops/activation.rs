@@ -296,7 +296,7 @@ pub fn hardtanh(t: &Tensor, lo: f64, hi: f64) -> Result<Tensor> {
     if lo > hi {
         return Err(Error::value("min_val cannot be greater than max_val"));
     }
-    let out = clamp_values(t, Some(&Tensor::scalar(lo, t.dtype())), Some(&Tensor::scalar(hi, t.dtype())), t.dtype())?;
+    let out = clamp_values_scalar(t, Some(lo), Some(hi), t.dtype())?;
     record(&[t], &[&out], || {
         // d hardtanh = grad where min < x < max, else 0
         backward_fn("HardtanhBackward0", vec![input("self", t)], move |_, s, g| {
@@ -306,6 +306,36 @@ pub fn hardtanh(t: &Tensor, lo: f64, hi: f64) -> Result<Tensor> {
         }).values(vals![("max_val", hi), ("min_val", lo)])
     })?;
     Ok(out)
+}
+
+/// `min(max(x, lo), hi)` of one float, propagating a NaN input or bound (PyTorch's clamp).
+#[inline(always)]
+fn clamp_float<T: num_traits::Float>(x: T, lo: Option<T>, hi: Option<T>) -> T {
+    let mut y = x;
+    if let Some(l) = lo {
+        y = if l.is_nan() { l } else if y < l { l } else { y };
+    }
+    if let Some(h) = hi {
+        y = if h.is_nan() { h } else if y > h { h } else { y };
+    }
+    // A NaN input fails both comparisons above and comes through unchanged.
+    y
+}
+
+/// [`clamp_values`] with number bounds: one vectorised pass for a float input already in `dtype`
+/// (the general path makes two broadcasting passes, 7x PyTorch's time on 4M floats).
+fn clamp_values_scalar(t: &Tensor, lo: Option<f64>, hi: Option<f64>, dtype: DType) -> Result<Tensor> {
+    match (t.dtype(), dtype) {
+        (DType::F32, DType::F32) => {
+            let (lo, hi) = (lo.map(|v| v as f32), hi.map(|v| v as f32));
+            map_kernel(t, move |x: f32| clamp_float(x, lo, hi))
+        }
+        (DType::F64, DType::F64) => map_kernel(t, move |x: f64| clamp_float(x, lo, hi)),
+        _ => {
+            let (lo, hi) = (lo.map(|v| Tensor::scalar(v, dtype)), hi.map(|v| Tensor::scalar(v, dtype)));
+            clamp_values(t, lo.as_ref(), hi.as_ref(), dtype)
+        }
+    }
 }
 
 /// `min(max(t, lo), hi)` in `dtype` with NaN propagation, not recorded.
@@ -349,7 +379,11 @@ pub fn clamp(t: &Tensor, min: Option<Scalar>, max: Option<Scalar>) -> Result<Ten
         };
         return Err(Error::not_implemented(format!("\"{kernel}\" not implemented for 'Bool'")));
     }
-    let out = clamp_values(t, lo.as_ref(), hi.as_ref(), dtype)?;
+    let out = if dtype.is_float() {
+        clamp_values_scalar(t, min.map(Scalar::to_f64), max.map(Scalar::to_f64), dtype)?
+    } else {
+        clamp_values(t, lo.as_ref(), hi.as_ref(), dtype)?
+    };
     record(&[t], &[&out], || {
         // d clamp = grad where min <= x <= max, else 0
         backward_fn("ClampBackward1", vec![input("self", t)], move |_, s, g| {

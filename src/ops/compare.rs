@@ -6,7 +6,7 @@ use super::binary::{mul, result_dtype, Arith};
 use super::inplace::in_place;
 use super::record;
 use super::shape::convert;
-use super::unary::not_implemented;
+use super::unary::{not_implemented, zip_kernel};
 use super::needs;
 use crate::cpu::elementwise;
 use crate::error::{Error, Result};
@@ -63,14 +63,17 @@ fn common_dtype(a: &Tensor, b: &Tensor) -> DType {
 /// `a <op> b` as a bool tensor.
 pub fn compare(op: Cmp, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let compute = common_dtype(a, b);
-    let shape = broadcast_shapes(&a.shape(), &b.shape())?;
+    broadcast_shapes(&a.shape(), &b.shape())?; // before any conversion
     let (a, b) = (convert(a, compute), convert(b, compute));
-    let (da, db) = (a.data(), b.data());
-    let (ba, bb) = (da.storage.read(), db.storage.read());
-    // Compared in the operands' own type: exact for int64 beyond 2^53.
-    with_dtype!(compute, T => {
-        let out = elementwise::binary(T::slice(&ba), &da.layout, T::slice(&bb), &db.layout, &shape, move |x: T, y: T| op.apply(x, y));
-        Tensor::from_vec(out, &shape)
+    // Compared in the operands' own type: exact for int64 beyond 2^53. One closure per operator
+    // (not a match per element) so the contiguous loop vectorises.
+    with_dtype!(compute, T => match op {
+        Cmp::Eq => zip_kernel::<T, bool>(&a, &b, |x, y| x == y),
+        Cmp::Ne => zip_kernel::<T, bool>(&a, &b, |x, y| x != y),
+        Cmp::Lt => zip_kernel::<T, bool>(&a, &b, |x, y| x < y),
+        Cmp::Le => zip_kernel::<T, bool>(&a, &b, |x, y| x <= y),
+        Cmp::Gt => zip_kernel::<T, bool>(&a, &b, |x, y| x > y),
+        Cmp::Ge => zip_kernel::<T, bool>(&a, &b, |x, y| x >= y),
     })
 }
 

@@ -500,13 +500,15 @@ impl Parser {
     }
 }
 
-/// The overloads registered under `key` (`"Tensor.view"`, `"zeros"`).
-pub fn parser(key: &str) -> &'static Parser {
+/// The overloads registered under `key` (`"Tensor.view"`, `"zeros"`), if any.
+fn find_parser(key: &str) -> Option<&'static Parser> {
     static PARSERS: OnceLock<HashMap<&'static str, Parser>> = OnceLock::new();
-    PARSERS
-        .get_or_init(|| SIGNATURES.iter().map(|(k, fmts)| (*k, Parser::new(fmts))).collect())
-        .get(key)
-        .unwrap_or_else(|| panic!("no signatures for {key}"))
+    PARSERS.get_or_init(|| SIGNATURES.iter().map(|(k, fmts)| (*k, Parser::new(fmts))).collect()).get(key)
+}
+
+/// The overloads registered under `key`; every binding that asks has registered its signatures.
+pub fn parser(key: &str) -> &'static Parser {
+    find_parser(key).unwrap_or_else(|| panic!("no signatures for {key}"))
 }
 
 /// The error of a binding that could not use its arguments: PyTorch's parser error when its
@@ -649,8 +651,15 @@ pub fn bool_arg(obj: Option<&Bound<'_, PyAny>>, default: bool) -> PyResult<bool>
 /// the function registered under `key`, or None (for the Python-level function forms).
 #[pyfunction]
 #[pyo3(signature = (key, args, kwargs=None))]
-pub fn _arg_error(py: Python<'_>, key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> Option<Py<PyAny>> {
-    parser(key).error(args, kwargs).map(|e| e.into_value(py).into_any())
+pub fn _arg_error(py: Python<'_>, key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Option<Py<PyAny>>> {
+    let parser = find_parser(key).ok_or_else(|| unregistered(key))?;
+    Ok(parser.error(args, kwargs).map(|e| e.into_value(py).into_any()))
+}
+
+/// A Python-level caller naming a function without registered signatures gets a KeyError, not a
+/// panic.
+fn unregistered(key: &str) -> PyErr {
+    pyo3::exceptions::PyKeyError::new_err(format!("no signatures for {key}"))
 }
 
 /// `_core._arg_bind(key, args, kwargs)`: checks a call of the function registered under `key` as
@@ -659,7 +668,7 @@ pub fn _arg_error(py: Python<'_>, key: &str, args: &Bound<'_, PyTuple>, kwargs: 
 #[pyfunction]
 #[pyo3(signature = (key, args, kwargs=None))]
 pub fn _arg_bind(key: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
-    bind(key, args, kwargs).map(|_| ())
+    find_parser(key).ok_or_else(|| unregistered(key))?.bind(args, kwargs).map(|_| ())
 }
 
 /// The objects of a call in its common spellings, without the parser: parameter `i` gets the
