@@ -228,6 +228,22 @@ unary_methods! {
     ceil, ceil_, ops::ceil, "Round up.";
     logical_not, logical_not_, ops::logical_not, "Elementwise not, as bool.";
     bitwise_not, bitwise_not_, ops::bitwise_not, "Bitwise not of bool and integer tensors.";
+    asin, asin_, ops::asin, "Arcsine.";
+    acos, acos_, ops::acos, "Arccosine.";
+    asinh, asinh_, ops::asinh, "Inverse hyperbolic sine.";
+    acosh, acosh_, ops::acosh, "Inverse hyperbolic cosine.";
+    atanh, atanh_, ops::atanh, "Inverse hyperbolic tangent.";
+    sinh, sinh_, ops::sinh, "Hyperbolic sine.";
+    cosh, cosh_, ops::cosh, "Hyperbolic cosine.";
+    log2, log2_, ops::log2, "Base-2 logarithm.";
+    log10, log10_, ops::log10, "Base-10 logarithm.";
+    lgamma, lgamma_, ops::lgamma, "ln |Gamma(x)|.";
+    digamma, digamma_, ops::digamma, "The logarithmic derivative of Gamma.";
+    deg2rad, deg2rad_, ops::deg2rad, "Degrees to radians.";
+    rad2deg, rad2deg_, ops::rad2deg, "Radians to degrees.";
+    trunc, trunc_, ops::trunc, "Round toward zero.";
+    frac, frac_, ops::frac, "x - trunc(x).";
+    sgn, sgn_, ops::sgn, "The sign (sign for real tensors).";
 }
 
 fn square_op(t: &Tensor) -> Result<Tensor> {

@@ -1,6 +1,6 @@
-//! Bindings of the extra elementwise math (`src/ops/unary_more.rs`) as `Tensor` methods and their
-//! in-place forms: asin/acos/asinh/acosh/atanh/sinh/cosh, log2/log10, the gamma family,
-//! deg2rad/rad2deg, trunc/frac/sgn/signbit, hypot/logaddexp(2)/copysign/fmax/fmin.
+//! Bindings of the extra elementwise math (`src/ops/unary_more.rs`) as `Tensor` methods: signbit,
+//! polygamma, hypot/logaddexp(2)/copysign/fmax/fmin. The one-argument functions with in-place
+//! forms (asin, ..., trunc, frac, sgn) are in `tensor_elementwise.rs`'s `unary_methods!` table.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -13,45 +13,7 @@ use crate::error::Result;
 use crate::ops;
 use crate::tensor::Tensor;
 
-type UnaryOp = fn(&Tensor) -> Result<Tensor>;
 type BinaryOp = fn(&Tensor, &Tensor) -> Result<Tensor>;
-
-macro_rules! unary_more_methods {
-    ($($name:ident, $name_:ident, $op:path, $doc:literal;)*) => {
-        #[pymethods]
-        impl PyTensor {
-            $(
-                #[doc = $doc]
-                fn $name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                    apply(py, &self.inner, $op as UnaryOp)
-                }
-                #[doc = concat!("In-place: ", $doc)]
-                fn $name_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
-                    in_place(slf, |t| ops::in_place(t, $op as UnaryOp))
-                }
-            )*
-        }
-    };
-}
-
-unary_more_methods! {
-    asin, asin_, ops::asin, "Arcsine.";
-    acos, acos_, ops::acos, "Arccosine.";
-    asinh, asinh_, ops::asinh, "Inverse hyperbolic sine.";
-    acosh, acosh_, ops::acosh, "Inverse hyperbolic cosine.";
-    atanh, atanh_, ops::atanh, "Inverse hyperbolic tangent.";
-    sinh, sinh_, ops::sinh, "Hyperbolic sine.";
-    cosh, cosh_, ops::cosh, "Hyperbolic cosine.";
-    log2, log2_, ops::log2, "Base-2 logarithm.";
-    log10, log10_, ops::log10, "Base-10 logarithm.";
-    lgamma, lgamma_, ops::lgamma, "ln |Gamma(x)|.";
-    digamma, digamma_, ops::digamma, "The logarithmic derivative of Gamma.";
-    deg2rad, deg2rad_, ops::deg2rad, "Degrees to radians.";
-    rad2deg, rad2deg_, ops::rad2deg, "Radians to degrees.";
-    trunc, trunc_, ops::trunc, "Round toward zero.";
-    frac, frac_, ops::frac, "x - trunc(x).";
-    sgn, sgn_, ops::sgn, "The sign (sign for real tensors).";
-}
 
 /// `other` of a binary function that takes only tensors, with PyTorch's TypeError otherwise.
 fn tensor_other(op: &str, other: &Bound<'_, PyAny>) -> PyResult<Tensor> {

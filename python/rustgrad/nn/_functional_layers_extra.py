@@ -56,6 +56,16 @@ def _dropout_impl(input, p, train, feature, alpha, inplace):
     return out.add_(b) if alpha else out
 
 
+def _channel_dropout(input, p, training, inplace, is_batched):
+    """Channel dropout of a batched input; an unbatched one gets a batch dim of 1 for the call."""
+    if not is_batched:
+        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+    result = _dropout_impl(input, p, training, True, False, inplace)
+    if not is_batched:
+        result = result.squeeze_(0) if inplace else result.squeeze(0)
+    return result
+
+
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zeroes whole channels of ``(N, C, L)`` or ``(C, L)`` inputs."""
     _check_p(p)
@@ -68,12 +78,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
             "(i.e. 2D or 3D inputs)."
         )
     is_batched = inp_dim == 3
-    if not is_batched:
-        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
-    result = _dropout_impl(input, p, training, True, False, inplace)
-    if not is_batched:
-        result = result.squeeze_(0) if inplace else result.squeeze(0)
-    return result
+    return _channel_dropout(input, p, training, inplace, is_batched)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -119,12 +124,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
             stacklevel=2,
         )
     is_batched = inp_dim == 5
-    if not is_batched:
-        input = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
-    result = _dropout_impl(input, p, training, True, False, inplace)
-    if not is_batched:
-        result = result.squeeze_(0) if inplace else result.squeeze(0)
-    return result
+    return _channel_dropout(input, p, training, inplace, is_batched)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
