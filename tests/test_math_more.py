@@ -222,6 +222,9 @@ def test_copysign_with_a_number_and_in_place_forms_match_torch():
     lambda lib: lib.positive(lib.tensor([True])),
     lambda lib: lib.tensor([1.0]).float_power_(2),
     lambda lib: lib.frac(lib.tensor([1, 2])),
+    lambda lib: lib.hypot(2.0, lib.tensor([1.0])),
+    lambda lib: lib.fmax([1.0], lib.tensor([1.0])),
+    lambda lib: lib.polygamma(1, 2.0),
 ])
 def test_errors_match_torch(call):
     assert_same_error_as_torch(call)

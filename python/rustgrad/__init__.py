@@ -277,6 +277,8 @@ def _binary(name):
             raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
         if name in _REFLECTED and not isinstance(input, Tensor) and isinstance(other, Tensor):
             return getattr(other, _REFLECTED[name])(input)  # rustgrad.bitwise_and(2, t)
+        if not isinstance(input, Tensor):
+            raise _arg_errors.not_a_tensor(name, input)
         return getattr(input, name)(other)
 
     f.__name__ = f.__qualname__ = name
@@ -388,5 +390,7 @@ _install_aliases(globals())
 
 def polygamma(n, input):
     """The ``n``-th derivative of digamma at ``input`` (PolygammaBackward0)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"polygamma(): argument 'input' (position 2) must be Tensor, not {type(input).__name__}")
     return input.polygamma(n)
 
