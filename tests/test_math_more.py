@@ -261,3 +261,62 @@ def test_positive_and_float_power_match_torch():
     assert rustgrad.float_power(2, rustgrad.tensor([1.0, 3.0])).tolist() == [2.0, 8.0]
     y = rustgrad.tensor([1.0, 2.0], dtype=rustgrad.float64)
     assert y.float_power_(2) is y and y.tolist() == [1.0, 4.0]
+
+
+# ----- ldexp, heaviside, gcd, lcm -----
+
+@FEW
+@given(shape=shapes, seed=st.integers(0, 2 ** 16))
+def test_ldexp_values_and_gradients(shape, seed):
+    a = _values(shape, seed, -3.0, 3.0)
+    e = _values(shape, seed + 1, -2.0, 2.0)
+    out = rustgrad.ldexp(rustgrad.tensor(a), rustgrad.tensor(e))
+    np.testing.assert_allclose(np.array(out.tolist()), a * 2.0 ** e, rtol=1e-12)
+    check_grads(rustgrad.ldexp, a, e)
+
+
+def test_ldexp_heaviside_gcd_lcm_match_torch():
+    torch = torch_or_skip()
+    check_against_torch(lambda lib, x, y: lib.ldexp(x, y), [1.5, -2.0, 0.25], [2.0, 3.0, -1.0])
+    x = rustgrad.tensor([1.0, 2.0], requires_grad=True)
+    assert rustgrad.ldexp(x, rustgrad.tensor([1, 2])).grad_fn.name() == "LdexpBackward0"
+    for lib_pair in [([1, 2], [1, 2]), ([1.0, 2.0], [1, 2])]:
+        ours = rustgrad.ldexp(rustgrad.tensor(lib_pair[0]), rustgrad.tensor(lib_pair[1]))
+        theirs = torch.ldexp(torch.tensor(lib_pair[0]), torch.tensor(lib_pair[1]))
+        assert (str(ours.dtype)[9:], ours.tolist()) == (str(theirs.dtype)[6:], theirs.tolist())
+    vals = [-1.0, 0.0, -0.0, 2.0, float("nan"), float("inf")]
+    for dtype in ("float32", "float64"):
+        ours = rustgrad.heaviside(rustgrad.tensor(vals, dtype=getattr(rustgrad, dtype)), rustgrad.tensor([0.5], dtype=getattr(rustgrad, dtype)))
+        theirs = torch.heaviside(torch.tensor(vals, dtype=getattr(torch, dtype)), torch.tensor([0.5], dtype=getattr(torch, dtype)))
+        assert ours.tolist() == theirs.tolist()
+    assert rustgrad.heaviside(rustgrad.tensor([-3, 0, 4]), rustgrad.tensor([7])).tolist() == [0, 7, 1]
+    a, b = [12, -18, 0, 7, -4], [8, 12, 0, 0, -6]
+    for name in ("gcd", "lcm"):
+        for dtype in ("int64", "int32", "uint8"):
+            pa, pb = ([abs(v) for v in a], [abs(v) for v in b]) if dtype == "uint8" else (a, b)
+            ours = getattr(rustgrad, name)(rustgrad.tensor(pa, dtype=getattr(rustgrad, dtype)), rustgrad.tensor(pb, dtype=getattr(rustgrad, dtype)))
+            theirs = getattr(torch, name)(torch.tensor(pa, dtype=getattr(torch, dtype)), torch.tensor(pb, dtype=getattr(torch, dtype)))
+            assert ours.tolist() == theirs.tolist(), (name, dtype)
+    y = rustgrad.tensor([12, 18])
+    assert y.gcd_(rustgrad.tensor([8, 12])) is y and y.tolist() == [4, 6]
+
+
+def test_heaviside_records_a_node_whose_backward_raises_like_torch():
+    x = rustgrad.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    out = rustgrad.heaviside(x, rustgrad.tensor([0.5]))
+    assert out.grad_fn.name() == "torch::autograd::NotImplemented"  # PyTorch's name, verbatim
+    assert_same_error_as_torch(lambda lib: lib.heaviside(lib.tensor([-1.0, 2.0], requires_grad=True), lib.tensor([0.5])).sum().backward())
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ldexp(lib.tensor([1.0]), 2),
+    lambda lib: lib.tensor([1.0]).ldexp(2),
+    lambda lib: lib.heaviside(lib.tensor([1.0]), 0.5),
+    lambda lib: lib.tensor([1.0]).heaviside(0.5),
+    lambda lib: lib.heaviside(lib.tensor([1.0]), lib.tensor([1])),
+    lambda lib: lib.gcd(lib.tensor([1.0]), lib.tensor([2.0])),
+    lambda lib: lib.lcm(lib.tensor([True]), lib.tensor([False])),
+    lambda lib: lib.gcd(lib.tensor([1]), 2),
+])
+def test_ldexp_heaviside_gcd_lcm_errors_match_torch(call):
+    assert_same_error_as_torch(call)

@@ -274,7 +274,8 @@ del _name
 def _binary(name):
     def f(input, other):
         if name in _TENSOR_ONLY and not isinstance(other, Tensor):
-            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+            arg = "values" if name == "heaviside" else "other"
+            raise TypeError(f"{name}(): argument '{arg}' (position 2) must be Tensor, not {type(other).__name__}")
         if name in _REFLECTED and not isinstance(input, Tensor) and isinstance(other, Tensor):
             return getattr(other, _REFLECTED[name])(input)  # rustgrad.bitwise_and(2, t)
         if not isinstance(input, Tensor):
@@ -287,11 +288,11 @@ def _binary(name):
 
 
 _TENSOR_ONLY = {"maximum", "minimum", "logical_and", "logical_or", "logical_xor", "hypot", "logaddexp", "logaddexp2",
-                "fmax", "fmin"}
+                "fmax", "fmin", "ldexp", "heaviside", "gcd", "lcm"}
 _REFLECTED = {"bitwise_and": "__rand__", "bitwise_or": "__ror__", "bitwise_xor": "__rxor__",
               "bitwise_left_shift": "__rlshift__", "bitwise_right_shift": "__rrshift__"}
 for _name in ("maximum minimum eq ne lt le gt ge logical_and logical_or logical_xor bitwise_and bitwise_or bitwise_xor "
-              "bitwise_left_shift bitwise_right_shift hypot logaddexp logaddexp2 fmax fmin copysign").split():
+              "bitwise_left_shift bitwise_right_shift hypot logaddexp logaddexp2 fmax fmin copysign ldexp heaviside gcd lcm").split():
     globals()[_name] = _binary(_name)
 del _name
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne

@@ -108,7 +108,7 @@ pub fn div_rounding(a: &Tensor, b: &Tensor, mode: Option<Rounding>) -> Result<Te
 
 /// The node PyTorch records for ops without a derivative formula: building the graph works,
 /// backward through it raises.
-fn not_differentiable(inputs: &[&Tensor], out: &Tensor, aten_name: &'static str) -> Result<()> {
+pub(crate) fn not_differentiable(inputs: &[&Tensor], out: &Tensor, aten_name: &'static str) -> Result<()> {
     record(inputs, &[out], || {
         // no derivative: backward raises
         backward_fn("NotImplemented", vec![], move |_, _, _| {

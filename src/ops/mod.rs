@@ -107,7 +107,7 @@ pub use diagonal::{diag, diag_embed, diagonal, trace};
 pub use stats_mean::var_mean;
 pub use search::{bincount, bucketize, histc, searchsorted, unique, unique_dim};
 pub use addmm_family::{addmv, baddbmm};
-pub use unary_more::{acos, acosh, asin, asinh, atanh, copysign, copysign_scalar, cosh, deg2rad, digamma, fmax, fmin, frac, hypot, lgamma, log10, log2, logaddexp, logaddexp2, polygamma, rad2deg, sgn, signbit, sinh, trunc};
+pub use unary_more::{acos, acosh, asin, asinh, atanh, copysign, copysign_scalar, cosh, deg2rad, digamma, fmax, fmin, frac, gcd, heaviside, hypot, lcm, ldexp, lgamma, log10, log2, logaddexp, logaddexp2, polygamma, rad2deg, sgn, signbit, sinh, trunc};
 pub use special::{classify, erfc, erfinv, exp2, logit, nan_to_num, sinc, xlogy, xlogy_scalar_other, xlogy_scalar_self, FloatClass};
 pub use activation_extra::{
     celu, celu_, glu, hardshrink, hardsigmoid, hardsigmoid_, hardswish, hardswish_, log_sigmoid, mish, mish_, prelu_kernel, selu, selu_, softshrink,

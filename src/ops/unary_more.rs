@@ -1,6 +1,6 @@
 //! More elementwise math: inverse trigonometric and hyperbolic functions, log2/log10, the gamma
 //! family (lgamma, digamma, polygamma), degree conversion, trunc/frac/sgn/signbit, and the binary
-//! hypot, logaddexp(2), copysign and fmax/fmin.
+//! hypot, logaddexp(2), copysign, fmax/fmin, ldexp, heaviside and gcd/lcm.
 //!
 //! Integer and bool inputs of float functions give the default float type, as in PyTorch; backward
 //! formulas are written with recorded ops, so `create_graph=True` differentiates them.
@@ -362,6 +362,77 @@ pub fn fmin(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
+/// `a * 2^b` (LdexpBackward0 saves `other` and the result); integers give the default float type.
+pub fn ldexp(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let mut dtype = DType::result_type(&[(a.dtype(), a.promotion_rank()), (b.dtype(), b.promotion_rank())]);
+    if !dtype.is_float() {
+        dtype = DType::default_float();
+    }
+    let out = float_zip!(&convert(a, dtype), &convert(b, dtype), T, |x, y| x * y.exp2())?;
+    record(&[a, b], &[&out], || {
+        // d ldexp = grad * 2^other for self, grad * result * ln 2 for other
+        backward_fn("LdexpBackward0", vec![input("other", b), output("result", &out, 0)], |node, s, g| {
+            let (other, result) = (saved(&s, 0), saved(&s, 1));
+            let ga = if super::needs(node, 0) { Some(mul(&g[0], &exp2(other)?)?) } else { None };
+            let gb = if super::needs(node, 1) { Some(mul(&mul_scalar(&g[0], std::f64::consts::LN_2)?, result)?) } else { None };
+            Ok(vec![ga, gb])
+        })
+    })?;
+    Ok(out)
+}
+
+/// The Heaviside step: 0 below zero, `values` at zero, 1 above (NaN gives 0, as PyTorch's
+/// `a == 0 ? b : a > 0`). Both tensors must share a dtype; not differentiable (its node raises).
+pub fn heaviside(t: &Tensor, values: &Tensor) -> Result<Tensor> {
+    if t.dtype() != values.dtype() {
+        return Err(Error::runtime("heaviside is not yet implemented for tensors with different dtypes."));
+    }
+    let out = with_dtype!(t.dtype(), T => super::unary::zip_kernel::<T, T>(t, values, |x: T, v: T| {
+        let x64 = Element::to_f64(x);
+        if x64 == 0.0 {
+            v
+        } else {
+            T::from_f64(if x64 > 0.0 { 1.0 } else { 0.0 })
+        }
+    }))?;
+    super::division::not_differentiable(&[t, values], &out, "aten::heaviside")?;
+    Ok(out)
+}
+
+/// `gcd(a, b)` of integers, non-negative (`gcd(0, 0) = 0`).
+fn gcd_i64(a: i64, b: i64) -> i64 {
+    let (mut a, mut b) = (a.wrapping_abs(), b.wrapping_abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// `gcd` (`lcm` when `lcm`) of two integer tensors, in their promoted dtype.
+fn gcd_lcm(a: &Tensor, b: &Tensor, lcm: bool) -> Result<Tensor> {
+    let dtype = DType::result_type(&[(a.dtype(), a.promotion_rank()), (b.dtype(), b.promotion_rank())]);
+    if !dtype.is_integral() || dtype == DType::Bool {
+        return Err(not_implemented(if lcm { "lcm_cpu" } else { "gcd_cpu" }, dtype));
+    }
+    let (a, b) = (convert(a, dtype), convert(b, dtype));
+    with_dtype!(dtype, T => super::unary::zip_kernel::<T, T>(&a, &b, move |x: T, y: T| {
+        let (x, y) = (Element::to_i64(x), Element::to_i64(y));
+        let g = gcd_i64(x, y);
+        // PyTorch's calc_lcm: abs(a / g * b), 0 when g is 0
+        T::from_i64(if !lcm { g } else if g == 0 { 0 } else { (x / g).wrapping_mul(y).wrapping_abs() })
+    }))
+}
+
+/// Greatest common divisor of integer tensors (not differentiable: integers never require grad).
+pub fn gcd(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    gcd_lcm(a, b, false)
+}
+
+/// Least common multiple of integer tensors.
+pub fn lcm(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    gcd_lcm(a, b, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,5 +489,16 @@ mod tests {
         let ints = Tensor::from_vec(vec![3i64], &[1]).unwrap();
         assert_eq!(hypot(&ints, &ints).unwrap_err().message(), "\"hypot_cpu\" not implemented for 'Long'");
         assert_eq!(copysign(&ints, &ints).unwrap().dtype(), DType::F32);
+    }
+
+    #[test]
+    fn ldexp_heaviside_gcd_lcm_follow_pytorch() {
+        assert_eq!(values(&ldexp(&t(&[1.5, -2.0]), &t(&[2.0, 3.0])).unwrap()), vec![6.0, -16.0]);
+        assert_eq!(values(&heaviside(&t(&[-1.0, 0.0, 2.0, f64::NAN]), &t(&[0.5])).unwrap()), vec![0.0, 0.5, 1.0, 0.0]);
+        let ints = |v: &[i64]| Tensor::from_vec(v.to_vec(), &[v.len()]).unwrap();
+        assert_eq!(gcd(&ints(&[12, -18, 0]), &ints(&[8, 12, 0])).unwrap().to_f64_vec(), vec![4.0, 6.0, 0.0]);
+        assert_eq!(lcm(&ints(&[4, -6, 0]), &ints(&[6, 4, 3])).unwrap().to_f64_vec(), vec![12.0, 12.0, 0.0]);
+        assert_eq!(gcd(&t(&[1.0]), &t(&[2.0])).unwrap_err().message(), "\"gcd_cpu\" not implemented for 'Double'");
+        assert!(heaviside(&t(&[1.0]), &ints(&[1])).is_err());
     }
 }

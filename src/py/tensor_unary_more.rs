@@ -15,9 +15,10 @@ use crate::tensor::Tensor;
 
 type BinaryOp = fn(&Tensor, &Tensor) -> Result<Tensor>;
 
-/// `other` of a binary function that takes only tensors, with PyTorch's TypeError otherwise.
+/// `other` of a binary function that takes only tensors, with PyTorch's TypeError otherwise
+/// (heaviside calls it `values`).
 fn tensor_other(op: &str, other: &Bound<'_, PyAny>) -> PyResult<Tensor> {
-    tensor_arg(op, "other", 1, other)
+    tensor_arg(op, if op.starts_with("heaviside") { "values" } else { "other" }, 1, other)
 }
 
 macro_rules! binary_more_methods {
@@ -41,6 +42,33 @@ binary_more_methods! {
     logaddexp2, ops::logaddexp2, "log2(2^self + 2^other).";
     fmax, ops::fmax, "Elementwise maximum ignoring NaN.";
     fmin, ops::fmin, "Elementwise minimum ignoring NaN.";
+    ldexp, ops::ldexp, "self * 2^other.";
+    heaviside, ops::heaviside, "0 below zero, `values` at zero, 1 above.";
+    gcd, ops::gcd, "Greatest common divisor (integers).";
+    lcm, ops::lcm, "Least common multiple (integers).";
+}
+
+macro_rules! binary_more_in_place {
+    ($($name_:ident, $op:path;)*) => {
+        #[pymethods]
+        impl PyTensor {
+            $(
+                #[doc = concat!("In place: `", stringify!($op), "`.")]
+                fn $name_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+                    let other = tensor_other(stringify!($name_), other)?;
+                    in_place(slf, move |t| ops::in_place(t, |x| ($op as BinaryOp)(x, &other)))
+                }
+            )*
+        }
+    };
+}
+
+binary_more_in_place! {
+    hypot_, ops::hypot;
+    ldexp_, ops::ldexp;
+    heaviside_, ops::heaviside;
+    gcd_, ops::gcd;
+    lcm_, ops::lcm;
 }
 
 /// `copysign(self, other)` with `other` a tensor or a number.
@@ -68,11 +96,6 @@ impl PyTensor {
     /// In place: the `n`-th derivative of digamma.
     fn polygamma_<'py>(slf: &Bound<'py, Self>, n: i64) -> PyResult<Bound<'py, Self>> {
         in_place(slf, move |t| ops::in_place(t, |x| ops::polygamma(n, x)))
-    }
-    /// `hypot` in place.
-    fn hypot_<'py>(slf: &Bound<'py, Self>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        let other = tensor_other("hypot_", other)?;
-        in_place(slf, move |t| ops::in_place(t, |x| ops::hypot(x, &other)))
     }
     /// `|self|` with the sign of `other`.
     fn copysign<'py>(&self, py: Python<'py>, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
