@@ -3,6 +3,7 @@ by ``rustgrad``: nonzero / argwhere / count_nonzero, isclose / allclose / equal,
 composed here (diag, tensor_split, meshgrid, ...)."""
 
 from . import _arg_errors, _core
+from ._scalar_names import scalar_type_name
 
 __all__ = ["nonzero", "argwhere", "count_nonzero", "isclose", "allclose", "equal"]
 
@@ -150,7 +151,7 @@ def tensor_split(input, indices_or_sections, dim=0):
     if isinstance(spec, _core.Tensor):
         if spec.dtype != _core.int64:
             raise RuntimeError("tensor_split expected tensor_indices_or_sections to have dtype of long, "
-                               f"but got {_SCALAR_NAMES.get(str(spec.dtype), str(spec.dtype))}")
+                               f"but got {scalar_type_name(spec.dtype)}")
         if spec.dim() > 1:
             raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
                                f"one-dimensional tensor, but got a tensor with {spec.dim()} dims")
@@ -187,8 +188,6 @@ def tensor_split(input, indices_or_sections, dim=0):
     return tuple(out)
 
 
-_SCALAR_NAMES = {"rustgrad.float32": "Float", "rustgrad.float64": "Double", "rustgrad.int32": "Int",
-                 "rustgrad.uint8": "Byte", "rustgrad.bool": "Bool", "rustgrad.int64": "Long"}
 
 _meshgrid_warned = False
 

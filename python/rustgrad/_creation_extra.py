@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from . import _arg_errors, _core
-from ._common_ops import _SCALAR_NAMES
+from ._scalar_names import scalar_type_name
 
 __all__ = ["as_tensor", "asarray", "is_floating_point", "empty_strided"]
 
@@ -16,8 +16,7 @@ _NP_DTYPES = {np.dtype(np.float64): "float64", np.dtype(np.float32): "float32", 
               np.dtype(np.int32): "int32", np.dtype(np.uint8): "uint8", np.dtype(np.bool_): "bool"}
 
 
-def _scalar_name(dtype):
-    return _SCALAR_NAMES.get(str(dtype), str(dtype))
+_scalar_name = scalar_type_name
 
 
 def _numpy_dtype(array):

@@ -4,6 +4,7 @@ composite ``positive`` and ``float_power`` (PyTorch computes both from other ops
 
 from . import _core
 from ._core import Tensor
+from ._scalar_names import scalar_type_name
 
 __all__ = ["positive", "float_power"]
 
@@ -59,14 +60,11 @@ def float_power(input, exponent):
 def _float_power_(self, exponent):
     if self.dtype != _core.float64:
         raise RuntimeError(
-            f"the base given to float_power_ has dtype {_SCALAR_NAMES[str(self.dtype)]} "
+            f"the base given to float_power_ has dtype {scalar_type_name(self.dtype)} "
             "but the operation's result requires dtype Double"
         )
     return self.pow_(_as_double(exponent))
 
-
-_SCALAR_NAMES = {"rustgrad.float32": "Float", "rustgrad.float64": "Double", "rustgrad.int64": "Long",
-                 "rustgrad.int32": "Int", "rustgrad.bool": "Bool", "rustgrad.uint8": "Byte"}
 
 Tensor.positive = positive
 Tensor.float_power = float_power

@@ -7,7 +7,7 @@ import math
 import warnings
 
 from . import _arg_errors, _core
-from ._common_ops import _SCALAR_NAMES
+from ._scalar_names import scalar_type_name
 
 __all__ = ["bernoulli"]
 
@@ -17,8 +17,7 @@ _CPP_NAMES = {"rustgrad.uint8": "unsigned char", "rustgrad.bool": "bool", "rustg
               "rustgrad.int64": "long int", "rustgrad.float32": "float", "rustgrad.float64": "double"}
 
 
-def _name(dtype):
-    return _SCALAR_NAMES.get(str(dtype), str(dtype))
+_name = scalar_type_name
 
 
 def _uniform(self, generator):

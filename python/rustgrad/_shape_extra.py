@@ -8,7 +8,8 @@ import itertools
 import numpy as np
 
 from . import _arg_errors, _core
-from ._common_ops import _SCALAR_NAMES, meshgrid, tensor_split
+from ._common_ops import meshgrid, tensor_split
+from ._scalar_names import scalar_type_name
 
 __all__ = ["movedim", "moveaxis", "swapdims", "unflatten", "broadcast_to", "hstack", "vstack", "dstack",
            "column_stack", "row_stack", "hsplit", "vsplit", "dsplit", "atleast_1d", "atleast_2d", "atleast_3d",
@@ -26,8 +27,7 @@ def _wrap(dim, ndim):
     return dim % n
 
 
-def _scalar_name(dtype):
-    return _SCALAR_NAMES.get(str(dtype), str(dtype))
+_scalar_name = scalar_type_name
 
 
 def _check_tensor(name, input):

@@ -4,6 +4,7 @@ quantile / nanquantile (all interpolation modes), nanmedian and mode; histogram.
 import numpy as np
 
 from . import _core, return_types
+from ._scalar_names import scalar_type_name
 from ._shape_extra import _check_tensor, _wrap
 
 __all__ = ["quantile", "nanquantile", "nanmedian", "mode", "histogram"]
@@ -223,10 +224,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
                                    _core.tensor(edges.tolist(), dtype=input.dtype)))
 
 
-def _dtype_name(dtype):
-    from ._common_ops import _SCALAR_NAMES
-
-    return _SCALAR_NAMES.get(str(dtype), str(dtype))
+_dtype_name = scalar_type_name
 
 
 _core.Tensor.quantile = _quantile_method("quantile", False)

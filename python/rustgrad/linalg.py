@@ -9,6 +9,7 @@ import numbers as _numbers
 
 from . import _core
 from . import return_types as _return_types
+from ._scalar_names import scalar_type_name
 
 LinAlgError = _core._LinAlgError
 
@@ -57,8 +58,7 @@ def _float_dtype_check(fn, dtype):
         raise RuntimeError(f"{fn}: dtype should be floating point or complex, but got {_dtype_name(dtype)}")
 
 
-def _dtype_name(dtype):
-    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte"}.get(str(dtype).split(".")[-1], str(dtype))
+_dtype_name = scalar_type_name
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):

@@ -7,6 +7,7 @@ does PyTorch's Python-level argument handling: reductions, warnings, shape check
 import warnings
 
 from .. import _core
+from .._scalar_names import scalar_type_name
 
 __all__ = [
     "binary_cross_entropy",
@@ -20,19 +21,7 @@ __all__ = [
     "smooth_l1_loss",
 ]
 
-_SCALAR_TYPE_NAMES = {
-    "float32": "Float",
-    "float64": "Double",
-    "int64": "Long",
-    "int32": "Int",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
-
-
-def _type_name(dtype):
-    name = repr(dtype).rsplit(".", 1)[-1]
-    return _SCALAR_TYPE_NAMES.get(name, name)
+_type_name = scalar_type_name
 
 
 def _legacy_reduction(size_average, reduce, reduction):
