@@ -395,3 +395,6 @@ def polygamma(n, input):
         raise TypeError(f"polygamma(): argument 'input' (position 2) must be Tensor, not {type(input).__name__}")
     return input.polygamma(n)
 
+
+# ----- api-tensor: more torch.* functions and Tensor methods composed in Python -----
+from ._tensor_api_more import *  # noqa: E402,F401,F403  (repeat_interleave, tile, aminmax, isin, normal, ...)
