@@ -89,13 +89,12 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         if repeats.dim() > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
         if repeats.numel() == 1:
-            repeats = int(repeats.reshape(-1)[0])
-        else:
-            if repeats.shape[0] != input.shape[d]:
-                raise RuntimeError(f"repeats must have the same size as input along dim, but got "
-                                   f"repeats.size(0) = {repeats.shape[0]} and input.size(0) = {input.shape[d]}")
-            index = _repeats_to_index(repeats, output_size)
-            return input.index_select(d, index.to(_core.int64))
+            repeats = repeats.reshape(1).expand(input.shape[d])  # still an index_select, as PyTorch
+        if repeats.shape[0] != input.shape[d]:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {repeats.shape[0]} and input.size(0) = {input.shape[d]}")
+        index = _repeats_to_index(repeats, output_size)
+        return input.index_select(d, index.to(_core.int64))
     if repeats < 0:
         raise RuntimeError("Repeats must be non-negative")
     total = input.shape[d] * repeats
@@ -123,7 +122,7 @@ def _tile(self, *dims):
     n = self.dim()
     if len(dims) < n:
         dims = (1,) * (n - len(dims)) + dims
-    return self.repeat(*dims)
+    return self.repeat(list(dims))
 
 
 def tile(input, dims):
@@ -136,7 +135,7 @@ def tile(input, dims):
 def ravel(input):
     """``input`` flattened (a view when possible; ViewBackward0)."""
     _check_tensor("ravel", input)
-    return input.reshape(-1)
+    return input.contiguous().view(-1)  # a copy of a non-contiguous input ends in ViewBackward0, as PyTorch
 
 
 def fliplr(input):
@@ -251,31 +250,37 @@ class _ClampMaxTensor:
         return g_self, g_max
 
 
-def _bound_check(name, self, bound):
-    if not (isinstance(bound, Tensor) or (isinstance(bound, numbers.Number) and not isinstance(bound, complex))):
-        kind = "Tensor" if name.startswith("Tensor.") else "input"
-        raise TypeError(f"{name.split('.')[-1]}() received an invalid combination of arguments - got "
-                        f"({'' if kind == 'Tensor' else 'Tensor, '}{_type_name(bound)}), but expected one of:\n"
-                        f" * ({'' if kind == 'Tensor' else 'Tensor input, '}Tensor max)\n"
-                        f" * ({'' if kind == 'Tensor' else 'Tensor input, '}Number max)\n")
+def _bound_check(name, input, bound, method):
+    """PyTorch's parser error for ``clamp_max`` / ``clamp_min`` given a bad input or bound."""
+    arg = name[len("clamp_"):]
+    ok_bound = isinstance(bound, Tensor) or (isinstance(bound, numbers.Number) and not isinstance(bound, complex))
+    if method:
+        if not ok_bound:
+            bad = f"(!{type(bound).__name__}!)"
+            raise TypeError(f"{name}() received an invalid combination of arguments - got ({type(bound).__name__}), "
+                            f"but expected one of:\n * (Tensor {arg})\n      didn't match because some of the "
+                            f"arguments have invalid types: {bad}\n * (Number {arg})\n      didn't match because "
+                            f"some of the arguments have invalid types: {bad}\n")
+    elif not ok_bound or not isinstance(input, Tensor):
+        raise _invalid_combination(name, (input, bound), [f"Tensor input, Tensor {arg}, *, Tensor out = None",
+                                                          f"Tensor input, Number {arg}, *, Tensor out = None"])
 
 
 def _clamp_max(self, max):
     """``min(self, max)`` elementwise (ClampMaxBackward0 for a number, ClampMaxBackward1 for a tensor)."""
-    _bound_check("Tensor.clamp_max", self, max)
+    _bound_check("clamp_max", self, max, True)
     if isinstance(max, Tensor):
         return _ClampMaxTensor.apply(self, max)
     return _ClampMaxScalar.apply(self, max)
 
 
 def clamp_max(input, max):
-    _check_tensor("clamp_max", input)
-    _bound_check("clamp_max", input, max)
+    _bound_check("clamp_max", input, max, False)
     return _clamp_max(input, max)
 
 
 def clamp_min(input, min):
-    _check_tensor("clamp_min", input)
+    _bound_check("clamp_min", input, min, False)
     return input.clamp_min(min)
 
 
