@@ -398,3 +398,4 @@ def polygamma(n, input):
 
 # ----- api-tensor: more torch.* functions and Tensor methods composed in Python -----
 from ._tensor_api_more import *  # noqa: E402,F401,F403  (repeat_interleave, tile, aminmax, isin, normal, ...)
+from ._tensor_api_linalg import *  # noqa: E402,F401,F403  (inner, vdot, addr, matrix_power, logcumsumexp, windows, ...)
