@@ -399,3 +399,4 @@ def polygamma(n, input):
 # ----- api-tensor: more torch.* functions and Tensor methods composed in Python -----
 from ._tensor_api_more import *  # noqa: E402,F401,F403  (repeat_interleave, tile, aminmax, isin, normal, ...)
 from ._tensor_api_linalg import *  # noqa: E402,F401,F403  (inner, vdot, addr, matrix_power, logcumsumexp, windows, ...)
+from ._tensor_predicates import *  # noqa: E402,F401,F403  (is_nonzero, conj/real/imag, unsafe_split, *_copy, ...)
