@@ -13,7 +13,9 @@ import ast
 from ._core import Tensor, Generator
 
 _PRINTED = {"Scalar": "Number", "Tensor[]": "tuple of Tensors", "Generator": "torch.Generator"}
-_SPECIAL_DEFAULTS = {"at::Reduction::Mean": 1}
+# PyTorch's Python parser cannot evaluate this printed default and uses 0: top-level losses called
+# without ``reduction`` do not reduce (torch.kl_div(x, t) is elementwise).
+_SPECIAL_DEFAULTS = {"at::Reduction::Mean": 0}
 
 
 class _Param:
@@ -101,7 +103,9 @@ class _Signature:
         """The values, or the TypeError of this signature alone."""
         name = self.name
         if len(args) > self.max_pos:
-            return TypeError(f"{name}() takes {self.max_pos} positional arguments but {len(args)} were given")
+            low = sum(not p.kw_only and not p.has_default for p in self.params)
+            takes = f"{self.max_pos}" if low == self.max_pos else f"from {low} to {self.max_pos}"
+            return TypeError(f"{name}() takes {takes} positional arguments but {len(args)} were given")
         values, given = [], []
         for i, p in enumerate(self.params):
             if i < len(args):
