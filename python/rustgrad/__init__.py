@@ -371,6 +371,9 @@ from . import special, cuda, backends, accelerator  # noqa: E402
 # torch.selu / celu / prelu / hardshrink / cosine_similarity / pairwise_distance / group_norm: the
 # nn.functional ops under PyTorch's top-level signatures.
 from ._nn_aliases import *  # noqa: E402,F401,F403
+# torch.dropout / layer_norm / conv2d / embedding_bag / ...: ATen's top-level nn ops and signatures.
+from ._nn_toplevel import *  # noqa: E402,F401,F403
+from ._nn_toplevel_loss_rnn import *  # noqa: E402,F401,F403  (kl_div(..., reduction=1), lstm_cell, ...)
 # dtype utilities: finfo/iinfo, promote_types/result_type/can_cast, is_floating_point/is_complex, determinism.
 from ._dtype_info import *  # noqa: E402,F401,F403
 from . import testing  # noqa: E402,F401  (assert_close, make_tensor)

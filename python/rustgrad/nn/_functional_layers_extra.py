@@ -4,14 +4,16 @@
 
 All are compositions of existing ops. Where PyTorch composes too (dropouts, ``local_response_norm``,
 ``rms_norm``, ``adaptive_avg_pool1d``, ``gumbel_softmax``) the grad_fn chain is PyTorch's. Where
-PyTorch has one native node (ThresholdBackward0, RreluWithNoiseBackward0, PixelShuffleBackward0,
-PixelUnshuffleBackward0, ChannelShuffleBackward0) the same values and gradients come from the
-composition (MaskedFillBackward0, MulBackward0 / LeakyReluBackward0, view/permute/reshape nodes).
+PyTorch has one native node (ThresholdBackward0/1, RreluWithNoiseBackward0/1, PixelShuffleBackward0,
+PixelUnshuffleBackward0, ChannelShuffleBackward0) the composition runs under one node of that name
+(``native_node``) whose backward is PyTorch's derivative formula.
 """
 
 import math
 
 from .. import _core
+from ..autograd._native_node import native_node
+from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ._functional_loss import _type_name
 
@@ -139,31 +141,83 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     return _dropout_impl(input, p, training, True, True, inplace)
 
 
+class _Threshold(Function):
+    """``value`` where ``input <= threshold``, else ``input`` (NaN kept)."""
+
+    @staticmethod
+    def forward(ctx, input, threshold, value, inplace):
+        mask = input <= threshold
+        ctx.save_for_backward(mask)
+        if inplace:
+            ctx.mark_dirty(input)
+            return input.masked_fill_(mask, value)
+        return input.masked_fill(mask, value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/dx threshold(x) = 1 where x > threshold (or NaN), else 0
+        (mask,) = ctx.saved_tensors
+        return grad.masked_fill(mask, 0.0), None, None, None
+
+
+_ThresholdOut = native_node("ThresholdBackward0")(type("_ThresholdOut", (_Threshold,), {}))
+_ThresholdIn = native_node("ThresholdBackward1")(type("_ThresholdIn", (_Threshold,), {}))
+
+
 def threshold(input, threshold, value, inplace=False):
-    """``value`` where ``input <= threshold``, else ``input`` (NaN kept); grad passes where kept."""
-    mask = input <= threshold
-    return input.masked_fill_(mask, value) if inplace else input.masked_fill(mask, value)
+    """``value`` where ``input <= threshold``, else ``input`` (NaN kept); grad passes where kept
+    (ThresholdBackward0, ThresholdBackward1 in place)."""
+    if inplace:
+        return _ThresholdIn.apply(input, threshold, value, True)
+    return _ThresholdOut.apply(input, threshold, value, False)
 
 
 def threshold_(input, threshold, value):
-    return input.masked_fill_(input <= threshold, value)
+    return _ThresholdIn.apply(input, threshold, value, True)
+
+
+class _RreluWithNoise(Function):
+    """ATen's ``rrelu_with_noise``: training multiplies by a noise of U(lower, upper) slopes where
+    ``input <= 0`` (1 elsewhere); eval is leaky_relu with the mean slope."""
+
+    @staticmethod
+    def forward(ctx, input, lower, upper, training, inplace):
+        ctx.slope = (lower + upper) / 2
+        ctx.noisy = training and upper - lower > 1e-6
+        if training:
+            noise = _core.empty_like(input).uniform_(lower, upper)
+            noise = noise.masked_fill_(input > 0, 1.0)
+            out = input.mul_(noise) if inplace else input * noise
+            ctx.noise = noise
+        else:
+            out = _core.leaky_relu_(input, ctx.slope) if inplace else _core.leaky_relu(input, ctx.slope)
+        if inplace:
+            ctx.mark_dirty(input)
+        ctx.save_for_backward(out if inplace else input)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # training: d/dx (x * noise) = noise; else leaky_relu's slope where x <= 0
+        (saved,) = ctx.saved_tensors
+        if ctx.noisy:
+            return grad * ctx.noise, None, None, None, None
+        return grad * _core.ones_like(saved).masked_fill_(saved <= 0, ctx.slope), None, None, None, None
+
+
+_RreluOut = native_node("RreluWithNoiseBackward0")(type("_RreluOut", (_RreluWithNoise,), {}))
+_RreluIn = native_node("RreluWithNoiseBackward1")(type("_RreluIn", (_RreluWithNoise,), {}))
 
 
 def _rrelu(input, lower, upper, training, inplace):
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
-    if not training:
-        slope = (lower + upper) / 2
-        return _core.leaky_relu_(input, slope) if inplace else _core.leaky_relu(input, slope)
-    with no_grad():
-        # ATen's rrelu_with_noise: a U(lower, upper) slope where input <= 0, 1 elsewhere
-        noise = _core.empty_like(input).uniform_(lower, upper)
-        noise = noise.masked_fill_(input > 0, 1.0)
-    return input.mul_(noise) if inplace else input * noise
+    return (_RreluIn if inplace else _RreluOut).apply(input, lower, upper, training, inplace)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    """Randomized leaky ReLU: slopes drawn from U(lower, upper) in training, their mean in eval."""
+    """Randomized leaky ReLU: slopes drawn from U(lower, upper) in training, their mean in eval
+    (RreluWithNoiseBackward0, RreluWithNoiseBackward1 in place)."""
     return _rrelu(input, lower, upper, training, inplace)
 
 
@@ -176,7 +230,7 @@ def _check_factor(name, kind, factor):
         raise RuntimeError(f"{name} expects a positive {kind}, but got {factor}")
 
 
-def pixel_shuffle(input, upscale_factor):
+def _pixel_shuffle(input, upscale_factor):
     """``(*, C r^2, H, W) -> (*, C, H r, W r)``."""
     r = upscale_factor
     if input.dim() < 3:
@@ -197,7 +251,7 @@ def pixel_shuffle(input, upscale_factor):
     return x.reshape(*lead, oc, h * r, w * r)
 
 
-def pixel_unshuffle(input, downscale_factor):
+def _pixel_unshuffle(input, downscale_factor):
     """``(*, C, H r, W r) -> (*, C r^2, H, W)``."""
     r = downscale_factor
     if input.dim() < 3:
@@ -223,7 +277,7 @@ def pixel_unshuffle(input, downscale_factor):
     return x.reshape(*lead, c * r * r, h // r, w // r)
 
 
-def channel_shuffle(input, groups):
+def _channel_shuffle(input, groups):
     """Interleaves the channels (dim 1) of ``groups`` groups: ``(N, g, C/g, *) -> (N, C/g, g, *)``."""
     if input.dim() <= 2:
         raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes {list(input.shape)}")
@@ -236,7 +290,77 @@ def channel_shuffle(input, groups):
     return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
 
 
-native_channel_shuffle = channel_shuffle
+@native_node("PixelShuffleBackward0")
+class _PixelShuffle(Function):
+    @staticmethod
+    def forward(ctx, input, r):
+        ctx.r = r
+        return _pixel_shuffle(input, r)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # the shuffle is a permutation of elements: its adjoint is the inverse permutation
+        return pixel_unshuffle(grad, ctx.r), None
+
+
+@native_node("PixelUnshuffleBackward0")
+class _PixelUnshuffle(Function):
+    @staticmethod
+    def forward(ctx, input, r):
+        ctx.r = r
+        return _pixel_unshuffle(input, r)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # adjoint of a permutation: the inverse permutation
+        return pixel_shuffle(grad, ctx.r), None
+
+
+@native_node("ChannelShuffleBackward0")
+class _ChannelShuffle(Function):
+    @staticmethod
+    def forward(ctx, input, groups):
+        out = _channel_shuffle(input, groups)  # checks groups first
+        ctx.inverse_groups = input.shape[1] // groups
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        # shuffling g groups of C/g channels is undone by shuffling C/g groups of g
+        return channel_shuffle(grad, ctx.inverse_groups), None
+
+
+@native_node("NotImplemented")
+class _NativeChannelShuffle(Function):
+    """PyTorch's ``native_channel_shuffle`` has no derivative: its node raises on backward."""
+
+    @staticmethod
+    def forward(ctx, input, groups):
+        return _channel_shuffle(input, groups)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::native_channel_shuffle is not implemented")
+
+
+def pixel_shuffle(input, upscale_factor):
+    """``(*, C r^2, H, W) -> (*, C, H r, W r)`` (PixelShuffleBackward0)."""
+    return _PixelShuffle.apply(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """``(*, C, H r, W r) -> (*, C r^2, H, W)`` (PixelUnshuffleBackward0)."""
+    return _PixelUnshuffle.apply(input, downscale_factor)
+
+
+def channel_shuffle(input, groups):
+    """Interleaves the channels of ``groups`` groups (ChannelShuffleBackward0)."""
+    return _ChannelShuffle.apply(input, groups)
+
+
+def native_channel_shuffle(input, groups):
+    """``channel_shuffle`` whose node, as PyTorch's, has no derivative (NotImplemented)."""
+    return _NativeChannelShuffle.apply(input, groups)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):

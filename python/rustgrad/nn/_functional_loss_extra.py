@@ -6,8 +6,8 @@ Most are compositions in PyTorch too (ATen's ``margin_ranking_loss``, ``hinge_em
 the same ops are composed here in the same order, so values and grad_fn chains are PyTorch's.
 ``soft_margin_loss``, ``multi_margin_loss`` and ``multilabel_margin_loss`` are single native nodes
 in PyTorch (SoftMarginLossBackward0, MultiMarginLossBackward0, MultilabelMarginLossBackward0);
-here they are composed from elementwise ops and reductions with the same formulas, so their
-grad_fn is the last op of the composition (MeanBackward0, SumBackward1, DivBackward0, ...).
+here they are composed from elementwise ops and reductions with the same formulas, run under one
+node of PyTorch's name whose backward differentiates that composition (``_nn_native.vjp_node``).
 """
 
 import math
@@ -15,6 +15,7 @@ import warnings
 
 from .. import _core
 from ..autograd.grad_mode import no_grad
+from .._nn_native import vjp_node
 from ._functional_loss import _refuse_grad, _type_name
 
 __all__ = [
@@ -118,9 +119,16 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     """``log(1 + exp(-target * input))`` (ATen's order: neg, mul, exp, add 1, log)."""
     reduction = _reduction(size_average, reduce, reduction)
     _refuse_grad("soft_margin_loss", target=target)
+    return _soft_margin_node(input, target, reduction)
+
+
+def _soft_margin_compose(input, target, reduction):
     # d/dx log(1 + exp(-t x)) = -t exp(-t x) / (1 + exp(-t x)): the chain rule through the composition
     loss = ((-input) * target).exp().add(1).log()
     return _apply(loss, reduction)
+
+
+_soft_margin_node = vjp_node("SoftMarginLossBackward0", _soft_margin_compose)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -183,6 +191,11 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise RuntimeError(f"expected scalar type {_type_name(input.dtype)} but found {_type_name(weight.dtype)}")
     if target.numel() and (int(target.min()) < 0 or int(target.max()) >= dim):
         raise RuntimeError("target out of range")
+    return _multi_margin_node(input, target, p, margin, weight, reduction)
+
+
+def _multi_margin_compose(input, target, p, margin, weight, reduction):
+    nframe, dim = _frames(input)
     x = input.reshape(nframe, dim)
     y = target.reshape(nframe, 1)
     # z_j = margin - x[y] + x[j], hinged, squared for p = 2, weighted by w[y], the j = y term dropped
@@ -197,6 +210,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if reduction == "none":
         return loss if target.dim() > 0 else loss.reshape(())
     return _apply(loss, reduction)
+
+
+_multi_margin_node = vjp_node("MultiMarginLossBackward0", _multi_margin_compose)
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -214,6 +230,11 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     _check_long(target)
     if target.numel() and (int(target.min()) < -1 or int(target.max()) >= dim):
         raise RuntimeError("argument #2 'target' is out of range")
+    return _multilabel_margin_node(input, target, reduction)
+
+
+def _multilabel_margin_compose(input, target, reduction):
+    nframe, dim = _frames(input)
     x = input.reshape(nframe, dim)
     with no_grad():
         t = target.reshape(nframe, dim)
@@ -229,6 +250,9 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if reduction == "none":
         return loss if target.dim() > 1 else loss.reshape(())
     return _apply(loss, reduction)
+
+
+_multilabel_margin_node = vjp_node("MultilabelMarginLossBackward0", _multilabel_margin_compose)
 
 
 def _check_triplet_dims(anchor, positive, negative):
