@@ -5,8 +5,7 @@ __all__ = [
     "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq", "independent",
     "integer_interval", "interval", "half_open_interval", "is_dependent", "less_than", "lower_cholesky",
     "lower_triangular", "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
-    "positive_integer",
-    "real", "real_vector", "simplex", "square", "symmetric", "unit_interval",
+    "positive_integer", "real", "real_vector", "simplex", "square", "symmetric", "unit_interval",
 ]
 
 

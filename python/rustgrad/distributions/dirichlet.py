@@ -1,7 +1,6 @@
 """``Dirichlet(concentration)`` on the simplex: normalised gamma draws, with ATen's implicit
 reparameterisation gradient (``_gamma_grad._Dirichlet``)."""
 
-from .. import _core
 from .._size import Size
 from ..nn.functional import one_hot
 from . import constraints
