@@ -50,6 +50,9 @@ def _builders(lib, a, b):
         "uniform_wide": lambda: D.Uniform(a - 5, b + 5),
         "log_normal": lambda: D.LogNormal(a, pos_b),
         "log_normal2": lambda: D.LogNormal(b, pos_a),
+        "pareto": lambda: D.Pareto(pos_a, pos_b * 3),
+        "pareto2": lambda: D.Pareto(pos_b * 0.5, pos_a),
+        "pareto_heavy": lambda: D.Pareto(pos_a, T([0.5, 1.5, 2.5])),
     }
 
 
@@ -67,6 +70,10 @@ PAIRS = [
     ("normal", "exponential"), ("normal", "gamma"), ("normal", "gumbel"), ("normal", "laplace"),
     ("poisson", "bernoulli"), ("poisson", "binomial"), ("uniform", "beta"), ("uniform", "exponential"),
     ("uniform", "gamma"), ("uniform", "gumbel"), ("uniform_wide", "beta"), ("uniform_wide", "gamma"),
+    ("pareto", "pareto2"), ("pareto2", "pareto"), ("pareto", "beta"), ("pareto", "uniform"), ("pareto", "exponential"),
+    ("pareto_heavy", "exponential"), ("pareto", "gamma"), ("pareto_heavy", "gamma"), ("pareto", "normal"),
+    ("pareto_heavy", "normal"), ("uniform", "pareto"), ("uniform_wide", "pareto"), ("beta", "pareto"),
+    ("exponential", "pareto"), ("gamma", "pareto"), ("gumbel", "pareto"), ("laplace", "pareto"), ("normal", "pareto"),
 ]
 
 
