@@ -36,6 +36,14 @@ def _dists(lib):
         "relaxed_one_hot": lambda: D.RelaxedOneHotCategorical(T(0.5), T([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]])),
         "exp_relaxed_categorical": lambda: D.relaxed_categorical.ExpRelaxedCategorical(T(2.0),
                                                                                         logits=T([0.5, -1.0, 2.0])),
+        "fisher_snedecor": lambda: D.FisherSnedecor(T([1.0, 3.0, 10.0]), T([1.5, 5.0, 20.0])),
+        "mixture_normal": lambda: D.MixtureSameFamily(D.Categorical(T([0.2, 0.5, 0.3])),
+                                                      D.Normal(T([-1.0, 0.5, 3.0]), T([0.5, 1.0, 2.0]))),
+        "mixture_batched": lambda: D.MixtureSameFamily(D.Categorical(logits=T([[0.0, 1.0], [2.0, -1.0]])),
+                                                       D.Exponential(T([[1.0, 3.0], [0.5, 2.0]]))),
+        "mixture_mvn": lambda: D.MixtureSameFamily(
+            D.Categorical(T([0.4, 0.6])),
+            D.Independent(D.Normal(T([[0.0, 1.0], [2.0, -1.0]]), T([[1.0, 0.5], [0.3, 2.0]])), 1)),
     }
 
 
@@ -55,9 +63,15 @@ VALUES = {
     "logit_relaxed_bernoulli": [[-1.0, 0.5, 3.0]],
     "relaxed_one_hot": [[0.2, 0.3, 0.5], [[0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]],
     "exp_relaxed_categorical": [[-1.0, -2.0, -0.5], [[-0.1, -3.0, -2.5]]],
+    "fisher_snedecor": [[0.1, 1.0, 2.0], [3.0, 0.5, 10.0]],
+    "mixture_normal": [0.0, [1.0, -2.0, 5.0]],
+    "mixture_batched": [[0.5, 1.0], [[0.1, 3.0]]],
+    "mixture_mvn": [[0.5, 0.0], [[1.0, 1.0], [3.0, -2.0]]],
 }
 CDF = {"half_cauchy", "pareto", "weibull", "kumaraswamy"}
-NO_ENTROPY = {"logistic_normal", "logistic_normal_scalar", "negative_binomial", "negative_binomial_logits",
+MIX_CDF = {"mixture_normal", "mixture_batched"}
+NO_ENTROPY = {"mixture_normal", "mixture_batched", "mixture_mvn", "fisher_snedecor", "logistic_normal",
+              "logistic_normal_scalar", "negative_binomial", "negative_binomial_logits",
               "relaxed_bernoulli", "logit_relaxed_bernoulli", "relaxed_one_hot", "exp_relaxed_categorical"}
 
 
@@ -86,7 +100,7 @@ def test_values_reprs_and_shapes_match_torch(name):
     for v in VALUES[name]:
         ov, tv = rustgrad.tensor(v, dtype=rustgrad.float64), torch.tensor(v, dtype=torch.float64)
         _close(ours.log_prob(ov), theirs.log_prob(tv))
-        if name in CDF:
+        if name in CDF | MIX_CDF:
             _close(ours.cdf(ov), theirs.cdf(tv))
     if name in CDF:
         q = rustgrad.tensor([0.05, 0.5, 0.95], dtype=rustgrad.float64)
@@ -126,6 +140,17 @@ ERRORS = [
     lambda lib: lib.distributions.RelaxedBernoulli(lib.tensor(1.0)),
     lambda lib: lib.distributions.RelaxedBernoulli(lib.tensor(1.0), lib.tensor(1.5)),
     lambda lib: lib.distributions.RelaxedOneHotCategorical(lib.tensor(1.0), lib.tensor([0.5, -0.6])),
+    lambda lib: lib.distributions.FisherSnedecor(1.0, -1.0),
+    lambda lib: lib.distributions.MixtureSameFamily(lib.distributions.Normal(0.0, 1.0),
+                                                    lib.distributions.Normal(lib.zeros(2), 1.0)),
+    lambda lib: lib.distributions.MixtureSameFamily(lib.distributions.Categorical(lib.ones(2)), 3),
+    lambda lib: lib.distributions.MixtureSameFamily(lib.distributions.Categorical(lib.ones(3)),
+                                                    lib.distributions.Normal(lib.zeros(2), 1.0)),
+    lambda lib: lib.distributions.MixtureSameFamily(lib.distributions.Categorical(lib.ones(3, 2)),
+                                                    lib.distributions.Normal(lib.zeros(4, 2), 1.0)),
+    lambda lib: lib.distributions.MixtureSameFamily(lib.distributions.Categorical(lib.ones(2)),
+                                                    lib.distributions.Exponential(lib.ones(2))).log_prob(
+                                                        lib.tensor(-1.0)),
 ]
 
 
@@ -152,6 +177,10 @@ def test_sample_moments_with_fixed_seed():
         return s
 
     check(D.Weibull(T([1.0, 2.0]), T([1.5, 4.0])))
+    check(D.FisherSnedecor(T([5.0, 10.0]), T([12.0, 20.0])), var_rtol=0.2)
+    check(D.MixtureSameFamily(D.Categorical(T([0.2, 0.5, 0.3])), D.Normal(T([-1.0, 0.5, 3.0]), T([0.5, 1.0, 2.0]))))
+    check(D.MixtureSameFamily(D.Categorical(T([0.4, 0.6])),
+                              D.Independent(D.Normal(T([[0.0, 1.0], [2.0, -1.0]]), T([[1.0, 0.5], [0.3, 2.0]])), 1)))
     check(D.Pareto(T([1.0, 0.5]), T([6.0, 9.0])), var_rtol=0.15)  # heavy fourth moment
     check(D.InverseGamma(T([6.0, 9.0]), T([1.0, 2.0])), var_rtol=0.15)
     check(D.Kumaraswamy(T([0.5, 2.0]), T([0.7, 3.0])))
@@ -180,10 +209,11 @@ RSAMPLE = {
     "kumaraswamy": lambda D, a, b: D.Kumaraswamy(a.exp(), b.exp()),
     "relaxed_bernoulli": lambda D, a, b: D.RelaxedBernoulli(b.exp(), logits=a),
     "relaxed_one_hot": lambda D, a, b: D.RelaxedOneHotCategorical(b.exp().sum(), logits=a),
+    "fisher_snedecor": lambda D, a, b: D.FisherSnedecor(a.exp() * 3, b.exp() * 4),
 }
 
 
-@pytest.mark.parametrize("name", sorted(RSAMPLE))
+@pytest.mark.parametrize("name", sorted(set(RSAMPLE) - {"fisher_snedecor"}))
 def test_rsample_gradients_by_finite_differences(name):
     def f(a, b):
         rustgrad.manual_seed(13)
@@ -192,13 +222,14 @@ def test_rsample_gradients_by_finite_differences(name):
     check_grads(f, [0.3, -0.4], [0.2, -0.5])
 
 
-@pytest.mark.parametrize("name", sorted(RSAMPLE) + ["inverse_gamma", "negative_binomial", "multinomial"])
+@pytest.mark.parametrize("name", sorted(RSAMPLE) + ["inverse_gamma", "negative_binomial", "multinomial", "mixture"])
 def test_log_prob_gradients_match_torch(name):
     torch = torch_or_skip()
     build = dict(RSAMPLE)
     build["inverse_gamma"] = lambda D, a, b: D.InverseGamma(a.exp(), b.exp())
     build["negative_binomial"] = lambda D, a, b: D.NegativeBinomial(b.exp(), logits=a)
     build["multinomial"] = lambda D, a, b: D.Multinomial(3, logits=a * b)
+    build["mixture"] = lambda D, a, b: D.MixtureSameFamily(D.Categorical(logits=a), D.Normal(b, a.exp()))
     value = {"logistic_normal": [0.2, 0.3, 0.5], "relaxed_one_hot": [0.3, 0.7], "kumaraswamy": [0.3, 0.8],
              "relaxed_bernoulli": [0.3, 0.8], "negative_binomial": [0.0, 3.0], "multinomial": [1.0, 2.0],
              "pareto": [2.5, 4.0]}.get(name, [0.5, 1.5])
