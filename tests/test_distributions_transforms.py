@@ -189,3 +189,86 @@ def test_transformed_rsample_gradients():
         return D.TransformedDistribution(base, [T.TanhTransform(), T.AffineTransform(1.0, 3.0)]).rsample((3,))
 
     check_grads(f, [0.1, -0.3], [0.2, -0.1])
+
+
+def _constraints(lib):
+    C = lib.distributions.constraints
+    t = lambda v: lib.tensor(v, dtype=lib.float64)  # noqa: E731
+    return {
+        "real": (C.real, (2, 3)), "positive": (C.positive, (2, 3)), "nonnegative": (C.nonnegative, (2, 3)),
+        "greater_than": (C.greater_than(t([1.0, -2.0, 0.5])), (2, 3)), "greater_than_eq": (C.greater_than_eq(3.0),
+                                                                                            (2, 3)),
+        "less_than": (C.less_than(-1.5), (2, 3)), "unit_interval": (C.unit_interval, (2, 3)),
+        "interval": (C.interval(-2.0, t([1.0, 0.0, 5.0])), (2, 3)),
+        "half_open_interval": (C.half_open_interval(0.0, 4.0), (2, 3)),
+        "simplex": (C.simplex, (2, 3)), "real_vector": (C.real_vector, (2, 3)),
+        "independent_positive": (C.independent(C.positive, 1), (2, 3)),
+        "lower_cholesky": (C.lower_cholesky, (2, 3, 3)), "positive_definite": (C.positive_definite, (2, 3, 3)),
+    }
+
+
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+@pytest.mark.parametrize("name", sorted(_constraints(rustgrad)))
+def test_constraint_registry_matches_torch(registry, name):
+    torch = torch_or_skip()
+    (co, shape), (ct, _) = _constraints(rustgrad)[name], _constraints(torch)[name]
+    reg_o, reg_t = getattr(rustgrad.distributions, registry), getattr(torch.distributions, registry)
+    theirs = error_of(torch, lambda lib: reg_t(ct))
+    if theirs is not None:
+        assert error_of(rustgrad, lambda lib: reg_o(co)) == theirs
+        return
+    to, tt = reg_o(co), reg_t(ct)
+    assert repr(to) == repr(tt)
+    x = np.random.default_rng(0).standard_normal(shape)
+    xo = rustgrad.tensor(x, dtype=rustgrad.float64, requires_grad=True)
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    yo, yt = to(xo), tt(xt)
+    np.testing.assert_allclose(_np(yo), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert bool(co.check(yo).all())
+    np.testing.assert_allclose(_np(to.inv(yo)), tt.inv(yt).detach().numpy(), rtol=1e-8, atol=1e-10)
+    if to.bijective and name not in ("positive_definite", "lower_cholesky"):
+        lo, lt = to.log_abs_det_jacobian(xo, yo), tt.log_abs_det_jacobian(xt, yt)
+        np.testing.assert_allclose(_np(lo), lt.detach().numpy(), rtol=1e-10, atol=1e-12)
+        (yo.sum() + lo.sum()).backward()
+        (yt.sum() + lt.sum()).backward()
+    else:
+        yo.sum().backward()
+        yt.sum().backward()
+    np.testing.assert_allclose(_np(xo.grad), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_constraint_registry_errors_and_custom_registration():
+    torch = torch_or_skip()
+    for call in (lambda lib: lib.distributions.biject_to(lib.distributions.constraints.boolean),
+                 lambda lib: lib.distributions.biject_to(lib.distributions.constraints.lower_cholesky),
+                 lambda lib: lib.distributions.transform_to.register(3, lambda c: None)):
+        assert error_of(rustgrad, call) == error_of(torch, call)
+    registry = rustgrad.distributions.constraint_registry.ConstraintRegistry()
+    C, T = rustgrad.distributions.constraints, rustgrad.distributions.transforms
+    registry.register(C.positive, lambda c: T.ExpTransform())
+    assert isinstance(registry(C.positive), T.ExpTransform)
+
+
+def test_reshape_and_cdf_transforms_match_torch():
+    torch = torch_or_skip()
+    for lib_pair in ((rustgrad, torch),):
+        res = []
+        for lib in lib_pair:
+            T = lib.distributions.transforms
+            r = T.ReshapeTransform((2, 3), (3, 2))
+            x = lib.arange(24, dtype=lib.float64).reshape(4, 2, 3)
+            y = r(x)
+            c = T.CumulativeDistributionTransform(lib.distributions.Normal(lib.tensor(0.5, dtype=lib.float64), 2.0))
+            z = lib.tensor([-1.0, 0.3, 2.0], dtype=lib.float64)
+            res.append([np.array(v.tolist()) for v in (y, r.inv(y), r.log_abs_det_jacobian(x, y), c(z), c.inv(c(z)),
+                                                       c.log_abs_det_jacobian(z, c(z)))]
+                       + [tuple(r.forward_shape((5, 2, 3))), tuple(r.inverse_shape((3, 2))), repr(c.domain)])
+        for a, b in zip(*res):
+            if isinstance(a, np.ndarray):
+                np.testing.assert_allclose(a, b, rtol=1e-12)
+            else:
+                assert a == b
+    for call in (lambda lib: lib.distributions.transforms.ReshapeTransform((2, 3), (5,)),
+                 lambda lib: lib.distributions.transforms.ReshapeTransform((2, 3), (6,)).forward_shape((3, 2)),
+                 lambda lib: lib.distributions.transforms.ReshapeTransform((2, 3), (6,)).inverse_shape(())):
+        assert error_of(rustgrad, call) == error_of(torch, call)

@@ -619,3 +619,11 @@ class StickBreakingTransform(Transform):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
         return Size(tuple(shape[:-1]) + (shape[-1] - 1,))
+
+
+from ._transforms_extra import (  # noqa: E402 - they subclass Transform, defined above
+    CumulativeDistributionTransform, LowerCholeskyTransform, PositiveDefiniteTransform, ReshapeTransform,
+)
+
+__all__ += ["CumulativeDistributionTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
+            "ReshapeTransform"]
