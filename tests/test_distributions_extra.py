@@ -36,6 +36,8 @@ def _dists(lib):
         "relaxed_one_hot": lambda: D.RelaxedOneHotCategorical(T(0.5), T([[0.2, 0.3, 0.5], [0.6, 0.2, 0.2]])),
         "exp_relaxed_categorical": lambda: D.relaxed_categorical.ExpRelaxedCategorical(T(2.0),
                                                                                         logits=T([0.5, -1.0, 2.0])),
+        "continuous_bernoulli": lambda: D.ContinuousBernoulli(T([0.1, 0.4995, 0.5, 0.8])),
+        "continuous_bernoulli_logits": lambda: D.ContinuousBernoulli(logits=T([-2.0, 0.001, 3.0])),
         "fisher_snedecor": lambda: D.FisherSnedecor(T([1.0, 3.0, 10.0]), T([1.5, 5.0, 20.0])),
         "mixture_normal": lambda: D.MixtureSameFamily(D.Categorical(T([0.2, 0.5, 0.3])),
                                                       D.Normal(T([-1.0, 0.5, 3.0]), T([0.5, 1.0, 2.0]))),
@@ -64,11 +66,13 @@ VALUES = {
     "relaxed_one_hot": [[0.2, 0.3, 0.5], [[0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]],
     "exp_relaxed_categorical": [[-1.0, -2.0, -0.5], [[-0.1, -3.0, -2.5]]],
     "fisher_snedecor": [[0.1, 1.0, 2.0], [3.0, 0.5, 10.0]],
+    "continuous_bernoulli": [[0.1, 0.5, 0.0, 1.0], [0.9, 0.3, 0.7, 0.2]],
+    "continuous_bernoulli_logits": [[0.1, 0.5, 1.0], [0.0, 0.3, 0.7]],
     "mixture_normal": [0.0, [1.0, -2.0, 5.0]],
     "mixture_batched": [[0.5, 1.0], [[0.1, 3.0]]],
     "mixture_mvn": [[0.5, 0.0], [[1.0, 1.0], [3.0, -2.0]]],
 }
-CDF = {"half_cauchy", "pareto", "weibull", "kumaraswamy"}
+CDF = {"half_cauchy", "pareto", "weibull", "kumaraswamy", "continuous_bernoulli", "continuous_bernoulli_logits"}
 MIX_CDF = {"mixture_normal", "mixture_batched"}
 NO_ENTROPY = {"mixture_normal", "mixture_batched", "mixture_mvn", "fisher_snedecor", "logistic_normal",
               "logistic_normal_scalar", "negative_binomial", "negative_binomial_logits",
@@ -103,8 +107,9 @@ def test_values_reprs_and_shapes_match_torch(name):
         if name in CDF | MIX_CDF:
             _close(ours.cdf(ov), theirs.cdf(tv))
     if name in CDF:
-        q = rustgrad.tensor([0.05, 0.5, 0.95], dtype=rustgrad.float64)
-        _close(ours.icdf(q), theirs.icdf(torch.tensor([0.05, 0.5, 0.95], dtype=torch.float64)), rtol=1e-9)
+        q = np.linspace(0.05, 0.95, ours.batch_shape[0]).tolist()
+        _close(ours.icdf(rustgrad.tensor(q, dtype=rustgrad.float64)), theirs.icdf(torch.tensor(q, dtype=torch.float64)),
+               rtol=1e-9)
     if name not in NO_ENTROPY:
         _close(ours.entropy(), theirs.entropy())
     for attr in ("mean", "variance", "mode"):
@@ -141,6 +146,8 @@ ERRORS = [
     lambda lib: lib.distributions.RelaxedBernoulli(lib.tensor(1.0), lib.tensor(1.5)),
     lambda lib: lib.distributions.RelaxedOneHotCategorical(lib.tensor(1.0), lib.tensor([0.5, -0.6])),
     lambda lib: lib.distributions.FisherSnedecor(1.0, -1.0),
+    lambda lib: lib.distributions.ContinuousBernoulli(lib.tensor([1.5]), validate_args=True),
+    lambda lib: lib.distributions.ContinuousBernoulli(lib.tensor([0.5])).log_prob(lib.tensor([1.5])),
     lambda lib: lib.distributions.MixtureSameFamily(lib.distributions.Normal(0.0, 1.0),
                                                     lib.distributions.Normal(lib.zeros(2), 1.0)),
     lambda lib: lib.distributions.MixtureSameFamily(lib.distributions.Categorical(lib.ones(2)), 3),
@@ -177,6 +184,7 @@ def test_sample_moments_with_fixed_seed():
         return s
 
     check(D.Weibull(T([1.0, 2.0]), T([1.5, 4.0])))
+    check(D.ContinuousBernoulli(T([0.1, 0.5, 0.8])))
     check(D.FisherSnedecor(T([5.0, 10.0]), T([12.0, 20.0])), var_rtol=0.2)
     check(D.MixtureSameFamily(D.Categorical(T([0.2, 0.5, 0.3])), D.Normal(T([-1.0, 0.5, 3.0]), T([0.5, 1.0, 2.0]))))
     check(D.MixtureSameFamily(D.Categorical(T([0.4, 0.6])),
@@ -210,6 +218,7 @@ RSAMPLE = {
     "relaxed_bernoulli": lambda D, a, b: D.RelaxedBernoulli(b.exp(), logits=a),
     "relaxed_one_hot": lambda D, a, b: D.RelaxedOneHotCategorical(b.exp().sum(), logits=a),
     "fisher_snedecor": lambda D, a, b: D.FisherSnedecor(a.exp() * 3, b.exp() * 4),
+    "continuous_bernoulli": lambda D, a, b: D.ContinuousBernoulli(logits=a * 3),
 }
 
 
@@ -232,7 +241,7 @@ def test_log_prob_gradients_match_torch(name):
     build["mixture"] = lambda D, a, b: D.MixtureSameFamily(D.Categorical(logits=a), D.Normal(b, a.exp()))
     value = {"logistic_normal": [0.2, 0.3, 0.5], "relaxed_one_hot": [0.3, 0.7], "kumaraswamy": [0.3, 0.8],
              "relaxed_bernoulli": [0.3, 0.8], "negative_binomial": [0.0, 3.0], "multinomial": [1.0, 2.0],
-             "pareto": [2.5, 4.0]}.get(name, [0.5, 1.5])
+             "pareto": [2.5, 4.0], "continuous_bernoulli": [0.3, 0.8]}.get(name, [0.5, 1.5])
     res = []
     for lib in (rustgrad, torch):
         a = lib.tensor([0.3, -0.4], dtype=lib.float64, requires_grad=True)

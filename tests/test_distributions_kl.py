@@ -50,6 +50,9 @@ def _builders(lib, a, b):
         "uniform_wide": lambda: D.Uniform(a - 5, b + 5),
         "log_normal": lambda: D.LogNormal(a, pos_b),
         "log_normal2": lambda: D.LogNormal(b, pos_a),
+        "continuous_bernoulli": lambda: D.ContinuousBernoulli(unit),
+        "continuous_bernoulli2": lambda: D.ContinuousBernoulli(logits=b),
+        "uniform_inner": lambda: D.Uniform(unit * 0.5 - 0.1, unit * 0.5 + 0.25),
         "pareto": lambda: D.Pareto(pos_a, pos_b * 3),
         "pareto2": lambda: D.Pareto(pos_b * 0.5, pos_a),
         "pareto_heavy": lambda: D.Pareto(pos_a, T([0.5, 1.5, 2.5])),
@@ -74,6 +77,12 @@ PAIRS = [
     ("pareto_heavy", "exponential"), ("pareto", "gamma"), ("pareto_heavy", "gamma"), ("pareto", "normal"),
     ("pareto_heavy", "normal"), ("uniform", "pareto"), ("uniform_wide", "pareto"), ("beta", "pareto"),
     ("exponential", "pareto"), ("gamma", "pareto"), ("gumbel", "pareto"), ("laplace", "pareto"), ("normal", "pareto"),
+    ("continuous_bernoulli", "continuous_bernoulli2"), ("beta", "continuous_bernoulli"),
+    ("continuous_bernoulli", "pareto"), ("continuous_bernoulli", "exponential"), ("continuous_bernoulli", "normal"),
+    ("continuous_bernoulli", "uniform_wide"), ("continuous_bernoulli", "uniform"), ("uniform", "continuous_bernoulli"),
+    ("uniform_inner", "continuous_bernoulli"), ("exponential", "continuous_bernoulli"),
+    ("gamma", "continuous_bernoulli"), ("gumbel", "continuous_bernoulli"), ("laplace", "continuous_bernoulli"),
+    ("normal", "continuous_bernoulli"), ("pareto", "continuous_bernoulli"),
 ]
 
 
