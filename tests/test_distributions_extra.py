@@ -38,6 +38,7 @@ def _dists(lib):
                                                                                         logits=T([0.5, -1.0, 2.0])),
         "continuous_bernoulli": lambda: D.ContinuousBernoulli(T([0.1, 0.4995, 0.5, 0.8])),
         "continuous_bernoulli_logits": lambda: D.ContinuousBernoulli(logits=T([-2.0, 0.001, 3.0])),
+        "von_mises": lambda: D.VonMises(T([0.0, 1.0, -2.0]), T([0.5, 4.0, 20.0])),
         "fisher_snedecor": lambda: D.FisherSnedecor(T([1.0, 3.0, 10.0]), T([1.5, 5.0, 20.0])),
         "mixture_normal": lambda: D.MixtureSameFamily(D.Categorical(T([0.2, 0.5, 0.3])),
                                                       D.Normal(T([-1.0, 0.5, 3.0]), T([0.5, 1.0, 2.0]))),
@@ -66,6 +67,7 @@ VALUES = {
     "relaxed_one_hot": [[0.2, 0.3, 0.5], [[0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]],
     "exp_relaxed_categorical": [[-1.0, -2.0, -0.5], [[-0.1, -3.0, -2.5]]],
     "fisher_snedecor": [[0.1, 1.0, 2.0], [3.0, 0.5, 10.0]],
+    "von_mises": [[0.0, 1.0, 3.0], [-3.0, 7.0, -2.0]],
     "continuous_bernoulli": [[0.1, 0.5, 0.0, 1.0], [0.9, 0.3, 0.7, 0.2]],
     "continuous_bernoulli_logits": [[0.1, 0.5, 1.0], [0.0, 0.3, 0.7]],
     "mixture_normal": [0.0, [1.0, -2.0, 5.0]],
@@ -74,7 +76,7 @@ VALUES = {
 }
 CDF = {"half_cauchy", "pareto", "weibull", "kumaraswamy", "continuous_bernoulli", "continuous_bernoulli_logits"}
 MIX_CDF = {"mixture_normal", "mixture_batched"}
-NO_ENTROPY = {"mixture_normal", "mixture_batched", "mixture_mvn", "fisher_snedecor", "logistic_normal",
+NO_ENTROPY = {"von_mises", "mixture_normal", "mixture_batched", "mixture_mvn", "fisher_snedecor", "logistic_normal",
               "logistic_normal_scalar", "negative_binomial", "negative_binomial_logits",
               "relaxed_bernoulli", "logit_relaxed_bernoulli", "relaxed_one_hot", "exp_relaxed_categorical"}
 
@@ -146,6 +148,7 @@ ERRORS = [
     lambda lib: lib.distributions.RelaxedBernoulli(lib.tensor(1.0), lib.tensor(1.5)),
     lambda lib: lib.distributions.RelaxedOneHotCategorical(lib.tensor(1.0), lib.tensor([0.5, -0.6])),
     lambda lib: lib.distributions.FisherSnedecor(1.0, -1.0),
+    lambda lib: lib.distributions.VonMises(0.0, 0.0),
     lambda lib: lib.distributions.ContinuousBernoulli(lib.tensor([1.5]), validate_args=True),
     lambda lib: lib.distributions.ContinuousBernoulli(lib.tensor([0.5])).log_prob(lib.tensor([1.5])),
     lambda lib: lib.distributions.MixtureSameFamily(lib.distributions.Normal(0.0, 1.0),
@@ -185,6 +188,13 @@ def test_sample_moments_with_fixed_seed():
 
     check(D.Weibull(T([1.0, 2.0]), T([1.5, 4.0])))
     check(D.ContinuousBernoulli(T([0.1, 0.5, 0.8])))
+    vm = D.VonMises(T([1.0, -2.5, 0.0]), T([0.5, 4.0, 1e-6]))
+    v = _np(vm.sample((N,)))
+    assert v.min() >= -math.pi and v.max() <= math.pi
+    # circular moments: E[cos(x - loc)] = I1(k) / I0(k) = 1 - circular variance, E[sin(x - loc)] = 0
+    loc = np.array([1.0, -2.5, 0.0])
+    np.testing.assert_allclose(np.cos(v - loc).mean(0), 1 - _np(vm.variance), atol=6 * se)
+    np.testing.assert_allclose(np.sin(v - loc).mean(0), 0.0, atol=6 * se)
     check(D.FisherSnedecor(T([5.0, 10.0]), T([12.0, 20.0])), var_rtol=0.2)
     check(D.MixtureSameFamily(D.Categorical(T([0.2, 0.5, 0.3])), D.Normal(T([-1.0, 0.5, 3.0]), T([0.5, 1.0, 2.0]))))
     check(D.MixtureSameFamily(D.Categorical(T([0.4, 0.6])),
@@ -231,13 +241,15 @@ def test_rsample_gradients_by_finite_differences(name):
     check_grads(f, [0.3, -0.4], [0.2, -0.5])
 
 
-@pytest.mark.parametrize("name", sorted(RSAMPLE) + ["inverse_gamma", "negative_binomial", "multinomial", "mixture"])
+@pytest.mark.parametrize("name", sorted(RSAMPLE) + ["inverse_gamma", "negative_binomial", "multinomial", "mixture",
+                                                "von_mises"])
 def test_log_prob_gradients_match_torch(name):
     torch = torch_or_skip()
     build = dict(RSAMPLE)
     build["inverse_gamma"] = lambda D, a, b: D.InverseGamma(a.exp(), b.exp())
     build["negative_binomial"] = lambda D, a, b: D.NegativeBinomial(b.exp(), logits=a)
     build["multinomial"] = lambda D, a, b: D.Multinomial(3, logits=a * b)
+    build["von_mises"] = lambda D, a, b: D.VonMises(a, b.exp())
     build["mixture"] = lambda D, a, b: D.MixtureSameFamily(D.Categorical(logits=a), D.Normal(b, a.exp()))
     value = {"logistic_normal": [0.2, 0.3, 0.5], "relaxed_one_hot": [0.3, 0.7], "kumaraswamy": [0.3, 0.8],
              "relaxed_bernoulli": [0.3, 0.8], "negative_binomial": [0.0, 3.0], "multinomial": [1.0, 2.0],
