@@ -28,6 +28,14 @@ def cholesky_info(a):
     return _core.tensor(info, dtype=_core.int32).reshape(tuple(a.shape[:-2]))
 
 
+def min_eigenvalue(a):
+    """The smallest eigenvalue of each symmetric matrix (for the ``positive_semidefinite`` check)."""
+    n = a.shape[-1]
+    mats = np.array(a.detach().tolist(), dtype=np.float64).reshape(-1, n, n)
+    lows = np.linalg.eigvalsh(mats)[:, 0] if len(mats) else np.zeros(0)
+    return _core.tensor(lows.tolist(), dtype=a.dtype).reshape(tuple(a.shape[:-2]))
+
+
 def cholesky(a):
     """The lower-triangular ``L`` with ``L @ L.mT == a`` (batched): the core's LAPACK-style kernel,
     so the node is PyTorch's LinalgCholeskyExBackward0 and a non-positive-definite input raises

@@ -622,8 +622,9 @@ class StickBreakingTransform(Transform):
 
 
 from ._transforms_extra import (  # noqa: E402 - they subclass Transform, defined above
-    CumulativeDistributionTransform, LowerCholeskyTransform, PositiveDefiniteTransform, ReshapeTransform,
+    CatTransform, CorrCholeskyTransform, CumulativeDistributionTransform, LowerCholeskyTransform,
+    PositiveDefiniteTransform, ReshapeTransform, StackTransform,
 )
 
-__all__ += ["CumulativeDistributionTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
-            "ReshapeTransform"]
+__all__ += ["CatTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform", "LowerCholeskyTransform",
+            "PositiveDefiniteTransform", "ReshapeTransform", "StackTransform"]
