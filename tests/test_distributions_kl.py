@@ -40,6 +40,7 @@ def _builders(lib, a, b):
         "geometric": lambda: D.Geometric(unit),
         "geometric2": lambda: D.Geometric(logits=b),
         "bernoulli": lambda: D.Bernoulli(unit),
+        "bernoulli2": lambda: D.Bernoulli(logits=b),
         "binomial": lambda: D.Binomial(5, unit),
         "binomial2": lambda: D.Binomial(T([5.0, 5.0, 3.0]), logits=b),
         "dirichlet": lambda: D.Dirichlet(lib.stack([pos_a, pos_b], -1)),
@@ -104,7 +105,8 @@ def test_kl_values_and_gradients_match_torch(p, q):
         np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["exponential", "gamma", "beta", "poisson", "dirichlet"])
+@pytest.mark.parametrize("name", ["exponential", "gamma", "beta", "poisson", "dirichlet", "normal", "bernoulli",
+                                  "continuous_bernoulli"])
 def test_bregman_kl_of_exponential_families_matches_closed_form_and_torch(name):
     torch = torch_or_skip()
     res = []
@@ -128,6 +130,9 @@ KL_ERRORS = [
     lambda lib: lib.distributions.kl._kl_expfamily_expfamily(lib.distributions.Exponential(1.0),
                                                              lib.distributions.Gamma(1.0, 1.0)),
     lambda lib: lib.distributions.kl_divergence(lib.distributions.Cauchy(0.0, 1.0), lib.distributions.Normal(0.0, 1.0)),
+    lambda lib: lib.distributions.kl_divergence(lib.distributions.Normal(0.0, 1.0), lib.distributions.Bernoulli(0.5)),
+    lambda lib: lib.distributions.kl_divergence(lib.distributions.Gamma(1.0, 1.0), lib.distributions.Dirichlet(
+        lib.ones(2))),
     lambda lib: lib.distributions.kl_divergence(lib.distributions.StudentT(2.0), lib.distributions.StudentT(3.0)),
     lambda lib: lib.distributions.kl_divergence(lib.distributions.LogNormal(0.0, 1.0),
                                                 lib.distributions.TransformedDistribution(
