@@ -82,6 +82,11 @@ class _StandardGamma(Function):
         return grad_output * g.to(grad_output.dtype)
 
 
+# PyTorch records the native node StandardGammaBackward0 here; named (and, with no module prefix, printed) the same way.
+_StandardGamma._backward_cls.__name__ = _StandardGamma._backward_cls.__qualname__ = "StandardGammaBackward0"
+_StandardGamma._backward_cls.__module__ = "builtins"
+
+
 def _beta_grad_alpha_small(x, alpha, beta):
     # Taylor expansion for x near 0 of the scaled d/dalpha of Beta(alpha, beta)'s cdf
     factor = alpha.digamma() - (alpha + beta).digamma() - x.log()

@@ -69,6 +69,11 @@ class _Igamma(Function):
         return None, grad_output * dx
 
 
+# PyTorch records the native node IgammaBackward0 here; named (and, with no module prefix, printed) the same way.
+_Igamma._backward_cls.__name__ = _Igamma._backward_cls.__qualname__ = "IgammaBackward0"
+_Igamma._backward_cls.__module__ = "builtins"
+
+
 def gammainc(a, x):
     a, x = broadcast_all(a, x)
     return _Igamma.apply(a, x)
