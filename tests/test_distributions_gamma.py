@@ -241,3 +241,20 @@ def test_log_prob_entropy_and_cdf_gradients_match_torch():
                                                    for t in (a, b)])
         for x, y in zip(*res):
             np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12)
+
+
+def test_log_prob_gradients_at_concentration_one_match_torch():
+    # (concentration - 1) * log x at concentration == 1: d/dconcentration is log x, not 0
+    torch = torch_or_skip()
+    res = []
+    for lib in (rustgrad, torch):
+        c = lib.tensor([1.0, 1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        v = lib.tensor([0.25, 0.5, 0.25], dtype=lib.float64)
+        out = (lib.distributions.Gamma(c, 2.0).log_prob(v * 4).sum() + lib.distributions.Dirichlet(c).log_prob(v)
+               + lib.distributions.Beta(c[:2], c[1:]).log_prob(v[:2]).sum()
+               + lib.distributions.Poisson(c).log_prob(lib.tensor([0.0, 1.0, 3.0], dtype=lib.float64)).sum())
+        (g,) = lib.autograd.grad(out, c, create_graph=True)
+        (gg,) = lib.autograd.grad(g.sum(), c)
+        res.append([out.item(), np.array(g.tolist()), np.array(gg.tolist())])
+    for x, y in zip(*res):
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14)

@@ -6,6 +6,7 @@ from ..nn.functional import one_hot
 from . import constraints
 from ._gamma_grad import _Dirichlet
 from .exp_family import ExponentialFamily
+from .utils import xlogy
 
 __all__ = ["Dirichlet"]
 
@@ -38,7 +39,7 @@ class Dirichlet(ExponentialFamily):
         if self._validate_args:
             self._validate_sample(value)
         # sum (a_i - 1) log x_i + lgamma(sum a) - sum lgamma(a_i)
-        return ((self.concentration - 1.0).xlogy(value).sum(-1) + self.concentration.sum(-1).lgamma()
+        return (xlogy(self.concentration - 1.0, value).sum(-1) + self.concentration.sum(-1).lgamma()
                 - self.concentration.lgamma().sum(-1))
 
     @property

@@ -9,7 +9,7 @@ from . import constraints
 from ._gamma_grad import _StandardGamma
 from ._gammainc import gammainc
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all
+from .utils import broadcast_all, xlogy
 
 __all__ = ["Gamma"]
 
@@ -67,7 +67,7 @@ class Gamma(ExponentialFamily):
         if self._validate_args:
             self._validate_sample(value)
         # a log(rate) + (a - 1) log x - rate x - lgamma(a)
-        return (self.concentration.xlogy(self.rate) + (self.concentration - 1).xlogy(value) - self.rate * value
+        return (xlogy(self.concentration, self.rate) + xlogy(self.concentration - 1, value) - self.rate * value
                 - self.concentration.lgamma())
 
     def entropy(self):

@@ -7,7 +7,7 @@ from .._size import Size
 from . import constraints
 from ._sampling import poisson
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all
+from .utils import broadcast_all, xlogy
 
 __all__ = ["Poisson"]
 
@@ -52,7 +52,7 @@ class Poisson(ExponentialFamily):
         if self._validate_args:
             self._validate_sample(value)
         rate, value = broadcast_all(self.rate, value)
-        return value.xlogy(rate) - rate - (value + 1).lgamma()  # k log(rate) - rate - log k!
+        return xlogy(value, rate) - rate - (value + 1).lgamma()  # k log(rate) - rate - log k!
 
     @property
     def _natural_params(self):
