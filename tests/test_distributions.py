@@ -201,8 +201,9 @@ def test_errors_match_torch(i):
     theirs = error_of(torch, ERRORS[i])
     assert theirs is not None
     ours = error_of(rustgrad, ERRORS[i])
-    if theirs[0].__name__ == "_LinAlgError":  # torch's LinAlgError is a RuntimeError subclass
-        theirs = (RuntimeError, theirs[1])
+    if theirs[0].__name__ == "_LinAlgError":  # both raise their library's LinAlgError (a RuntimeError)
+        assert ours[0] is rustgrad.linalg.LinAlgError and issubclass(ours[0], RuntimeError)
+        ours, theirs = ours[1], theirs[1]
     assert ours == theirs
 
 

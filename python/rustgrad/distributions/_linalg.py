@@ -1,18 +1,12 @@
-"""Cholesky factorisation and triangular solves composed from tensor ops, for MultivariateNormal.
-
-rustgrad's core has no LAPACK-style factorisations; these loops over the (small) event size build
-the factor column by column with differentiable ops, so gradients flow through them as through
-PyTorch's LinalgCholeskyExBackward0 / LinalgSolveTriangularBackward0 (same values, composed nodes)."""
+"""Linear algebra for MultivariateNormal: the Cholesky factor comes from ``rustgrad.linalg.cholesky``
+(the core kernel, LinalgCholeskyExBackward0); the core has no triangular solve, so ``solve_lower``
+is forward substitution over the (small) event size with differentiable ops (the values of
+PyTorch's LinalgSolveTriangularBackward0, as composed nodes). ``cholesky_info`` serves the
+``positive_definite`` constraint's check without raising."""
 
 import numpy as np
 
 from .. import _core
-
-
-def _not_pd_message(batch_index, order, batched):
-    where = f"(Batch element {batch_index}): " if batched else ""
-    return (f"linalg.cholesky: {where}The factorization could not be completed because the input is not "
-            f"positive-definite (the leading minor of order {order} is not positive-definite).")
 
 
 def cholesky_info(a):
@@ -34,27 +28,21 @@ def cholesky_info(a):
     return _core.tensor(info, dtype=_core.int32).reshape(tuple(a.shape[:-2]))
 
 
-def cholesky(a):
-    """The lower-triangular ``L`` with ``L @ L.mT == a`` (batched over leading dims)."""
-    info = cholesky_info(a)
-    bad = info.flatten().tolist()
-    for i, order in enumerate(bad):
-        if order:
-            raise RuntimeError(_not_pd_message(i, order, a.dim() > 2))
+def min_eigenvalue(a):
+    """The smallest eigenvalue of each symmetric matrix (for the ``positive_semidefinite`` check)."""
     n = a.shape[-1]
-    batch = tuple(a.shape[:-2])
-    cols = []
-    for j in range(n):
-        # s_i = a_ij - sum_{k<j} L_ik L_jk for the rows i >= j
-        s = a[..., j:, j]
-        for k in range(j):
-            s = s - cols[k][..., j:] * cols[k][..., j:j + 1]
-        d = s[..., :1].sqrt()
-        col = s / d  # L_jj = sqrt(s_j), L_ij = s_i / L_jj
-        if j:
-            col = _core.cat([_core.zeros(batch + (j,), dtype=a.dtype), col], -1)
-        cols.append(col)
-    return _core.stack(cols, -1)
+    mats = np.array(a.detach().tolist(), dtype=np.float64).reshape(-1, n, n)
+    lows = np.linalg.eigvalsh(mats)[:, 0] if len(mats) else np.zeros(0)
+    return _core.tensor(lows.tolist(), dtype=a.dtype).reshape(tuple(a.shape[:-2]))
+
+
+def cholesky(a):
+    """The lower-triangular ``L`` with ``L @ L.mT == a`` (batched): the core's LAPACK-style kernel,
+    so the node is PyTorch's LinalgCholeskyExBackward0 and a non-positive-definite input raises
+    its LinAlgError."""
+    from .. import linalg
+
+    return linalg.cholesky(a)
 
 
 def solve_lower(L, b):

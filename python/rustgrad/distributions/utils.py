@@ -6,7 +6,8 @@ import numbers
 from .. import _core
 from .._size import Size
 
-__all__ = ["broadcast_all", "logits_to_probs", "clamp_probs", "probs_to_logits", "lazy_property", "euler_constant"]
+__all__ = ["broadcast_all", "logits_to_probs", "clamp_probs", "probs_to_logits", "lazy_property", "euler_constant",
+           "tril_matrix_to_vec", "vec_to_tril_matrix"]
 
 euler_constant = 0.57721566490153286060  # Euler-Mascheroni constant
 
@@ -98,3 +99,71 @@ class lazy_property:
 class _lazy_property_and_property(lazy_property, property):
     def __init__(self, wrapped):
         property.__init__(self, wrapped)
+
+
+def tril_matrix_to_vec(mat, diag=0):
+    """The lower-triangular entries (on and below diagonal ``diag``) of ``D x D`` matrices, row by row."""
+    n = mat.shape[-1]
+    if diag < -n or diag >= n:
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    arange = _core.arange(n)
+    tril_mask = arange < arange.view(-1, 1) + (diag + 1)
+    return mat[..., tril_mask]
+
+
+def vec_to_tril_matrix(vec, diag=0):
+    """The inverse of ``tril_matrix_to_vec``: vectors into zero-padded lower-triangular matrices."""
+    # +ve root of D**2 + (1+2*diag)*D - |diag| * (diag+1) - 2*vec.shape[-1] = 0
+    n = (-(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * vec.shape[-1] + 4 * abs(diag) * (diag + 1)) ** 0.5) / 2
+    from .._dtype_info import finfo
+
+    eps = finfo(vec.dtype).eps
+    if round(n) - n > eps:
+        raise ValueError(f"The size of last dimension is {vec.shape[-1]} which cannot be expressed as "
+                         "the lower triangular part of a square D x D matrix.")
+    n = round(n)
+    mat = vec.new_zeros(tuple(vec.shape[:-1]) + (n, n))
+    arange = _core.arange(n)
+    tril_mask = arange < arange.view(-1, 1) + (diag + 1)
+    mat[..., tril_mask] = vec
+    return mat
+
+
+def _xlogy_grad_x(grad, x, y):
+    # PyTorch: d/dx xlogy(x, y) = log(y), zeroed only where x == 0 and y <= 0
+    return grad.xlogy(y).masked_fill((x == 0.0) & (y <= 0.0), 0.0)
+
+
+def _make_xlogy():
+    from ..autograd.function import Function
+
+    class _Xlogy(Function):
+        """``xlogy`` with PyTorch's derivative in ``x`` (the core's XlogyBackward0 returns 0 at
+        ``x == 0`` instead of ``log(y)``; distributions with a concentration of exactly 1 hit it)."""
+
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.save_for_backward(x, y)
+            return x.xlogy(y)
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, y = ctx.saved_tensors
+            # d xlogy = xlogy(grad, y) (masked) for x, grad * x / y for y
+            return _xlogy_grad_x(grad, x, y), grad * x / y
+
+    _Xlogy._backward_cls.__name__ = _Xlogy._backward_cls.__qualname__ = "XlogyBackward0"
+    _Xlogy._backward_cls.__module__ = "builtins"  # prints as the native node, like PyTorch's
+    return _Xlogy
+
+
+_XLOGY = None
+
+
+def xlogy(x, y):
+    """``x * log(y)`` (0 where ``x == 0``) with PyTorch's gradients, for tensors ``x``, ``y``."""
+    global _XLOGY
+    if _XLOGY is None:
+        _XLOGY = _make_xlogy()
+    x, y = broadcast_all(x, y)
+    return _XLOGY.apply(x, y)
