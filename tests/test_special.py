@@ -212,6 +212,25 @@ def test_xlogy_gradients_match_torch_with_broadcasting():
     check_against_torch(lambda lib, x, y: lib.xlogy(x, y), _values((3, 4), 1), _values((4,), 2, 0.2, 3.0))
 
 
+def test_xlogy_gradient_at_zero_x_is_log_y_as_torch():
+    # PyTorch's d/dx xlogy(x, y) is log(y) even at x == 0 (zeroed only where also y <= 0): the
+    # gradient of a Gamma(1, rate) log_prob depends on it
+    torch = torch_or_skip()
+    x, y = [0.0, 0.0, 0.0, 1.0], [2.0, 0.0, -1.0, 3.0]
+    results = []
+    for lib in (rustgrad, torch):
+        a = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+        b = lib.tensor(y, dtype=lib.float64)
+        lib.xlogy(a, b).sum().backward()
+        c = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+        c.xlogy(2.0).sum().backward()
+        results.append((a.grad.tolist(), c.grad.tolist()))
+    np.testing.assert_allclose(results[0][0], results[1][0])
+    np.testing.assert_allclose(results[0][1], results[1][1])
+    assert results[0][0][0] == math.log(2.0)
+    check_against_torch(lambda lib, a, b: lib.xlogy(a * 0, b), [0.5, 1.0], [2.0, 3.0])
+
+
 def test_logit_gradient_outside_the_range_matches_torch():
     values = [-0.5, 0.0, 0.05, 0.5, 0.95, 1.0, 1.5]
     check_against_torch(lambda lib, x: lib.logit(x, 0.1), values)

@@ -255,19 +255,21 @@ fn xlogy_raw(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     })
 }
 
-/// `xlogy(x != 0, y)`: the derivative of `xlogy` in `x`, recorded.
-fn xlogy_dx(x: &Tensor, y: &Tensor) -> Result<Tensor> {
-    xlogy(&compare(Cmp::Ne, x, &num(0.0))?, y)
+/// `grad` times the derivative of `xlogy` in `x`, as PyTorch writes it (recorded): `xlogy(grad, y)`
+/// (log y even where x == 0), zeroed only where x == 0 and y <= 0.
+fn xlogy_dx(grad: &Tensor, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let zeroed = logical(Logic::And, &compare(Cmp::Eq, x, &num(0.0))?, &compare(Cmp::Le, y, &num(0.0))?)?;
+    super::masked_fill(&xlogy(grad, y)?, &zeroed, Scalar::Float(0.0))
 }
 
 /// `xlogy(x, y)` of two tensors (XlogyBackward0 saves both).
 pub fn xlogy(a: &Tensor, b: &Tensor) -> Result<Tensor> {
     let out = xlogy_raw(a, b)?;
     record(&[a, b], &[&out], || {
-        // d xlogy = grad * xlogy(x != 0, y) for x, grad * x / y for y
+        // d xlogy = xlogy(grad, y) (0 where x == 0 and y <= 0) for x, grad * x / y for y
         backward_fn("XlogyBackward0", vec![input("other", b), input("self", a)], |node, s, g| {
             let (y, x) = (saved(&s, 0), saved(&s, 1));
-            let gx = if super::needs(node, 0) { Some(mul(&g[0], &xlogy_dx(x, y)?)?) } else { None };
+            let gx = if super::needs(node, 0) { Some(xlogy_dx(&g[0], x, y)?) } else { None };
             let gy = if super::needs(node, 1) { Some(div(&mul(&g[0], x)?, y)?) } else { None };
             Ok(vec![gx, gy])
         })
@@ -280,9 +282,9 @@ pub fn xlogy_scalar_other(a: &Tensor, other: Scalar) -> Result<Tensor> {
     let b = other.to_tensor();
     let out = xlogy_raw(a, &b)?;
     record(&[a], &[&out], || {
-        // d xlogy(x, c) = grad * xlogy(x != 0, c)
+        // d xlogy(x, c) = xlogy(grad, c) (0 where x == 0 and c <= 0)
         backward_fn("XlogyBackward2", vec![input("self", a)], move |_, s, g| {
-            Ok(vec![Some(mul(&g[0], &xlogy_dx(saved(&s, 0), &other.to_tensor())?)?)])
+            Ok(vec![Some(xlogy_dx(&g[0], saved(&s, 0), &other.to_tensor())?)])
         })
         .values(vals![("other", other)])
     })?;

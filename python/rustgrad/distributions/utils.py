@@ -129,41 +129,7 @@ def vec_to_tril_matrix(vec, diag=0):
     return mat
 
 
-def _xlogy_grad_x(grad, x, y):
-    # PyTorch: d/dx xlogy(x, y) = log(y), zeroed only where x == 0 and y <= 0
-    return grad.xlogy(y).masked_fill((x == 0.0) & (y <= 0.0), 0.0)
-
-
-def _make_xlogy():
-    from ..autograd.function import Function
-
-    class _Xlogy(Function):
-        """``xlogy`` with PyTorch's derivative in ``x`` (the core's XlogyBackward0 returns 0 at
-        ``x == 0`` instead of ``log(y)``; distributions with a concentration of exactly 1 hit it)."""
-
-        @staticmethod
-        def forward(ctx, x, y):
-            ctx.save_for_backward(x, y)
-            return x.xlogy(y)
-
-        @staticmethod
-        def backward(ctx, grad):
-            x, y = ctx.saved_tensors
-            # d xlogy = xlogy(grad, y) (masked) for x, grad * x / y for y
-            return _xlogy_grad_x(grad, x, y), grad * x / y
-
-    _Xlogy._backward_cls.__name__ = _Xlogy._backward_cls.__qualname__ = "XlogyBackward0"
-    _Xlogy._backward_cls.__module__ = "builtins"  # prints as the native node, like PyTorch's
-    return _Xlogy
-
-
-_XLOGY = None
-
-
 def xlogy(x, y):
-    """``x * log(y)`` (0 where ``x == 0``) with PyTorch's gradients, for tensors ``x``, ``y``."""
-    global _XLOGY
-    if _XLOGY is None:
-        _XLOGY = _make_xlogy()
+    """``x * log(y)`` (0 where ``x == 0``), for tensors or numbers ``x``, ``y`` (XlogyBackward0)."""
     x, y = broadcast_all(x, y)
-    return _XLOGY.apply(x, y)
+    return x.xlogy(y)
