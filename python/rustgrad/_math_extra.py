@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _core
 from ._shape_extra import _check_tensor, _scalar_name, _wrap
+from .autograd._native_node import composite_node
 
 __all__ = ["diff", "cross", "kron", "tensordot", "dist", "renorm", "cov", "corrcoef", "trapezoid", "trapz",
            "cumulative_trapezoid", "nansum", "nanmean"]
@@ -86,6 +87,11 @@ def cross(input, other, dim=None):
     if input.dtype != other.dtype:
         raise RuntimeError(f"expected scalar type {_scalar_name(input.dtype)} but found {_scalar_name(other.dtype)}")
 
+    return _cross(input, other, d)
+
+
+@composite_node("LinalgCrossBackward0")
+def _cross(input, other, d):
     def pick(t, order):
         return t.index_select(d, _core.tensor(order, dtype=_core.int64))
 
@@ -167,6 +173,11 @@ def dist(input, other, p=2):
     _check_tensor("dist", input)
     if not isinstance(other, Tensor):
         raise TypeError(f"dist(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return _dist(input, other, p)
+
+
+@composite_node("DistBackward0")
+def _dist(input, other, p):
     delta = input - other
     if not _float(delta):
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
@@ -186,6 +197,11 @@ def renorm(input, p, dim, maxnorm):
     if not _float(input):
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_scalar_name(input.dtype)}")
+    return _renorm(input, p, d, maxnorm)
+
+
+@composite_node("RenormBackward0")
+def _renorm(input, p, d, maxnorm):
     others = [i for i in range(input.dim()) if i != d]
     norm = input.norm(p, dim=others, keepdim=True) if others else input.abs()
     factor = _core.where(norm > maxnorm, maxnorm / (norm + 1e-7), _core.ones_like(norm))
@@ -356,6 +372,11 @@ def cumulative_trapezoid(y, x=None, *, dx=_UNSET, dim=-1):
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """The sum treating NaN as zero (no gradient flows to NaN elements)."""
     _check_tensor("nansum", input)
+    return _nansum(input, dim, keepdim, dtype)
+
+
+@composite_node("NansumBackward0")
+def _nansum(input, dim, keepdim, dtype):
     x = input.masked_fill(input.isnan(), 0) if _float(input) else input
     if dim is None:
         dim = list(range(input.dim())) if keepdim else None

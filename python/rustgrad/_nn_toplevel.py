@@ -8,7 +8,7 @@ statistics), with their parser's TypeErrors, their tuple returns and grad_fn nam
 from . import _core
 from ._core import Tensor
 from ._nn_signatures import Overloads, signature
-from ._nn_native import vjp_node
+from .autograd._native_node import composite_node
 from .autograd._native_node import native_node
 from .autograd.function import Function
 from .autograd.grad_mode import no_grad
@@ -178,7 +178,7 @@ def _bag_compose(weight, indices, offsets, scale_grad_by_freq, mode, per_sample_
         return out, offset2bag, bag_size, max_indices
 
 
-_embedding_bag_node = vjp_node("EmbeddingBagBackward0", _bag_compose)
+_embedding_bag_node = composite_node("EmbeddingBagBackward0")(_bag_compose)
 
 
 def embedding_bag(*args, **kwargs):
@@ -337,7 +337,7 @@ def _conv_transpose1d_compose(input, weight, bias, stride, padding, output_paddi
     return out.squeeze(-2)
 
 
-_conv_transpose1d_node = vjp_node("ConvolutionBackward0", _conv_transpose1d_compose)
+_conv_transpose1d_node = composite_node("ConvolutionBackward0")(_conv_transpose1d_compose)
 
 
 def _conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation):

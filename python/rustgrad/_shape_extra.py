@@ -10,6 +10,7 @@ import numpy as np
 from . import _arg_errors, _core
 from ._common_ops import meshgrid, tensor_split
 from ._scalar_names import scalar_type_name
+from .autograd._native_node import composite_node
 
 __all__ = ["movedim", "moveaxis", "swapdims", "unflatten", "broadcast_to", "hstack", "vstack", "dstack",
            "column_stack", "row_stack", "hsplit", "vsplit", "dsplit", "atleast_1d", "atleast_2d", "atleast_3d",
@@ -228,8 +229,11 @@ def rot90(input, k=1, dims=(0, 1)):
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {n}")
     if dims[0] == dims[1] or abs(dims[0] - dims[1]) == n:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
-    d0, d1 = _wrap(dims[0], n), _wrap(dims[1], n)
-    k %= 4
+    return _rot90(input, k % 4, _wrap(dims[0], n), _wrap(dims[1], n))
+
+
+@composite_node("Rot90Backward0")
+def _rot90(input, k, d0, d1):
     if k == 1:
         return input.flip([d1]).transpose(d0, d1)
     if k == 2:
@@ -320,6 +324,11 @@ def block_diag(*tensors):
                                f"{t.dim()} dimensions")
     if not tensors:
         return _core.empty(1, 0)
+    return _block_diag(*tensors)
+
+
+@composite_node("BlockDiagBackward0")
+def _block_diag(*tensors):
     dtype = _promote(tensors)
     blocks = [t.reshape([1, 1]) if t.dim() == 0 else t.unsqueeze(0) if t.dim() == 1 else t for t in tensors]
     blocks = [b if b.dtype == dtype else b.to(dtype) for b in blocks]

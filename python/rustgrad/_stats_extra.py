@@ -5,6 +5,7 @@ import numpy as np
 
 from . import _core, return_types
 from ._scalar_names import scalar_type_name
+from .autograd._native_node import composite_node
 from ._shape_extra import _check_tensor, _wrap
 
 __all__ = ["quantile", "nanquantile", "nanmedian", "mode", "histogram"]
@@ -71,8 +72,9 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         weights = _core.full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below.to(ranks.dtype)
         above = s.gather(-1, ranks.ceil().long())
         out = out.lerp(above, weights)  # below + w * (above - below)
-    out = out.t().reshape([qv.numel()] + out_shape)
-    return out.squeeze(0) if squeeze_q else out
+    # PyTorch's last step is an in-place squeeze of a trailing size-1 dim (SqueezeBackward4)
+    shape = out_shape if squeeze_q else [qv.numel()] + out_shape
+    return (out if squeeze_q else out.t()).reshape(shape + [1]).squeeze_(-1)
 
 
 def _quantile_args(name, method, input, args, kwargs):
@@ -144,21 +146,31 @@ def nanmedian(input, dim=None, keepdim=False):
     if dim is None:
         if input.numel() == 0:
             return _core.full([], float("nan"), dtype=input.dtype)
-        s = input.reshape([-1]).sort().values
-        k = max((int((~s.detach().isnan()).sum()) - 1) // 2, 0)
-        return s.select(0, k)
+        return _nanmedian_all(input)
     d = _wrap(dim, input.dim())
     if input.dim() == 0:
         return return_types.nanmedian((input.clone(), _core.zeros([], dtype=_core.int64)))
     if input.size(d) == 0:
         raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size.")
+    return return_types.nanmedian(_nanmedian_dim(input, d, keepdim))
+
+
+@composite_node("NanmedianBackward0")
+def _nanmedian_all(input):
+    s = input.reshape([-1]).sort().values
+    k = max((int((~s.detach().isnan()).sum()) - 1) // 2, 0)
+    return s.select(0, k)
+
+
+@composite_node("NanmedianBackward1")
+def _nanmedian_dim(input, d, keepdim):
     s = input.sort(d)
     valid = s.values.detach().isnan().logical_not().sum(d, keepdim=True)
     k = ((valid - 1).clamp_min(0)) // 2
     values, indices = s.values.gather(d, k), s.indices.gather(d, k)
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
-    return return_types.nanmedian((values, indices))
+    return values, indices
 
 
 def mode(input, dim=-1, keepdim=False):
@@ -170,6 +182,11 @@ def mode(input, dim=-1, keepdim=False):
         return return_types.mode((input.clone(), _core.zeros([], dtype=_core.int64)))
     if input.size(d) == 0 and input.numel() == 0 and input.dim() == 1:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
+    return return_types.mode(_mode(input, d, keepdim))
+
+
+@composite_node("ModeBackward0")
+def _mode(input, d, keepdim):
     a = np.moveaxis(np.asarray(input.detach().tolist()), d, -1)
     rows = a.reshape(-1, a.shape[-1])
     idx = np.zeros(rows.shape[0], dtype=np.int64)
@@ -189,7 +206,7 @@ def mode(input, dim=-1, keepdim=False):
     values = input.gather(d, index) if index.numel() else _core.zeros(*index.shape, dtype=input.dtype)
     if not keepdim:
         values, index = values.squeeze(d), index.squeeze(d)
-    return return_types.mode((values, index))
+    return values, index
 
 
 def histogram(input, bins, *, range=None, weight=None, density=False):

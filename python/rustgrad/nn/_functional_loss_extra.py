@@ -7,7 +7,7 @@ the same ops are composed here in the same order, so values and grad_fn chains a
 ``soft_margin_loss``, ``multi_margin_loss`` and ``multilabel_margin_loss`` are single native nodes
 in PyTorch (SoftMarginLossBackward0, MultiMarginLossBackward0, MultilabelMarginLossBackward0);
 here they are composed from elementwise ops and reductions with the same formulas, run under one
-node of PyTorch's name whose backward differentiates that composition (``_nn_native.vjp_node``).
+node of PyTorch's name whose backward differentiates that composition (``autograd._native_node.composite_node``).
 """
 
 import math
@@ -15,7 +15,7 @@ import warnings
 
 from .. import _core
 from ..autograd.grad_mode import no_grad
-from .._nn_native import vjp_node
+from ..autograd._native_node import composite_node
 from ._functional_loss import _refuse_grad, _type_name
 
 __all__ = [
@@ -128,7 +128,7 @@ def _soft_margin_compose(input, target, reduction):
     return _apply(loss, reduction)
 
 
-_soft_margin_node = vjp_node("SoftMarginLossBackward0", _soft_margin_compose)
+_soft_margin_node = composite_node("SoftMarginLossBackward0")(_soft_margin_compose)
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -212,7 +212,7 @@ def _multi_margin_compose(input, target, p, margin, weight, reduction):
     return _apply(loss, reduction)
 
 
-_multi_margin_node = vjp_node("MultiMarginLossBackward0", _multi_margin_compose)
+_multi_margin_node = composite_node("MultiMarginLossBackward0")(_multi_margin_compose)
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -252,7 +252,7 @@ def _multilabel_margin_compose(input, target, reduction):
     return _apply(loss, reduction)
 
 
-_multilabel_margin_node = vjp_node("MultilabelMarginLossBackward0", _multilabel_margin_compose)
+_multilabel_margin_node = composite_node("MultilabelMarginLossBackward0")(_multilabel_margin_compose)
 
 
 def _check_triplet_dims(anchor, positive, negative):
