@@ -385,6 +385,7 @@ from ._math_extra import *  # noqa: E402,F401,F403  (diff, cross, kron, tensordo
 from ._stats_extra import *  # noqa: E402,F401,F403  (quantile, nanquantile, nanmedian, mode, histogram)
 from ._creation_extra import *  # noqa: E402,F401,F403  (as_tensor, asarray, is_floating_point; element_size, nbytes)
 from ._random_extra import *  # noqa: E402,F401,F403  (bernoulli; Tensor.bernoulli_/exponential_/geometric_/...)
+from . import _inplace_composed  # noqa: E402,F401  (Tensor.tril_/cumsum_/addmm_/exp2_/..., apply_/map_)
 
 # ----- alias names (arcsin, multiply, fix, ...), positive, float_power, polygamma -----
 from ._math_aliases import positive, float_power, install_aliases as _install_aliases  # noqa: E402

@@ -205,7 +205,7 @@ def broadcast_tensors(*tensors):
     return tuple(t if list(t.shape) == shape else t.expand(*shape) for t in tensors)
 
 
-# ----- clamp_max / clamp_min -----
+# ----- clamp_max / clamp_min (Tensor.clamp_max/clamp_min are the core's: ClampMaxBackward0/1) -----
 def _sum_to(grad, shape):
     """``grad`` summed down to ``shape`` (undoes broadcasting)."""
     shape = list(shape)
@@ -215,39 +215,6 @@ def _sum_to(grad, shape):
     dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1]
     out = grad.sum(dims, keepdim=True) if dims else grad
     return out.reshape(shape)
-
-
-@node_function("ClampMaxBackward0")
-class _ClampMaxScalar:
-    @staticmethod
-    def forward(ctx, self, bound):
-        ctx.save_for_backward(self)
-        ctx.bound = bound
-        return self.clamp(max=bound)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (self,) = ctx.saved_tensors
-        # d/dself clamp_max(self, max) = 1 where self <= max
-        return grad * (self <= ctx.bound).to(grad.dtype), None
-
-
-@node_function("ClampMaxBackward1")
-class _ClampMaxTensor:
-    @staticmethod
-    def forward(ctx, self, bound):
-        ctx.save_for_backward(self, bound)
-        return self.clamp(max=bound)
-
-    @staticmethod
-    def backward(ctx, grad):
-        self, bound = ctx.saved_tensors
-        # self gets grad where self <= max; max gets it where self > max (each summed to its shape)
-        keep = self <= bound
-        zero = grad.new_zeros(())
-        g_self = _sum_to(_core.where(keep, grad, zero), self.shape) if ctx.needs_input_grad[0] else None
-        g_max = _sum_to(_core.where(keep, zero, grad), bound.shape) if ctx.needs_input_grad[1] else None
-        return g_self, g_max
 
 
 def _bound_check(name, input, bound, method):
@@ -266,17 +233,9 @@ def _bound_check(name, input, bound, method):
                                                           f"Tensor input, Number {arg}, *, Tensor out = None"])
 
 
-def _clamp_max(self, max):
-    """``min(self, max)`` elementwise (ClampMaxBackward0 for a number, ClampMaxBackward1 for a tensor)."""
-    _bound_check("clamp_max", self, max, True)
-    if isinstance(max, Tensor):
-        return _ClampMaxTensor.apply(self, max)
-    return _ClampMaxScalar.apply(self, max)
-
-
 def clamp_max(input, max):
     _bound_check("clamp_max", input, max, False)
-    return _clamp_max(input, max)
+    return input.clamp_max(max)
 
 
 def clamp_min(input, min):
@@ -611,6 +570,5 @@ Tensor.tile = _tile
 Tensor.ravel = _detach_like("ravel", lambda self: ravel(self))
 Tensor.fliplr = _detach_like("fliplr", lambda self: fliplr(self))
 Tensor.flipud = _detach_like("flipud", lambda self: flipud(self))
-Tensor.clamp_max = _clamp_max
 Tensor.aminmax = _aminmax_method
 Tensor.multinomial = _multinomial

@@ -1,4 +1,4 @@
-"""Small Tensor predicates and accessors (ndimension, is_signed, is_nonzero, storage_offset, data_ptr,
+"""Small Tensor predicates and accessors (ndimension, is_signed, is_nonzero, get_device,
 conj/real/imag for real dtypes...), unsafe_chunk / unsafe_split / split_with_sizes / narrow_copy, and
 the ``*_copy`` functions: the view's values in fresh contiguous memory, recorded as one node named
 ``<ViewNode>_copy`` as PyTorch's view_copy ops are."""
@@ -28,24 +28,6 @@ def _is_nonzero(self):
     if n > 1:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
     return bool(self.detach().reshape(-1)[0].item())
-
-
-def _address(t):
-    """The address of ``t``'s first element (numpy's view of the tensor shares its memory)."""
-    return t.detach().numpy().__array_interface__["data"][0]
-
-
-def _data_ptr(self):
-    """The address of the first element: equal for tensors that start at the same place of one storage."""
-    return _address(self)
-
-
-def _storage_offset(self):
-    """Elements between the start of the storage and the first element (the view's base starts the storage)."""
-    root = self._base if self._base is not None else self
-    if root is self or self.numel() == 0:
-        return 0
-    return (_address(self) - _address(root)) // self.element_size()
 
 
 def _imag(self):
@@ -216,7 +198,7 @@ def detach_copy(input):
 # ----- Tensor methods -----
 for _name, _fn in (("ndimension", lambda self: self.dim()), ("is_signed", _is_signed), ("is_nonzero", _is_nonzero),
                    ("is_same_size", lambda self, other: tuple(self.shape) == tuple(other.shape)),
-                   ("storage_offset", _storage_offset), ("data_ptr", _data_ptr), ("get_device", lambda self: -1),
+                   ("get_device", lambda self: -1),
                    ("is_conj", lambda self: False), ("is_neg", lambda self: False), ("conj", _identity),
                    ("resolve_conj", _identity), ("resolve_neg", _identity), ("conj_physical", _identity),
                    ("isreal", lambda self: isreal(self)), ("unsafe_chunk", _unsafe_chunk),

@@ -24,7 +24,7 @@ pub use node::{Backward, Edge, GradMeta, Node, NodeKind};
 pub use saved::{pop_saved_tensors_hooks, push_saved_tensors_hooks, PackedTensor, SavedAttr, SavedSet, SavedTensor, SavedTensorHooks, SavedValue};
 pub use arena::{capacity as node_arena_capacity, NodeRef, WeakNodeRef};
 pub use engine::{current_graph_task, GraphTask};
-pub(crate) use view::{fill_layout, read_region, scratch, view_rebase_error, write_values};
+pub(crate) use view::{fill_layout, read_region, scratch, view_rebase_error, write_values, AsStridedBackward};
 
 use crate::error::{Error, Result};
 use crate::ops;

@@ -90,6 +90,8 @@ pub(crate) fn view_rebase_error(grad_fn: Option<&str>, output_nr: usize, creatio
 /// Gradient of a view whose history was regenerated: its region of the base's gradient (d base =
 /// grad placed at the view's elements of a zero base). Saves only sizes, as PyTorch's node.
 pub(crate) struct AsStridedBackward {
+    /// `AsStridedBackward0`; `AsStridedBackward1` for the in-place `as_strided_`.
+    name: &'static str,
     base_layout: Layout,
     view_layout: Layout,
     values: SavedSet,
@@ -103,13 +105,18 @@ impl AsStridedBackward {
             ("storage_offset", SavedValue::ScalarInt(view_layout.offset as i64)),
             ("stride", ints(&view_layout.strides)),
         ]);
-        AsStridedBackward { base_layout, view_layout, values }
+        AsStridedBackward { name: "AsStridedBackward0", base_layout, view_layout, values }
+    }
+
+    /// The same node under another name.
+    pub(crate) fn named(self, name: &'static str) -> Self {
+        AsStridedBackward { name, ..self }
     }
 }
 
 impl Backward for AsStridedBackward {
     fn name(&self) -> Cow<'static, str> {
-        Cow::Borrowed("AsStridedBackward0")
+        Cow::Borrowed(self.name)
     }
 
     fn apply(&self, node: &NodeRef, grads: Vec<Option<Tensor>>) -> Result<Vec<Option<Tensor>>> {
@@ -119,8 +126,9 @@ impl Backward for AsStridedBackward {
         let grad = node.materialize_grads(grads).remove(0);
         let storage = scratch(&self.base_layout, &self.view_layout, grad.dtype());
         let l = &self.view_layout;
-        if l.shape.iter().zip(&l.strides).any(|(&n, &s)| s == 0 && n > 1) {
-            // Elements sharing one location (an expanded view): their gradients add up there.
+        if may_overlap(l) {
+            // Elements sharing one location (an expanded or overlapping view): their gradients add
+            // up there.
             let source = grad.contiguous_buffer();
             let mut buffer = storage.write();
             with_dtype!(grad.dtype(), T => {
@@ -140,6 +148,21 @@ impl Backward for AsStridedBackward {
     fn saved(&self) -> Option<&SavedSet> {
         Some(&self.values)
     }
+}
+
+/// False when no two elements of `layout` can share a location: with the dims of more than one
+/// element sorted by stride, each stride passes the span of the smaller dims.
+fn may_overlap(layout: &Layout) -> bool {
+    let mut dims: Vec<(usize, usize)> = layout.shape.iter().zip(&layout.strides).filter(|(&n, _)| n > 1).map(|(&n, &s)| (s, n)).collect();
+    dims.sort_unstable();
+    let mut span = 0;
+    for (stride, n) in dims {
+        if stride <= span {
+            return true;
+        }
+        span += stride * (n - 1);
+    }
+    false
 }
 
 /// Elements a storage needs so that `layout` fits in it.

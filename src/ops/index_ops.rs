@@ -8,7 +8,6 @@ use super::gather::index_select;
 use super::index::index_put;
 use super::shape::{expand, to_dtype};
 use super::{check_scalar_fits, needs, record, wrap_dim};
-use crate::autograd::{read_region, scratch, write_values};
 use crate::cpu::index::{gather_offsets, layout_offsets, mapped_offsets, scatter_offsets};
 use crate::cpu::index_ops::{accumulate_aliased, add_scaled_offsets, fill_offsets, wrap_flat};
 use crate::error::{Error, Result};
@@ -470,40 +469,6 @@ pub fn take(t: &Tensor, index: &Tensor) -> Result<Tensor> {
     Ok(out)
 }
 
-/// A view of `t` with an explicit layout into its storage (PyTorch's `as_strided`, offsets
-/// absolute), recorded as AsStridedBackward0.
-fn as_strided(t: &Tensor, layout: Layout) -> Result<Tensor> {
-    let data = t.data();
-    let needed = if layout.numel() == 0 {
-        0
-    } else {
-        layout.offset + layout.shape.iter().zip(&layout.strides).map(|(&n, &s)| (n - 1) * s).sum::<usize>() + 1
-    };
-    let available = data.storage.read().len();
-    if needed > available {
-        let item = data.dtype.size_in_bytes();
-        return Err(Error::runtime(format!(
-            "setStorage: sizes {}, strides {}, storage offset {}, and itemsize {item} requiring a storage size of {} are out of bounds for storage of size {}",
-            shape_str(&layout.shape),
-            shape_str(&layout.strides),
-            layout.offset,
-            needed * item,
-            available * item
-        )));
-    }
-    let out = t.view_with_layout(layout.clone());
-    record(&[t], &[&out], || {
-        // d as_strided(t) = zeros of t's shape with grad placed at the view's elements
-        let base_layout = data.layout.clone();
-        backward_fn("AsStridedBackward0", vec![], move |_, _, g| {
-            let storage = scratch(&base_layout, &layout, g[0].dtype());
-            write_values(&Tensor::from_storage(storage.clone(), layout.clone(), g[0].dtype()), &g[0]);
-            Ok(vec![Some(read_region(&storage, &base_layout, g[0].dtype())?)])
-        })
-    })?;
-    Ok(out)
-}
-
 /// `t.fill_diagonal_(value, wrap)` in place, as PyTorch builds it: the main diagonal (all
 /// coordinates equal) is an `as_strided` view filled with `fill_`; with `wrap`, a tall matrix
 /// gets the diagonal restarted every `width + 1` rows. The base's history becomes CopySlices.
@@ -519,13 +484,13 @@ pub fn fill_diagonal_(t: &Tensor, value: Scalar, wrap: bool) -> Result<()> {
     let layout = t.data().layout;
     let stride: usize = layout.strides.iter().sum();
     let size = height.min(width);
-    let main = as_strided(t, Layout { shape: vec![size], strides: vec![stride], offset: layout.offset })?;
+    let main = super::view_strided::as_strided_layout(t, Layout { shape: vec![size], strides: vec![stride], offset: layout.offset }, "AsStridedBackward0")?;
     super::fill_(&main, value, "FillBackward2")?;
     if wrap && shape.len() == 2 && height > width + 1 {
         let step = width + 1;
         let wrap_size = (t.numel() + step - 1) / step - size;
         let offset = layout.offset + layout.strides[0] * (width + 1);
-        let rest = as_strided(t, Layout { shape: vec![wrap_size], strides: vec![stride], offset })?;
+        let rest = super::view_strided::as_strided_layout(t, Layout { shape: vec![wrap_size], strides: vec![stride], offset }, "AsStridedBackward0")?;
         super::fill_(&rest, value, "FillBackward2")?;
     }
     Ok(())

@@ -36,6 +36,7 @@ mod sort;
 mod addc;
 mod cumulative;
 mod view_dtype;
+mod view_strided;
 pub use view_dtype::view_dtype;
 mod nonzero;
 mod close;
@@ -77,6 +78,7 @@ pub use compare::{bitwise, bitwise_not, compare, copy_, extremum, logical, logic
 pub use compare::{bitshift, bitshift_, bitwise_, Shift};
 #[cfg(feature = "python")]
 pub(crate) use compare::check_result_castable;
+pub use view_strided::{as_strided, as_strided_, squeeze_, t_in_place, transpose_, unfold, unsqueeze_};
 pub use view::{
     alias, contiguous, flatten, matrix_transpose, narrow, permute, reverse_dims, select, slice, squeeze, t_, transpose,
     unsqueeze, view, view_strides,
@@ -113,7 +115,7 @@ pub use activation_extra::{
     celu, celu_, glu, hardshrink, hardsigmoid, hardsigmoid_, hardswish, hardswish_, log_sigmoid, mish, mish_, prelu_kernel, selu, selu_, softshrink,
 };
 pub use group_norm::group_norm;
-pub use norm_p::{add_scalar_node, clamp_min, clamp_min_, clamp_min_tensor, clamp_min_tensor_, norm_p};
+pub use norm_p::{add_scalar_node, clamp_max, clamp_max_, clamp_max_tensor, clamp_max_tensor_, clamp_min, clamp_min_, clamp_min_tensor, clamp_min_tensor_, norm_p};
 pub use conv_transpose::{conv_transpose2d, ConvTransposeParams};
 pub use packed::pack_padded_sequence;
 pub use upsample::{upsample2d, upsample2d_backward, UpsampleMode, UpsampleSpec};

@@ -73,35 +73,74 @@ pub fn add_scalar_node(t: &Tensor, c: Scalar) -> Result<Tensor> {
     Ok(out)
 }
 
-/// `clamp_min(t, min)` with a number bound (ClampMinBackward0 saves the input and `min`).
+/// `max(t, min)` with a number bound (ClampMinBackward0).
 pub fn clamp_min(t: &Tensor, min: Scalar) -> Result<Tensor> {
+    clamp_bound(t, min, Bound::Min)
+}
+
+/// `min(t, max)` with a number bound (ClampMaxBackward0).
+pub fn clamp_max(t: &Tensor, max: Scalar) -> Result<Tensor> {
+    clamp_bound(t, max, Bound::Max)
+}
+
+/// Which side a one-sided clamp bounds.
+#[derive(Clone, Copy)]
+enum Bound {
+    Min,
+    Max,
+}
+
+fn clamp_bound(t: &Tensor, bound: Scalar, side: Bound) -> Result<Tensor> {
     let out = {
         let _no_grad = GradModeGuard::new(false);
-        super::clamp(t, Some(min), None)?
+        match side {
+            Bound::Min => super::clamp(t, Some(bound), None)?,
+            Bound::Max => super::clamp(t, None, Some(bound))?,
+        }
     };
     record(&[t], &[&out], || {
-        // d clamp_min = grad where x >= min, else 0
-        backward_fn("ClampMinBackward0", vec![input("self", t)], move |_, s, g| {
-            Ok(vec![Some(keep_where(&compare(Cmp::Ge, saved(&s, 0), &min.to_tensor())?, &g[0])?)])
+        // d clamp_min = grad where x >= min, else 0; d clamp_max = grad where x <= max, else 0
+        let (name, keep, key) = match side {
+            Bound::Min => ("ClampMinBackward0", Cmp::Ge, "min"),
+            Bound::Max => ("ClampMaxBackward0", Cmp::Le, "max"),
+        };
+        backward_fn(name, vec![input("self", t)], move |_, s, g| {
+            Ok(vec![Some(keep_where(&compare(keep, saved(&s, 0), &bound.to_tensor())?, &g[0])?)])
         })
-        .values(vals![("min", min)])
+        .values(vals![(key, bound)])
     })?;
     Ok(out)
 }
 
 /// `max(t, min)` with a tensor bound, broadcast (ClampMinBackward1).
 pub fn clamp_min_tensor(t: &Tensor, min: &Tensor) -> Result<Tensor> {
+    clamp_bound_tensor(t, min, Bound::Min)
+}
+
+/// `min(t, max)` with a tensor bound, broadcast (ClampMaxBackward1).
+pub fn clamp_max_tensor(t: &Tensor, max: &Tensor) -> Result<Tensor> {
+    clamp_bound_tensor(t, max, Bound::Max)
+}
+
+fn clamp_bound_tensor(t: &Tensor, bound: &Tensor, side: Bound) -> Result<Tensor> {
     let out = {
         let _no_grad = GradModeGuard::new(false);
-        super::clamp_tensor(t, Some(min), None)?
+        match side {
+            Bound::Min => super::clamp_tensor(t, Some(bound), None)?,
+            Bound::Max => super::clamp_tensor(t, None, Some(bound))?,
+        }
     };
-    record(&[t, min], &[&out], || {
-        // d clamp_min = grad to x where x >= min, grad to min where x < min
-        backward_fn("ClampMinBackward1", vec![input("min", min), input("self", t)], |node, s, g| {
-            let (m, x) = (saved(&s, 0), saved(&s, 1));
-            let gx = if super::needs(node, 0) { Some(keep_where(&compare(Cmp::Ge, x, m)?, &g[0])?) } else { None };
-            let gm = if super::needs(node, 1) { Some(keep_where(&compare(Cmp::Lt, x, m)?, &g[0])?) } else { None };
-            Ok(vec![gx, gm])
+    record(&[t, bound], &[&out], || {
+        // d clamp_min = grad to x where x >= min, grad to min where x < min (clamp_max: <=, >)
+        let (name, key, keep_x, keep_b) = match side {
+            Bound::Min => ("ClampMinBackward1", "min", Cmp::Ge, Cmp::Lt),
+            Bound::Max => ("ClampMaxBackward1", "max", Cmp::Le, Cmp::Gt),
+        };
+        backward_fn(name, vec![input(key, bound), input("self", t)], move |node, s, g| {
+            let (b, x) = (saved(&s, 0), saved(&s, 1));
+            let gx = if super::needs(node, 0) { Some(keep_where(&compare(keep_x, x, b)?, &g[0])?) } else { None };
+            let gb = if super::needs(node, 1) { Some(keep_where(&compare(keep_b, x, b)?, &g[0])?) } else { None };
+            Ok(vec![gx, gb])
         })
     })?;
     Ok(out)
@@ -115,4 +154,14 @@ pub fn clamp_min_tensor_(target: &Tensor, min: &Tensor) -> Result<()> {
 /// In-place `clamp_min_(t, min)`.
 pub fn clamp_min_(target: &Tensor, min: Scalar) -> Result<()> {
     in_place(target, |t| clamp_min(t, min))
+}
+
+/// In-place `clamp_max_(t, max)` with a tensor bound.
+pub fn clamp_max_tensor_(target: &Tensor, max: &Tensor) -> Result<()> {
+    in_place(target, |t| clamp_max_tensor(t, max))
+}
+
+/// In-place `clamp_max_(t, max)`.
+pub fn clamp_max_(target: &Tensor, max: Scalar) -> Result<()> {
+    in_place(target, |t| clamp_max(t, max))
 }

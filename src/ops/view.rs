@@ -245,7 +245,9 @@ pub fn transpose(t: &Tensor, dim0: i64, dim1: i64) -> Result<Tensor> {
     transpose_named(t, dim0, dim1, "TransposeBackward0")
 }
 
-fn transpose_named(t: &Tensor, dim0: i64, dim1: i64, name: &'static str) -> Result<Tensor> {
+/// [`transpose`] recording a node named `name` (`TBackward0` for `t()`; the `1` names are the
+/// in-place forms `t_()` / `transpose_()`).
+pub(crate) fn transpose_named(t: &Tensor, dim0: i64, dim1: i64, name: &'static str) -> Result<Tensor> {
     let data = t.data();
     let ndim = data.layout.ndim();
     let (d0, d1) = (wrap_dim(dim0, ndim)?, wrap_dim(dim1, ndim)?);
@@ -256,8 +258,9 @@ fn transpose_named(t: &Tensor, dim0: i64, dim1: i64, name: &'static str) -> Resu
     let out = t.view_with_layout(permute_layout(&data.layout, &perm));
     record(&[t], &[&out], || {
         // d transpose(t) = grad transposed back
-        { let saved_values = if name == "TBackward0" { vec![] } else { vals![("dim0", d0), ("dim1", d1)] }; backward_fn(name, vec![], move |_, _, g| {
-            let back = if name == "TBackward0" { t_(&g[0])? } else { transpose(&g[0], d0 as i64, d1 as i64)? };
+        let is_t = name.starts_with("TBackward");
+        { let saved_values = if is_t { vec![] } else { vals![("dim0", d0), ("dim1", d1)] }; backward_fn(name, vec![], move |_, _, g| {
+            let back = if is_t { t_(&g[0])? } else { transpose(&g[0], d0 as i64, d1 as i64)? };
             Ok(vec![Some(back)])
         }).values(saved_values) }
     })?;
@@ -321,6 +324,16 @@ pub fn matrix_transpose(t: &Tensor) -> Result<Tensor> {
 
 /// `t.squeeze()` (dims `None`: every size-1 dim), `t.squeeze(d)` or `t.squeeze((d0, d1))`.
 pub fn squeeze(t: &Tensor, dims: Option<&[i64]>, single: bool) -> Result<Tensor> {
+    let name = match (dims, single) {
+        (None, _) => "SqueezeBackward0",
+        (Some(_), true) => "SqueezeBackward1",
+        (Some(_), false) => "SqueezeBackward2",
+    };
+    squeeze_named(t, dims, name)
+}
+
+/// [`squeeze`] recording a node named `name` (the in-place forms are `SqueezeBackward3..5`).
+pub(crate) fn squeeze_named(t: &Tensor, dims: Option<&[i64]>, name: &'static str) -> Result<Tensor> {
     let data = t.data();
     let l = &data.layout;
     let mut drop = vec![false; l.ndim()];
@@ -342,23 +355,23 @@ pub fn squeeze(t: &Tensor, dims: Option<&[i64]>, single: bool) -> Result<Tensor>
         offset: l.offset,
     };
     let out = t.view_with_layout(layout);
-    let name = match (dims, single) {
-        (None, _) => "SqueezeBackward0",
-        (Some(_), true) => "SqueezeBackward1",
-        (Some(_), false) => "SqueezeBackward2",
-    };
     record_reshape_like(t, &out, name)?;
     Ok(out)
 }
 
 /// `t.unsqueeze(dim)`.
 pub fn unsqueeze(t: &Tensor, dim: i64) -> Result<Tensor> {
+    unsqueeze_named(t, dim, "UnsqueezeBackward0")
+}
+
+/// [`unsqueeze`] recording a node named `name` (`UnsqueezeBackward1` for `unsqueeze_`).
+pub(crate) fn unsqueeze_named(t: &Tensor, dim: i64, name: &'static str) -> Result<Tensor> {
     let data = t.data();
     let d = wrap_dim(dim, data.layout.ndim() + 1)?;
     let out = t.view_with_layout(unsqueeze_layout(&data.layout, d));
     record(&[t], &[&out], || {
         // d unsqueeze(t) = grad.squeeze(dim)
-        { let saved_values = vals![("dim", dim)]; backward_fn("UnsqueezeBackward0", vec![], move |_, _, g| Ok(vec![Some(squeeze(&g[0], Some(&[d as i64]), true)?)])).values(saved_values) }
+        { let saved_values = vals![("dim", dim)]; backward_fn(name, vec![], move |_, _, g| Ok(vec![Some(squeeze(&g[0], Some(&[d as i64]), true)?)])).values(saved_values) }
     })?;
     Ok(out)
 }

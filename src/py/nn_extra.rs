@@ -118,6 +118,25 @@ impl PyTensor {
         let m = scalar(min).ok_or_else(|| refuse("Tensor.clamp_min_", min))?;
         in_place(slf, move |t| ops::clamp_min_(t, m))
     }
+    /// `min(self, max)` with a number bound (ClampMaxBackward0).
+    /// With a tensor bound: broadcast (ClampMaxBackward1).
+    fn clamp_max<'py>(&self, py: Python<'py>, max: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        if let Ok(m) = max.cast::<PyTensor>() {
+            let m = m.get().inner.clone();
+            return apply(py, &self.inner, move |t| ops::clamp_max_tensor(t, &m));
+        }
+        let m = scalar(max).ok_or_else(|| refuse("Tensor.clamp_max", max))?;
+        apply(py, &self.inner, move |t| ops::clamp_max(t, m))
+    }
+    /// In place: `min(self, max)`.
+    fn clamp_max_<'py>(slf: &Bound<'py, Self>, max: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        if let Ok(m) = max.cast::<PyTensor>() {
+            let m = m.get().inner.clone();
+            return in_place(slf, move |t| ops::clamp_max_tensor_(t, &m));
+        }
+        let m = scalar(max).ok_or_else(|| refuse("Tensor.clamp_max_", max))?;
+        in_place(slf, move |t| ops::clamp_max_(t, m))
+    }
 }
 
 /// PyTorch's parser error for a one-argument method given `arg`.
