@@ -1,4 +1,4 @@
-//! Convolution (1-d and 2-d, with stride, padding, dilation and groups) by im2col + gemm, recorded
+//! Convolution (1-d, 2-d and 3-d, with stride, padding, dilation and groups) by im2col + gemm, recorded
 //! as PyTorch's `ConvolutionBackward0`. The backward is written with recorded ops (the im2col and
 //! col2im ops below, which are each other's adjoint, and matmul), so it costs one im2col and two
 //! gemms and differentiates again under `create_graph=True`.
@@ -13,26 +13,26 @@ use crate::ops::{add, matmul, reshape, sum_dims};
 use crate::tensor::{shape_str, DType, Tensor};
 use crate::with_float_dtype;
 
-/// Stride, padding (before; after), dilation and groups of a convolution over 2 spatial dims
-/// (a 1-d convolution has height 1 and unit parameters along it).
+/// Stride, padding (before; after), dilation and groups of a convolution over 3 spatial dims
+/// (d, h, w): 2-d and 1-d convolutions have depth (and height) 1 and unit parameters along them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConvParams {
-    /// Strides (h, w).
-    pub stride: [usize; 2],
+    /// Strides (d, h, w).
+    pub stride: [usize; 3],
     /// Zero padding before each spatial dim.
-    pub pad_before: [usize; 2],
+    pub pad_before: [usize; 3],
     /// Zero padding after each spatial dim (differs from `pad_before` only for `padding='same'`
     /// with an even effective kernel).
-    pub pad_after: [usize; 2],
-    /// Dilations (h, w).
-    pub dilation: [usize; 2],
+    pub pad_after: [usize; 3],
+    /// Dilations (d, h, w).
+    pub dilation: [usize; 3],
     /// Groups.
     pub groups: usize,
 }
 
-/// `x` (n, c, h, w) unfolded to (n, c*kh*kw, oh*ow), recorded as `Im2ColBackward0`.
+/// `x` (n, c, d, h, w) unfolded to (n, c*kd*kh*kw, od*oh*ow), recorded as `Im2ColBackward0`.
 pub(crate) fn im2col(x: &Tensor, g: Window) -> Result<Tensor> {
-    let cols = with_float_dtype!(x.dtype(), T => Tensor::from_vec(kernels::im2col(&dense::<T>(x), &g), &[g.n, g.c * g.kh * g.kw, g.oh * g.ow])?);
+    let cols = with_float_dtype!(x.dtype(), T => Tensor::from_vec(kernels::im2col(&dense::<T>(x), &g), &[g.n, g.c * g.taps(), g.out_plane()])?);
     record(&[x], &[&cols], || {
         // d im2col = col2im(grad) (the adjoint scatter-add)
         backward_fn("Im2ColBackward0", vec![], move |_, _, gr| Ok(vec![Some(col2im(&gr[0], g)?)]))
@@ -40,9 +40,9 @@ pub(crate) fn im2col(x: &Tensor, g: Window) -> Result<Tensor> {
     Ok(cols)
 }
 
-/// Columns (n, c*kh*kw, oh*ow) summed back into an image (n, c, h, w), recorded as `Col2ImBackward0`.
+/// Columns (n, c*taps, od*oh*ow) summed back into a volume (n, c, d, h, w), recorded as `Col2ImBackward0`.
 pub(crate) fn col2im(cols: &Tensor, g: Window) -> Result<Tensor> {
-    let x = with_float_dtype!(cols.dtype(), T => Tensor::from_vec(kernels::col2im(&dense::<T>(cols), &g), &[g.n, g.c, g.h, g.w])?);
+    let x = with_float_dtype!(cols.dtype(), T => Tensor::from_vec(kernels::col2im(&dense::<T>(cols), &g), &[g.n, g.c, g.d, g.h, g.w])?);
     record(&[cols], &[&x], || {
         // d col2im = im2col(grad)
         backward_fn("Col2ImBackward0", vec![], move |_, _, gr| Ok(vec![Some(im2col(&gr[0], g)?)]))
@@ -57,12 +57,13 @@ fn out_len(size: usize, before: usize, after: usize, k: usize, stride: usize, di
     (padded >= span).then(|| (padded - span) / stride + 1)
 }
 
-/// `F.conv1d` (input (n, c, l), weight (o, c/groups, k)) or `F.conv2d` (input (n, c, h, w),
-/// weight (o, c/groups, kh, kw)); batched inputs only (the caller unsqueezes unbatched ones).
+/// `F.conv1d` (input (n, c, l), weight (o, c/groups, k)), `F.conv2d` (input (n, c, h, w),
+/// weight (o, c/groups, kh, kw)) or `F.conv3d` (input (n, c, d, h, w), weight (o, c/groups, kd,
+/// kh, kw)); batched inputs only (the caller unsqueezes unbatched ones).
 pub fn convolution(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &ConvParams) -> Result<Tensor> {
     let (xs, ws) = (input.shape(), weight.shape());
     let spatial = xs.len().saturating_sub(2);
-    if ws.len() != xs.len() || !(1..=2).contains(&spatial) {
+    if ws.len() != xs.len() || !(1..=3).contains(&spatial) {
         return Err(Error::runtime(format!(
             "Expected {}D (unbatched) or {}D (batched) input to conv{}d, but got input of size: {}",
             ws.len() - 1,
@@ -106,53 +107,34 @@ pub fn convolution(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &C
             return Err(Error::runtime(format!("Given weight of size {}, expected bias to be 1-dimensional with {o} elements, but got bias of size {} instead", shape_str(&ws), shape_str(&b.shape()))));
         }
     }
-    // 1-d: height 1.
-    let (h, w, kh, kw) = if spatial == 1 { (1, xs[2], 1, ws[2]) } else { (xs[2], xs[3], ws[2], ws[3]) };
-    let (oh, ow) = match (
-        out_len(h, p.pad_before[0], p.pad_after[0], kh, p.stride[0], p.dilation[0]),
-        out_len(w, p.pad_before[1], p.pad_after[1], kw, p.stride[1], p.dilation[1]),
-    ) {
-        (Some(a), Some(b)) => (a, b),
-        _ => {
-            let padded: Vec<usize> = if spatial == 1 {
-                vec![w + p.pad_before[1] + p.pad_after[1]]
-            } else {
-                vec![h + p.pad_before[0] + p.pad_after[0], w + p.pad_before[1] + p.pad_after[1]]
-            };
-            let kernel: Vec<usize> = if spatial == 1 { vec![(kw - 1) * p.dilation[1] + 1] } else { vec![(kh - 1) * p.dilation[0] + 1, (kw - 1) * p.dilation[1] + 1] };
-            return Err(Error::runtime(format!(
-                "Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be greater than actual input size",
-                padded.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x "),
-                kernel.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x ")
-            )));
-        }
-    };
-    let g = Window {
-        n,
-        c,
-        h,
-        w,
-        kh,
-        kw,
-        sh: p.stride[0],
-        sw: p.stride[1],
-        ph: p.pad_before[0],
-        pw: p.pad_before[1],
-        dh: p.dilation[0],
-        dw: p.dilation[1],
-        oh,
-        ow,
-    };
-    let (cg, og, taps, l) = (c / groups, o / groups, kh * kw, oh * ow);
+    // Spatial sizes padded to (d, h, w) with leading 1s: 2-d has depth 1, 1-d also height 1.
+    let lead = 3 - spatial;
+    let size: [usize; 3] = std::array::from_fn(|d| if d < lead { 1 } else { xs[2 + d - lead] });
+    let kernel: [usize; 3] = std::array::from_fn(|d| if d < lead { 1 } else { ws[2 + d - lead] });
+    let outs: Vec<Option<usize>> = (0..3).map(|d| out_len(size[d], p.pad_before[d], p.pad_after[d], kernel[d], p.stride[d], p.dilation[d])).collect();
+    if outs.iter().any(Option::is_none) {
+        let join = |v: Vec<usize>| v.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(" x ");
+        let padded = (lead..3).map(|d| size[d] + p.pad_before[d] + p.pad_after[d]).collect();
+        let span = (lead..3).map(|d| (kernel[d] - 1) * p.dilation[d] + 1).collect();
+        return Err(Error::runtime(format!(
+            "Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be greater than actual input size",
+            join(padded),
+            join(span)
+        )));
+    }
+    let out_size: [usize; 3] = std::array::from_fn(|d| outs[d].expect("checked"));
+    let g = Window::new(n, c, size, kernel, p.stride, p.pad_before, p.dilation, out_size);
+    let [d, h, w] = size;
+    let (cg, og, taps, l) = (c / groups, o / groups, g.taps(), g.out_plane());
     let mut out_shape = vec![n, o];
-    out_shape.extend(if spatial == 1 { vec![ow] } else { vec![oh, ow] });
+    out_shape.extend(&out_size[lead..]);
     let grouped_weight = [groups as i64, og as i64, (cg * taps) as i64];
     let grouped_cols = [n as i64, groups as i64, (cg * taps) as i64, l as i64];
     let bias_shape: Vec<i64> = std::iter::once(o as i64).chain(std::iter::repeat_n(1, spatial)).collect();
     let out = {
         let _guard = GradModeGuard::new(false);
-        let x4 = reshape(input, &[n as i64, c as i64, h as i64, w as i64])?;
-        let cols = reshape(&im2col(&x4, g)?, &grouped_cols)?;
+        let x5 = reshape(input, &[n as i64, c as i64, d as i64, h as i64, w as i64])?;
+        let cols = reshape(&im2col(&x5, g)?, &grouped_cols)?;
         // (g, og, cg*k) @ (n, g, cg*k, l) -> (n, g, og, l)
         let y = reshape(&matmul(&reshape(weight, &grouped_weight)?, &cols)?, &shape_i64(&out_shape))?;
         let y = match bias {
@@ -181,8 +163,8 @@ pub fn convolution(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &C
                 None
             };
             let dw = if needs(node, 1) {
-                let x4 = reshape(x, &[n as i64, c as i64, h as i64, w as i64])?;
-                let cols = reshape(&im2col(&x4, g)?, &grouped_cols)?;
+                let x5 = reshape(x, &[n as i64, c as i64, d as i64, h as i64, w as i64])?;
+                let cols = reshape(&im2col(&x5, g)?, &grouped_cols)?;
                 let per_sample = matmul(&grad, &transpose_last2(&cols)?)?;
                 Some(reshape(&sum_dims(&per_sample, &[0], false)?, &w_shape)?)
             } else {
@@ -200,7 +182,7 @@ mod tests {
     use super::*;
 
     fn params(stride: usize, pad: usize, dilation: usize, groups: usize) -> ConvParams {
-        ConvParams { stride: [stride; 2], pad_before: [pad; 2], pad_after: [pad; 2], dilation: [dilation; 2], groups }
+        ConvParams { stride: [1, stride, stride], pad_before: [0, pad, pad], pad_after: [0, pad, pad], dilation: [1, dilation, dilation], groups }
     }
 
     /// A direct 2-d convolution, for comparison.
@@ -208,8 +190,8 @@ mod tests {
         let [n, c, h, wd] = xs;
         let [o, cg, kh, kw] = ws;
         let og = o / p.groups;
-        let oh = (h + 2 * p.pad_before[0] - p.dilation[0] * (kh - 1) - 1) / p.stride[0] + 1;
-        let ow = (wd + 2 * p.pad_before[1] - p.dilation[1] * (kw - 1) - 1) / p.stride[1] + 1;
+        let oh = (h + 2 * p.pad_before[1] - p.dilation[1] * (kh - 1) - 1) / p.stride[1] + 1;
+        let ow = (wd + 2 * p.pad_before[2] - p.dilation[2] * (kw - 1) - 1) / p.stride[2] + 1;
         let mut out = vec![0.0; n * o * oh * ow];
         for b in 0..n {
             for oc in 0..o {
@@ -220,8 +202,8 @@ mod tests {
                         for ic in 0..cg {
                             for i in 0..kh {
                                 for j in 0..kw {
-                                    let iy = (y * p.stride[0] + i * p.dilation[0]) as isize - p.pad_before[0] as isize;
-                                    let ix = (xo * p.stride[1] + j * p.dilation[1]) as isize - p.pad_before[1] as isize;
+                                    let iy = (y * p.stride[1] + i * p.dilation[1]) as isize - p.pad_before[1] as isize;
+                                    let ix = (xo * p.stride[2] + j * p.dilation[2]) as isize - p.pad_before[2] as isize;
                                     if iy < 0 || ix < 0 || iy >= h as isize || ix >= wd as isize {
                                         continue;
                                     }

@@ -1,42 +1,48 @@
-//! `F.conv_transpose2d` (input (n, cin, h, w), weight (cin, cout/groups, kh, kw)): the adjoint
-//! of a convolution, computed as `col2im(W^T @ x)` and recorded as PyTorch's
+//! `F.conv_transpose2d` (input (n, cin, h, w), weight (cin, cout/groups, kh, kw)) and
+//! `F.conv_transpose3d` (input (n, cin, d, h, w)): the adjoint of a convolution, computed as `col2im(W^T @ x)` and recorded as PyTorch's
 //! `ConvolutionBackward0` (transposed). The backward uses recorded ops (im2col/col2im, matmul),
 //! so `create_graph=True` differentiates it again.
 
 use super::backward::{backward_fn, input as save_input, vals};
 use super::conv::{col2im, im2col};
 use super::linalg::transpose_last2;
-use super::{needs, record};
+use super::{needs, record, shape_i64};
 use crate::autograd::GradModeGuard;
 use crate::cpu::conv::Window;
 use crate::error::{Error, Result};
 use crate::ops::{add, matmul, reshape, sum_dims};
 use crate::tensor::{shape_str, DType, Tensor};
 
-/// Stride, padding, output padding, dilation and groups of a transposed 2-d convolution.
+/// Stride, padding, output padding, dilation and groups of a transposed convolution over
+/// (d, h, w); a 2-d one has depth 1 and unit parameters along it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConvTransposeParams {
-    /// Strides (h, w).
-    pub stride: [usize; 2],
-    /// Padding removed from each side of the output (h, w).
-    pub padding: [usize; 2],
-    /// Extra rows/columns added at the end of the output (h, w).
-    pub output_padding: [usize; 2],
-    /// Dilations (h, w).
-    pub dilation: [usize; 2],
+    /// Strides (d, h, w).
+    pub stride: [usize; 3],
+    /// Padding removed from each side of the output (d, h, w).
+    pub padding: [usize; 3],
+    /// Extra planes/rows/columns added at the end of the output (d, h, w).
+    pub output_padding: [usize; 3],
+    /// Dilations (d, h, w).
+    pub dilation: [usize; 3],
     /// Groups.
     pub groups: usize,
 }
 
-/// `conv_transpose2d(input, weight, bias, params)` for a batched 4-d input.
-pub fn conv_transpose2d(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &ConvTransposeParams) -> Result<Tensor> {
+/// `conv_transpose{2,3}d(input, weight, bias, params)` for a batched 4-d or 5-d input.
+pub fn conv_transpose(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, p: &ConvTransposeParams) -> Result<Tensor> {
     let (xs, ws) = (input.shape(), weight.shape());
-    if xs.len() != 4 || ws.len() != 4 {
+    if !(4..=5).contains(&ws.len()) || xs.len() != ws.len() {
+        let k = ws.len().clamp(4, 5) - 2;
         return Err(Error::runtime(format!(
-            "Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: {}",
+            "Expected {}D (unbatched) or {}D (batched) input to conv_transpose{k}d, but got input of size: {}",
+            k + 1,
+            k + 2,
             shape_str(&xs)
         )));
     }
+    let spatial = xs.len() - 2;
+    let lead = 3 - spatial;
     if input.dtype() != weight.dtype() {
         return Err(Error::runtime(format!(
             "expected scalar type {} but found {}",
@@ -45,13 +51,16 @@ pub fn conv_transpose2d(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, 
         )));
     }
     if !input.dtype().is_float() {
-        return Err(Error::not_implemented(format!("\"slow_conv_transpose2d_out_cpu\" not implemented for '{}'", input.dtype().scalar_type_name())));
+        return Err(Error::not_implemented(format!("\"slow_conv_transpose{spatial}d_out_cpu\" not implemented for '{}'", input.dtype().scalar_type_name())));
     }
     let groups = p.groups;
     if groups == 0 {
         return Err(Error::runtime("non-positive groups is not supported"));
     }
-    let (n, cin, h, w) = (xs[0], xs[1], xs[2], xs[3]);
+    let (n, cin) = (xs[0], xs[1]);
+    // Sizes padded to (d, h, w) with a leading 1 for 2-d.
+    let size: [usize; 3] = std::array::from_fn(|d| if d < lead { 1 } else { xs[2 + d - lead] });
+    let kernel: [usize; 3] = std::array::from_fn(|d| if d < lead { 1 } else { ws[2 + d - lead] });
     if ws[0] != cin {
         return Err(Error::runtime(format!(
             "Given transposed=1, weight of size {}, expected input{} to have {} channels, but got {cin} channels instead",
@@ -66,7 +75,7 @@ pub fn conv_transpose2d(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, 
             shape_str(&ws)
         )));
     }
-    let (og, kh, kw) = (ws[1], ws[2], ws[3]);
+    let og = ws[1];
     let cout = og * groups;
     if let Some(b) = bias {
         if b.shape() != [cout] {
@@ -77,50 +86,47 @@ pub fn conv_transpose2d(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, 
             )));
         }
     }
-    for d in 0..2 {
-        if p.output_padding[d] >= p.stride[d] && p.output_padding[d] >= p.dilation[d] {
-            return Err(Error::runtime(format!(
-                "output padding must be smaller than either stride or dilation, but got output_padding_height: {} output_padding_width: {} stride_height: {} stride_width: {} dilation_height: {} dilation_width: {}",
-                p.output_padding[0], p.output_padding[1], p.stride[0], p.stride[1], p.dilation[0], p.dilation[1]
-            )));
-        }
+    let dim_names = ["depth", "height", "width"];
+    if (lead..3).any(|d| p.output_padding[d] >= p.stride[d] && p.output_padding[d] >= p.dilation[d]) {
+        let part = |what: &str, v: &[usize; 3]| (lead..3).map(|d| format!("{what}_{}: {}", dim_names[d], v[d])).collect::<Vec<_>>().join(" ");
+        return Err(Error::runtime(format!(
+            "output padding must be smaller than either stride or dilation, but got {} {} {}",
+            part("output_padding", &p.output_padding),
+            part("stride", &p.stride),
+            part("dilation", &p.dilation)
+        )));
     }
     // Output size: (in - 1) * stride - 2 * pad + dil * (k - 1) + output_padding + 1.
-    let size = |i: usize, k: usize, d: usize| -> Option<usize> {
-        let full = (i as i64 - 1) * p.stride[d] as i64 + (p.dilation[d] * (k - 1)) as i64 + p.output_padding[d] as i64 + 1;
-        let v = full - 2 * p.padding[d] as i64;
-        (v > 0).then_some(v as usize)
-    };
-    let (oh, ow) = match (size(h, kh, 0), size(w, kw, 1)) {
-        (Some(a), Some(b)) => (a, b),
-        (a, b) => {
-            let show = |v: Option<usize>, i: usize, k: usize, d: usize| {
-                v.map_or_else(
-                    || ((i as i64 - 1) * p.stride[d] as i64 + (p.dilation[d] * (k - 1)) as i64 + p.output_padding[d] as i64 + 1 - 2 * p.padding[d] as i64).to_string(),
-                    |v| v.to_string(),
-                )
-            };
-            return Err(Error::runtime(format!(
-                "Given input size per channel: ({h} x {w}). Calculated output size per channel: ({} x {}). Output size is too small",
-                show(a, h, kh, 0),
-                show(b, w, kw, 1)
-            )));
-        }
-    };
-    // The convolution whose adjoint this is: image (oh, ow) -> positions (h, w).
-    let g = Window { n, c: cout, h: oh, w: ow, kh, kw, sh: p.stride[0], sw: p.stride[1], ph: p.padding[0], pw: p.padding[1], dh: p.dilation[0], dw: p.dilation[1], oh: h, ow: w };
-    let (cg, taps, l) = (cin / groups, kh * kw, h * w);
+    let full: [i64; 3] = std::array::from_fn(|d| {
+        (size[d] as i64 - 1) * p.stride[d] as i64 + (p.dilation[d] * (kernel[d] - 1)) as i64 + p.output_padding[d] as i64 + 1 - 2 * p.padding[d] as i64
+    });
+    if full.iter().any(|&v| v <= 0) {
+        let join = |v: Vec<String>| v.join(" x ");
+        return Err(Error::runtime(format!(
+            "Given input size per channel: ({}). Calculated output size per channel: ({}). Output size is too small",
+            join((lead..3).map(|d| size[d].to_string()).collect()),
+            join((lead..3).map(|d| full[d].to_string()).collect())
+        )));
+    }
+    let out_size = full.map(|v| v as usize);
+    // The convolution whose adjoint this is: volume `out_size` -> positions `size`.
+    let g = Window::new(n, cout, out_size, kernel, p.stride, p.padding, p.dilation, size);
+    let (cg, taps, l) = (cin / groups, g.taps(), g.out_plane());
     let grouped_weight = [groups as i64, cg as i64, (og * taps) as i64];
     let grouped_x = [n as i64, groups as i64, cg as i64, l as i64];
-    let out_shape = [n, cout, oh, ow];
+    let mut out_shape = vec![n, cout];
+    out_shape.extend(&out_size[lead..]);
+    // The output gradient as the 5-d volume the im2col kernel reads.
+    let grad_volume: Vec<i64> = [n, cout].iter().chain(&out_size).map(|&v| v as i64).collect();
+    let bias_shape: Vec<i64> = std::iter::once(cout as i64).chain(std::iter::repeat_n(1, spatial)).collect();
     let out = {
         let _guard = GradModeGuard::new(false);
-        // (g, og*k, cg) @ (n, g, cg, l) -> (n, g, og*k, l) -> columns of the output image
+        // (g, og*k, cg) @ (n, g, cg, l) -> (n, g, og*k, l) -> columns of the output volume
         let wt = transpose_last2(&reshape(weight, &grouped_weight)?)?;
         let cols = reshape(&matmul(&wt, &reshape(input, &grouped_x)?)?, &[n as i64, (cout * taps) as i64, l as i64])?;
-        let y = col2im(&cols, g)?;
+        let y = reshape(&col2im(&cols, g)?, &shape_i64(&out_shape))?;
         let y = match bias {
-            Some(b) => add(&y, &reshape(&super::shape::convert(b, y.dtype()), &[cout as i64, 1, 1])?)?,
+            Some(b) => add(&y, &reshape(&super::shape::convert(b, y.dtype()), &bias_shape)?)?,
             None => y,
         };
         Tensor::from_buffer(y.contiguous_buffer(), &out_shape)?
@@ -135,7 +141,7 @@ pub fn conv_transpose2d(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, 
         // dx = W @ G, dw = sum_n X @ G^T, db = sum of grad over all but the channel dim
         backward_fn("ConvolutionBackward0", saved, move |node, s, gr| {
             let (x, wt) = (s[0].as_ref().expect("saved"), s[1].as_ref().expect("saved"));
-            let cols = reshape(&im2col(&gr[0], g)?, &[n as i64, groups as i64, (og * taps) as i64, l as i64])?;
+            let cols = reshape(&im2col(&reshape(&gr[0], &grad_volume)?, g)?, &[n as i64, groups as i64, (og * taps) as i64, l as i64])?;
             let dx = if needs(node, 0) { Some(reshape(&matmul(&reshape(wt, &grouped_weight)?, &cols)?, &in_shape)?) } else { None };
             let dw = if needs(node, 1) {
                 let per_sample = matmul(&reshape(x, &grouped_x)?, &transpose_last2(&cols)?)?;
@@ -143,16 +149,16 @@ pub fn conv_transpose2d(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>, 
             } else {
                 None
             };
-            let db = if has_bias && needs(node, 2) { Some(sum_dims(&gr[0], &[0, 2, 3], false)?) } else { None };
+            let db = if has_bias && needs(node, 2) { Some(sum_dims(&gr[0], &(0..spatial + 2).filter(|&d| d != 1).map(|d| d as i64).collect::<Vec<_>>(), false)?) } else { None };
             Ok(vec![dx, dw, db])
         })
         .values(vals![
             ("bias_sym_sizes_opt", vec![if has_bias { cout as i64 } else { 0 }]),
-            ("dilation", p.dilation.iter().map(|&v| v as i64).collect::<Vec<_>>()),
+            ("dilation", p.dilation[lead..].iter().map(|&v| v as i64).collect::<Vec<_>>()),
             ("groups", groups as i64),
-            ("output_padding", p.output_padding.iter().map(|&v| v as i64).collect::<Vec<_>>()),
-            ("padding", p.padding.iter().map(|&v| v as i64).collect::<Vec<_>>()),
-            ("stride", p.stride.iter().map(|&v| v as i64).collect::<Vec<_>>()),
+            ("output_padding", p.output_padding[lead..].iter().map(|&v| v as i64).collect::<Vec<_>>()),
+            ("padding", p.padding[lead..].iter().map(|&v| v as i64).collect::<Vec<_>>()),
+            ("stride", p.stride[lead..].iter().map(|&v| v as i64).collect::<Vec<_>>()),
             ("transposed", true),
         ])
     })?;

@@ -93,7 +93,7 @@ pub use gather::{flip, gather, index_select, masked_scatter, masked_select, roll
 pub use loss::{binary_cross_entropy, binary_cross_entropy_with_logits, huber_loss, mse_loss, nll_loss, smooth_l1_loss, Reduction};
 pub use norm::layer_norm;
 pub use conv::{convolution, ConvParams};
-pub use pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, PoolParams};
+pub use pool::{adaptive_avg_pool, adaptive_max_pool, avg_pool, max_pool, PoolParams};
 pub use pad::{pad, PadMode};
 pub use division::{div_rounding, floor_divide, fmod, remainder, remainder_or_fmod_scalar, rremainder_scalar, Rounding};
 pub use crate::cpu::division::DivKind;
@@ -116,9 +116,9 @@ pub use activation_extra::{
 };
 pub use group_norm::group_norm;
 pub use norm_p::{add_scalar_node, clamp_max, clamp_max_, clamp_max_tensor, clamp_max_tensor_, clamp_min, clamp_min_, clamp_min_tensor, clamp_min_tensor_, norm_p};
-pub use conv_transpose::{conv_transpose2d, ConvTransposeParams};
+pub use conv_transpose::{conv_transpose, ConvTransposeParams};
 pub use packed::pack_padded_sequence;
-pub use upsample::{upsample2d, upsample2d_backward, UpsampleMode, UpsampleSpec};
+pub use upsample::{upsample, upsample_backward, UpsampleMode, UpsampleSpec};
 
 use crate::autograd::{is_grad_enabled, Backward, GradMeta, Node, NodeKind, NodeRef};
 use crate::error::{Error, Result};

@@ -249,44 +249,52 @@ fn _group_norm<'py>(py: Python<'py>, input: T<'py>, num_groups: usize, weight: O
     apply(py, &input.inner, move |t| ops::group_norm(t, num_groups, w.as_ref(), b.as_ref(), eps))
 }
 
-/// `upsample_{nearest,bilinear}2d(input, (out_h, out_w), (scale_h, scale_w))`.
+/// `upsample_{nearest,bilinear}2d`, `upsample_{nearest,trilinear}3d` and
+/// `_upsample_nearest_exact{2,3}d(input, output_size, scales)`, over the last
+/// `output_size.len()` (2 or 3) dims.
 #[pyfunction]
 #[pyo3(signature = (input, mode, align_corners, output_size, scales))]
-fn _upsample2d<'py>(
+fn _upsample<'py>(
     py: Python<'py>,
     input: T<'py>,
     mode: &str,
     align_corners: bool,
-    output_size: (usize, usize),
-    scales: (Option<f64>, Option<f64>),
+    output_size: Vec<usize>,
+    scales: Vec<Option<f64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mode = match mode {
         "nearest" => ops::UpsampleMode::Nearest,
+        "nearest-exact" => ops::UpsampleMode::NearestExact,
         _ => ops::UpsampleMode::Bilinear { align_corners },
     };
-    let spec = ops::UpsampleSpec { mode, out: [output_size.0, output_size.1], scales: [scales.0, scales.1] };
-    apply(py, &input.inner, move |t| ops::upsample2d(t, spec))
+    let spatial = output_size.len().clamp(2, 3);
+    let lead = 3 - spatial;
+    let out = std::array::from_fn(|a| if a < lead { 1 } else { output_size.get(a - lead).copied().unwrap_or(1) });
+    let scales = std::array::from_fn(|a| if a < lead { None } else { scales.get(a - lead).copied().flatten() });
+    let spec = ops::UpsampleSpec { mode, spatial, out, scales };
+    apply(py, &input.inner, move |t| ops::upsample(t, spec))
 }
 
-/// `conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)`.
+/// `conv_transpose{2,3}d(input, weight, bias, stride, padding, output_padding, groups, dilation)`
+/// with (d, h, w) parameters (depth 1 for 2-d).
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-fn _conv_transpose2d<'py>(
+fn _conv_transpose<'py>(
     py: Python<'py>,
     input: T<'py>,
     weight: T<'py>,
     bias: Option<T<'py>>,
-    stride: [usize; 2],
-    padding: [usize; 2],
-    output_padding: [usize; 2],
+    stride: [usize; 3],
+    padding: [usize; 3],
+    output_padding: [usize; 3],
     groups: usize,
-    dilation: [usize; 2],
+    dilation: [usize; 3],
 ) -> PyResult<Bound<'py, PyAny>> {
     let (w, b) = (weight.inner.clone(), bias.map(|b| b.inner.clone()));
     let p = ops::ConvTransposeParams { stride, padding, output_padding, dilation, groups };
     let work = input.inner.numel() * w.numel();
     let x = input.inner.clone();
-    wrap_tensor(py, maybe_detach(py, work, move || ops::conv_transpose2d(&x, &w, b.as_ref(), &p))?)
+    wrap_tensor(py, maybe_detach(py, work, move || ops::conv_transpose(&x, &w, b.as_ref(), &p))?)
 }
 
 /// Adds this file's functions to the module.
@@ -302,7 +310,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_group_norm, m)?)?;
     m.add_function(wrap_pyfunction!(_norm_p, m)?)?;
     m.add_function(wrap_pyfunction!(_add_scalar, m)?)?;
-    m.add_function(wrap_pyfunction!(_upsample2d, m)?)?;
-    m.add_function(wrap_pyfunction!(_conv_transpose2d, m)?)?;
+    m.add_function(wrap_pyfunction!(_upsample, m)?)?;
+    m.add_function(wrap_pyfunction!(_conv_transpose, m)?)?;
     Ok(())
 }

@@ -87,10 +87,10 @@ fn _convolution<'py>(
     input: T<'py>,
     weight: T<'py>,
     bias: Option<T<'py>>,
-    stride: [usize; 2],
-    pad_before: [usize; 2],
-    pad_after: [usize; 2],
-    dilation: [usize; 2],
+    stride: [usize; 3],
+    pad_before: [usize; 3],
+    pad_after: [usize; 3],
+    dilation: [usize; 3],
     groups: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (x, w, b) = (inner(&input), inner(&weight), opt(&bias));
@@ -100,50 +100,63 @@ fn _convolution<'py>(
     wrap_tensor(py, maybe_detach(py, work, move || ops::convolution(&x, &w, b.as_ref(), &p))?)
 }
 
+/// Max pooling over the last `kernel_size.len()` (2 or 3) dims: (values, indices).
 #[pyfunction]
 #[pyo3(signature = (input, kernel_size, stride, padding, dilation, ceil_mode))]
-fn _max_pool2d<'py>(
+fn _max_pool<'py>(
     py: Python<'py>,
     input: T<'py>,
-    kernel_size: [i64; 2],
-    stride: [i64; 2],
-    padding: [i64; 2],
-    dilation: [i64; 2],
+    kernel_size: Vec<i64>,
+    stride: Vec<i64>,
+    padding: Vec<i64>,
+    dilation: Vec<i64>,
     ceil_mode: bool,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let x = inner(&input);
-    let p = PoolParams { kernel: kernel_size, stride, padding, dilation, ceil_mode };
-    let work = x.numel().saturating_mul((kernel_size[0] * kernel_size[1]).max(1) as usize);
-    let (out, idx) = maybe_detach(py, work, move || ops::max_pool2d(&x, &p))?;
+    let p = PoolParams::new(&kernel_size, &stride, &padding, &dilation, ceil_mode);
+    let work = x.numel().saturating_mul(p.kernel.iter().product::<i64>().max(1) as usize);
+    let (out, idx) = maybe_detach(py, work, move || ops::max_pool(&x, &p))?;
     PyTuple::new(py, [wrap_tensor(py, out)?, wrap_tensor(py, idx)?])
 }
 
+/// Average pooling over the last `kernel_size.len()` (2 or 3) dims.
 #[pyfunction]
 #[pyo3(signature = (input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))]
 #[allow(clippy::too_many_arguments)]
-fn _avg_pool2d<'py>(
+fn _avg_pool<'py>(
     py: Python<'py>,
     input: T<'py>,
-    kernel_size: [i64; 2],
-    stride: [i64; 2],
-    padding: [i64; 2],
+    kernel_size: Vec<i64>,
+    stride: Vec<i64>,
+    padding: Vec<i64>,
     ceil_mode: bool,
     count_include_pad: bool,
     divisor_override: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let x = inner(&input);
-    let p = PoolParams { kernel: kernel_size, stride, padding, dilation: [1, 1], ceil_mode };
+    let p = PoolParams::new(&kernel_size, &stride, &padding, &vec![1; kernel_size.len()], ceil_mode);
     let rule = AvgRule { count_include_pad, divisor: divisor_override };
-    let work = x.numel().saturating_mul((kernel_size[0] * kernel_size[1]).max(1) as usize);
-    wrap_tensor(py, maybe_detach(py, work, move || ops::avg_pool2d(&x, &p, rule))?)
+    let work = x.numel().saturating_mul(p.kernel.iter().product::<i64>().max(1) as usize);
+    wrap_tensor(py, maybe_detach(py, work, move || ops::avg_pool(&x, &p, rule))?)
 }
 
+/// Adaptive average pooling of the last `output_size.len()` (2 or 3) dims.
 #[pyfunction]
 #[pyo3(signature = (input, output_size))]
-fn _adaptive_avg_pool2d<'py>(py: Python<'py>, input: T<'py>, output_size: [usize; 2]) -> PyResult<Bound<'py, PyAny>> {
+fn _adaptive_avg_pool<'py>(py: Python<'py>, input: T<'py>, output_size: Vec<usize>) -> PyResult<Bound<'py, PyAny>> {
     let x = inner(&input);
     let work = x.numel();
-    wrap_tensor(py, maybe_detach(py, work, move || ops::adaptive_avg_pool2d(&x, output_size[0], output_size[1]))?)
+    wrap_tensor(py, maybe_detach(py, work, move || ops::adaptive_avg_pool(&x, &output_size))?)
+}
+
+/// Adaptive max pooling of the last `output_size.len()` (2 or 3) dims: (values, indices).
+#[pyfunction]
+#[pyo3(signature = (input, output_size))]
+fn _adaptive_max_pool<'py>(py: Python<'py>, input: T<'py>, output_size: Vec<usize>) -> PyResult<Bound<'py, PyTuple>> {
+    let x = inner(&input);
+    let work = x.numel();
+    let (out, idx) = maybe_detach(py, work, move || ops::adaptive_max_pool(&x, &output_size))?;
+    PyTuple::new(py, [wrap_tensor(py, out)?, wrap_tensor(py, idx)?])
 }
 
 /// Adds this file's module functions.
@@ -154,8 +167,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_binary_cross_entropy_with_logits, m)?)?;
     m.add_function(wrap_pyfunction!(_layer_norm, m)?)?;
     m.add_function(wrap_pyfunction!(_convolution, m)?)?;
-    m.add_function(wrap_pyfunction!(_max_pool2d, m)?)?;
-    m.add_function(wrap_pyfunction!(_avg_pool2d, m)?)?;
-    m.add_function(wrap_pyfunction!(_adaptive_avg_pool2d, m)?)?;
+    m.add_function(wrap_pyfunction!(_max_pool, m)?)?;
+    m.add_function(wrap_pyfunction!(_avg_pool, m)?)?;
+    m.add_function(wrap_pyfunction!(_adaptive_avg_pool, m)?)?;
+    m.add_function(wrap_pyfunction!(_adaptive_max_pool, m)?)?;
     Ok(())
 }

@@ -1,7 +1,9 @@
-"""``F.interpolate`` / ``F.upsample`` for 2-D inputs (``[N, C, H, W]``) in the ``nearest`` and
-``bilinear`` modes, with PyTorch's argument checks and messages (its Python function, then
-``upsample_nearest2d`` / ``upsample_bilinear2d``: UpsampleNearest2DBackward0,
-UpsampleBilinear2DBackward0)."""
+"""``F.interpolate`` / ``F.upsample`` for 4-D inputs (``[N, C, H, W]``) in the ``nearest``,
+``nearest-exact`` and ``bilinear`` modes and 5-D inputs (``[N, C, D, H, W]``) in the ``nearest``,
+``nearest-exact`` and ``trilinear`` modes, with PyTorch's argument checks and messages (its Python
+function, then ``upsample_nearest{2,3}d`` / ``_upsample_nearest_exact{2,3}d`` /
+``upsample_bilinear2d`` / ``upsample_trilinear3d``: UpsampleNearest2DBackward0,
+UpsampleTrilinear3DBackward0, ...)."""
 
 import math
 import warnings
@@ -11,6 +13,9 @@ from .. import _core
 __all__ = ["interpolate", "upsample"]
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+# (input rank, mode) pairs with a Rust kernel: upsample_{nearest,bilinear}2d,
+# upsample_{nearest,trilinear}3d and _upsample_nearest_exact{2,3}d.
+_IMPLEMENTED = {(4, "nearest"), (4, "bilinear"), (4, "nearest-exact"), (5, "nearest"), (5, "trilinear"), (5, "nearest-exact")}
 
 
 def _is_integer(x):
@@ -75,23 +80,24 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(
             "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor as input"
         )
-    if input.dim() == 4 and mode in ("nearest", "bilinear"):
+    if (input.dim(), mode) in _IMPLEMENTED:
         if antialias:
             raise NotImplementedError("rustgrad does not implement antialiased bilinear interpolation")
         if output_size is None:
             # ATen's compute_output_size: the input size times the scale, truncated.
             output_size = [int(input.size(i + 2) * float(scale_factors[i])) for i in range(dim)]
-            scales = tuple(float(s) for s in scale_factors)
+            scales = [float(s) for s in scale_factors]
         else:
-            scales = (None, None)
-        return _core._upsample2d(input, mode, bool(align_corners), tuple(output_size), scales)
-    if input.dim() == 3 and mode == "bilinear":
-        raise NotImplementedError("Got 3D input, but bilinear mode needs 4D input")
-    if input.dim() == 4 and mode == "linear":
-        raise NotImplementedError("Got 4D input, but linear mode needs 3D input")
+            scales = [None] * dim
+        return _core._upsample(input, mode, bool(align_corners), list(output_size), scales)
+    for rank, name, needs in ((3, "bilinear", 4), (3, "trilinear", 5), (4, "linear", 3), (4, "trilinear", 5),
+                              (5, "linear", 3), (5, "bilinear", 4)):
+        if input.dim() == rank and mode == name:
+            raise NotImplementedError(f"Got {rank}D input, but {name} mode needs {needs}D input")
     if mode in _MODES.split(" | ") and input.dim() in (3, 4, 5):
         raise NotImplementedError(
-            f"rustgrad implements interpolate for 4-D inputs in the nearest and bilinear modes only (got {input.dim()}D, {mode})"
+            "rustgrad implements interpolate for 4-D inputs in the nearest, nearest-exact and bilinear modes and for "
+            f"5-D inputs in the nearest, nearest-exact and trilinear modes only (got {input.dim()}D, {mode})"
         )
     raise NotImplementedError(
         "Input Error: Only 3D, 4D and 5D input Tensors supported"

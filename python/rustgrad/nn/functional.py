@@ -275,7 +275,7 @@ def one_hot(tensor, num_classes=-1):
     return out.scatter_(-1, tensor.detach().unsqueeze(-1), 1)
 from ._functional_extra import *  # noqa: F401,F403,E402  (mish, glu, group_norm, kl_div, normalize, ...)
 from ._functional_upsample import interpolate, upsample  # noqa: F401,E402
-from ._functional_conv_transpose import conv_transpose2d  # noqa: F401,E402
+from ._functional_conv_transpose import conv_transpose2d, conv_transpose3d  # noqa: F401,E402
 from ._functional_loss_extra import *  # noqa: F401,F403,E402  (margin, triplet, poisson/gaussian nll losses)
 from ._functional_layers_extra import *  # noqa: F401,F403,E402  (feature/alpha dropout, threshold, rrelu, pixel/channel shuffle, lrn, rms_norm, ...)
 from ._functional_bag_fold import embedding_bag, unfold, fold  # noqa: F401,E402

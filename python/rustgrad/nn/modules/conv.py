@@ -1,4 +1,4 @@
-"""Convolution modules of ``rustgrad.nn`` (PyTorch's ``torch.nn.Conv1d`` / ``Conv2d``)."""
+"""Convolution modules of ``rustgrad.nn`` (PyTorch's ``torch.nn.Conv1d`` / ``Conv2d`` / ``Conv3d``)."""
 
 import math
 
@@ -8,7 +8,7 @@ from .._functional_pad import pad as _pad
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d"]
 
 
 def _ntuple(value, n):
@@ -136,3 +136,15 @@ class Conv2d(_ConvNd):
             input = _pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C, D, H, W) inputs."""
+
+    _dims = 3
+
+    def forward(self, input):
+        if self.padding_mode != "zeros":
+            input = _pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return F.conv3d(input, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv3d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

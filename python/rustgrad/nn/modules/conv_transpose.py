@@ -1,4 +1,4 @@
-"""``nn.ConvTranspose2d`` (PyTorch's ``torch.nn.ConvTranspose2d``), printed as PyTorch prints it."""
+"""``nn.ConvTranspose2d`` / ``nn.ConvTranspose3d`` (PyTorch's), printed as PyTorch prints them."""
 
 from ... import empty
 from .. import functional as F
@@ -6,7 +6,7 @@ from ..parameter import Parameter
 from .conv import _ConvNd, _ntuple
 from .module import Module
 
-__all__ = ["ConvTranspose2d"]
+__all__ = ["ConvTranspose2d", "ConvTranspose3d"]
 
 
 class ConvTranspose2d(_ConvNd):
@@ -91,3 +91,14 @@ class ConvTranspose2d(_ConvNd):
         if self.bias is None:
             s += ", bias=False"
         return s
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """Transposed 3-d convolution (the gradient of ``Conv3d`` with respect to its input)."""
+
+    _dims = 3
+
+    def forward(self, input, output_size=None):
+        output_padding = self._output_padding(input, output_size)
+        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                                  self.dilation)

@@ -7,7 +7,7 @@ __all__ = ["Upsample"]
 
 
 class Upsample(Module):
-    """Resamples ``[N, C, H, W]`` inputs to ``size`` or by ``scale_factor`` (``F.interpolate``)."""
+    """Resamples ``[N, C, H, W]`` or ``[N, C, D, H, W]`` inputs to ``size`` or by ``scale_factor`` (``F.interpolate``)."""
 
     __constants__ = ["size", "scale_factor", "mode", "align_corners", "name", "recompute_scale_factor"]
 
