@@ -9,7 +9,7 @@
 
 use super::backward::{backward_fn, input, number, output};
 use super::binary::{add, div, mul, mul_scalar, sub};
-use super::compare::{compare, logical, where_, Cmp, Logic};
+use super::compare::{compare, keep_where, logical, where_, Cmp, Logic};
 use super::record;
 use super::shape::convert;
 use super::unary::{abs, as_float, erf, exp, float_map, float_zip, log, map_kernel, neg, not_implemented, reciprocal, FloatMath};
@@ -193,7 +193,7 @@ pub fn frexp(t: &Tensor) -> Result<(Tensor, Tensor)> {
     };
     record(&[t], &[&mantissa], || {
         // d mantissa = grad / 2^exponent
-        backward_fn("FrexpBackward0", vec![input("exponent", &exponent)], |_, s, g| {
+        backward_fn("FrexpBackward0", vec![output("exponent", &exponent, 1)], |_, s, g| {
             Ok(vec![Some(div(&g[0], &super::special::exp2(saved(&s, 0))?)?)])
         })
     })?;
@@ -225,10 +225,11 @@ pub fn nextafter(a: &Tensor, b: &Tensor) -> Result<Tensor> {
         _ => super::unary::zip_kernel::<f64, f64>(&ca, &cb, libm::nextafter)?,
     };
     record(&[a, b], &[&out], || {
-        // d nextafter = grad for self, 0 for other (PyTorch's formula)
-        backward_fn("NextafterBackward0", vec![], |node, _, g| {
+        // d nextafter = grad where self != other (0 where they are equal) for self, 0 for other
+        backward_fn("NextafterBackward0", vec![input("self", a), input("other", b)], |node, s, g| {
+            let ga = if super::needs(node, 0) { Some(keep_where(&compare(Cmp::Ne, saved(&s, 0), saved(&s, 1))?, &g[0])?) } else { None };
             let gb = if super::needs(node, 1) { Some(Tensor::zeros(&g[0].shape(), g[0].dtype())) } else { None };
-            Ok(vec![Some(g[0].clone()), gb])
+            Ok(vec![ga, gb])
         })
     })?;
     Ok(out)
