@@ -367,6 +367,7 @@ def take(input, index):
 
 # ----- special functions and device namespaces (nn-extras) -----
 from ._special_functions import *  # noqa: F401,F403,E402  (isnan, nan_to_num, logit, erfinv, xlogy, ...)
+from ._special_cephes import *  # noqa: F401,F403,E402  (i0, igamma, igammac, mvlgamma, frexp, nextafter)
 from . import special, cuda, backends, accelerator  # noqa: E402
 # torch.selu / celu / prelu / hardshrink / cosine_similarity / pairwise_distance / group_norm: the
 # nn.functional ops under PyTorch's top-level signatures.

@@ -58,3 +58,5 @@ __all__ += ["nanmedian", "mode", "histogram"]
 slogdet = _make("slogdet", ("sign", "logabsdet"))
 linalg_slogdet = _make("linalg_slogdet", ("sign", "logabsdet"))
 __all__ += ["slogdet", "linalg_slogdet"]
+frexp = _make("frexp", ("mantissa", "exponent"))
+__all__ += ["frexp"]

@@ -3,6 +3,9 @@
 
 pub mod cephes;
 pub mod gamma;
+pub mod bessel;
+pub mod igamma;
+pub mod erfcx;
 pub mod elementwise;
 pub mod division;
 pub mod math;

@@ -46,6 +46,7 @@ mod stats_mean;
 mod search;
 mod addmm_family;
 mod special;
+mod special_more;
 mod activation_extra;
 mod group_norm;
 mod norm_p;
@@ -110,6 +111,7 @@ pub use stats_mean::var_mean;
 pub use search::{bincount, bucketize, histc, searchsorted, unique, unique_dim};
 pub use addmm_family::{addmv, baddbmm};
 pub use unary_more::{acos, acosh, asin, asinh, atanh, copysign, copysign_scalar, cosh, deg2rad, digamma, fmax, fmin, frac, gcd, heaviside, hypot, lcm, ldexp, lgamma, log10, log2, logaddexp, logaddexp2, polygamma, rad2deg, sgn, signbit, sinh, trunc};
+pub use special_more::{frexp, i0, igamma, igammac, mvlgamma, nextafter, special_entr, special_erfcx, special_i0e, special_i1, special_i1e, special_log_ndtr, special_ndtr, special_ndtri, special_xlog1py, special_zeta};
 pub use special::{classify, erfc, erfinv, exp2, logit, nan_to_num, sinc, xlogy, xlogy_scalar_other, xlogy_scalar_self, FloatClass};
 pub use activation_extra::{
     celu, celu_, glu, hardshrink, hardsigmoid, hardsigmoid_, hardswish, hardswish_, log_sigmoid, mish, mish_, prelu_kernel, selu, selu_, softshrink,

@@ -48,6 +48,7 @@ mod tensor_addmm_family;
 mod nn_extra;
 mod tensor_device;
 mod tensor_unary_more;
+mod tensor_special_more;
 
 use pyo3::prelude::*;
 
@@ -90,5 +91,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_stats_mean::register(m)?;
     tensor_search::register(m)?;
     nn_extra::register(m)?;
+    tensor_special_more::register(m)?;
     Ok(())
 }

@@ -244,6 +244,7 @@ unary_methods! {
     trunc, trunc_, ops::trunc, "Round toward zero.";
     frac, frac_, ops::frac, "x - trunc(x).";
     sgn, sgn_, ops::sgn, "The sign (sign for real tensors).";
+    i0, i0_, ops::i0, "The modified Bessel function I0.";
 }
 
 fn square_op(t: &Tensor) -> Result<Tensor> {

@@ -46,6 +46,9 @@ binary_more_methods! {
     heaviside, ops::heaviside, "0 below zero, `values` at zero, 1 above.";
     gcd, ops::gcd, "Greatest common divisor (integers).";
     lcm, ops::lcm, "Least common multiple (integers).";
+    igamma, ops::igamma, "The regularized lower incomplete gamma function P(self, other).";
+    igammac, ops::igammac, "The regularized upper incomplete gamma function Q(self, other).";
+    nextafter, ops::nextafter, "The next float after self toward other.";
 }
 
 macro_rules! binary_more_in_place {
@@ -69,6 +72,9 @@ binary_more_in_place! {
     heaviside_, ops::heaviside;
     gcd_, ops::gcd;
     lcm_, ops::lcm;
+    igamma_, ops::igamma;
+    igammac_, ops::igammac;
+    nextafter_, ops::nextafter;
 }
 
 /// `copysign(self, other)` with `other` a tensor or a number.
