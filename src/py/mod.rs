@@ -24,6 +24,7 @@ mod tensor_index_ops;
 mod tensor_view;
 mod tensor_linalg;
 mod tensor_linalg_decomp;
+mod tensor_linalg_svd;
 mod tensor_reduce;
 mod tensor_division;
 mod nn_core;
@@ -76,6 +77,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_view::register(m)?;
     tensor_linalg::register(m)?;
     tensor_linalg_decomp::register(m)?;
+    tensor_linalg_svd::register(m)?;
     nn_core::register(m)?;
     nn_ops::register(m)?;
     nn_pad::register(m)?;
