@@ -1,12 +1,15 @@
 """Top-level aliases of ``rustgrad.linalg`` as PyTorch has them: ``det``, ``slogdet``
 (``return_types.slogdet``), ``logdet``, ``inverse``, and the ``Tensor.slogdet`` / ``Tensor.logdet``
-methods (``Tensor.det`` / ``Tensor.inverse`` are core methods), and ``cdist``."""
+methods (``Tensor.det`` / ``Tensor.inverse`` are core methods), ``cdist``, and ``svd`` /
+``pinverse`` (from ``_linalg_svd``, which also sets ``Tensor.svd`` / ``Tensor.pinverse``)."""
 
 from . import _core
 from . import linalg as _linalg
 from . import return_types as _return_types
+from ._linalg_svd import svd_old as svd, pinverse
+from ._linalg_qr import qr_old as qr
 
-__all__ = ["det", "slogdet", "logdet", "inverse", "cdist"]
+__all__ = ["det", "slogdet", "logdet", "inverse", "cdist", "svd", "pinverse", "qr"]
 
 
 def det(input):

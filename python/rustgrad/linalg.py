@@ -1,7 +1,8 @@
 """``rustgrad.linalg``: PyTorch's ``torch.linalg`` on the CPU for float32/float64, batched over
 leading dims. ``det``, ``slogdet``, ``inv``, ``solve`` and ``cholesky`` run LU / Cholesky kernels in
-the core (``src/ops/linalg_decomp.rs``); the norms are PyTorch's compositions of
-``vector_norm`` and ``amax``/``amin``. Singular or indefinite inputs raise ``LinAlgError`` (a
+the core (``src/ops/linalg_decomp.rs``); ``svd``, ``svdvals`` and ``pinv`` a Jacobi SVD
+(``src/ops/linalg_svd.rs``, composed on in ``_linalg_svd.py``); the norms are PyTorch's
+compositions of ``vector_norm``, ``amax``/``amin`` and ``svdvals``. Singular or indefinite inputs raise ``LinAlgError`` (a
 ``RuntimeError``) with PyTorch's messages."""
 
 import math as _math
@@ -10,10 +11,15 @@ import numbers as _numbers
 from . import _core
 from . import return_types as _return_types
 from ._scalar_names import scalar_type_name
+from ._linalg_svd import svd, svdvals, pinv, matrix_rank, cond
+from . import _linalg_svd
+from ._linalg_qr import qr
+from ._linalg_eigh import eigh, eigvalsh, solve_triangular
 
 LinAlgError = _core._LinAlgError
 
 __all__ = ["det", "slogdet", "inv", "solve", "cholesky", "vector_norm", "matrix_norm", "norm", "LinAlgError"]
+__all__ += ["svd", "svdvals", "pinv", "matrix_rank", "cond", "qr", "eigh", "eigvalsh", "solve_triangular"]
 
 
 def _tensor_arg(fn, name, position, value):
@@ -78,8 +84,9 @@ _MATRIX_ORDS = ("fro", "nuc", 1, -1, 2, -2, _math.inf, -_math.inf)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """The matrix norm of each matrix over the two dims ``dim``: ``'fro'``, or the max/min
-    absolute column (``1``/``-1``) or row (``inf``/``-inf``) sum."""
+    """The matrix norm of each matrix over the two dims ``dim``: ``'fro'``, ``'nuc'`` (sum of the
+    singular values), the largest/smallest singular value (``2``/``-2``), or the max/min absolute
+    column (``1``/``-1``) or row (``inf``/``-inf``) sum."""
     _tensor_arg("linalg_matrix_norm", "input", 1, A)
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
@@ -105,7 +112,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     elif ord not in _MATRIX_ORDS:
         raise RuntimeError(f"linalg.matrix_norm: Order {_format_ord(ord)} not supported.")
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, which rustgrad.linalg does not compute")
+        if dtype is not None:
+            A = A.to(dtype)
+        return _linalg_svd.spectral_norm(A, ord, d0, d1, keepdim)
     # PyTorch: the (-)inf norm is the (-)1 norm of the transpose; 1-norms of columns, then max/min.
     if abs(ord) == _math.inf:
         d0, d1 = d1, d0

@@ -44,4 +44,7 @@ pub mod stl_sort;
 pub mod scan;
 pub mod search;
 pub mod linalg_lu;
+pub mod linalg_qr;
+pub mod linalg_svd;
+pub mod linalg_tri;
 pub mod cdist;

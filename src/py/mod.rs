@@ -26,6 +26,7 @@ mod tensor_view;
 mod tensor_view_strided;
 mod tensor_linalg;
 mod tensor_linalg_decomp;
+mod tensor_linalg_svd;
 mod tensor_reduce;
 mod tensor_division;
 mod nn_core;
@@ -80,6 +81,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     tensor_view::register(m)?;
     tensor_linalg::register(m)?;
     tensor_linalg_decomp::register(m)?;
+    tensor_linalg_svd::register(m)?;
     nn_core::register(m)?;
     nn_ops::register(m)?;
     nn_pad::register(m)?;

@@ -200,13 +200,27 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 
 def orthogonal_(tensor, gain=1, generator=None):
-    """A (semi-)orthogonal matrix from the QR decomposition of a normal draw (LAPACK's, via numpy)."""
-    import numpy as np
+    """A (semi-)orthogonal matrix from the QR decomposition of a normal draw, Q's columns signed by
+    R's diagonal (PyTorch's steps, with ``rustgrad.linalg.qr``)."""
+    from .. import linalg
 
     if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
+    rows = tensor.size(0)
+    cols = tensor.numel() // rows
+    with no_grad():
+        flattened = _core.empty(rows, cols, dtype=tensor.dtype).normal_(0, 1, generator=generator)
+        if rows < cols:
+            flattened = flattened.t()
+        q, r = linalg.qr(flattened)
+        q = q * r.diagonal().sign()
+        if rows < cols:
+            q = q.t()
+        tensor.view(rows, cols).copy_(q)
+        tensor.mul_(gain)
+    return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
     flattened = _core.empty(rows, cols, dtype=tensor.dtype).normal_(0, 1, generator=generator).numpy()
