@@ -40,18 +40,19 @@ def _max_reference(x, k, s, p, d, ceil):
     outs = [_out(z, k, s, p, d, ceil) for z in size]
     vals, idx = np.zeros((n, c, *outs)), np.zeros((n, c, *outs), dtype=np.int64)
     for o in itertools.product(*map(range, outs)):
-        best, at = None, None
+        # PyTorch starts from the first tap at or after 0 along each dim, at -inf: a window
+        # reading only padding keeps both.
+        first = [o[i] * s - p + d * max(0, -(-(p - o[i] * s) // d)) for i in range(3)]
+        best = np.full((n, c), -np.inf)
+        at = np.full((n, c), (first[0] * size[1] + first[1]) * size[2] + first[2])
         for t in itertools.product(range(k), repeat=3):
             pos = [o[i] * s - p + t[i] * d for i in range(3)]
             if any(q < 0 or q >= size[i] for i, q in enumerate(pos)):
                 continue
             v = x[:, :, pos[0], pos[1], pos[2]]
             flat = (pos[0] * size[1] + pos[1]) * size[2] + pos[2]
-            if best is None:
-                best, at = v.copy(), np.full(v.shape, flat)
-            else:
-                at = np.where(v > best, flat, at)
-                best = np.maximum(best, v)
+            at = np.where(v > best, flat, at)
+            best = np.maximum(best, v)
         vals[(...,) + o], idx[(...,) + o] = best, at
     return vals, idx
 

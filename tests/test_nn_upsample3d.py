@@ -68,7 +68,8 @@ def test_grad_fn_names_match_torch(rank, mode):
     for lib in (rustgrad, torch):
         x = lib.ones(*([1, 1] + [2] * (rank - 2)), dtype=lib.float64, requires_grad=True)
         y = fn(lib).interpolate(x, scale_factor=2, mode=mode)
-        (g,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        go = lib.ones_like(y, requires_grad=True)
+        (g,) = lib.autograd.grad(y, x, go, create_graph=True)
         names.append((y.grad_fn.name(), g.grad_fn.name()))
     assert names[0] == names[1]
 
@@ -91,6 +92,9 @@ def test_upsample_module_matches_torch():
     lambda lib: fn(lib).interpolate(lib.ones(1, 1, 2, 2, 2), scale_factor=2, mode="nearest", align_corners=True),
     lambda lib: fn(lib).interpolate(lib.ones(1, 1, 2, 2, 2), size=(0, 2, 2), mode="trilinear"),
     lambda lib: fn(lib).interpolate(lib.ones(1, 1, 2, 2, 2, dtype=lib.int64), scale_factor=2, mode="trilinear"),
+    lambda lib: fn(lib).interpolate(lib.ones(2, 3, 2, 2, 2, dtype=lib.int64), scale_factor=2, mode="nearest"),
+    lambda lib: fn(lib).interpolate(lib.ones(2, 3, 2, 2, 2, dtype=lib.int64), scale_factor=2, mode="nearest-exact"),
+    lambda lib: fn(lib).interpolate(lib.ones(2, 3, 2, 2, dtype=lib.int64), scale_factor=2, mode="nearest-exact"),
 ])
 def test_errors_match_torch(call):
     assert_same_error_as_torch(call)

@@ -179,22 +179,22 @@ fn backward_kernel<T: Element + num_traits::Float>(g: &[T], planes: usize, inp: 
     out
 }
 
-/// (kernel name for dtype errors, node name, backward's node name).
+/// (kernel name for dtype errors, as PyTorch's CPU dispatch names it, node name, backward's node name).
 fn names(spec: &UpsampleSpec) -> (&'static str, &'static str, &'static str) {
     match (spec.mode, spec.spatial) {
         (UpsampleMode::Nearest, 2) => ("upsample_nearest2d_channels_last", "UpsampleNearest2DBackward0", "UpsampleNearest2DBackwardBackward0"),
-        (UpsampleMode::Nearest, _) => ("upsample_nearest3d_channels_last", "UpsampleNearest3DBackward0", "UpsampleNearest3DBackwardBackward0"),
+        (UpsampleMode::Nearest, _) => ("compute_indices_weights_nearest", "UpsampleNearest3DBackward0", "UpsampleNearest3DBackwardBackward0"),
         (UpsampleMode::NearestExact, 2) => {
-            ("_upsample_nearest_exact2d_channels_last", "UpsampleNearestExact2DBackward0", "UpsampleNearestExact2DBackwardBackward0")
+            ("upsample_nearest2d_channels_last", "UpsampleNearestExact2DBackward0", "UpsampleNearestExact2DBackwardBackward0")
         }
         (UpsampleMode::NearestExact, _) => {
-            ("_upsample_nearest_exact3d_channels_last", "UpsampleNearestExact3DBackward0", "UpsampleNearestExact3DBackwardBackward0")
+            ("compute_indices_weights_nearest", "UpsampleNearestExact3DBackward0", "UpsampleNearestExact3DBackwardBackward0")
         }
         (UpsampleMode::Bilinear { .. }, 2) => {
             ("upsample_bilinear2d_channels_last", "UpsampleBilinear2DBackward0", "UpsampleBilinear2DBackwardBackward0")
         }
         (UpsampleMode::Bilinear { .. }, _) => {
-            ("upsample_trilinear3d_channels_last", "UpsampleTrilinear3DBackward0", "UpsampleTrilinear3DBackwardBackward0")
+            ("compute_indices_weights_linear", "UpsampleTrilinear3DBackward0", "UpsampleTrilinear3DBackwardBackward0")
         }
     }
 }
