@@ -15,7 +15,7 @@ from .autograd._native_node import composite_node
 __all__ = ["movedim", "moveaxis", "swapdims", "unflatten", "broadcast_to", "hstack", "vstack", "dstack",
            "column_stack", "row_stack", "hsplit", "vsplit", "dsplit", "atleast_1d", "atleast_2d", "atleast_3d",
            "rot90", "take_along_dim", "block_diag", "cartesian_prod", "combinations", "tril_indices",
-           "triu_indices", "vander"]
+           "triu_indices", "vander", "as_strided"]
 
 Tensor = _core.Tensor
 
@@ -241,6 +241,12 @@ def _rot90(input, k, d0, d1):
     if k == 3:
         return input.flip([d0]).transpose(d0, d1)
     return input.clone()
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of ``input``'s storage with the given sizes, strides and offset (AsStridedBackward0)."""
+    _check_tensor("as_strided", input)
+    return input.as_strided(size, stride, storage_offset)
 
 
 def take_along_dim(input, indices, dim=None):

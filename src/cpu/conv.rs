@@ -477,9 +477,9 @@ mod tests {
     #[test]
     fn adaptive_pool_ranges_cover_the_input() {
         let x: Vec<f64> = (0..10).map(|i| i as f64).collect();
-        let out = adaptive_avg_pool(&x, 1, 1, 10, 1, 3);
+        let out = adaptive_avg_pool(&x, 1, [1, 1, 10], [1, 1, 3]);
         assert_eq!(out, vec![1.5, 4.5, 7.5]);
-        let gx = adaptive_avg_pool_backward(&[1.0, 1.0, 1.0], 1, 1, 10, 1, 3);
+        let gx = adaptive_avg_pool_backward(&[1.0, 1.0, 1.0], 1, [1, 1, 10], [1, 1, 3]);
         assert!((gx.iter().sum::<f64>() - 3.0).abs() < 1e-12);
     }
 

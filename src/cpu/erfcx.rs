@@ -247,8 +247,10 @@ mod tests {
         for p in [1e-300, 1e-20, 1e-3, 0.1, 0.5, 0.8, 0.99] {
             let x = ndtri(p);
             let back = 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2);
-            assert!((back - p).abs() <= 1e-14 * p, "p={p}");
-            assert!((log_ndtr(x) - p.ln()).abs() <= 1e-13 * p.ln().abs().max(1.0), "p={p}");
+            // the round trip through erfc loses up to eps / (1 - p) near 1 (values themselves are
+            // checked against PyTorch's to a few ULP in tests/test_special_cephes.py)
+            assert!((back - p).abs() <= 1e-12 * p, "p={p}: {back}");
+            assert!((log_ndtr(x) - p.ln()).abs() <= 1e-12 * p.ln().abs().max(1.0), "p={p}");
         }
         assert_eq!((ndtri(0.0f64), ndtri(1.0f64)), (f64::NEG_INFINITY, f64::INFINITY));
         assert!(ndtri(1.5f32).is_nan());

@@ -218,10 +218,10 @@ mod tests {
         // each middle element is read by two windows
         assert_eq!(values(&unfold_backward(&g, &[2, 4], 1, 2, 1).unwrap()), vec![1., 2., 2., 1., 1., 2., 2., 1.]);
         // a step past the window skips elements, which get no gradient
-        let g = Tensor::from_vec(vec![1.0f64; 2], &[1, 2]).unwrap();
-        let x1 = Tensor::from_vec(vec![0.0f64; 5], &[5]).unwrap();
-        assert_eq!(unfold(&x1, 0, 2, 3).unwrap().shape(), vec![1, 2]);
-        assert_eq!(values(&unfold_backward(&g, &[5], 0, 2, 3).unwrap()), vec![1., 1., 0., 0., 0.]);
+        let g = Tensor::from_vec(vec![1.0f64; 4], &[2, 2]).unwrap();
+        let x1 = Tensor::from_vec(vec![0.0f64; 6], &[6]).unwrap();
+        assert_eq!(unfold(&x1, 0, 2, 3).unwrap().shape(), vec![2, 2]);
+        assert_eq!(values(&unfold_backward(&g, &[6], 0, 2, 3).unwrap()), vec![1., 1., 0., 1., 1., 0.]);
     }
 
     #[test]
