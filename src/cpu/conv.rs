@@ -363,15 +363,21 @@ fn adaptive_count(size: [usize; 3], out: [usize; 3], o: usize) -> usize {
     }).product()
 }
 
+/// The number of inputs of every adaptive window, computed once per call (not per plane or row).
+fn adaptive_counts<T: Float>(size: [usize; 3], out: [usize; 3]) -> Vec<T> {
+    (0..out.iter().product::<usize>()).map(|o| T::from(adaptive_count(size, out, o)).expect("small")).collect()
+}
+
 /// Adaptive average pooling of `planes` planes of `size` (d, h, w) to `out`.
 pub fn adaptive_avg_pool<T: Element + Float>(x: &[T], planes: usize, size: [usize; 3], out: [usize; 3]) -> Vec<T> {
     let (inp, outp) = (size.iter().product::<usize>(), out.iter().product::<usize>());
+    let counts = adaptive_counts::<T>(size, out);
     let mut y = vec![T::zero(); planes * outp];
     for_chunks(&mut y, outp, planes * inp, |nc, dst| {
         let plane = &x[nc * inp..(nc + 1) * inp];
         for_adaptive_rows(size, out, |o, row| dst[o] = plane[row].iter().fold(dst[o], |s, &v| s + v));
-        for (o, d) in dst.iter_mut().enumerate() {
-            *d = *d / T::from(adaptive_count(size, out, o)).expect("small");
+        for (d, &n) in dst.iter_mut().zip(&counts) {
+            *d = *d / n;
         }
     });
     y
@@ -380,11 +386,12 @@ pub fn adaptive_avg_pool<T: Element + Float>(x: &[T], planes: usize, size: [usiz
 /// The backward of adaptive average pooling.
 pub fn adaptive_avg_pool_backward<T: Element + Float>(grad: &[T], planes: usize, size: [usize; 3], out: [usize; 3]) -> Vec<T> {
     let (inp, outp) = (size.iter().product::<usize>(), out.iter().product::<usize>());
+    let counts = adaptive_counts::<T>(size, out);
     let mut gx = vec![T::zero(); planes * inp];
     for_chunks(&mut gx, inp, planes * inp, |nc, plane| {
         let gp = &grad[nc * outp..(nc + 1) * outp];
         for_adaptive_rows(size, out, |o, row| {
-            let v = gp[o] / T::from(adaptive_count(size, out, o)).expect("small");
+            let v = gp[o] / counts[o];
             for d in &mut plane[row] {
                 *d = *d + v;
             }
